@@ -1,0 +1,1 @@
+"""Analysis of plate data: ΔΔCt relative expression, MTT viability and their statistics."""

@@ -1,0 +1,1 @@
+"""The `assay` command: argument parsing and printing only, over the library."""

@@ -1,0 +1,102 @@
+"""Entry point of the `assay` command.
+
+`main(argv)` parses arguments, runs one subcommand and returns the exit status, so tests call it
+in-process. Exceptions are mapped to exit codes here and nowhere else: 0 success, 1 a failed run
+or failed checks, 2 bad input or usage, 130 interrupted. Subcommand modules are imported only when
+their subcommand runs, so `assay --help` never loads pandas, scipy or matplotlib.
+
+>>> main(["--version"])  # doctest: +ELLIPSIS
+assay ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn, Protocol, cast
+
+from assay import __version__
+from assay.errors import AssayError, InputError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CommandModule(Protocol):
+    """What a subcommand module under `assay.cli` provides."""
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:
+        """Add the subcommand's options to `parser`."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Run the subcommand and return its exit status."""
+
+
+# name -> (module under assay.cli, one-line help). Each module defines `configure(parser)` and
+# `run(args) -> int`; it is imported only when its subcommand is chosen or its help is built.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "check a primer table: sequence rules and thermodynamics"),
+    "demo": ("demo", "run assay on the bundled example (the seed paper's Table 1), offline"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand's options."""
+    parser = argparse.ArgumentParser(
+        prog="assay",
+        description="Validate RT-qPCR primer sets and turn Ct and OD data into results.",
+    )
+    parser.add_argument("--version", action="version", version=f"assay {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        _command_module(module_name).configure(sub)
+    return parser
+
+
+def _command_module(module_name: str) -> CommandModule:
+    return cast(CommandModule, importlib.import_module(f"assay.cli.{module_name}"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `assay` command with `argv` (default: the process's arguments).
+
+    Args:
+        argv: Arguments after the program name.
+
+    Returns:
+        The exit status.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits on --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    module_name = SUBCOMMANDS[args.command][0]
+    try:
+        return _command_module(module_name).run(args)
+    except KeyboardInterrupt:
+        print("assay: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except AssayError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"assay {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, InputError) else EXIT_FAILED
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

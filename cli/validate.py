@@ -1,0 +1,115 @@
+"""`assay validate TABLE`: check a primer table and print the verdicts.
+
+Only argument definitions live at module level; the library is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assay.primers.conditions import ReactionConditions
+    from assay.primers.thresholds import Thresholds
+
+PRESET_NAMES = ("primer3", "sybr-2x")
+
+
+def add_condition_options(parser: argparse.ArgumentParser) -> None:
+    """Add the reaction-condition and threshold options shared by commands that validate."""
+    group = parser.add_argument_group(
+        "reaction conditions",
+        "Tm and dG depend on them; the defaults are Primer3's. Explicit values override the "
+        "preset.",
+    )
+    group.add_argument(
+        "--conditions", choices=PRESET_NAMES, default="primer3",
+        help="named preset (default: primer3; sybr-2x is a typical 2x SYBR Green mix at 1x)",
+    )  # fmt: skip
+    group.add_argument("--mv-conc-mm", type=float, metavar="MM", help="monovalent cations, mM")
+    group.add_argument("--dv-conc-mm", type=float, metavar="MM", help="Mg2+, mM")
+    group.add_argument("--dntp-conc-mm", type=float, metavar="MM", help="total dNTP, mM")
+    group.add_argument("--primer-conc-nm", type=float, metavar="NM", help="each primer, nM")
+    group.add_argument(
+        "--dg-temp-c", type=float, metavar="C", help="temperature for hairpin and dimer dG, C"
+    )
+    parser.add_argument(
+        "--threshold", action="append", default=[], metavar="NAME=VALUE",
+        help="change one check limit, e.g. tm_diff_warn_c=2 (repeatable; names in the JSON report)",
+    )  # fmt: skip
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `assay validate`."""
+    parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
+    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    add_condition_options(parser)
+
+
+def conditions_from(args: argparse.Namespace) -> ReactionConditions:
+    """Build `ReactionConditions` from the preset and explicit options."""
+    from dataclasses import replace
+
+    from assay.errors import InputError
+    from assay.primers.conditions import PRESETS
+
+    overrides = {
+        "mv_conc_mm": args.mv_conc_mm,
+        "dv_conc_mm": args.dv_conc_mm,
+        "dntp_conc_mm": args.dntp_conc_mm,
+        "primer_conc_nm": args.primer_conc_nm,
+        "temp_c": args.dg_temp_c,
+    }
+    given = {key: value for key, value in overrides.items() if value is not None}
+    base = PRESETS[args.conditions]
+    try:
+        return replace(base, name="custom", **given) if given else base
+    except ValueError as error:
+        raise InputError(str(error)) from error
+
+
+def thresholds_from(args: argparse.Namespace) -> Thresholds:
+    """Build `Thresholds` from `--threshold NAME=VALUE` options."""
+    from dataclasses import fields
+
+    from assay.errors import InputError
+    from assay.primers.thresholds import Thresholds
+
+    integer_fields = {f.name for f in fields(Thresholds) if f.type in (int, "int")}
+    values: dict[str, float] = {}
+    for item in args.threshold:
+        name, _, text = item.partition("=")
+        name = name.strip()
+        if name not in Thresholds.names():
+            raise InputError(
+                f"unknown threshold; known ones are: {', '.join(Thresholds.names())}",
+                column="--threshold", value=name,
+            )  # fmt: skip
+        try:
+            values[name] = int(text) if name in integer_fields else float(text)
+        except ValueError:
+            raise InputError("is not a number", column=f"--threshold {name}", value=text) from None
+    try:
+        return Thresholds(**values)  # type: ignore[arg-type]  # ints and floats per field above
+    except ValueError as error:
+        raise InputError(str(error)) from error
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
+    from assay.files import write_text_atomic
+    from assay.primers.report import to_json, to_text
+    from assay.primers.table import read_primer_table
+    from assay.primers.validate import validate_pairs
+
+    conditions = conditions_from(args)
+    thresholds = thresholds_from(args)
+    pairs = read_primer_table(args.table)
+    report = validate_pairs(pairs, conditions, thresholds, source=args.table)
+    if args.json:
+        write_text_atomic(args.json, to_json(report))
+    sys.stdout.write(to_text(report))
+    if args.json:
+        print(f"JSON report written to {args.json}")
+    return 1 if report.any_failed else 0
