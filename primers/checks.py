@@ -5,7 +5,7 @@ met gives no finding; a rule that is broken gives a `warn` or `fail` finding tha
 found, what the limit is, and why it matters at the bench.
 
 >>> from assay.primers.model import Primer
->>> [f.code.value for f in sequence_findings(Primer(sequence="ACGTAAAAAAAGCTGACTG"), Thresholds())]
+>>> [f.code.value for f in sequence_findings(Primer(sequence="GCAGTCCAAAAAAGCTGGCT"), Thresholds())]
 ['single_base_run']
 """
 
