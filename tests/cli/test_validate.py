@@ -1,0 +1,128 @@
+"""`assay validate` end to end, in-process through `main(argv)`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import primer3
+import pytest
+
+from assay import __version__
+from assay.cli.main import main
+from assay.data import table1_path
+
+REQUIRED_PAIR_KEYS = {
+    "gene", "accession", "verdict", "claimed_product_bp", "anneal_temp_c",
+    "heterodimer_dg_kcal_per_mol", "findings", "forward", "reverse",
+}  # fmt: skip
+REQUIRED_PRIMER_KEYS = {
+    "sequence", "length", "gc_pct", "tm_c", "hairpin_dg_kcal_per_mol", "homodimer_dg_kcal_per_mol",
+}  # fmt: skip
+
+
+def _run_json(tmp_path: Path, *extra: str) -> tuple[int, dict[str, object]]:
+    out = tmp_path / "report.json"
+    status = main(["validate", str(table1_path()), "--json", str(out), *extra])
+    return status, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_table1_validates_end_to_end_with_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, report = _run_json(tmp_path)
+    assert status == 0  # no pair of Table 1 fails on sequence and thermodynamics alone
+    assert report["schema_version"] == 1
+    assert report["assay_version"] == __version__
+    assert report["conditions"] == {
+        "name": "primer3", "mv_conc_mm": 50.0, "dv_conc_mm": 1.5, "dntp_conc_mm": 0.6,
+        "primer_conc_nm": 50.0, "temp_c": 37.0,
+    }  # fmt: skip
+    pairs = report["pairs"]
+    assert isinstance(pairs, list)
+    assert [p["gene"] for p in pairs] == ["JAK2", "STAT3", "PI3k", "mTOR", "GAPDH"]
+    for pair in pairs:
+        assert pair.keys() >= REQUIRED_PAIR_KEYS
+        assert pair["forward"].keys() >= REQUIRED_PRIMER_KEYS
+        assert pair["reverse"].keys() >= REQUIRED_PRIMER_KEYS
+        assert pair["verdict"] in {"pass", "warn", "fail", "unverified"}
+        for finding in pair["findings"]:
+            assert set(finding) == {"code", "severity", "subject", "message"}
+    gapdh = pairs[4]
+    # primer3-py called directly with Primer3's default conditions
+    assert gapdh["forward"]["tm_c"] == round(primer3.calc_tm("TGAAGGTCGGAGTCAACGG"), 2)
+    assert gapdh["claimed_product_bp"] == 148
+    printed = capsys.readouterr().out
+    assert "GAPDH" in printed
+    assert "50 mM monovalent, 1.5 mM Mg2+" in printed
+
+
+def test_conditions_preset_and_explicit_values_change_the_numbers(tmp_path: Path) -> None:
+    _, sybr = _run_json(tmp_path, "--conditions", "sybr-2x")
+    assert sybr["conditions"]["name"] == "sybr-2x"  # type: ignore[index]  # JSON object
+    expected = primer3.calc_tm(
+        "TGAAGGTCGGAGTCAACGG", mv_conc=50.0, dv_conc=3.0, dntp_conc=0.8, dna_conc=300.0
+    )
+    assert sybr["pairs"][4]["forward"]["tm_c"] == round(expected, 2)  # type: ignore[index]
+    _, custom = _run_json(tmp_path, "--dv-conc-mm", "2.5", "--primer-conc-nm", "200")
+    conditions = custom["conditions"]
+    assert conditions["name"] == "custom"  # type: ignore[index]
+    assert (conditions["dv_conc_mm"], conditions["primer_conc_nm"]) == (2.5, 200.0)  # type: ignore[index]
+
+
+def test_threshold_option_changes_a_verdict(tmp_path: Path) -> None:
+    # GAPDH's primers differ by 1.9 C under Primer3's conditions (59.3 and 57.4 C).
+    _, report = _run_json(tmp_path, "--threshold", "tm_diff_warn_c=1.5")
+    codes = [f["code"] for f in report["pairs"][4]["findings"]]  # type: ignore[index]
+    assert "tm_difference" in codes
+    assert report["thresholds"]["tm_diff_warn_c"] == 1.5  # type: ignore[index]
+
+
+def test_a_failing_pair_exits_1(tmp_path: Path) -> None:
+    table = tmp_path / "hot.tsv"
+    table.write_text(
+        "gene\tforward\treverse\tanneal_temp_c\nGAPDH\tTGAAGGTCGGAGTCAACGG\tTGGGTGGAATCATATTGGAACA\t66\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(table)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv_tail", "message"),
+    [
+        (["--threshold", "tm_wobble=2"], 'column "--threshold": "tm_wobble": unknown threshold'),
+        (["--threshold", "tm_diff_warn_c=two"], '"two": is not a number'),
+        (["--mv-conc-mm", "-5"], "mv_conc_mm must be a finite number >= 0"),
+    ],
+)
+def test_bad_options_exit_2(
+    argv_tail: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(table1_path()), *argv_tail]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_table_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "bad.tsv"
+    table.write_text("gene\tforward\treverse\nGAPDH\tTGAAGG!\tTGGG\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    assert main(["validate", str(table), "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f'{table}, row 2, column "forward": "TGAAGG!": has "!" at position 7' in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [table]
+
+
+def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--debug", "validate", str(tmp_path / "absent.tsv")]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("assay.primers.validate.validate_pairs", interrupted)
+    assert main(["validate", str(table1_path())]) == 130
