@@ -146,3 +146,28 @@ def test_degenerate_primer_gives_the_range_over_its_variants() -> None:
 def test_too_degenerate_primer_is_refused() -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_VARIANTS}"):
         primer_thermo(Primer(sequence="TGAANNNNGGAGTCAACGG"), ReactionConditions())
+
+
+@pytest.mark.parametrize(
+    ("conditions", "published_tm"),
+    [
+        # primer3-py README (2.x): calc_tm('GTAAAACGACGGCCAGT') -> 54.695494691112515 with the
+        # Primer3 2.x defaults (50 mM monovalent, 1.5 mM Mg2+, 0.6 mM dNTP, 50 nM oligo).
+        pytest.param(ReactionConditions(), 54.695494691112515, id="primer3 2.x defaults"),
+        # primer3-py README (1.x): the same call gave 49.16808228911765 when the defaults had no
+        # Mg2+ and no dNTP.
+        pytest.param(
+            ReactionConditions(dv_conc_mm=0.0, dntp_conc_mm=0.0), 49.16808228911765, id="no Mg2+"
+        ),
+    ],
+)
+def test_tm_of_m13_primer_as_published(conditions: ReactionConditions, published_tm: float) -> None:
+    assert melting_temp_c("GTAAAACGACGGCCAGT", conditions) == pytest.approx(published_tm, abs=1e-9)
+
+
+def test_hairpin_as_published() -> None:
+    # primer3-py README (2.x): calc_hairpin('CCCCCATCCGATCAGGGGG') ->
+    # ThermoResult(structure_found=True, tm=66.75, dg=-3176.92, ...), dg in cal/mol.
+    thermo = primer_thermo(Primer(sequence="CCCCCATCCGATCAGGGGG"), ReactionConditions())
+    assert thermo.hairpin.tm_c == pytest.approx(66.75, abs=0.005)
+    assert thermo.hairpin.dg_kcal_per_mol == pytest.approx(-3.17692, abs=5e-6)
