@@ -1,0 +1,287 @@
+"""Reference records as assay uses them, parsed and checked from NCBI's text formats.
+
+Three formats, named by the file suffix they are cached under:
+
+* ``gb``: GenBank flat file (efetch ``rettype=gb``), with exon and CDS features;
+* ``fasta``: efetch FASTA (``>NM_006218.4 Homo sapiens …``);
+* ``exons.fasta``: NCBI's "FASTA of exons", one record per exon, headers
+  ``>ref|NM_002046.7|:START-END …`` in 1-based transcript coordinates.
+
+Parsing also checks: the text is a record, of the accession.version asked for, whole, and made of
+nucleotide letters. Anything else raises `RecordError`, so a bad download is never trusted.
+
+>>> from assay.data import refseq_dir
+>>> from assay.primers.accession import parse_accession
+>>> path = refseq_dir() / "NM_002046.7.exons.fasta"
+>>> gapdh = parse_record(path.read_text(), RecordFormat.EXONS, parse_accession("NM_002046.7"))
+>>> len(gapdh.sequence), len(gapdh.exons), gapdh.exons[1]
+(1285, 9, Exon(number=2, start=54, end=105))
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from assay._compat import StrEnum
+from assay.errors import AssayError
+from assay.primers.accession import Accession, parse_accession
+
+_NUCLEOTIDES = re.compile(r"^[ACGTURYSWKMBDHVN]+$")
+_HTML = re.compile(r"^\s*(<!doctype html|<html|<\?xml|<eutilsresult|<error)", re.IGNORECASE)
+_EXON_HEADER = re.compile(r"^>(?:ref\|)?(?P<acc>[^|\s:]+)\|?:(?P<start>\d+)-(?P<end>\d+)(?:\s|$)")
+
+
+class RecordError(AssayError):
+    """A record's text is not a whole, valid record of the accession expected."""
+
+
+class RecordFormat(StrEnum):
+    """Record formats, by the suffix of the cache file that holds them."""
+
+    GENBANK = "gb"
+    FASTA = "fasta"
+    EXONS = "exons.fasta"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exon:
+    """One exon of a transcript, in 1-based closed transcript coordinates."""
+
+    number: int
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.start <= self.end:
+            raise ValueError(f"exon {self.number} has impossible bounds {self.start}-{self.end}")
+
+    @property
+    def length(self) -> int:
+        """Number of bases."""
+        return self.end - self.start + 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transcript:
+    """A reference sequence (usually an mRNA) with what is known of its structure.
+
+    Attributes:
+        accession: Its accession.version.
+        description: The record's title line (DEFINITION or FASTA header).
+        sequence: The sequence, upper case, 5'→3'.
+        exons: Exon features in order, 1-based closed on this sequence; empty when unknown. On an
+            mRNA they tile the sequence (`tiles`); on a genomic record introns lie between them.
+        cds: The coding sequence as 1-based closed (start, end), when known.
+    """
+
+    accession: Accession
+    description: str
+    sequence: str
+    exons: tuple[Exon, ...] = ()
+    cds: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.sequence:
+            raise ValueError(f"{self.accession}: empty sequence")
+        previous_end = 0
+        for exon in self.exons:
+            if exon.start <= previous_end or exon.end > len(self.sequence):
+                raise ValueError(
+                    f"{self.accession}: exon {exon.number} ({exon.start}-{exon.end}) overlaps the "
+                    f"one before it or runs past the sequence end ({len(self.sequence)})"
+                )
+            previous_end = exon.end
+
+    @property
+    def tiles(self) -> bool:
+        """True when the exons cover the whole sequence end to end (an mRNA's exon map)."""
+        return (
+            bool(self.exons)
+            and self.exons[0].start == 1
+            and self.exons[-1].end == len(self.sequence)
+            and all(a.end + 1 == b.start for a, b in zip(self.exons, self.exons[1:], strict=False))
+        )
+
+    @property
+    def length(self) -> int:
+        """Number of bases."""
+        return len(self.sequence)
+
+
+def _refuse_non_record(text: str, expected: Accession, what: str) -> None:
+    if not text.strip():
+        raise RecordError(f"{expected}: the {what} is empty")
+    if _HTML.match(text):
+        raise RecordError(f"{expected}: an HTML or XML page came instead of a {what}")
+
+
+def _check_accession(found: str, expected: Accession) -> None:
+    try:
+        got = parse_accession(found)
+    except ValueError:
+        raise RecordError(f'{expected}: the record names "{found}", not an accession') from None
+    if got != expected:
+        raise RecordError(f"{expected}: the record is {got}, not the {expected} asked for")
+
+
+def _check_letters(sequence: str, expected: Accession) -> str:
+    if not sequence:
+        raise RecordError(f"{expected}: the record has no sequence")
+    if not _NUCLEOTIDES.match(sequence):
+        bad = sorted(set(re.sub(r"[ACGTURYSWKMBDHVN]", "", sequence)))
+        raise RecordError(f"{expected}: the sequence has characters that are not bases: {bad}")
+    return sequence
+
+
+def _fasta_blocks(text: str) -> list[tuple[str, str]]:
+    blocks: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith(">"):
+            blocks.append((line, ""))
+        elif not blocks:
+            raise RecordError("text before the first FASTA header")
+        else:
+            header, sequence = blocks[-1]
+            blocks[-1] = (header, sequence + line.upper())
+    return blocks
+
+
+def parse_fasta(text: str, expected: Accession) -> Transcript:
+    """Parse efetch FASTA holding exactly one record of `expected`.
+
+    Raises:
+        RecordError: Empty, HTML, several records, another accession, or non-base characters.
+    """
+    _refuse_non_record(text, expected, "FASTA record")
+    try:
+        blocks = _fasta_blocks(text)
+    except RecordError as error:
+        raise RecordError(f"{expected}: {error}") from None
+    if len(blocks) != 1:
+        raise RecordError(f"{expected}: expected one FASTA record, found {len(blocks)}")
+    header, sequence = blocks[0]
+    first = header[1:].split(maxsplit=1)
+    name = first[0] if first else ""
+    if name.startswith("ref|"):
+        name = name.split("|")[1]
+    _check_accession(name, expected)
+    return Transcript(
+        accession=expected,
+        description=first[1] if len(first) > 1 else "",
+        sequence=_check_letters(sequence, expected),
+    )
+
+
+def parse_exon_fasta(text: str, expected: Accession) -> Transcript:
+    """Parse NCBI's "FASTA of exons": joined in order, the exons are the transcript.
+
+    Raises:
+        RecordError: Empty, HTML, another accession, exons that do not tile the transcript, or
+            an exon whose length differs from its header's coordinates.
+    """
+    _refuse_non_record(text, expected, "exon FASTA")
+    try:
+        blocks = _fasta_blocks(text)
+    except RecordError as error:
+        raise RecordError(f"{expected}: {error}") from None
+    exons: list[Exon] = []
+    parts: list[str] = []
+    description = ""
+    for number, (header, sequence) in enumerate(blocks, start=1):
+        match = _EXON_HEADER.match(header)
+        if match is None:
+            raise RecordError(f"{expected}: exon header without START-END coordinates: {header}")
+        _check_accession(match.group("acc"), expected)
+        start, end = int(match.group("start")), int(match.group("end"))
+        if end - start + 1 != len(sequence):
+            raise RecordError(
+                f"{expected}: exon {number} ({start}-{end}) has {len(sequence)} bases, not "
+                f"{end - start + 1}: the record is truncated or damaged"
+            )
+        exons.append(Exon(number=number, start=start, end=end))
+        parts.append(_check_letters(sequence, expected))
+        description = header[match.end() :].strip()
+    try:
+        transcript = Transcript(
+            accession=expected, description=description, sequence="".join(parts),
+            exons=tuple(exons),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordError(str(error)) from None
+    if not transcript.tiles:
+        raise RecordError(f"{expected}: the exons do not join into one whole transcript")
+    return transcript
+
+
+def parse_genbank(text: str, expected: Accession) -> Transcript:
+    """Parse a GenBank flat file of `expected`, taking its exon and CDS features.
+
+    Raises:
+        RecordError: Empty, HTML, unparseable or truncated (no ``//`` end, or fewer bases than the
+            LOCUS line states), another accession.version, or non-base characters.
+    """
+    from Bio import BiopythonParserWarning, SeqIO  # only where GenBank is parsed
+
+    _refuse_non_record(text, expected, "GenBank record")
+    if not text.rstrip().endswith("//"):
+        raise RecordError(f"{expected}: the GenBank record has no end (//): it is truncated")
+    locus = re.match(r"^LOCUS\s+\S+\s+(\d+)\s+bp", text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BiopythonParserWarning)
+            records = list(SeqIO.parse(io.StringIO(text), "genbank"))
+    except ValueError as error:
+        raise RecordError(f"{expected}: not a readable GenBank record ({error})") from None
+    if len(records) != 1:
+        raise RecordError(f"{expected}: expected one GenBank record, found {len(records)}")
+    record = records[0]
+    _check_accession(record.id, expected)
+    sequence = _check_letters(str(record.seq).upper(), expected)
+    if locus and int(locus.group(1)) != len(sequence):
+        raise RecordError(
+            f"{expected}: LOCUS says {locus.group(1)} bp but the record holds {len(sequence)}: "
+            "it is truncated"
+        )
+    exon_features = sorted(
+        (f for f in record.features if f.type == "exon"), key=lambda f: int(f.location.start)
+    )
+    exons = tuple(
+        Exon(
+            number=int(f.qualifiers.get("number", [i])[0]),
+            start=int(f.location.start) + 1,
+            end=int(f.location.end),
+        )
+        for i, f in enumerate(exon_features, start=1)
+    )
+    cds_features = [f for f in record.features if f.type == "CDS"]
+    cds = (
+        (int(cds_features[0].location.start) + 1, int(cds_features[0].location.end))
+        if cds_features
+        else None
+    )
+    try:
+        return Transcript(
+            accession=expected,
+            description=str(record.description),
+            sequence=sequence,
+            exons=exons,
+            cds=cds,
+        )
+    except ValueError as error:
+        raise RecordError(str(error)) from None
+
+
+def parse_record(text: str, fmt: RecordFormat, expected: Accession) -> Transcript:
+    """Parse `text` in format `fmt` as the record of `expected` (see the module docstring)."""
+    parser = {
+        RecordFormat.GENBANK: parse_genbank,
+        RecordFormat.FASTA: parse_fasta,
+        RecordFormat.EXONS: parse_exon_fasta,
+    }[fmt]
+    return parser(text, expected)
