@@ -199,6 +199,12 @@ def parse_exon_fasta(text: str, expected: Accession) -> Transcript:
             raise RecordError(f"{expected}: exon header without START-END coordinates: {header}")
         _check_accession(match.group("acc"), expected)
         start, end = int(match.group("start")), int(match.group("end"))
+        previous_end = exons[-1].end if exons else 0
+        if start != previous_end + 1:
+            raise RecordError(
+                f"{expected}: exon {number} starts at {start} but the one before ends at "
+                f"{previous_end}: an exon is missing or the record is damaged"
+            )
         if end - start + 1 != len(sequence):
             raise RecordError(
                 f"{expected}: exon {number} ({start}-{end}) has {len(sequence)} bases, not "
@@ -235,7 +241,8 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BiopythonParserWarning)
-            records = list(SeqIO.parse(io.StringIO(text), "genbank"))
+            parsed = SeqIO.parse(io.StringIO(text), "genbank")  # type: ignore[no-untyped-call]  # Biopython leaves SeqIO.parse unannotated
+            records = list(parsed)
     except ValueError as error:
         raise RecordError(f"{expected}: not a readable GenBank record ({error})") from None
     if len(records) != 1:

@@ -120,7 +120,9 @@ def test_exon_fasta_missing_an_exon_is_refused() -> None:
     lines = _text("NM_002046.7.exons.fasta").splitlines(keepends=True)
     headers = [i for i, line in enumerate(lines) if line.startswith(">")]
     without_exon_2 = "".join(lines[: headers[1]] + lines[headers[2] :])
-    with pytest.raises(RecordError, match="the exons do not join into one whole transcript"):
+    with pytest.raises(
+        RecordError, match="exon 2 starts at 106 but the one before ends at 53: an exon is missing"
+    ):
         parse_exon_fasta(without_exon_2, parse_accession("NM_002046.7"))
 
 
