@@ -9,6 +9,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from assay.cli.options import add_network_options, build_store
+
 if TYPE_CHECKING:
     from assay.primers.conditions import ReactionConditions
     from assay.primers.thresholds import Thresholds
@@ -45,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     add_condition_options(parser)
+    add_network_options(parser)
 
 
 def conditions_from(args: argparse.Namespace) -> ReactionConditions:
@@ -102,11 +105,22 @@ def run(args: argparse.Namespace) -> int:
     from assay.primers.report import to_json, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
+    from assay.progress import Progress
 
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
     pairs = read_primer_table(args.table)
-    report = validate_pairs(pairs, conditions, thresholds, source=args.table)
+    store = build_store(args)
+    progress = Progress(len(pairs), "checking")
+    try:
+        report = validate_pairs(
+            pairs, conditions, thresholds, source=args.table, records=store,
+            progress=lambda pair: progress.step(pair.gene),
+        )  # fmt: skip
+    finally:
+        progress.finish()
+        if store.client is not None:
+            store.client.close()
     if args.json:
         write_text_atomic(args.json, to_json(report))
     sys.stdout.write(to_text(report))

@@ -51,6 +51,7 @@ class Check(StrEnum):
     HETERODIMER = "heterodimer"
     THREE_PRIME_DIMER = "three_prime_dimer"
     ANNEALING = "annealing_temperature"
+    REFERENCE = "reference_record"
 
 
 class Subject(StrEnum):

@@ -60,6 +60,18 @@ def _primer(report: PrimerReport) -> dict[str, Any]:
     }
 
 
+def _reference(report: PairReport) -> dict[str, Any] | None:
+    if not report.reference_looked_up:
+        return None
+    record = report.reference
+    return {
+        "accession": report.pair.accession,
+        "available": record is not None,
+        "length": None if record is None else record.length,
+        "exons": None if record is None else len(record.exons),
+    }
+
+
 def _pair(report: PairReport) -> dict[str, Any]:
     pair = report.pair
     return {
@@ -74,6 +86,7 @@ def _pair(report: PairReport) -> dict[str, Any]:
         "heterodimer_tm_c": _round(report.thermo.heterodimer.tm_c),
         "three_prime_dimer": _structure(report.thermo.three_prime_dimer),
         "findings": [_finding(finding) for finding in report.findings],
+        "reference": _reference(report),
         "forward": _primer(report.forward),
         "reverse": _primer(report.reverse),
     }

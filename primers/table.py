@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assay.errors import InputError
+from assay.primers.accession import parse_accession
 from assay.primers.model import Primer, PrimerPair
 from assay.primers.sequence import clean_sequence, invalid_characters
 
@@ -390,6 +391,17 @@ def read_primer_table(path: str | Path) -> list[PrimerPair]:
             )
         first_row[gene.lower()] = item.gene.row
         accession = item.accession.text.strip() if item.accession else ""
+        if item.accession is not None and accession:
+            try:
+                accession = str(parse_accession(accession))
+            except ValueError:
+                raise InputError(
+                    "is not a RefSeq or GenBank accession (e.g. NM_002046.7)",
+                    path=path,
+                    row=item.accession.row,
+                    column=item.accession.column,
+                    value=accession,
+                ) from None
         pairs.append(
             PrimerPair(
                 gene=gene,

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from assay.errors import CacheError, FetchError, RecordNotFound
+from assay.primers.accession import parse_versioned
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
 from assay.primers.conditions import ReactionConditions
-from assay.primers.model import Finding, Primer, PrimerPair, Subject, Verdict
+from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
+from assay.primers.records import Transcript
 from assay.primers.sequence import gc_pct
 from assay.primers.thermo import PairThermo, PrimerThermo, pair_thermo, primer_thermo
 from assay.primers.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from assay.primers.store import RecordSource
 
 # What this version checks; reports say so, so that nobody mistakes them for more.
 CHECKS_DONE = ("sequence rules", "thermodynamics")
@@ -49,11 +56,20 @@ class PairReport:
     reverse: PrimerReport
     thermo: PairThermo
     findings: tuple[Finding, ...]
+    reference: Transcript | None = None
+    reference_looked_up: bool = False
 
     @property
     def verdict(self) -> Verdict:
-        """`fail` if any finding fails, `warn` if any warns, else `pass`."""
-        return verdict_of(self.findings)
+        """The pair's verdict.
+
+        `fail` if any finding fails; else `unverified` if the reference record was looked up
+        and could not be had; else `warn` if any finding warns; else `pass`.
+        """
+        verdict = verdict_of(self.findings)
+        if verdict is not Verdict.FAIL and self.reference_looked_up and self.reference is None:
+            return Verdict.UNVERIFIED
+        return verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,10 +99,31 @@ def _primer_report(
     )
 
 
+def _reference(pair: PrimerPair, records: RecordSource) -> tuple[Transcript | None, Finding]:
+    """Look up the pair's reference record; say what was found or why there is none."""
+
+    def note(message: str) -> Finding:
+        return Finding(code=Check.REFERENCE, severity=Severity.INFO, message=message)
+
+    if pair.accession is None:
+        return None, note("no accession given: the primers cannot be checked against a record")
+    try:
+        accession = parse_versioned(pair.accession)
+    except ValueError as error:
+        return None, note(str(error))
+    try:
+        record = records.transcript(accession)
+    except (RecordNotFound, FetchError, CacheError) as error:
+        return None, note(f"record not available: {error}")
+    exons = f", {len(record.exons)} exons" if record.exons else ""
+    return record, note(f"record {accession} found ({record.length} nt{exons})")
+
+
 def validate_pair(
     pair: PrimerPair,
     conditions: ReactionConditions | None = None,
     thresholds: Thresholds | None = None,
+    records: RecordSource | None = None,
 ) -> PairReport:
     """Check one primer pair.
 
@@ -94,6 +131,7 @@ def validate_pair(
         pair: The pair.
         conditions: Reaction conditions (default: Primer3's).
         thresholds: Limits of the checks (default: `Thresholds()`).
+        records: Where to find reference records; None checks the primers alone.
 
     Returns:
         The pair's report.
@@ -104,12 +142,18 @@ def validate_pair(
     reverse = _primer_report(pair.reverse, Subject.REVERSE, conditions, limits)
     thermo = pair_thermo(pair.forward, pair.reverse, conditions)
     own = pair_findings(forward.thermo, reverse.thermo, thermo, pair.anneal_temp_c, limits)
+    reference: Transcript | None = None
+    if records is not None:
+        reference, finding = _reference(pair, records)
+        own.append(finding)
     return PairReport(
         pair=pair,
         forward=forward,
         reverse=reverse,
         thermo=thermo,
         findings=(*forward.findings, *reverse.findings, *own),
+        reference=reference,
+        reference_looked_up=records is not None,
     )
 
 
@@ -119,6 +163,7 @@ def validate_pairs(
     thresholds: Thresholds | None = None,
     *,
     source: str | None = None,
+    records: RecordSource | None = None,
     progress: Callable[[PrimerPair], None] | None = None,
 ) -> ValidationReport:
     """Check every pair of a primer table.
@@ -128,6 +173,7 @@ def validate_pairs(
         conditions: Reaction conditions (default: Primer3's).
         thresholds: Limits of the checks (default: `Thresholds()`).
         source: Where the pairs came from, for the report.
+        records: Where to find reference records; None checks the primers alone.
         progress: Called with each pair before it is checked.
 
     Returns:
@@ -139,7 +185,7 @@ def validate_pairs(
     for pair in pairs:
         if progress is not None:
             progress(pair)
-        reports.append(validate_pair(pair, conditions, limits))
+        reports.append(validate_pair(pair, conditions, limits, records))
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source
     )

@@ -15,6 +15,8 @@ import pytest
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", None}
 
 
 class NetworkRefusedError(RuntimeError):
@@ -35,6 +37,13 @@ def _check_address(sock: socket.socket, address: Any) -> None:
         raise NetworkRefusedError(f"tests must stay offline: refused a connection to {address!r}")
 
 
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    # A name lookup would go to DNS (and hang without a network): refuse it at once.
+    if host not in _LOCAL_NAMES and not str(host).startswith("127."):
+        raise NetworkRefusedError(f"tests must stay offline: refused to look up {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 def _guarded_connect(self: socket.socket, address: Any) -> None:
     _check_address(self, address)
     _real_connect(self, address)
@@ -49,8 +58,10 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 def _offline() -> Iterator[None]:
     setattr(socket.socket, "connect", _guarded_connect)  # noqa: B010  # the guard replaces it
     setattr(socket.socket, "connect_ex", _guarded_connect_ex)  # noqa: B010
+    socket.getaddrinfo = _guarded_getaddrinfo
     try:
         yield
     finally:
         setattr(socket.socket, "connect", _real_connect)  # noqa: B010
         setattr(socket.socket, "connect_ex", _real_connect_ex)  # noqa: B010
+        socket.getaddrinfo = _real_getaddrinfo

@@ -19,6 +19,11 @@ def test_connections_beyond_loopback_are_refused(address: tuple[str, int]) -> No
         sock.connect(address)
 
 
+def test_name_lookups_beyond_loopback_are_refused() -> None:
+    with pytest.raises(RuntimeError, match=r"refused to look up 'eutils\.ncbi\.nlm\.nih\.gov'"):
+        socket.getaddrinfo("eutils.ncbi.nlm.nih.gov", 443)
+
+
 def test_loopback_connections_are_allowed() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]

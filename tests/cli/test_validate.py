@@ -23,7 +23,8 @@ REQUIRED_PRIMER_KEYS = {
 
 def _run_json(tmp_path: Path, *extra: str) -> tuple[int, dict[str, object]]:
     out = tmp_path / "report.json"
-    status = main(["validate", str(table1_path()), "--json", str(out), *extra])
+    offline = ["--offline", "--cache", str(tmp_path / "cache")]
+    status = main(["validate", str(table1_path()), "--json", str(out), *offline, *extra])
     return status, json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -48,6 +49,13 @@ def test_table1_validates_end_to_end_with_json(
         assert pair["verdict"] in {"pass", "warn", "fail", "unverified"}
         for finding in pair["findings"]:
             assert set(finding) == {"code", "severity", "subject", "message"}
+    # JAK2 and STAT3 records are not bundled (data/refseq/PROVENANCE.md): offline, they cannot
+    # be verified; the other three are found, GAPDH's with its 9 exons.
+    assert [p["verdict"] == "unverified" for p in pairs] == [True, True, False, False, False]
+    assert pairs[0]["reference"]["available"] is False
+    assert pairs[4]["reference"] == {
+        "accession": "NM_002046.7", "available": True, "length": 1285, "exons": 9,
+    }  # fmt: skip
     gapdh = pairs[4]
     # primer3-py called directly with Primer3's default conditions
     assert gapdh["forward"]["tm_c"] == round(primer3.calc_tm("TGAAGGTCGGAGTCAACGG"), 2)
@@ -84,7 +92,7 @@ def test_a_failing_pair_exits_1(tmp_path: Path) -> None:
         "gene\tforward\treverse\tanneal_temp_c\nGAPDH\tTGAAGGTCGGAGTCAACGG\tTGGGTGGAATCATATTGGAACA\t66\n",
         encoding="utf-8",
     )
-    assert main(["validate", str(table)]) == 1
+    assert main(["validate", str(table), "--offline"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -98,7 +106,7 @@ def test_a_failing_pair_exits_1(tmp_path: Path) -> None:
 def test_bad_options_exit_2(
     argv_tail: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["validate", str(table1_path()), *argv_tail]) == 2
+    assert main(["validate", str(table1_path()), "--offline", *argv_tail]) == 2
     assert message in capsys.readouterr().err
 
 
@@ -108,7 +116,7 @@ def test_bad_table_exits_2_and_writes_nothing(
     table = tmp_path / "bad.tsv"
     table.write_text("gene\tforward\treverse\nGAPDH\tTGAAGG!\tTGGG\n", encoding="utf-8")
     out = tmp_path / "report.json"
-    assert main(["validate", str(table), "--json", str(out)]) == 2
+    assert main(["validate", str(table), "--json", str(out), "--offline"]) == 2
     err = capsys.readouterr().err
     assert f'{table}, row 2, column "forward": "TGAAGG!": has "!" at position 7' in err
     assert "Traceback" not in err
@@ -125,4 +133,4 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("assay.primers.validate.validate_pairs", interrupted)
-    assert main(["validate", str(table1_path())]) == 130
+    assert main(["validate", str(table1_path()), "--offline"]) == 130

@@ -146,6 +146,11 @@ GAPDH_ROW = "GAPDH\tNM_002046.7\tTGAAGGTCGGAGTCAACGG\tTGGGTGGAATCATATTGGAACA\t14
         ),
         pytest.param(GOOD_HEADER, "the table has a header but no primer rows", id="no rows"),
         pytest.param(
+            GOOD_HEADER + GAPDH_ROW.replace("NM_002046.7", "NM_002046.7/../x"),
+            r'row 2, column "accession": "NM_002046.7/../x": is not a RefSeq or GenBank accession',
+            id="malformed accession",
+        ),
+        pytest.param(
             "Gene\tPrimer sequence\nGAPDH\tForward TGAAGGTCGGAGTCAACGG\n",
             r'row 2: gene "GAPDH" has no reverse primer',
             id="two-row layout missing its reverse",

@@ -1,0 +1,48 @@
+"""Options shared by the subcommands that can reach NCBI, and building a record store from them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assay.primers.store import RecordStore
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    """Add --cache, --offline, --eutils-url, --email and --api-key."""
+    group = parser.add_argument_group(
+        "records and NCBI",
+        "Records come from the cache (and the bundled records) first, then from NCBI.",
+    )
+    group.add_argument(
+        "--cache", metavar="DIR", type=Path,
+        help="record cache directory (default: ASSAY_CACHE, else ~/.cache/assay)",
+    )  # fmt: skip
+    group.add_argument(
+        "--offline", action="store_true",
+        help="never contact NCBI; records not in the cache are reported missing",
+    )  # fmt: skip
+    group.add_argument(
+        "--eutils-url", metavar="URL",
+        help="E-utilities base URL (default: ASSAY_EUTILS_URL, else NCBI's)",
+    )  # fmt: skip
+    group.add_argument("--email", help="your e-mail, sent to NCBI (default: NCBI_EMAIL)")
+    group.add_argument(
+        "--api-key", metavar="KEY",
+        help="NCBI API key for 10 requests/s (default: NCBI_API_KEY; never printed)",
+    )  # fmt: skip
+
+
+def build_store(args: argparse.Namespace) -> RecordStore:
+    """Build the record store the options describe (no network is touched here)."""
+    from assay.primers.cache import RecordCache, default_cache_dir
+    from assay.primers.entrez import EntrezClient, settings_from
+    from assay.primers.store import RecordStore
+
+    cache = RecordCache(args.cache or default_cache_dir())
+    if args.offline:
+        return RecordStore(cache)
+    settings = settings_from(email=args.email, api_key=args.api_key, base_url=args.eutils_url)
+    return RecordStore(cache, EntrezClient(settings))

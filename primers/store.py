@@ -1,0 +1,109 @@
+"""Records by accession.version, from wherever they can be had: the one interface validation uses.
+
+`RecordStore` looks in the cache (the user's directory, then the bundled records) and, unless it is
+offline, fetches what is missing from NCBI and caches it. `InMemoryRecords` serves records held in
+memory, for tests and for callers that bring their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from assay.errors import RecordNotFound
+from assay.primers.accession import Accession
+from assay.primers.cache import RecordCache
+from assay.primers.entrez import EntrezClient
+from assay.primers.records import RecordFormat, Transcript
+
+
+class RecordSource(Protocol):
+    """Anything that returns the record of an accession.version."""
+
+    def transcript(self, accession: Accession) -> Transcript:
+        """Return the record, or raise `RecordNotFound` / `FetchError`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchOutcome:
+    """What `RecordStore.fetch` did for one accession."""
+
+    accession: Accession
+    path: str
+    fetched: bool  # False: it was already cached
+
+
+class RecordStore:
+    """The cache first, then NCBI (unless offline).
+
+    Args:
+        cache: Where records are looked up and stored.
+        client: The E-utilities client, or None to work offline.
+    """
+
+    def __init__(self, cache: RecordCache, client: EntrezClient | None = None) -> None:
+        self.cache = cache
+        self.client = client
+
+    @property
+    def offline(self) -> bool:
+        """True when NCBI is never contacted."""
+        return self.client is None
+
+    def transcript(self, accession: Accession) -> Transcript:
+        """Return the record of `accession`, fetching and caching it if needed.
+
+        Raises:
+            RecordNotFound: Offline and not cached; the message gives the command to fetch it.
+            FetchError: Online, but NCBI could not provide it.
+            CacheError: The cached file is damaged.
+        """
+        cached = self.cache.load(accession)
+        if cached is not None:
+            return cached
+        self.fetch(accession)
+        fetched = self.cache.load(accession)
+        if fetched is None:  # pragma: no cover - store() succeeded, so the file is there
+            raise RecordNotFound(f"{accession} was fetched but cannot be read back from the cache")
+        return fetched
+
+    def fetch(self, accession: Accession, *, refresh: bool = False) -> FetchOutcome:
+        """Make sure `accession` is cached (as GenBank, which carries exons and the CDS).
+
+        Args:
+            accession: A versioned accession.
+            refresh: Fetch again even when it is already cached.
+
+        Raises:
+            RecordNotFound: Offline and not cached.
+            FetchError: NCBI could not provide it.
+        """
+        found = self.cache.find(accession)
+        if found is not None and not refresh:
+            return FetchOutcome(accession=accession, path=str(found[0]), fetched=False)
+        if self.client is None:
+            raise RecordNotFound(
+                f"{accession} is not in the cache ({self.cache.directory}) nor among the bundled "
+                f"records, and assay is offline. Fetch it when online with: assay fetch {accession}"
+            )
+        text = self.client.fetch_record(accession, RecordFormat.GENBANK)
+        source = (
+            f"{self.client.settings.base_url.rstrip('/')}/efetch.fcgi?db=nuccore&id={accession}"
+        )
+        path = self.cache.store(accession, RecordFormat.GENBANK, text, source=source)
+        return FetchOutcome(accession=accession, path=str(path), fetched=True)
+
+
+class InMemoryRecords:
+    """Records held in memory, keyed by accession.version."""
+
+    def __init__(self, records: dict[str, Transcript]) -> None:
+        self._records = dict(records)
+
+    def transcript(self, accession: Accession) -> Transcript:
+        """Return the record or raise `RecordNotFound`."""
+        try:
+            return self._records[str(accession)]
+        except KeyError:
+            raise RecordNotFound(f"{accession} is not among the records given") from None
