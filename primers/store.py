@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assay.errors import RecordNotFound
-from assay.primers.accession import Accession
+from assay.primers.accession import Accession, parse_accession
 from assay.primers.cache import RecordCache
-from assay.primers.entrez import EntrezClient
+from assay.primers.entrez import EntrezClient, RecordStatus
 from assay.primers.records import RecordFormat, Transcript
 
 
@@ -93,6 +93,73 @@ class RecordStore:
         )
         path = self.cache.store(accession, RecordFormat.GENBANK, text, source=source)
         return FetchOutcome(accession=accession, path=str(path), fetched=True)
+
+    def status(self, accession: Accession) -> RecordStatus | None:
+        """Return NCBI's status of a record and its newest version (kept for the answer TTL).
+
+        Offline, only a cached answer is given; None when nothing is known.
+
+        Raises:
+            FetchError: Online, but NCBI could not answer.
+        """
+        key = f"status-{accession}"
+        cached = self.cache.get_answer(key)
+        if cached is not None:
+            return _status_from_json(cached)
+        if self.client is None:
+            return None
+        asked = [accession, Accession(accession=accession.accession)]
+        answers = self.client.summaries(asked)
+        own, newest = answers.get(str(asked[0])), answers.get(str(asked[1]))
+        if own is None and newest is None:
+            return None
+        status = RecordStatus(
+            accession=accession,
+            status=own.status if own else "unknown",
+            replaced_by=(own.replaced_by if own else None)
+            or (newest.accession if newest and newest.accession != accession else None),
+            length=own.length if own else None,
+        )
+        self.cache.put_answer(key, _status_to_json(status))
+        return status
+
+    def variants(self, accession: Accession) -> list[Accession] | None:
+        """Return the RefSeq transcripts of the gene `accession` belongs to (kept for the TTL).
+
+        Offline, only a cached answer is given; None when nothing is known.
+
+        Raises:
+            FetchError: Online, but NCBI could not answer.
+        """
+        key = f"variants-{accession}"
+        cached = self.cache.get_answer(key)
+        if cached is not None:
+            return [parse_accession(text) for text in cached]
+        if self.client is None:
+            return None
+        variants = self.client.transcript_variants(accession)
+        self.cache.put_answer(key, [str(v) for v in variants])
+        return variants
+
+
+def _status_to_json(status: RecordStatus) -> dict[str, object]:
+    return {
+        "accession": str(status.accession),
+        "status": status.status,
+        "replaced_by": None if status.replaced_by is None else str(status.replaced_by),
+        "length": status.length,
+    }
+
+
+def _status_from_json(data: dict[str, object]) -> RecordStatus:
+    replaced = data.get("replaced_by")
+    length = data.get("length")
+    return RecordStatus(
+        accession=parse_accession(str(data["accession"])),
+        status=str(data["status"]),
+        replaced_by=parse_accession(str(replaced)) if replaced else None,
+        length=length if isinstance(length, int) else None,
+    )
 
 
 class InMemoryRecords:

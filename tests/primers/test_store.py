@@ -35,3 +35,36 @@ def test_in_memory_records() -> None:
     assert records.transcript(GAPDH) is record
     with pytest.raises(RecordNotFound, match=r"NM_006218\.4 is not among the records given"):
         records.transcript(parse_accession("NM_006218.4"))
+
+
+def test_status_and_variants_are_kept_for_their_ttl(tmp_path: Path) -> None:
+    from eutils_server import running
+
+    from assay.primers.entrez import EntrezClient, EntrezSettings, RateLimiter
+
+    now = [1_700_000_000.0]
+    with running() as ncbi:
+        ncbi.statuses["NM_006218.3"] = ("replaced", "NM_006218.4")
+        ncbi.genes["5290"] = ["NM_006218.4", "XM_006713658.5"]
+        cache = RecordCache(tmp_path, answer_ttl_s=86400, clock=lambda: now[0])
+        client = EntrezClient(
+            EntrezSettings(email="lab@example.org", base_url=ncbi.url), limiter=RateLimiter(1000)
+        )
+        store = RecordStore(cache, client)
+        old = parse_accession("NM_006218.3")
+        status = store.status(old)
+        assert status is not None
+        assert (status.status, str(status.replaced_by)) == ("replaced", "NM_006218.4")
+        variants = store.variants(parse_accession("NM_006218.4"))
+        assert [str(v) for v in variants or []] == ["NM_006218.4", "XM_006713658.5"]
+        asked = len(ncbi.requests)
+        # within the TTL: answered from the cache, also offline
+        assert store.status(old) == status
+        assert RecordStore(cache).variants(parse_accession("NM_006218.4")) == variants
+        assert len(ncbi.requests) == asked
+        # past the TTL: asked again
+        now[0] += 86401
+        assert store.status(old) == status
+        assert len(ncbi.requests) == asked + 1
+        client.close()
+    assert RecordStore(RecordCache(tmp_path / "empty")).status(old) is None
