@@ -425,7 +425,9 @@ def _status_of(doc: dict[str, Any]) -> RecordStatus:
     length = doc.get("slen")
     return RecordStatus(
         accession=accession,
-        status=str(doc.get("status") or "live"),
+        # Not every docsum carries a status; then it is unknown, not assumed live (the newest
+        # version, asked for separately, still tells whether a record was replaced).
+        status=str(doc.get("status") or "unknown"),
         replaced_by=replaced_by,
         length=int(length) if isinstance(length, int | str) and str(length).isdigit() else None,
     )
