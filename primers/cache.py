@@ -38,8 +38,9 @@ from typing import Any
 from assay.data import refseq_dir
 from assay.errors import CacheError
 from assay.files import write_text_atomic
-from assay.primers.accession import Accession
+from assay.primers.accession import Accession, parse_versioned
 from assay.primers.records import RecordError, RecordFormat, Transcript, parse_record
+from assay.primers.reference import GenomicRecord
 
 DEFAULT_ANSWER_TTL_S = 7 * 24 * 3600.0
 # Preference when several formats of one record are cached: GenBank carries exons and CDS, the
@@ -215,6 +216,37 @@ class RecordCache:
     def index(self) -> dict[str, IndexEntry]:
         """Return the index of the writable directory (file name → entry)."""
         return {name: IndexEntry(**fields) for name, fields in self._read_index_raw().items()}
+
+    def records(self) -> list[tuple[Accession, RecordFormat, Path]]:
+        """Return every record file in the cache and the bundled directories (best format each)."""
+        seen: dict[str, tuple[Accession, RecordFormat, Path]] = {}
+        for directory in (self.directory, *self.read_also):
+            if not directory.is_dir():
+                continue
+            for path in sorted(directory.iterdir()):
+                for fmt in FORMAT_PREFERENCE:
+                    stem = path.name.removesuffix(f".{fmt.value}")
+                    if stem == path.name or stem.endswith(".exons"):
+                        continue
+                    try:
+                        accession = parse_versioned(stem)
+                    except ValueError:
+                        continue
+                    seen.setdefault(str(accession), (accession, fmt, path))
+                    break
+        return list(seen.values())
+
+    def genomic_records(self) -> list[GenomicRecord]:
+        """Return the genomic extracts in ``genomic/`` of the cache and of the bundled records."""
+        extracts = []
+        for directory in (self.directory, *self.read_also):
+            folder = directory / "genomic"
+            for path in sorted(folder.glob("*.fa*")) if folder.is_dir() else []:
+                text = self._read(path)
+                header, _, body = text.partition("\n")
+                name = header[1:].split(maxsplit=1)[0] if header.startswith(">") else path.stem
+                extracts.append(GenomicRecord(name=name, sequence="".join(body.split()).upper()))
+        return extracts
 
     # Answers that can change --------------------------------------------------------------
 

@@ -52,6 +52,12 @@ class Check(StrEnum):
     THREE_PRIME_DIMER = "three_prime_dimer"
     ANNEALING = "annealing_temperature"
     REFERENCE = "reference_record"
+    BINDING = "binding_site"
+    TYPO = "typing_error"
+    PRODUCT = "product"
+    EXONS = "exon_junction"
+    GDNA = "genomic_dna"
+    VARIANTS = "transcript_variants"
 
 
 class Subject(StrEnum):

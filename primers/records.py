@@ -284,6 +284,19 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
         raise RecordError(str(error)) from None
 
 
+_SYMBOL = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9.-]*)\),(?: transcript variant [^,]+,)? mRNA")
+
+
+def gene_symbol(description: str) -> str | None:
+    """Return the gene symbol NCBI writes in an mRNA title, e.g. "(GAPDH), transcript variant 1".
+
+    >>> gene_symbol("Homo sapiens phosphatidylinositol ... alpha (PIK3CA), mRNA")
+    'PIK3CA'
+    """
+    match = _SYMBOL.search(description)
+    return match.group(1) if match else None
+
+
 def parse_record(text: str, fmt: RecordFormat, expected: Accession) -> Transcript:
     """Parse `text` in format `fmt` as the record of `expected` (see the module docstring)."""
     parser = {

@@ -11,6 +11,7 @@ from typing import Any
 
 from assay import __version__
 from assay.primers.model import Finding, Verdict
+from assay.primers.reference import PrimerOnRecord, ReferenceCheck
 from assay.primers.thermo import Structure
 from assay.primers.validate import (
     CHECKS_DONE,
@@ -72,6 +73,67 @@ def _reference(report: PairReport) -> dict[str, Any] | None:
     }
 
 
+def _binding(placed: PrimerOnRecord) -> dict[str, Any] | None:
+    typo = placed.typo
+    if not placed.primes and typo is not None and typo.kind.value in ("deletion", "insertion"):
+        # The primer aligns only with a gap: report that alignment, not a worse gapless one.
+        return {
+            "start": typo.start, "end": typo.end, "strand": typo.strand.value,
+            "mismatches": [], "indels": 1, "exons": list(placed.exons),
+            "spans_junction": bool(placed.junctions),
+        }  # fmt: skip
+    site = placed.site
+    if site is None:
+        return None
+    return {
+        "start": site.start,
+        "end": site.end,
+        "strand": site.strand.value,
+        "mismatches": list(site.mismatches),
+        "indels": 0,
+        "exons": list(placed.exons),
+        "spans_junction": bool(placed.junctions),
+        "junctions": [
+            {"exons": [j.left_exon, j.right_exon], "bases": [j.bases_left, j.bases_right]}
+            for j in placed.junctions
+        ],
+    }
+
+
+def _location(placed: PrimerOnRecord) -> str | None:
+    site = placed.site
+    if site is None:
+        return None
+    exons = f" exon {'-'.join(map(str, placed.exons))}" if placed.exons else ""
+    return f"{site.start}-{site.end} ({site.strand.value}){exons}"
+
+
+def _miqe(report: PairReport, check: ReferenceCheck, conditions: dict[str, Any]) -> dict[str, Any]:
+    """The assay facts MIQE (Bustin et al. 2009) asks a paper to give for each target."""
+    record = report.reference
+    product = check.product
+    context = None
+    if record is not None and product is not None:
+        lo, hi = max(0, product.start - 1 - 50), min(record.length, product.end + 50)
+        context = record.sequence[lo:hi]
+    return {
+        "gene": report.pair.gene,
+        "accession": str(check.accession),
+        "amplicon_length_bp": product.size_bp if product else None,
+        "amplicon_context_sequence": context,
+        "amplicon_context_start": None if context is None or product is None
+        else max(1, product.start - 50),
+        "forward_primer": report.pair.forward.sequence,
+        "reverse_primer": report.pair.reverse.sequence,
+        "forward_location": _location(check.forward),
+        "reverse_location": _location(check.reverse),
+        "intron_spanning": check.intron_spanning,
+        "splice_variants_targeted": [t.accession for t in check.transcripts if t.product_bp],
+        "annealing_temperature_c": report.pair.anneal_temp_c,
+        "reaction_conditions": conditions,
+    }  # fmt: skip
+
+
 def _pair(report: PairReport) -> dict[str, Any]:
     pair = report.pair
     return {
@@ -92,6 +154,40 @@ def _pair(report: PairReport) -> dict[str, Any]:
     }
 
 
+def _pair_with_reference(report: PairReport, conditions: dict[str, Any]) -> dict[str, Any]:
+    data = _pair(report)
+    check = report.reference_check
+    if check is None:
+        return data
+    data["forward"]["binding"] = _binding(check.forward)
+    data["reverse"]["binding"] = _binding(check.reverse)
+    for side, placed in (("forward", check.forward), ("reverse", check.reverse)):
+        if placed.typo is not None:
+            data[side]["suggested_sequence"] = placed.typo.suggested
+            data[side]["typo"] = {
+                "kind": placed.typo.kind.value, "position": placed.typo.position,
+                "alignment": placed.typo.alignment,
+            }  # fmt: skip
+    data.update(
+        {
+            "product_bp": check.product.size_bp if check.product else None,
+            "product_sequence": check.product_sequence,
+            "product_gc_pct": _round(check.product_gc_pct, 1),
+            "product_tm_c": _round(check.product_tm_c),
+            "corrected_product_bp": check.corrected_product_bp,
+            "primers_swapped": check.swapped,
+            "gdna_product_bp": check.gdna_product_bp,
+            "gdna_record": check.gdna_record,
+            "intron_spanning": check.intron_spanning,
+            "transcripts": [
+                {"accession": t.accession, "product_bp": t.product_bp} for t in check.transcripts
+            ],
+            "miqe": _miqe(report, check, conditions),
+        }
+    )
+    return data
+
+
 def to_json_dict(report: ValidationReport) -> dict[str, Any]:
     """Return the report as a JSON-ready mapping (schema `SCHEMA_VERSION`)."""
     return {
@@ -105,7 +201,7 @@ def to_json_dict(report: ValidationReport) -> dict[str, Any]:
         "summary": {
             verdict.value: sum(p.verdict is verdict for p in report.pairs) for verdict in Verdict
         },
-        "pairs": [_pair(pair) for pair in report.pairs],
+        "pairs": [_pair_with_reference(pair, report.conditions.as_dict()) for pair in report.pairs],
     }
 
 
@@ -155,10 +251,10 @@ def to_text(report: ValidationReport) -> str:
             continue
         lines.append("")
         lines.append(f"{item.pair.gene} ({item.verdict.value}):")
-        lines.extend(
-            f"  {finding.severity.value:<4} {finding.subject.value:<7} {finding.message}"
-            for finding in item.findings
-        )
+        for finding in item.findings:
+            first, *more = finding.message.split("\n")
+            lines.append(f"  {finding.severity.value:<4} {finding.subject.value:<7} {first}")
+            lines.extend(f"{'':15}{line}" for line in more)
     counts = to_json_dict(report)["summary"]
     lines.append("")
     lines.append(

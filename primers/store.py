@@ -10,18 +10,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from assay.errors import RecordNotFound
+from assay.data import refseq_dir
+from assay.errors import AssayError, RecordNotFound
 from assay.primers.accession import Accession, parse_accession
 from assay.primers.cache import RecordCache
 from assay.primers.entrez import EntrezClient, RecordStatus
-from assay.primers.records import RecordFormat, Transcript
+from assay.primers.records import RecordFormat, Transcript, gene_symbol
+from assay.primers.reference import GenomicRecord
 
 
 class RecordSource(Protocol):
-    """Anything that returns the record of an accession.version."""
+    """Anything that returns records by accession.version, and what is known around them."""
 
     def transcript(self, accession: Accession) -> Transcript:
         """Return the record, or raise `RecordNotFound` / `FetchError`."""
+        ...
+
+    def genomic_records(self) -> list[GenomicRecord]:
+        """Return the genomic extracts available (for genomic-DNA products)."""
+        ...
+
+    def variants_of(self, record: Transcript) -> list[Transcript]:
+        """Return the other transcripts of the record's gene that can be had."""
+        ...
+
+    def status(self, accession: Accession) -> RecordStatus | None:
+        """Return NCBI's status of the record, when known."""
         ...
 
 
@@ -32,6 +46,9 @@ class FetchOutcome:
     accession: Accession
     path: str
     fetched: bool  # False: it was already cached
+
+
+MAX_VARIANTS = 25
 
 
 class RecordStore:
@@ -83,9 +100,14 @@ class RecordStore:
         if found is not None and not refresh:
             return FetchOutcome(accession=accession, path=str(found[0]), fetched=False)
         if self.client is None:
+            where = (
+                "among the bundled records"
+                if self.cache.directory == refseq_dir()
+                else f"in the cache ({self.cache.directory}) nor among the bundled records"
+            )
             raise RecordNotFound(
-                f"{accession} is not in the cache ({self.cache.directory}) nor among the bundled "
-                f"records, and assay is offline. Fetch it when online with: assay fetch {accession}"
+                f"{accession} is not {where}, and assay is offline. Fetch it when online with: "
+                f"assay fetch {accession}"
             )
         text = self.client.fetch_record(accession, RecordFormat.GENBANK)
         source = (
@@ -93,6 +115,46 @@ class RecordStore:
         )
         path = self.cache.store(accession, RecordFormat.GENBANK, text, source=source)
         return FetchOutcome(accession=accession, path=str(path), fetched=True)
+
+    def genomic_records(self) -> list[GenomicRecord]:
+        """Return the genomic extracts in the cache and the bundled records."""
+        return self.cache.genomic_records()
+
+    def variants_of(self, record: Transcript) -> list[Transcript]:
+        """Return the gene's other transcripts: from NCBI (elink) online, else from the cache.
+
+        Offline, variants are the cached records whose title names the same gene symbol. A
+        variant that cannot be had is left out; at most `MAX_VARIANTS` are fetched.
+        """
+        found: list[Transcript] = []
+        linked = None
+        if self.client is not None:
+            try:
+                linked = self.variants(record.accession)
+            except AssayError:
+                linked = None
+        if linked is not None:
+            for accession in linked[:MAX_VARIANTS]:
+                if accession == record.accession or accession.version is None:
+                    continue
+                try:
+                    found.append(self.transcript(accession))
+                except AssayError:
+                    continue
+            return found
+        symbol = gene_symbol(record.description)
+        if symbol is None:
+            return []
+        for accession, _, _ in self.cache.records():
+            if accession == record.accession:
+                continue
+            try:
+                candidate = self.cache.load(accession)
+            except AssayError:
+                continue
+            if candidate is not None and gene_symbol(candidate.description) == symbol:
+                found.append(candidate)
+        return found
 
     def status(self, accession: Accession) -> RecordStatus | None:
         """Return NCBI's status of a record and its newest version (kept for the answer TTL).
@@ -163,10 +225,36 @@ def _status_from_json(data: dict[str, object]) -> RecordStatus:
 
 
 class InMemoryRecords:
-    """Records held in memory, keyed by accession.version."""
+    """Records held in memory, keyed by accession.version.
 
-    def __init__(self, records: dict[str, Transcript]) -> None:
+    Args:
+        records: accession.version -> record.
+        genomic: Genomic extracts to offer.
+        variants: accession.version -> the other transcripts of its gene.
+    """
+
+    def __init__(
+        self,
+        records: dict[str, Transcript],
+        genomic: list[GenomicRecord] | None = None,
+        variants: dict[str, list[Transcript]] | None = None,
+    ) -> None:
         self._records = dict(records)
+        self._genomic = list(genomic or [])
+        self._variants = dict(variants or {})
+
+    def genomic_records(self) -> list[GenomicRecord]:
+        """Return the genomic extracts given."""
+        return list(self._genomic)
+
+    def variants_of(self, record: Transcript) -> list[Transcript]:
+        """Return the variants given for the record."""
+        return list(self._variants.get(str(record.accession), []))
+
+    def status(self, accession: Accession) -> RecordStatus | None:
+        """Nothing is known of record status in memory."""
+        del accession
+        return None
 
     def transcript(self, accession: Accession) -> Transcript:
         """Return the record or raise `RecordNotFound`."""

@@ -17,6 +17,7 @@ Degenerate primers are expanded into the concrete sequences they stand for (at m
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import primer3
@@ -202,3 +203,24 @@ def pair_thermo(forward: Primer, reverse: Primer, conditions: ReactionConditions
         for a, b in ((f, r), (r, f))
     ]
     return PairThermo(heterodimer=_most_stable(heterodimers), three_prime_dimer=_most_stable(ends))
+
+
+def product_tm_c(sequence: str, conditions: ReactionConditions) -> float:
+    """Return the Tm of a PCR product, as a guide to where its SYBR melt peak should be.
+
+    Primer3's long-sequence formula (Primer3 ``long_seq_tm``, after Rychlik et al. 1990):
+    Tm = 81.5 + 16.6·log10([Na⁺eq]) + 0.41·(%GC) − 600/N, where Mg²⁺ is counted as monovalent
+    equivalents, 120·√([Mg²⁺] − [dNTP]) mM (von Ahsen et al. 2001).
+
+    Args:
+        sequence: The product, ACGT.
+        conditions: Reaction conditions.
+
+    Returns:
+        The Tm in °C.
+    """
+    free_mg = conditions.dv_conc_mm - conditions.dntp_conc_mm
+    monovalent_mm = conditions.mv_conc_mm + (120.0 * math.sqrt(free_mg) if free_mg > 0 else 0.0)
+    gc = sum(base in "GC" for base in sequence)
+    n = len(sequence)
+    return 81.5 + 16.6 * math.log10(monovalent_mm / 1000.0) + 41.0 * gc / n - 600.0 / n

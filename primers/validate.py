@@ -21,6 +21,7 @@ from assay.primers.checks import pair_findings, sequence_findings, thermo_findin
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
 from assay.primers.records import Transcript
+from assay.primers.reference import ReferenceCheck, check_reference
 from assay.primers.sequence import gc_pct
 from assay.primers.thermo import PairThermo, PrimerThermo, pair_thermo, primer_thermo
 from assay.primers.thresholds import Thresholds
@@ -29,8 +30,14 @@ if TYPE_CHECKING:
     from assay.primers.store import RecordSource
 
 # What this version checks; reports say so, so that nobody mistakes them for more.
-CHECKS_DONE = ("sequence rules", "thermodynamics")
-CHECKS_NOT_DONE = ("binding to the cited reference record",)
+CHECKS_DONE = (
+    "sequence rules",
+    "thermodynamics",
+    "binding and product on the cited record",
+    "exons and genomic DNA",
+    "transcript variants",
+)
+CHECKS_NOT_DONE = ("off-target products in other records",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +65,7 @@ class PairReport:
     findings: tuple[Finding, ...]
     reference: Transcript | None = None
     reference_looked_up: bool = False
+    reference_check: ReferenceCheck | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -119,6 +127,40 @@ def _reference(pair: PrimerPair, records: RecordSource) -> tuple[Transcript | No
     return record, note(f"record {accession} found ({record.length} nt{exons})")
 
 
+def _status_findings(
+    pair: PrimerPair, record: Transcript, records: RecordSource, conditions: ReactionConditions
+) -> list[Finding]:
+    """Say when the cited version has been replaced, and check the newest version too."""
+    try:
+        status = records.status(record.accession)
+    except (FetchError, CacheError):
+        return []
+    if status is None or status.replaced_by is None or status.replaced_by == record.accession:
+        return []
+    newest = status.replaced_by
+    findings = [
+        Finding(
+            code=Check.REFERENCE,
+            severity=Severity.WARN,
+            message=f"{record.accession} has been replaced by {newest} at NCBI",
+        )
+    ]
+    try:
+        check = check_reference(pair, records.transcript(newest), conditions=conditions)
+    except (RecordNotFound, FetchError, CacheError) as error:
+        findings.append(
+            Finding(code=Check.REFERENCE, severity=Severity.INFO,
+                    message=f"{newest} could not be checked: {error}")
+        )  # fmt: skip
+        return findings
+    size = f"{check.product.size_bp} bp" if check.product else "no product"
+    findings.append(
+        Finding(code=Check.REFERENCE, severity=Severity.INFO,
+                message=f"on the newest version {newest} the primers give {size}")
+    )  # fmt: skip
+    return findings
+
+
 def validate_pair(
     pair: PrimerPair,
     conditions: ReactionConditions | None = None,
@@ -143,9 +185,17 @@ def validate_pair(
     thermo = pair_thermo(pair.forward, pair.reverse, conditions)
     own = pair_findings(forward.thermo, reverse.thermo, thermo, pair.anneal_temp_c, limits)
     reference: Transcript | None = None
+    check: ReferenceCheck | None = None
     if records is not None:
         reference, finding = _reference(pair, records)
         own.append(finding)
+        if reference is not None:
+            check = check_reference(
+                pair, reference, conditions=conditions, genomic=records.genomic_records(),
+                variants=records.variants_of(reference),
+            )  # fmt: skip
+            own.extend(check.findings)
+            own.extend(_status_findings(pair, reference, records, conditions))
     return PairReport(
         pair=pair,
         forward=forward,
@@ -154,6 +204,7 @@ def validate_pair(
         findings=(*forward.findings, *reverse.findings, *own),
         reference=reference,
         reference_looked_up=records is not None,
+        reference_check=check,
     )
 
 

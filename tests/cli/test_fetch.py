@@ -98,5 +98,6 @@ def test_validate_online_fetches_a_missing_record(
     report = json.loads(out.read_text())
     assert report["pairs"][0]["reference"]["available"] is True
     assert (cache / "FJ940752.1.gb").is_file()
-    assert [params["id"] for _, _, params in ncbi.requests] == [["FJ940752.1"]]
+    fetched = [params["id"] for _, path, params in ncbi.requests if path.endswith("efetch.fcgi")]
+    assert fetched == [["FJ940752.1"]]
     assert SECRET not in out.read_text() + "".join(capsys.readouterr())

@@ -32,7 +32,9 @@ def test_table1_validates_end_to_end_with_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, report = _run_json(tmp_path)
-    assert status == 0  # no pair of Table 1 fails on sequence and thermodynamics alone
+    # The paper's mTOR reverse primer lacks one base of NM_004958.4 (record 7493-7512 reads
+    # TTGGACGGTGTGGAACTTGG; the primer's complement TTGGACGGTGTGGACTTGG): no product, a fail.
+    assert status == 1
     assert report["schema_version"] == 1
     assert report["assay_version"] == __version__
     assert report["conditions"] == {
@@ -51,7 +53,10 @@ def test_table1_validates_end_to_end_with_json(
             assert set(finding) == {"code", "severity", "subject", "message"}
     # JAK2 and STAT3 records are not bundled (data/refseq/PROVENANCE.md): offline, they cannot
     # be verified; the other three are found, GAPDH's with its 9 exons.
-    assert [p["verdict"] == "unverified" for p in pairs] == [True, True, False, False, False]
+    verdicts = [p["verdict"] for p in pairs]
+    assert (verdicts[0], verdicts[1], verdicts[3]) == ("unverified", "unverified", "fail")
+    assert pairs[3]["reverse"]["suggested_sequence"] == "CCAAGTTCCACACCGTCCAA"
+    assert pairs[3]["corrected_product_bp"] == 78  # the size the paper claims
     assert pairs[0]["reference"]["available"] is False
     assert pairs[4]["reference"] == {
         "accession": "NM_002046.7", "available": True, "length": 1285, "exons": 9,

@@ -1,0 +1,231 @@
+"""Where a primer binds a sequence, and which products a pair makes: pure, fast, IUPAC-aware.
+
+Sites are searched on both strands. A ``+`` site is where the primer's own sequence appears on the
+record (a forward primer on an mRNA); a ``-`` site is where its reverse complement appears (a
+reverse primer). Positions are 1-based and closed on the record's plus strand, as NCBI reports
+them. Mismatches are counted from the primer's 3' end: 1 is the 3'-terminal base.
+
+Bases are compared as IUPAC bit masks (A=1, C=2, G=4, T=8; N=15), so a degenerate primer matches
+any base it stands for, over numpy sliding windows: one pass per strand, no Python loop per base.
+
+>>> sites = find_sites("TGAAGGTCGGAGTCAACGG", "AATGAAGGTCGGAGTCAACGGTT", max_mismatches=0)
+>>> [(s.start, s.end, s.strand.value) for s in sites]
+[(3, 21, '+')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from assay._compat import StrEnum
+from assay.primers.sequence import reverse_complement
+
+_MASKS = {
+    "A": 1, "C": 2, "G": 4, "T": 8, "U": 8,
+    "R": 5, "Y": 10, "S": 6, "W": 9, "K": 12, "M": 3,
+    "B": 14, "D": 13, "H": 11, "V": 7, "N": 15,
+}  # fmt: skip
+_LOOKUP = np.zeros(256, dtype=np.uint8)
+for _base, _mask in _MASKS.items():
+    _LOOKUP[ord(_base)] = _mask
+    _LOOKUP[ord(_base.lower())] = _mask
+
+THREE_PRIME_WINDOW = 5
+
+
+class Strand(StrEnum):
+    """The record strand a primer's sequence appears on."""
+
+    PLUS = "+"
+    MINUS = "-"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindingSite:
+    """One place a primer anneals, with its mismatches.
+
+    Attributes:
+        start: First base on the record, 1-based.
+        end: Last base on the record, 1-based, closed.
+        strand: ``+`` when the primer's sequence appears on the record, ``-`` for its complement.
+        mismatches: Positions of mismatched bases counted from the primer's 3' end (1 = last).
+        primer_length: Length of the primer.
+    """
+
+    start: int
+    end: int
+    strand: Strand
+    mismatches: tuple[int, ...]
+    primer_length: int
+
+    @property
+    def n_mismatches(self) -> int:
+        """Number of mismatched bases."""
+        return len(self.mismatches)
+
+    @property
+    def three_prime_mismatches(self) -> int:
+        """Mismatches among the last five 3' bases, where they matter most for extension."""
+        return sum(m <= THREE_PRIME_WINDOW for m in self.mismatches)
+
+    @property
+    def terminal_match(self) -> bool:
+        """True when the 3'-terminal base pairs (a polymerase hardly extends it otherwise)."""
+        return 1 not in self.mismatches
+
+    @property
+    def three_prime_position(self) -> int:
+        """Record position of the primer's 3'-terminal base (where extension starts)."""
+        return self.end if self.strand is Strand.PLUS else self.start
+
+
+def encode(sequence: str) -> npt.NDArray[np.uint8]:
+    """Return the IUPAC bit masks of a sequence (unknown characters become 0, matching nothing)."""
+    return _LOOKUP[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)]
+
+
+def _mismatch_matrix(
+    probe: npt.NDArray[np.uint8], target: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.bool_]:
+    windows = np.lib.stride_tricks.sliding_window_view(target, probe.size)
+    return np.asarray((windows & probe) == 0)
+
+
+def find_sites(
+    primer: str,
+    target: str,
+    max_mismatches: int,
+    *,
+    encoded_target: npt.NDArray[np.uint8] | None = None,
+) -> list[BindingSite]:
+    """Return every site of `primer` on `target` (both strands) with at most `max_mismatches`.
+
+    Args:
+        primer: The primer, 5'→3', IUPAC letters.
+        target: The record's sequence (plus strand).
+        max_mismatches: Most mismatched bases a site may have.
+        encoded_target: `encode(target)`, when the caller already has it.
+
+    Returns:
+        Sites sorted by position, then strand.
+    """
+    length = len(primer)
+    if length == 0 or length > len(target):
+        return []
+    codes = encode(target) if encoded_target is None else encoded_target
+    sites: list[BindingSite] = []
+    for strand, probe_text in ((Strand.PLUS, primer), (Strand.MINUS, reverse_complement(primer))):
+        mismatched = _mismatch_matrix(encode(probe_text), codes)
+        counts = mismatched.sum(axis=1)
+        for offset in np.flatnonzero(counts <= max_mismatches):
+            columns = np.flatnonzero(mismatched[offset])
+            # Column j of a + site is primer base j (3' distance L-j); of a - site, primer base
+            # L-1-j read on the complement (3' distance j+1).
+            if strand is Strand.PLUS:
+                from_three_prime = tuple(sorted(int(length - j) for j in columns))
+            else:
+                from_three_prime = tuple(sorted(int(j + 1) for j in columns))
+            sites.append(
+                BindingSite(
+                    start=int(offset) + 1,
+                    end=int(offset) + length,
+                    strand=strand,
+                    mismatches=from_three_prime,
+                    primer_length=length,
+                )
+            )
+    return sorted(sites, key=lambda s: (s.start, s.strand.value))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrimingRule:
+    """When a site counts as able to prime (Primer-BLAST's specificity rules, as defaults).
+
+    Attributes:
+        max_mismatches: Most mismatches in the whole primer.
+        max_three_prime_mismatches: Most mismatches among the last five 3' bases.
+        terminal_must_match: Whether the 3'-terminal base must pair.
+    """
+
+    max_mismatches: int = 2
+    max_three_prime_mismatches: int = 1
+    terminal_must_match: bool = True
+
+    def primes(self, site: BindingSite) -> bool:
+        """True when `site` can start a product under this rule."""
+        return (
+            site.n_mismatches <= self.max_mismatches
+            and site.three_prime_mismatches <= self.max_three_prime_mismatches
+            and (site.terminal_match or not self.terminal_must_match)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Product:
+    """An in-silico PCR product between a ``+`` site and a downstream ``-`` site.
+
+    Attributes:
+        upstream: The site on the plus strand (its primer reads towards the other).
+        downstream: The site on the minus strand.
+        size_bp: Product length, primers included.
+    """
+
+    upstream: BindingSite
+    downstream: BindingSite
+
+    @property
+    def start(self) -> int:
+        """First base of the product on the record (1-based)."""
+        return self.upstream.start
+
+    @property
+    def end(self) -> int:
+        """Last base of the product on the record (1-based, closed)."""
+        return self.downstream.end
+
+    @property
+    def size_bp(self) -> int:
+        """Length of the product, primers included."""
+        return self.end - self.start + 1
+
+    @property
+    def mismatches(self) -> int:
+        """Mismatches of both primers together."""
+        return self.upstream.n_mismatches + self.downstream.n_mismatches
+
+
+def products(
+    upstream_sites: Iterable[BindingSite],
+    downstream_sites: Iterable[BindingSite],
+    max_size_bp: int,
+) -> list[Product]:
+    """Pair every ``+`` site with every ``-`` site downstream of it within `max_size_bp`.
+
+    The ``-`` site must end after the ``+`` site starts and the product must hold both primers.
+    """
+    plus = sorted((s for s in upstream_sites if s.strand is Strand.PLUS), key=lambda s: s.start)
+    minus = sorted((s for s in downstream_sites if s.strand is Strand.MINUS), key=lambda s: s.end)
+    found = []
+    for up in plus:
+        for down in minus:
+            size = down.end - up.start + 1
+            if down.end < up.end or down.start < up.start:
+                continue
+            if size > max_size_bp:
+                break
+            found.append(Product(upstream=up, downstream=down))
+    return found
+
+
+def best_product(candidates: Sequence[Product], claimed_bp: int | None) -> Product | None:
+    """Return the product a pair most likely makes: fewest mismatches, then nearest the claim."""
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda p: (p.mismatches, abs(p.size_bp - claimed_bp) if claimed_bp else 0, p.start),
+    )
