@@ -57,6 +57,18 @@ def test_table1_validates_end_to_end_with_json(
     assert (verdicts[0], verdicts[1], verdicts[3]) == ("unverified", "unverified", "fail")
     assert pairs[3]["reverse"]["suggested_sequence"] == "CCAAGTTCCACACCGTCCAA"
     assert pairs[3]["corrected_product_bp"] == 78  # the size the paper claims
+    assert pairs[3]["reverse"]["binding"] == {
+        "start": 7493, "end": 7512, "strand": "-", "mismatches": [], "indels": 1, "exons": [],
+        "spans_junction": False,
+    }  # fmt: skip
+    # GAPDH (PROVENANCE.md exon map: exon 2 is 54-105, exon 4 is 206-312)
+    assert pairs[4]["forward"]["binding"]["exons"] == [2]
+    assert pairs[4]["reverse"]["binding"]["exons"] == [4]
+    assert (pairs[4]["product_bp"], pairs[4]["intron_spanning"]) == (148, True)
+    miqe = pairs[4]["miqe"]
+    assert miqe["amplicon_length_bp"] == 148
+    assert miqe["forward_location"] == "87-105 (+) exon 2"
+    assert miqe["reaction_conditions"]["dv_conc_mm"] == 1.5
     assert pairs[0]["reference"]["available"] is False
     assert pairs[4]["reference"] == {
         "accession": "NM_002046.7", "available": True, "length": 1285, "exons": 9,

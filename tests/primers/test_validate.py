@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assay.data import refseq_dir
-from assay.primers.accession import parse_accession
+from assay.primers.accession import Accession, parse_accession
+from assay.primers.entrez import RecordStatus
 from assay.primers.model import Primer, PrimerPair, Verdict
 from assay.primers.records import RecordFormat, parse_record
 from assay.primers.store import InMemoryRecords
@@ -50,3 +51,35 @@ def test_verdict(
 def test_the_reason_for_unverified_is_given() -> None:
     report = validate_pair(_pair("NM_002046"), records=RECORDS)
     assert any('"NM_002046" has no version' in f.message for f in report.findings)
+
+
+class ReplacedRecords(InMemoryRecords):
+    """In-memory records whose status says the cited version was replaced (test configuration)."""
+
+    def status(self, accession: Accession) -> RecordStatus | None:
+        return RecordStatus(
+            accession=accession, status="replaced",
+            replaced_by=parse_accession("XM_006713658.5"), length=None,
+        )  # fmt: skip
+
+
+def test_a_replaced_record_is_said_and_the_newest_is_checked_too() -> None:
+    pik3ca = parse_record(
+        (refseq_dir() / "NM_006218.4.fasta").read_text(), RecordFormat.FASTA,
+        parse_accession("NM_006218.4"),
+    )  # fmt: skip
+    x1 = parse_record(
+        (refseq_dir() / "XM_006713658.5.exons.fasta").read_text(), RecordFormat.EXONS,
+        parse_accession("XM_006713658.5"),
+    )  # fmt: skip
+    records = ReplacedRecords({"NM_006218.4": pik3ca, "XM_006713658.5": x1})
+    pair = PrimerPair(
+        gene="PI3k", forward=Primer(sequence="CATGGAGGAGAACCCTTATGTGA"),
+        reverse=Primer(sequence="AGCACGAGGAAGATCAGGAATG"), accession="NM_006218.4",
+        product_bp=114, anneal_temp_c=57.0,
+    )  # fmt: skip
+    report = validate_pair(pair, records=records)
+    messages = [f.message for f in report.findings]
+    assert "NM_006218.4 has been replaced by XM_006713658.5 at NCBI" in messages
+    assert "on the newest version XM_006713658.5 the primers give 114 bp" in messages
+    assert report.verdict is Verdict.WARN
