@@ -42,6 +42,7 @@ class CommandModule(Protocol):
 # `run(args) -> int`; it is imported only when its subcommand is chosen or its help is built.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check a primer table: sequence rules and thermodynamics"),
+    "analyze": ("analyze", "relative expression (2^-ddCt) with statistics from a Ct table"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
     "demo": ("demo", "run assay on the bundled example (the seed paper's Table 1), offline"),
 }

@@ -1,0 +1,370 @@
+"""Relative expression by the comparative Ct (2^-ΔΔCt) method, with honest statistics.
+
+Each formula is one named function citing its source; `relative_expression` applies them to a tidy
+table of wells (one row per well: panel columns, group, sample, gene, ct).
+
+>>> delta_ct(30.49, 23.63)
+6.86
+>>> round(fold_change(-2.50), 1)
+5.7
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assay._compat import StrEnum
+from assay.analysis.stats import (
+    Correction,
+    TestResult,
+    adjust,
+    anova_tukey,
+    contrast_of_cells,
+    stars,
+    two_groups,
+)
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REPLICATE_SD_LIMIT = 0.5  # cycles; a common limit for technical triplicates
+
+
+def delta_ct(target_ct: float, reference_ct: float) -> float:
+    """ΔCt = Ct(target) − Ct(reference) (Livak & Schmittgen 2001, eq. 8)."""
+    return round(target_ct - reference_ct, 10)
+
+
+def delta_delta_ct(delta_ct_sample: float, delta_ct_calibrator: float) -> float:
+    """ΔΔCt = ΔCt(sample) − ΔCt(calibrator) (Livak & Schmittgen 2001, eq. 9)."""
+    return delta_ct_sample - delta_ct_calibrator
+
+
+def fold_change(ddct: float) -> float:
+    """Relative quantity 2^-ΔΔCt, assuming 100 % efficiency (Livak & Schmittgen 2001, eq. 10)."""
+    return float(2.0 ** (-ddct))
+
+
+def fold_change_range(ddct: float, sd: float) -> tuple[float, float]:
+    """The range 2^-(ΔΔCt + s) to 2^-(ΔΔCt − s) (ABI User Bulletin #2; Livak & Schmittgen 2001)."""
+    return fold_change(ddct + sd), fold_change(ddct - sd)
+
+
+def propagated_sd(sd_target: float, sd_reference: float) -> float:
+    """S = √(s_target² + s_reference²) for a difference of independent means (ABI UB #2)."""
+    return math.sqrt(sd_target**2 + sd_reference**2)
+
+
+def combined_reference_ct(cts: Sequence[float]) -> float:
+    """Arithmetic mean of several reference genes' Ct: the geometric mean of their quantities.
+
+    Vandesompele et al. 2002 normalise by the geometric mean of reference quantities; for Ct
+    (log2 quantities) that is the arithmetic mean.
+    """
+    return sum(cts) / len(cts)
+
+
+def pfaffl_ratio(
+    efficiency_target: float, delta_ct_target: float, efficiency_reference: float,
+    delta_ct_reference: float,
+) -> float:  # fmt: skip
+    """Efficiency-corrected ratio (Pfaffl 2001, eq. 1).
+
+    ratio = E_target^ΔCt_target(control − sample) / E_ref^ΔCt_ref(control − sample), with E the
+    amplification factor per cycle (2.0 for 100 % efficiency).
+    """
+    return float(efficiency_target**delta_ct_target / efficiency_reference**delta_ct_reference)
+
+
+class Design(StrEnum):
+    """How target and reference Cts relate."""
+
+    PAIRED = "same sample"  # every sample carries target and reference: ΔCt per sample
+    SEPARATE = "separate wells"  # no samples: ΔCt from group means, SD propagated
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Choices of an analysis, echoed in its outputs.
+
+    Attributes:
+        reference_genes: Reference gene(s); several are combined by `combined_reference_ct`.
+        control: The calibrator group.
+        panels: Columns that split the data into independent panels (e.g. cell_line).
+        welch: Welch's t-test instead of Student's.
+        correction: p-value correction across genes within a panel and comparison.
+        ct_cutoff: Cts above this are flagged (not removed).
+        replicate_sd_limit: Technical replicates with a larger SD are flagged.
+    """
+
+    reference_genes: tuple[str, ...]
+    control: str
+    panels: tuple[str, ...] = ()
+    welch: bool = False
+    correction: Correction = Correction.NONE
+    ct_cutoff: float = 35.0
+    replicate_sd_limit: float = REPLICATE_SD_LIMIT
+
+
+@dataclass
+class Expression:
+    """The outputs of `relative_expression`, as data frames and notes."""
+
+    design: Design
+    expression: pd.DataFrame
+    tests: pd.DataFrame
+    samples: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _fold_columns(ddct: float, sd: float) -> dict[str, float]:
+    low, high = fold_change_range(ddct, sd)
+    return {"fold_change": fold_change(ddct), "fold_change_low": low, "fold_change_high": high}
+
+
+def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
+    genes = set(wells["gene"])
+    for gene in settings.reference_genes:
+        if gene not in genes:
+            raise InputError(
+                f'reference gene "{gene}" is not in the table; genes are: '
+                f"{', '.join(sorted(genes))}",
+                path=source, column="gene",
+            )  # fmt: skip
+    groups = set(wells["group"])
+    if settings.control not in groups:
+        raise InputError(
+            f'control group "{settings.control}" is not in the table; groups are: '
+            f"{', '.join(sorted(groups))}", path=source, column="group",
+        )  # fmt: skip
+    if not genes - set(settings.reference_genes):
+        raise InputError("the table has only reference genes: nothing to quantify", path=source)
+
+
+def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Return the wells with their flags: no Ct, Ct above the cutoff, replicates far apart.
+
+    Flags never remove a well; only the ``exclude`` column does.
+    """
+    flagged = wells.copy()
+    flags: list[list[str]] = [[] for _ in range(len(flagged))]
+    for i, ct in enumerate(flagged["ct"]):
+        if math.isnan(ct):
+            flags[i].append("no Ct")
+        elif ct > settings.ct_cutoff:
+            flags[i].append(f"Ct above {settings.ct_cutoff:g}")
+    keys = [*settings.panels, "group", "gene"] + (["sample"] if "sample" in flagged else [])
+    if "sample" in flagged:
+        spread = flagged.groupby(keys)["ct"].transform("std")
+        for i, sd in enumerate(spread):
+            if sd > settings.replicate_sd_limit:
+                flags[i].append(f"replicate SD {sd:.2f} above {settings.replicate_sd_limit:g}")
+    flagged["flags"] = ["; ".join(f) for f in flags]
+    result: pd.DataFrame = flagged
+    return result
+
+
+def relative_expression(
+    wells: pd.DataFrame, settings: Settings, *, source: str | None = None
+) -> Expression:
+    """Compute ΔCt, ΔΔCt, fold changes and tests for every panel, target gene and group.
+
+    Args:
+        wells: One row per usable well: columns ``group``, ``gene``, ``ct`` (float, NaN for no
+            Ct), optional ``sample``, the panel columns, and ``row`` (the file row, for messages).
+            Excluded wells must already be removed.
+        settings: The analysis choices.
+        source: The input file, for messages.
+
+    Returns:
+        The expression table (one row per panel, gene and group), the tests, and per-sample values.
+
+    Raises:
+        InputError: Reference gene or control group absent, a sample without its reference, or a
+            group with no data.
+    """
+    import pandas as pd
+
+    _check(wells, settings, source)
+    measured = wells.dropna(subset=["ct"])
+    has_samples = (
+        "sample" in measured.columns and measured["sample"].astype(str).str.len().gt(0).all()
+    )
+    design = Design.PAIRED if has_samples else Design.SEPARATE
+    panel_cols = list(settings.panels)
+    refs = list(settings.reference_genes)
+    targets = sorted(set(measured["gene"]) - set(refs))
+    rows: list[dict[str, Any]] = []
+    tests: list[dict[str, Any]] = []
+    sample_rows: list[dict[str, Any]] = []
+    panels = measured.groupby(panel_cols, sort=True) if panel_cols else [((), measured)]
+    for key, panel in panels:
+        label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
+        if design is Design.PAIRED:
+            _paired(
+                panel, label, panel_info, refs, targets, settings, rows, tests, sample_rows, source
+            )
+        else:
+            _separate(panel, label, panel_info, refs, targets, settings, rows, tests, source)
+    expression = pd.DataFrame(rows)
+    test_frame = pd.DataFrame(tests)
+    if not test_frame.empty:
+        test_frame["p_adjusted"] = math.nan
+        for _, index in test_frame.groupby(["panel", "comparison"]).groups.items():
+            test_frame.loc[index, "p_adjusted"] = adjust(
+                test_frame.loc[index, "p_value"].tolist(), settings.correction
+            )
+        p_for = {
+            (r.panel, r.gene, r.comparison): r.p_adjusted
+            if settings.correction is not Correction.NONE else r.p_value
+            for r in test_frame.itertuples()
+        }  # fmt: skip
+        expression["p_value"] = [
+            p_for.get((r.panel, r.gene, f"{r.group} vs {settings.control}"), math.nan)
+            for r in expression.itertuples()
+        ]
+        expression["significance"] = [stars(p) for p in expression["p_value"]]
+    return Expression(design=design, expression=expression, tests=test_frame,
+                      samples=pd.DataFrame(sample_rows))  # fmt: skip
+
+
+def _test_row(panel: str, gene: str, comparison: str, result: TestResult) -> dict[str, Any]:
+    return {
+        "panel": panel, "gene": gene, "comparison": comparison, "test": result.test,
+        "statistic": result.statistic, "df": result.df, "p_value": result.p_value,
+        "estimate": result.estimate, "ci_low": result.ci_low, "ci_high": result.ci_high,
+        "note": result.note,
+    }  # fmt: skip
+
+
+def _paired(
+    panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
+    targets: list[str],
+    settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]],
+    sample_rows: list[dict[str, Any]], source: str | None,
+) -> None:  # fmt: skip
+    # Technical replicates → one Ct per sample and gene.
+    per_sample = panel.groupby(["group", "sample", "gene"], sort=True)["ct"].mean().unstack("gene")
+    first_row = panel.groupby(["group", "sample"])["row"].min()
+    for gene in refs:
+        missing = per_sample[gene].isna() if gene in per_sample else None
+        if missing is None or missing.any():
+            where = per_sample.index[missing] if missing is not None else per_sample.index
+            group, sample = where[0]
+            raise InputError(
+                f'sample "{sample}" of group "{group}" has no Ct for reference gene "{gene}"',
+                path=source, row=int(first_row[(group, sample)]), column="gene",
+            )  # fmt: skip
+    reference = per_sample[refs].mean(axis=1)
+    groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
+    for gene in targets:
+        if gene not in per_sample:
+            continue
+        dct = (per_sample[gene] - reference).dropna()
+        by_group = {
+            g: dct.xs(g, level="group") for g in groups if g in dct.index.get_level_values("group")
+        }
+        if settings.control not in by_group or by_group[settings.control].empty:
+            raise InputError(
+                f'gene "{gene}" has no usable Ct in the control group "{settings.control}"'
+                + (f" of panel {label}" if label else ""), path=source,
+            )  # fmt: skip
+        calibrator = float(by_group[settings.control].mean())
+        for group, values in by_group.items():
+            mean, sd = (
+                float(values.mean()),
+                float(values.std(ddof=1)) if values.size > 1 else math.nan,
+            )
+            ddct = delta_delta_ct(mean, calibrator)
+            folds = [fold_change(v - calibrator) for v in values]
+            rows.append({
+                "panel": label, **panel_info, "gene": gene, "group": group, "n": int(values.size),
+                "delta_ct_mean": mean, "delta_ct_sd": sd, "delta_delta_ct": ddct,
+                **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
+                "fold_change_sample_mean": float(sum(folds) / len(folds)),
+                "fold_change_sample_sd": float(_sd(folds)),
+            })  # fmt: skip
+            for sample, value in values.items():
+                sample_rows.append({
+                    "panel": label, **panel_info, "gene": gene, "group": group, "sample": sample,
+                    "delta_ct": float(value), "fold_change": fold_change(value - calibrator),
+                })  # fmt: skip
+        for group, values in by_group.items():
+            if group == settings.control:
+                continue
+            result = two_groups(by_group[settings.control].tolist(), values.tolist(),
+                                welch=settings.welch)  # fmt: skip
+            tests.append(_test_row(label, gene, f"{group} vs {settings.control}", result))
+        if len(by_group) >= 3:
+            anova = anova_tukey({g: v.tolist() for g, v in by_group.items()})
+            tests.append(_test_row(label, gene, "all groups", anova.anova))
+            for first, second, result in anova.pairs:
+                tests.append(_test_row(label, gene, f"{second} vs {first}", result))
+
+
+def _sd(values: Sequence[float]) -> float:
+    if len(values) < 2:
+        return math.nan
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def _separate(
+    panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
+    targets: list[str],
+    settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]], source: str | None,
+) -> None:  # fmt: skip
+    cells = {key: frame["ct"].to_numpy() for key, frame in panel.groupby(["group", "gene"])}
+    groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
+
+    def ref_stats(group: str) -> tuple[float, float, list[float]]:
+        values = [cells.get((group, r)) for r in refs]
+        if any(v is None or v.size == 0 for v in values):
+            raise InputError(
+                f'group "{group}" has no Ct for a reference gene ({", ".join(refs)})'
+                + (f" in panel {label}" if label else ""), path=source, column="gene",
+            )  # fmt: skip
+        means = [float(v.mean()) for v in values if v is not None]
+        sds = [_sd(v.tolist()) if v is not None else math.nan for v in values]
+        # The SD of a mean of k independent means: √(Σ s_i²) / k.
+        sd = math.sqrt(sum(s**2 for s in sds)) / len(sds)
+        pooled = [float(x) for v in values if v is not None for x in v]
+        return combined_reference_ct(means), sd, pooled
+
+    for gene in targets:
+        if (settings.control, gene) not in cells:
+            raise InputError(
+                f'gene "{gene}" has no usable Ct in the control group "{settings.control}"',
+                path=source,
+            )
+        ctrl_ref_mean, _, ctrl_ref_values = ref_stats(settings.control)
+        ctrl_target = cells[(settings.control, gene)]
+        calibrator = delta_ct(float(ctrl_target.mean()), ctrl_ref_mean)
+        for group in groups:
+            if (group, gene) not in cells:
+                continue
+            target = cells[(group, gene)]
+            ref_mean, ref_sd, ref_values = ref_stats(group)
+            dct = delta_ct(float(target.mean()), ref_mean)
+            sd = propagated_sd(_sd(target.tolist()), ref_sd)
+            ddct = delta_delta_ct(dct, calibrator)
+            rows.append({
+                "panel": label, **panel_info, "gene": gene, "group": group, "n": int(target.size),
+                "delta_ct_mean": dct, "delta_ct_sd": sd, "delta_delta_ct": ddct,
+                **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
+                "fold_change_sample_mean": math.nan, "fold_change_sample_sd": math.nan,
+            })  # fmt: skip
+            if group != settings.control:
+                result = contrast_of_cells(
+                    ctrl_target.tolist(),
+                    ctrl_ref_values,
+                    target.tolist(),
+                    ref_values,
+                    welch=settings.welch,
+                )
+                tests.append(_test_row(label, gene, f"{group} vs {settings.control}", result))

@@ -1,0 +1,84 @@
+"""Write an analysis to a directory: expression.csv, stats.csv, wells.csv and analysis.json.
+
+Every file is written atomically, and the directory is filled only after the whole analysis has
+succeeded, so a failure never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, cast
+
+from assay import __version__
+from assay.analysis.ddct import Expression, Settings
+from assay.analysis.wells import WellTable
+from assay.files import write_text_atomic
+
+EXPRESSION_COLUMNS = [
+    "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
+    "fold_change", "fold_change_low", "fold_change_high", "fold_change_sample_mean",
+    "fold_change_sample_sd", "p_value", "significance",
+]  # fmt: skip
+STATS_COLUMNS = [
+    "panel", "gene", "comparison", "test", "statistic", "df", "p_value", "p_adjusted",
+    "estimate", "ci_low", "ci_high", "note",
+]  # fmt: skip
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def analysis_json(result: Expression, settings: Settings, table: WellTable) -> dict[str, Any]:
+    """The parameters, design and counts of an analysis, for analysis.json."""
+    return {
+        "assay_version": __version__,
+        "source": table.source,
+        "method": "comparative Ct (2^-ddCt), Livak & Schmittgen 2001",
+        "design": result.design.value,
+        "reference_genes": list(settings.reference_genes),
+        "control": settings.control,
+        "panels": list(settings.panels),
+        "test": "Welch's t-test" if settings.welch else "Student's t-test",
+        "correction": settings.correction.value,
+        "ct_cutoff": settings.ct_cutoff,
+        "replicate_sd_limit": settings.replicate_sd_limit,
+        "wells": {
+            "used": int(table.wells["ct"].notna().sum()),
+            "no_ct": len(table.missing),
+            "excluded": len(table.excluded),
+        },
+        "excluded": [
+            {"row": int(r["row"]), "gene": r["gene"], "group": r["group"], "reason": r["reason"]}
+            for r in cast("list[dict[str, Any]]", table.excluded.to_dict(orient="records"))
+        ],
+        "notes": result.notes,
+        "expression": [
+            {k: _clean(v) for k, v in row.items()}
+            for row in result.expression.to_dict(orient="records")
+        ],
+    }
+
+
+def write_analysis(
+    out: Path, result: Expression, settings: Settings, table: WellTable, wells_flagged: Any
+) -> list[Path]:
+    """Write the analysis files into `out`; return their paths."""
+    out = Path(out)
+    expression = result.expression.reindex(columns=EXPRESSION_COLUMNS + list(settings.panels))
+    tests = result.tests.reindex(columns=STATS_COLUMNS)
+    files = {
+        "expression.csv": expression.to_csv(index=False, float_format="%.6g"),
+        "stats.csv": tests.to_csv(index=False, float_format="%.6g"),
+        "wells.csv": wells_flagged.to_csv(index=False, float_format="%.6g"),
+        "analysis.json": json.dumps(analysis_json(result, settings, table), indent=2) + "\n",
+    }
+    paths = []
+    for name, text in files.items():
+        write_text_atomic(out / name, text)
+        paths.append(out / name)
+    return paths

@@ -1,0 +1,215 @@
+"""Statistics for relative expression and viability: one implementation, shared by both.
+
+Tests run on ΔCt (or on viability %), never on fold changes. Student's t-test is the default, as in
+the seed paper; Welch's on request; one-way ANOVA and Tukey HSD for more than two groups (SciPy).
+Significance stars follow GraphPad Prism's convention.
+
+>>> stars(0.00004), stars(0.03), stars(0.2)
+('****', '*', 'ns')
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assay._compat import StrEnum
+
+
+class Correction(StrEnum):
+    """Correction of p-values across several tests."""
+
+    NONE = "none"
+    HOLM = "holm"
+    BH = "bh"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TestResult:
+    """One statistical test.
+
+    Attributes:
+        test: Its name as shown in reports ("Student's t-test", "Welch's t-test", …).
+        statistic: t or F.
+        df: Degrees of freedom (the error df for ANOVA).
+        p_value: Two-sided p-value.
+        estimate: The difference tested (second group minus first), if any.
+        ci_low: Lower bound of the 95 % confidence interval of the estimate.
+        ci_high: Upper bound.
+        note: Why a test could not be run, when it could not.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    test: str
+    statistic: float
+    df: float
+    p_value: float
+    estimate: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    note: str = ""
+
+
+def stars(p_value: float) -> str:
+    """Return GraphPad Prism's significance summary: ns, *, **, *** or ****.
+
+    Prism: p < 0.0001 ****, < 0.001 ***, < 0.01 **, < 0.05 *, otherwise ns.
+    """
+    if not math.isfinite(p_value):
+        return ""
+    for limit, mark in ((0.0001, "****"), (0.001, "***"), (0.01, "**"), (0.05, "*")):
+        if p_value < limit:
+            return mark
+    return "ns"
+
+
+def _not_run(test: str, note: str) -> TestResult:
+    return TestResult(test=test, statistic=math.nan, df=math.nan, p_value=math.nan, note=note)
+
+
+def two_groups(
+    control: Sequence[float], other: Sequence[float], *, welch: bool = False, level: float = 0.95
+) -> TestResult:
+    """Compare two groups: Student's t-test (pooled variance) or Welch's, two-sided.
+
+    The estimate is mean(other) − mean(control), with its confidence interval.
+    """
+    from scipy import stats
+
+    name = "Welch's t-test" if welch else "Student's t-test"
+    a, b = np.asarray(control, dtype=float), np.asarray(other, dtype=float)
+    if a.size < 2 or b.size < 2:
+        return _not_run(
+            name, f"not tested: needs at least 2 values per group (has {a.size} and {b.size})"
+        )
+    result = stats.ttest_ind(b, a, equal_var=not welch)
+    interval = result.confidence_interval(confidence_level=level)
+    return TestResult(
+        test=name,
+        statistic=float(result.statistic),
+        df=float(result.df),
+        p_value=float(result.pvalue),
+        estimate=float(b.mean() - a.mean()),
+        ci_low=float(interval.low),
+        ci_high=float(interval.high),
+    )
+
+
+def contrast_of_cells(
+    target_control: Sequence[float],
+    reference_control: Sequence[float],
+    target_other: Sequence[float],
+    reference_other: Sequence[float],
+    *,
+    welch: bool = False,
+    level: float = 0.95,
+) -> TestResult:
+    """Test ΔΔCt when target and reference were measured in separate wells (no samples).
+
+    The estimate is (T_other − R_other) − (T_control − R_control), a contrast of four cell means.
+    Student: pooled variance over the four cells, df = N − 4 (the gene × group interaction of a
+    two-way linear model, Yuan et al. 2006). Welch: each cell's own variance, Welch–Satterthwaite
+    df.
+    """
+    from scipy import stats
+
+    name = "Welch's t-test (contrast)" if welch else "Student's t-test (contrast)"
+    cells = [np.asarray(c, dtype=float) for c in (target_other, reference_other, target_control,
+                                                   reference_control)]  # fmt: skip
+    if any(c.size < 2 for c in cells):
+        return _not_run(name, "not tested: needs at least 2 wells per gene and group")
+    signs = (1.0, -1.0, -1.0, 1.0)
+    estimate = sum(s * c.mean() for s, c in zip(signs, cells, strict=True))
+    if welch:
+        terms = [c.var(ddof=1) / c.size for c in cells]
+        se = math.sqrt(sum(terms))
+        df = sum(terms) ** 2 / sum(t**2 / (c.size - 1) for t, c in zip(terms, cells, strict=True))
+    else:
+        df = float(sum(c.size for c in cells) - 4)
+        pooled = sum(((c - c.mean()) ** 2).sum() for c in cells) / df
+        se = math.sqrt(pooled * sum(1.0 / c.size for c in cells))
+    t = estimate / se
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return TestResult(
+        test=name, statistic=t, df=df, p_value=float(2 * stats.t.sf(abs(t), df)),
+        estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnovaResult:
+    """One-way ANOVA across groups and Tukey HSD between every pair."""
+
+    anova: TestResult
+    pairs: tuple[tuple[str, str, TestResult], ...]
+
+
+def anova_tukey(groups: dict[str, Sequence[float]], level: float = 0.95) -> AnovaResult:
+    """One-way ANOVA (F-test) and Tukey's HSD for every pair of groups (Tukey–Kramer if unequal).
+
+    Pairs are given as (first, second, result) with the estimate mean(second) − mean(first).
+    """
+    from scipy import stats
+
+    names = list(groups)
+    samples = [np.asarray(groups[n], dtype=float) for n in names]
+    if len(samples) < 3 or any(s.size < 2 for s in samples):
+        note = "not tested: ANOVA needs 3 or more groups with at least 2 values each"
+        return AnovaResult(anova=_not_run("one-way ANOVA", note), pairs=())
+    anova = stats.f_oneway(*samples)
+    n_total = sum(s.size for s in samples)
+    tukey = stats.tukey_hsd(*samples)
+    interval = tukey.confidence_interval(confidence_level=level)
+    pairs = []
+    for i, j in itertools.combinations(range(len(names)), 2):
+        # SciPy's statistic[i, j] is mean(i) − mean(j); report mean(j) − mean(i).
+        pairs.append(
+            (
+                names[i],
+                names[j],
+                TestResult(
+                    test="Tukey HSD",
+                    statistic=float(-tukey.statistic[i, j]),
+                    df=float(n_total - len(names)),
+                    p_value=float(tukey.pvalue[i, j]),
+                    estimate=float(-tukey.statistic[i, j]),
+                    ci_low=float(-interval.high[i, j]),
+                    ci_high=float(-interval.low[i, j]),
+                ),
+            )
+        )
+    return AnovaResult(
+        anova=TestResult(
+            test="one-way ANOVA",
+            statistic=float(anova.statistic),
+            df=float(n_total - len(names)),
+            p_value=float(anova.pvalue),
+        ),
+        pairs=tuple(pairs),
+    )
+
+
+def adjust(p_values: Sequence[float], method: Correction) -> list[float]:
+    """Adjust p-values for multiple testing: Holm (1979) or Benjamini–Hochberg (1995).
+
+    NaN p-values (tests not run) stay NaN and do not count.
+    """
+    values = np.asarray(p_values, dtype=float)
+    out = values.copy()
+    finite = np.flatnonzero(np.isfinite(values))
+    m = finite.size
+    if method is Correction.NONE or m == 0:
+        return [float(x) for x in out]
+    order = finite[np.argsort(values[finite])]
+    ranked = values[order]
+    if method is Correction.HOLM:
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    else:
+        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    out[order] = np.minimum(adjusted, 1.0)
+    return [float(x) for x in out]

@@ -1,0 +1,182 @@
+"""Read a tidy table of qPCR wells (one row per well) from CSV, TSV or Excel.
+
+Columns (any case; common aliases): ``group``, ``gene`` (or target), ``ct`` (or Cq, Cp) are
+required; ``sample``, ``well``, ``plate``, ``exclude`` and panel columns (named with ``--by``) are
+optional, and any column can be mapped from another name. "Undetermined", "No Ct", "N/A", "-" and
+blanks in ``ct`` are missing values: counted and reported, never turned into 40. Rows are numbered
+as a spreadsheet numbers them (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MISSING_CT = {"", "undetermined", "no ct", "noct", "n/a", "na", "nan", "-", "—", "no cq", "none"}
+ALIASES: dict[str, tuple[str, ...]] = {
+    "group": ("group", "condition", "treatment"),
+    "gene": ("gene", "target", "target_name", "detector", "assay"),
+    "ct": ("ct", "cq", "cp", "c_t", "ct_value", "cq_value"),
+    "sample": ("sample", "sample_name", "biological_replicate", "cdna"),
+    "well": ("well", "well_position", "position"),
+    "plate": ("plate",),
+    "exclude": ("exclude", "excluded", "omit"),
+}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WellTable:
+    """The wells read from a file, with what was set aside.
+
+    Attributes:
+        wells: Usable wells (``ct`` is NaN where no Ct was measured).
+        excluded: Wells removed by the ``exclude`` column, with ``reason``.
+        missing: Wells with no Ct, with what their cell said.
+        source: The file read.
+    """
+
+    wells: pd.DataFrame
+    excluded: pd.DataFrame
+    missing: pd.DataFrame
+    source: str
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        separator = "," if suffix == ".csv" else "\t"
+        if suffix == ".csv":
+            first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+            separator = max(",;\t", key=first.count)
+        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")  # fmt: skip
+    except (ValueError, OSError) as error:
+        raise InputError(f"cannot be read as a table ({error})", path=path) from error
+
+
+def _column_map(
+    columns: Sequence[str], mapping: Mapping[str, str], panels: Sequence[str], path: Path
+) -> dict[str, str]:
+    by_norm = {_normalise(c): c for c in columns}
+    found: dict[str, str] = {}
+    for field, given in mapping.items():
+        if given not in columns:
+            raise InputError(
+                f'the column "{given}" given for {field} is not in the table; columns are: '
+                f"{', '.join(columns)}", path=path,
+            )  # fmt: skip
+        found[field] = given
+    for field, aliases in ALIASES.items():
+        if field in found:
+            continue
+        for alias in aliases:
+            if alias in by_norm:
+                found[field] = by_norm[alias]
+                break
+    for panel in panels:
+        if panel not in columns and _normalise(panel) not in by_norm:
+            raise InputError(
+                f'the panel column "{panel}" (--by) is not in the table; columns are: '
+                f"{', '.join(columns)}", path=path,
+            )  # fmt: skip
+    missing = [f for f in ("group", "gene", "ct") if f not in found]
+    if missing:
+        raise InputError(
+            f"required column(s) missing: {', '.join(missing)} (Cq and Cp are accepted for ct); "
+            f"columns are: {', '.join(columns)}", path=path,
+        )  # fmt: skip
+    return found
+
+
+def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
+    cleaned = text.strip()
+    if cleaned.lower() in MISSING_CT:
+        return math.nan
+    try:
+        value = float(cleaned)
+    except ValueError:
+        hint = ' (decimal separator must be ".")' if re.fullmatch(r"\d+,\d+", cleaned) else ""
+        raise InputError(f"is not a Ct value{hint}", path=path, row=row, column=column,
+                         value=text) from None  # fmt: skip
+    if not 0 < value <= 60:
+        raise InputError("is not a plausible Ct (expected between 0 and 60 cycles)", path=path,
+                         row=row, column=column, value=text)  # fmt: skip
+    return value
+
+
+def read_wells(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    panels: Sequence[str] = (),
+) -> WellTable:
+    """Read and check a well table.
+
+    Args:
+        path: CSV, TSV/TXT or XLSX file, one row per well.
+        columns: Explicit mapping from a field (group, gene, ct, sample, well, plate, exclude) to
+            the table's column name.
+        panels: Panel columns (analysed separately), e.g. ``["cell_line"]``.
+
+    Returns:
+        The usable wells, the excluded ones and those without a Ct.
+
+    Raises:
+        InputError: A required column is missing, a Ct is not a number, a required cell is empty;
+            the message names the file, row, column and value.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    raw = _read_frame(path)
+    mapped = _column_map(list(raw.columns), columns or {}, panels, path)
+    frame = pd.DataFrame(
+        {field: raw[column].astype(str).str.strip() for field, column in mapped.items()}
+    )
+    by_norm = {_normalise(c): c for c in raw.columns}
+    for panel in panels:
+        frame[panel] = (
+            raw[panel if panel in raw.columns else by_norm[_normalise(panel)]]
+            .astype(str)
+            .str.strip()
+        )
+    frame["row"] = range(2, len(frame) + 2)
+    frame = frame[(frame[["group", "gene", "ct"]] != "").any(axis=1)]  # blank lines
+    for field in ("group", "gene", *panels):
+        empty = frame[frame[field] == ""]
+        if not empty.empty:
+            raise InputError("is empty", path=path, row=int(empty["row"].iloc[0]),
+                             column=mapped.get(field, field))  # fmt: skip
+    ct_column = mapped["ct"]
+    frame["ct_text"] = frame["ct"]
+    frame["ct"] = [
+        _parse_ct(t, path, int(r), ct_column)
+        for t, r in zip(frame["ct_text"], frame["row"], strict=True)
+    ]
+    if "exclude" in frame:
+        is_excluded = frame["exclude"] != ""
+        excluded = frame[is_excluded].rename(columns={"exclude": "reason"})
+        frame = frame[~is_excluded]
+    else:
+        excluded = frame.iloc[0:0].assign(reason=[])
+    missing = frame[frame["ct"].isna()]
+    return WellTable(wells=frame, excluded=excluded, missing=missing, source=str(path))
