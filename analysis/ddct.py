@@ -143,6 +143,13 @@ def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
         )  # fmt: skip
     if not genes - set(settings.reference_genes):
         raise InputError("the table has only reference genes: nothing to quantify", path=source)
+    measured_groups = set(wells.dropna(subset=["ct"])["group"])
+    for group in sorted(groups - measured_groups):
+        first = int(wells.loc[wells["group"] == group, "row"].min())
+        raise InputError(
+            f'group "{group}" has no data: none of its wells has a Ct', path=source, row=first,
+            column="ct",
+        )  # fmt: skip
 
 
 def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:

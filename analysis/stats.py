@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,7 +149,7 @@ class AnovaResult:
     pairs: tuple[tuple[str, str, TestResult], ...]
 
 
-def anova_tukey(groups: dict[str, Sequence[float]], level: float = 0.95) -> AnovaResult:
+def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> AnovaResult:
     """One-way ANOVA (F-test) and Tukey's HSD for every pair of groups (Tukey–Kramer if unequal).
 
     Pairs are given as (first, second, result) with the estimate mean(second) − mean(first).

@@ -1,0 +1,199 @@
+"""ΔΔCt against the worked examples of Livak & Schmittgen 2001 (from ABI User Bulletin #2).
+
+Raw Cts and published summaries: Livak & Schmittgen 2001, Methods 25:402, Table 2 (c-myc and
+GAPDH in separate wells, brain and kidney, six replicates) and Table 3 (the same genes measured in
+the same tube). The paper prints two decimals computed from rounded intermediates (ΔCt 4.37 is
+27.03 − 22.66; unrounded it is 4.365), so published figures are compared within ±0.01.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assay.analysis.ddct import (
+    Design,
+    Settings,
+    combined_reference_ct,
+    delta_ct,
+    delta_delta_ct,
+    fold_change,
+    fold_change_range,
+    pfaffl_ratio,
+    propagated_sd,
+    relative_expression,
+)
+from assay.analysis.wells import read_wells
+from assay.errors import InputError
+
+# Table 2: (c-myc Ct, GAPDH Ct) per replicate, in separate wells.
+SEPARATE = {
+    "brain": [(30.72, 23.70), (30.34, 23.56), (30.58, 23.47), (30.34, 23.65), (30.50, 23.69),
+              (30.43, 23.68)],
+    "kidney": [(27.06, 22.76), (27.03, 22.61), (27.03, 22.62), (27.10, 22.60), (26.99, 22.61),
+               (26.94, 22.76)],
+}  # fmt: skip
+# Table 3: the same, measured in the same tube (one sample per pair).
+SAME_TUBE = {
+    "brain": [(32.38, 25.07), (32.08, 25.29), (32.35, 25.32), (32.08, 25.24), (32.34, 25.17),
+              (32.13, 25.29)],
+    "kidney": [(28.73, 24.30), (28.84, 24.32), (28.51, 24.31), (28.86, 24.25), (28.86, 24.34),
+               (28.70, 24.18)],
+}  # fmt: skip
+LIVAK = Settings(reference_genes=("GAPDH",), control="brain")
+
+
+def _wells(data: dict[str, list[tuple[float, float]]], *, samples: bool) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+    for group, pairs in data.items():
+        for i, (target, reference) in enumerate(pairs):
+            for gene, ct in (("c-myc", target), ("GAPDH", reference)):
+                rows.append({"group": group, "gene": gene, "ct": ct, "sample": f"{group}{i}",
+                             "row": len(rows) + 2})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    result: pd.DataFrame = frame if samples else frame.drop(columns="sample")
+    return result
+
+
+def _row(result: pd.DataFrame, group: str) -> pd.Series:
+    row: pd.Series = result[result["group"] == group].iloc[0]
+    return row
+
+
+def test_separate_wells_as_published() -> None:
+    result = relative_expression(_wells(SEPARATE, samples=False), LIVAK)
+    assert result.design is Design.SEPARATE
+    brain, kidney = _row(result.expression, "brain"), _row(result.expression, "kidney")
+    # Brain: ΔCt 6.86 ± 0.17, ΔΔCt 0.00 ± 0.17, c-myc_N 1.0 (0.9-1.1)
+    assert (brain.delta_ct_mean, brain.delta_ct_sd) == pytest.approx((6.86, 0.17), abs=0.01)
+    assert (brain.fold_change_low, brain.fold_change_high) == pytest.approx((0.9, 1.1), abs=0.05)
+    # Kidney: ΔCt 4.37 ± 0.10, ΔΔCt -2.50 ± 0.10, c-myc_N 5.6 (5.3-6.0)
+    assert (kidney.delta_ct_mean, kidney.delta_ct_sd) == pytest.approx((4.37, 0.10), abs=0.01)
+    assert kidney.delta_delta_ct == pytest.approx(-2.50, abs=0.01)
+    assert kidney.fold_change == pytest.approx(5.6, abs=0.05)
+    assert (kidney.fold_change_low, kidney.fold_change_high) == pytest.approx((5.3, 6.0), abs=0.05)
+
+
+def test_same_tube_as_published() -> None:
+    result = relative_expression(_wells(SAME_TUBE, samples=True), LIVAK)
+    assert result.design is Design.PAIRED
+    brain, kidney = _row(result.expression, "brain"), _row(result.expression, "kidney")
+    # Brain: ΔCt 6.99 ± 0.21, 1.0 (0.86-1.15)
+    assert (brain.delta_ct_mean, brain.delta_ct_sd) == pytest.approx((6.99, 0.21), abs=0.01)
+    assert (brain.fold_change_low, brain.fold_change_high) == pytest.approx((0.86, 1.15), abs=0.01)
+    # Kidney: ΔCt 4.47 ± 0.14, ΔΔCt -2.53 ± 0.14, 5.77 (5.23-6.37); the paper's upper bound is
+    # one unit lower in the last digit than 2^(2.53 + 0.1425) = 6.375.
+    assert (kidney.delta_ct_mean, kidney.delta_ct_sd) == pytest.approx((4.47, 0.14), abs=0.01)
+    assert kidney.delta_delta_ct == pytest.approx(-2.53, abs=0.01)
+    assert kidney.fold_change == pytest.approx(5.77, abs=0.01)
+    assert kidney.fold_change_low == pytest.approx(5.23, abs=0.01)
+    assert kidney.fold_change_high == pytest.approx(6.37, abs=0.01)
+
+
+def test_formulas_by_hand() -> None:
+    assert delta_ct(30.49, 23.63) == 6.86
+    assert delta_delta_ct(4.37, 6.86) == pytest.approx(-2.49)
+    assert fold_change(-1.0) == 2.0
+    assert fold_change_range(-2.0, 1.0) == (2.0, 8.0)  # 2^1 and 2^3
+    assert propagated_sd(0.15, 0.09) == pytest.approx(math.sqrt(0.0225 + 0.0081))
+    assert combined_reference_ct([20.0, 22.0]) == 21.0
+    # Pfaffl 2001: E=2 for both genes reduces to 2^-ΔΔCt: 2^3 / 2^1 = 4.
+    assert pfaffl_ratio(2.0, 3.0, 2.0, 1.0) == 4.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(shift=st.floats(min_value=-10, max_value=10, allow_nan=False))
+def test_adding_a_constant_to_every_ct_changes_nothing(shift: float) -> None:
+    wells = _wells(SAME_TUBE, samples=True)
+    moved = wells.assign(ct=wells["ct"] + shift)
+    before = relative_expression(wells, LIVAK).expression
+    after = relative_expression(moved, LIVAK).expression
+    for column in ("delta_delta_ct", "fold_change", "delta_ct_sd", "p_value"):
+        assert after[column].tolist() == pytest.approx(before[column].tolist(), nan_ok=True)
+
+
+def test_several_reference_genes_use_the_mean_of_their_ct() -> None:
+    wells = _wells(SAME_TUBE, samples=True)
+    # A second reference made from GAPDH + 1 cycle: the mean reference is GAPDH + 0.5, so every
+    # ΔCt drops by 0.5 and every ΔΔCt stays.
+    extra = wells[wells["gene"] == "GAPDH"].assign(gene="ACTB", ct=lambda f: f["ct"] + 1.0)
+    both = pd.concat([wells, extra], ignore_index=True)
+    single = relative_expression(wells, LIVAK).expression
+    double = relative_expression(
+        both, Settings(reference_genes=("GAPDH", "ACTB"), control="brain")
+    ).expression
+    assert double["delta_ct_mean"].tolist() == pytest.approx(
+        (single["delta_ct_mean"] - 0.5).tolist()
+    )
+    assert double["delta_delta_ct"].tolist() == pytest.approx(single["delta_delta_ct"].tolist())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f, 'reference gene "ACTB" is not in the table'),
+        (lambda f: f[f["group"] != "brain"], 'control group "brain" is not in the table'),
+        (
+            lambda f: f.drop(index=1),
+            'sample "brain0" of group "brain" has no Ct for reference gene',
+        ),
+        (
+            lambda f: f.assign(ct=f["ct"].where(f["group"] != "kidney")),
+            'group "kidney" has no data',
+        ),
+    ],
+)
+def test_bad_designs_are_refused(change: object, message: str) -> None:
+    assert callable(change)
+    wells = change(_wells(SAME_TUBE, samples=True))
+    reference = ("ACTB",) if "ACTB" in message else ("GAPDH",)
+    with pytest.raises(InputError, match=message):
+        relative_expression(wells, Settings(reference_genes=reference, control="brain"))
+
+
+def test_reading_a_table_with_missing_values_and_exclusions(tmp_path: Path) -> None:
+    table = tmp_path / "ct.csv"
+    table.write_text(
+        "Group,Sample,Target,Cq,Exclude\n"
+        "brain,b1,c-myc,32.38,\n"
+        "brain,b1,GAPDH,25.07,\n"
+        "brain,b2,c-myc,Undetermined,\n"
+        "brain,b2,GAPDH,25.29,\n"
+        "kidney,k1,c-myc,28.73,\n"
+        "kidney,k1,GAPDH,24.30,bubble in well\n"
+        "kidney,k2,c-myc,N/A,\n"
+    )
+    read = read_wells(table)
+    assert read.missing["row"].tolist() == [4, 8]  # "Undetermined" and "N/A": counted, not 40
+    assert read.excluded[["row", "reason"]].values.tolist() == [[7, "bubble in well"]]
+    assert read.wells["ct"].isna().sum() == 2
+
+
+@pytest.mark.parametrize(
+    ("ct", "message"),
+    [
+        (
+            "27,3",
+            r'row 2, column "ct": "27,3": is not a Ct value \(decimal separator must be "\."\)',
+        ),
+        ("high", r'row 2, column "ct": "high": is not a Ct value'),
+        ("-3", "is not a plausible Ct"),
+    ],
+)
+def test_text_in_ct_is_refused_with_its_location(tmp_path: Path, ct: str, message: str) -> None:
+    table = tmp_path / "ct.tsv"
+    table.write_text(f"group\tgene\tct\nbrain\tc-myc\t{ct}\n")
+    with pytest.raises(InputError, match=message):
+        read_wells(table)
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    table = tmp_path / "ct.csv"
+    table.write_text("group,gene,value\nbrain,c-myc,30\n")
+    with pytest.raises(InputError, match=r"required column\(s\) missing: ct"):
+        read_wells(table)

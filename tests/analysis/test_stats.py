@@ -1,0 +1,130 @@
+"""Statistics against published examples and calculations written out here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from assay.analysis.stats import (
+    Correction,
+    adjust,
+    anova_tukey,
+    contrast_of_cells,
+    stars,
+    two_groups,
+)
+
+# SciPy's documented examples (scipy.stats.f_oneway and scipy.stats.tukey_hsd docstrings).
+MUSSELS = {
+    "tillamook": [0.0571, 0.0813, 0.0831, 0.0976, 0.0817, 0.0859, 0.0735, 0.0659, 0.0923, 0.0836],
+    "newport": [0.0873, 0.0662, 0.0672, 0.0819, 0.0749, 0.0649, 0.0835, 0.0725],
+    "petersburg": [0.0974, 0.1352, 0.0817, 0.1016, 0.0968, 0.1064, 0.105],
+    "magadan": [0.1033, 0.0915, 0.0781, 0.0685, 0.0677, 0.0697, 0.0764, 0.0689],
+    "tvarminne": [0.0703, 0.1026, 0.0956, 0.0973, 0.1039, 0.1045],
+}
+TUKEY = {
+    "group0": [24.5, 23.5, 26.4, 27.1, 29.9],
+    "group1": [28.4, 34.2, 29.5, 32.2, 30.1],
+    "group2": [26.1, 28.3, 24.3, 26.2, 27.8],
+}
+
+
+def test_anova_as_in_scipys_documentation() -> None:
+    result = anova_tukey(MUSSELS)
+    # F_onewayResult(statistic=7.121019471642447, pvalue=0.0002812242314534544)
+    assert result.anova.statistic == pytest.approx(7.121019471642447, rel=1e-12)
+    assert result.anova.p_value == pytest.approx(0.0002812242314534544, rel=1e-9)
+    assert result.anova.df == 39 - 5
+
+
+def test_tukey_as_in_scipys_documentation() -> None:
+    pairs = {(a, b): r for a, b, r in anova_tukey(TUKEY).pairs}
+    # SciPy prints (0 - 1) -4.600 0.014 [-8.249, -0.951]; we report group1 - group0.
+    first = pairs[("group0", "group1")]
+    assert (round(first.estimate, 3), round(first.p_value, 3)) == (4.600, 0.014)
+    assert (round(first.ci_low, 3), round(first.ci_high, 3)) == (0.951, 8.249)
+    # (0 - 2) -0.260 0.980; (1 - 2) 4.340 0.020 [0.691, 7.989]
+    assert (
+        round(pairs[("group0", "group2")].estimate, 3),
+        round(pairs[("group0", "group2")].p_value, 3),
+    ) == (0.260, 0.980)
+    third = pairs[("group1", "group2")]
+    assert (round(third.estimate, 3), round(third.p_value, 3)) == (-4.340, 0.020)
+    assert (round(third.ci_low, 3), round(third.ci_high, 3)) == (-7.989, -0.691)
+
+
+# Yuan et al. 2006 (BMC Bioinformatics 7:85), MT7 against ubiquitin, control then treatment,
+# as distributed with the R package pcr (ct4); its vignette (Table 6) gives the t-test on dCt:
+# estimate -0.6848, p < 0.0001, 95 % CI (-0.955, -0.4147).
+YUAN_REF = [19.7415, 19.494, 19.3906, 21.9838, 22.4435, 22.57, 24.8109, 24.4327, 24.2342, 26.7319,
+            26.8206, 26.822, 18.4468, 18.8227, 18.3061, 21.2568, 21.0956, 20.8473, 23.2322,
+            22.9577, 23.2415, 25.4817, 25.608, 25.5675]  # fmt: skip
+YUAN_TARGET = [23.1102, 22.9003, 22.8972, 26.5801, 26.2139, 26.0606, 28.1125, 28.1899, 27.5949,
+               30.2772, 30.4667, 30.7571, 21.7813, 21.7564, 21.641, 23.7965, 23.7571, 23.724,
+               26.3794, 26.2542, 25.9621, 28.5479, 28.3894, 28.3416]  # fmt: skip
+
+
+def test_t_test_on_delta_ct_as_published_by_yuan() -> None:
+    dct = [t - r for t, r in zip(YUAN_TARGET, YUAN_REF, strict=True)]
+    result = two_groups(dct[:12], dct[12:])
+    assert result.estimate == pytest.approx(-0.6848, abs=5e-5)
+    assert result.p_value < 0.0001
+    assert (result.ci_low, result.ci_high) == pytest.approx((-0.955, -0.4147), abs=5e-4)
+
+
+def test_student_and_welch_by_hand() -> None:
+    a, b = [1.0, 2.0, 3.0], [4.0, 6.0, 8.0, 10.0]
+    # means 2 and 7; variances 1 and 20/3. Student: pooled s² = (2*1 + 3*20/3)/5 = 4.4,
+    # se = sqrt(4.4*(1/3 + 1/4)) = 1.60208; t = 5/1.60208 = 3.12094, df 5.
+    student = two_groups(a, b)
+    assert student.statistic == pytest.approx(5 / math.sqrt(4.4 * (1 / 3 + 1 / 4)))
+    assert student.df == 5
+    # Welch: se = sqrt(1/3 + (20/3)/4) = sqrt(2); df = 2² / ((1/3)²/2 + (5/3)²/3) = 4.26316.
+    welch = two_groups(a, b, welch=True)
+    assert welch.statistic == pytest.approx(5 / math.sqrt(2))
+    assert welch.df == pytest.approx(4 / ((1 / 9) / 2 + (25 / 9) / 3))
+
+
+def test_fewer_than_two_values_are_refused_clearly() -> None:
+    result = two_groups([1.0], [2.0, 3.0])
+    assert math.isnan(result.p_value)
+    assert result.note == "not tested: needs at least 2 values per group (has 1 and 2)"
+
+
+def test_four_cell_contrast_equals_the_interaction_of_a_linear_model() -> None:
+    # The same test by another route: least squares on Ct ~ gene * group.
+    rng = np.random.default_rng(7)
+    cells = [rng.normal(mu, 0.2, 5).tolist() for mu in (30.0, 23.0, 27.0, 22.5)]  # T_c R_c T_o R_o
+    result = contrast_of_cells(cells[0], cells[1], cells[2], cells[3])
+    y = np.concatenate(cells)
+    gene = np.repeat([1, 0, 1, 0], 5)
+    group = np.repeat([0, 0, 1, 1], 5)
+    design = np.column_stack([np.ones(20), gene, group, gene * group])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ beta
+    sigma2 = residual @ residual / (20 - 4)
+    se = math.sqrt(sigma2 * np.linalg.inv(design.T @ design)[3, 3])
+    assert result.estimate == pytest.approx(beta[3])
+    assert result.statistic == pytest.approx(beta[3] / se)
+    assert result.df == 16
+
+
+@pytest.mark.parametrize(
+    ("p", "mark"),
+    [(0.00009, "****"), (0.0001, "***"), (0.0009, "***"), (0.001, "**"), (0.0099, "**"),
+     (0.01, "*"), (0.049, "*"), (0.05, "ns"), (0.5, "ns"), (math.nan, "")],
+)  # fmt: skip
+def test_prism_stars(p: float, mark: str) -> None:
+    assert stars(p) == mark
+
+
+def test_holm_and_benjamini_hochberg_by_hand() -> None:
+    p = [0.01, 0.04, 0.03, math.nan]
+    # Holm, sorted 0.01, 0.03, 0.04 with m = 3: 0.03, 0.06, max(0.06, 0.04) = 0.06
+    assert adjust(p, Correction.HOLM)[:3] == pytest.approx([0.03, 0.06, 0.06])
+    # BH: 0.01*3/1 = 0.03, 0.03*3/2 = 0.045, 0.04*3/3 = 0.04 -> cumulative min from the top:
+    # 0.03, min(0.045, 0.04) = 0.04, 0.04
+    assert adjust(p, Correction.BH)[:3] == pytest.approx([0.03, 0.04, 0.04])
+    assert math.isnan(adjust(p, Correction.BH)[3])

@@ -1,0 +1,64 @@
+"""`assay analyze` end to end on the same-tube example of Livak & Schmittgen 2001 (Table 3)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from assay.cli.main import main
+
+BRAIN = [(32.38, 25.07), (32.08, 25.29), (32.35, 25.32), (32.08, 25.24), (32.34, 25.17),
+         (32.13, 25.29)]  # fmt: skip
+KIDNEY = [(28.73, 24.30), (28.84, 24.32), (28.51, 24.31), (28.86, 24.25), (28.86, 24.34),
+          (28.70, 24.18)]  # fmt: skip
+
+
+def _table(tmp_path: Path) -> Path:
+    lines = ["tissue,sample,gene,Cq"]
+    for group, pairs in (("brain", BRAIN), ("kidney", KIDNEY)):
+        for i, (target, reference) in enumerate(pairs):
+            lines += [f"{group},{group}{i},c-myc,{target}", f"{group},{group}{i},GAPDH,{reference}"]
+    path = tmp_path / "ct.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_analyze_writes_the_four_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    status = main([
+        "analyze", str(_table(tmp_path)), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(out),
+    ])  # fmt: skip
+    assert status == 0
+    with (out / "expression.csv").open() as handle:
+        rows = {r["group"]: r for r in csv.DictReader(handle)}
+    # Published: kidney ΔΔCt -2.53, 5.77-fold (5.23-6.37)
+    assert float(rows["kidney"]["delta_delta_ct"]) == pytest.approx(-2.53, abs=0.01)
+    assert float(rows["kidney"]["fold_change"]) == pytest.approx(5.77, abs=0.01)
+    assert rows["kidney"]["significance"] == "****"
+    with (out / "stats.csv").open() as handle:
+        (test,) = list(csv.DictReader(handle))
+    assert (test["comparison"], test["test"]) == ("kidney vs brain", "Student's t-test")
+    meta = json.loads((out / "analysis.json").read_text())
+    assert (meta["design"], meta["control"], meta["test"]) == (
+        "same sample", "brain", "Student's t-test",
+    )  # fmt: skip
+    assert "kidney" in capsys.readouterr().out
+
+
+def test_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    status = main([
+        "analyze", str(_table(tmp_path)), "--reference", "ACTB", "--control", "brain",
+        "--column", "group=tissue", "--out", str(out),
+    ])  # fmt: skip
+    assert status == 2
+    assert 'reference gene "ACTB" is not in the table' in capsys.readouterr().err
+    assert not out.exists()
