@@ -69,7 +69,10 @@ def write_analysis(
 ) -> list[Path]:
     """Write the analysis files into `out`; return their paths."""
     out = Path(out)
-    expression = result.expression.reindex(columns=EXPRESSION_COLUMNS + list(settings.panels))
+    extra = ["assay_problem"] if "assay_problem" in result.expression else []
+    expression = result.expression.reindex(
+        columns=EXPRESSION_COLUMNS + list(settings.panels) + extra
+    )
     tests = result.tests.reindex(columns=STATS_COLUMNS)
     files = {
         "expression.csv": expression.to_csv(index=False, float_format="%.6g"),

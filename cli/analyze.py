@@ -36,6 +36,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
                         help="flag Cts above this (default 35)")  # fmt: skip
     parser.add_argument(
+        "--assays", metavar="JSON",
+        help="report of assay validate --json: flag genes whose assay failed or is unverified",
+    )  # fmt: skip
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="with --assays: refuse to analyse genes whose assay failed or is unverified",
+    )  # fmt: skip
+    parser.add_argument(
         "--column", action="append", default=[], metavar="FIELD=NAME",
         help="use column NAME for FIELD (group, gene, ct, sample, well, plate, exclude)",
     )  # fmt: skip
@@ -69,10 +77,28 @@ def run(args: argparse.Namespace) -> int:
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
     )  # fmt: skip
     table = read_wells(args.table, columns=_mapping(args.column), panels=panels)
+    problems: dict[str, str] = {}
+    if args.assays:
+        from assay.analysis.assays import assay_problems, read_assays
+
+        assays = read_assays(args.assays)
+        problems = assay_problems(sorted(set(table.wells["gene"])), assays)
+        if problems and args.strict:
+            listed = "; ".join(f"{gene}: {why}" for gene, why in problems.items())
+            raise InputError(f"--strict: genes without a usable assay: {listed}", path=args.assays)
+    elif args.strict:
+        raise InputError("--strict needs --assays FILE (the report of assay validate --json)")
     result = relative_expression(table.wells, settings, source=table.source)
+    if problems:
+        result.expression["assay_problem"] = [
+            problems.get(gene, "") for gene in result.expression["gene"]
+        ]
+        result.notes.extend(f"{gene}: {why}" for gene, why in problems.items())
     flagged = flag_wells(table.wells, settings)
     paths = write_analysis(Path(args.out), result, settings, table, flagged)
     sys.stdout.write(summary(result, settings, table))
+    for note in result.notes:
+        print(f"WARNING {note}")
     print(f"\nWritten: {', '.join(str(p) for p in paths)}")
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assay.cli.main import main
+from assay.data import table1_path
 
 BRAIN = [(32.38, 25.07), (32.08, 25.29), (32.35, 25.32), (32.08, 25.24), (32.34, 25.17),
          (32.13, 25.29)]  # fmt: skip
@@ -62,3 +63,73 @@ def test_bad_input_exits_2_and_writes_nothing(
     assert status == 2
     assert 'reference gene "ACTB" is not in the table' in capsys.readouterr().err
     assert not out.exists()
+
+
+def _validation(tmp_path: Path, verdicts: dict[str, str]) -> Path:
+    report = {
+        "schema_version": 1,
+        "pairs": [
+            {"gene": gene, "verdict": verdict, "accession": None, "claimed_product_bp": 100,
+             "findings": [{"code": "product", "severity": "fail", "message": "no product"}]
+             if verdict == "fail" else []}
+            for gene, verdict in verdicts.items()
+        ],
+    }  # fmt: skip
+    path = tmp_path / "validation.json"
+    path.write_text(json.dumps(report))
+    return path
+
+
+def test_assays_flag_genes_whose_validation_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assays = _validation(tmp_path, {"C-MYC": "fail", "GAPDH": "pass"})
+    out = tmp_path / "out"
+    status = main([
+        "analyze", str(_table(tmp_path)), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(out), "--assays", str(assays),
+    ])  # fmt: skip
+    assert status == 0
+    assert "WARNING c-myc: assay fail in validation: no product" in capsys.readouterr().out
+    with (out / "expression.csv").open() as handle:
+        problems = {r["assay_problem"] for r in csv.DictReader(handle)}
+    assert problems == {"assay fail in validation: no product"}
+
+
+def test_strict_refuses_genes_without_a_usable_assay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assays = _validation(tmp_path, {"GAPDH": "pass"})
+    status = main([
+        "analyze", str(_table(tmp_path)), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(tmp_path / "out"), "--assays", str(assays),
+        "--strict",
+    ])  # fmt: skip
+    assert status == 2
+    assert "c-myc: no validated assay" in capsys.readouterr().err
+
+
+def test_the_real_validation_of_table1_travels_into_the_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "validation.json"
+    main(["validate", str(table1_path()), "--offline", "--cache", str(tmp_path / "c"),
+          "--json", str(report)])  # fmt: skip
+    # Livak's same-tube Cts relabelled with Table 1's gene names, only to carry the names.
+    table = _table(tmp_path)
+    table.write_text(table.read_text().replace("c-myc", "mTOR"))
+    extra = "".join(f"brain,brain{i},JAK2,{t}\n" for i, (t, _) in enumerate(BRAIN))
+    extra += "".join(f"kidney,kidney{i},JAK2,{t}\n" for i, (t, _) in enumerate(KIDNEY))
+    table.write_text(table.read_text() + extra)
+    capsys.readouterr()
+    status = main([
+        "analyze", str(table), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(tmp_path / "out"), "--assays", str(report),
+    ])  # fmt: skip
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert (
+        "WARNING mTOR: assay fail in validation: no site on NM_004958.4 that can prime" in printed
+    )
+    assert "WARNING JAK2: assay unverified in validation" in printed
+    assert "GAPDH" not in printed.split("WARNING", 1)[1]
