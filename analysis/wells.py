@@ -168,10 +168,12 @@ def read_wells(
                              column=mapped.get(field, field))  # fmt: skip
     ct_column = mapped["ct"]
     frame["ct_text"] = frame["ct"]
-    frame["ct"] = [
-        _parse_ct(t, path, int(r), ct_column)
-        for t, r in zip(frame["ct_text"], frame["row"], strict=True)
-    ]
+    numbers = pd.to_numeric(frame["ct_text"], errors="coerce")
+    # Only cells that are not plain numbers in range go through the slow, explaining parser.
+    odd = numbers.isna() | ~numbers.between(0, 60, inclusive="right")
+    for text, row in zip(frame.loc[odd, "ct_text"], frame.loc[odd, "row"], strict=True):
+        _parse_ct(text, path, int(row), ct_column)  # raises for anything but a missing value
+    frame["ct"] = numbers.where(~odd)
     if "exclude" in frame:
         is_excluded = frame["exclude"] != ""
         excluded = frame[is_excluded].rename(columns={"exclude": "reason"})
