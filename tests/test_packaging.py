@@ -38,7 +38,16 @@ def test_bare_import_fails_outside_the_repository(tmp_path: Path) -> None:
     assert "No module named 'primers'" in result.stderr
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["validate", "--help"],
+        ["analyze", "--help"],
+        ["fetch", "--help"],
+        ["demo", "--help"],
+    ],
+)
 def test_help_does_not_import_heavy_libraries(argv: list[str], tmp_path: Path) -> None:
     code = (
         "import sys, contextlib, io\n"
