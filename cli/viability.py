@@ -1,0 +1,87 @@
+"""`assay viability`: MTT viability % from plate-reader absorbances, with statistics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assay.errors import InputError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `assay viability`."""
+    parser.add_argument(
+        "table", nargs="?", help="tidy OD table, one row per well (.csv/.tsv/.xlsx)"
+    )
+    parser.add_argument("--control", required=True, metavar="GROUP", help="control group (100 %%)")
+    parser.add_argument(
+        "--grid", action="append", default=[], metavar="NM=FILE",
+        help="96-well reader grid for one wavelength, e.g. 570=od570.csv",
+    )  # fmt: skip
+    parser.add_argument("--map", metavar="FILE", help="96-well plate map naming each well's group")
+    parser.add_argument("--main-nm", type=int, default=570, help="main wavelength (default 570)")
+    parser.add_argument("--reference-nm", type=int, default=630,
+                        help="reference wavelength (default 630; 0 for none)")  # fmt: skip
+    parser.add_argument("--blank-group", metavar="GROUP", help="group whose wells are blanks")
+    parser.add_argument(
+        "--by", default="", metavar="COLUMN[,COLUMN]", help="panels, e.g. cell_line"
+    )
+    parser.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
+    parser.add_argument("--out", default="assay-viability", metavar="DIR", help="output folder")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute viability, write the folder, print a summary."""
+    import json
+    import math
+    from pathlib import Path
+
+    from assay import __version__
+    from assay.analysis.viability import (
+        ViabilitySettings,
+        read_od_grids,
+        read_od_table,
+        summary_text,
+        viability,
+    )
+    from assay.files import write_text_atomic
+
+    settings = ViabilitySettings(
+        control=args.control, main_nm=args.main_nm,
+        reference_nm=args.reference_nm or None, blank_group=args.blank_group,
+        panels=tuple(p.strip() for p in args.by.split(",") if p.strip()), welch=args.welch,
+    )  # fmt: skip
+    if args.grid:
+        if not args.map:
+            raise InputError("--grid needs --map FILE (the plate map naming each well's group)")
+        grids = {}
+        for item in args.grid:
+            nm, _, path = item.partition("=")
+            if not nm.isdigit() or not path:
+                raise InputError("must be NM=FILE, e.g. 570=od570.csv", column="--grid", value=item)
+            grids[int(nm)] = path
+        wells = read_od_grids(grids, args.map, settings)
+    elif args.table:
+        wells = read_od_table(args.table, settings)
+    else:
+        raise InputError("give an OD table, or --grid NM=FILE (one per wavelength) with --map FILE")
+    result = viability(wells, settings)
+    out = Path(args.out)
+    meta = {
+        "assay_version": __version__, "source": wells.attrs.get("source"),
+        "method": "viability % = net OD / mean net OD of control x 100",
+        "control": settings.control, "main_nm": settings.main_nm,
+        "reference_nm": settings.reference_nm, "test": "Welch" if settings.welch else "Student",
+        "notes": result.notes,
+        "viability": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                       for k, v in r.items()} for r in result.summary.to_dict(orient="records")],
+    }  # fmt: skip
+    write_text_atomic(
+        out / "viability.csv", result.summary.to_csv(index=False, float_format="%.6g")
+    )
+    write_text_atomic(out / "stats.csv", result.tests.to_csv(index=False, float_format="%.6g"))
+    write_text_atomic(out / "wells.csv", result.wells.to_csv(index=False, float_format="%.6g"))
+    write_text_atomic(out / "analysis.json", json.dumps(meta, indent=2) + "\n")
+    sys.stdout.write(summary_text(result))
+    print(f"\nWritten to {out}/: viability.csv, stats.csv, wells.csv, analysis.json")
+    return 0

@@ -1,0 +1,152 @@
+"""MTT viability on a small plate worked out by hand, as tidy table and as 96-well grids."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from assay.analysis.viability import (
+    ViabilitySettings,
+    read_od_grids,
+    read_od_table,
+    viability,
+)
+from assay.cli.main import main
+from assay.errors import InputError
+
+# (group, well, OD570, OD630)
+PLATE = [
+    ("control", "A1", 0.820, 0.050), ("control", "A2", 0.860, 0.060),
+    ("control", "A3", 0.840, 0.040),
+    ("drug", "B1", 0.650, 0.050), ("drug", "B2", 0.610, 0.050), ("drug", "B3", 0.630, 0.050),
+    ("blank", "H11", 0.110, 0.050), ("blank", "H12", 0.090, 0.050),
+]  # fmt: skip
+
+
+def _table(tmp_path: Path, plate: list[tuple[str, str, float, float]] = PLATE) -> Path:
+    path = tmp_path / "od.csv"
+    lines = ["group,well,od570,od630"] + [f"{g},{w},{a},{b}" for g, w, a, b in plate]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _row(frame: pd.DataFrame, group: str) -> dict[str, float]:
+    return dict(frame[frame["group"] == group].iloc[0])
+
+
+def test_with_reference_wavelength_and_blank(tmp_path: Path) -> None:
+    settings = ViabilitySettings(control="control", blank_group="blank")
+    result = viability(read_od_table(_table(tmp_path), settings), settings)
+    # Net OD570-OD630: control 0.77, 0.80, 0.80; drug 0.60, 0.56, 0.58; blanks 0.06, 0.04.
+    # Minus the mean blank 0.05: control 0.72, 0.75, 0.75 (mean 0.74); drug 0.55, 0.51, 0.53.
+    # Drug viability: 0.53/0.74*100 = 71.6216 %; SD = SD(0.55, 0.51, 0.53)/0.74*100 = 0.02/0.74*100.
+    drug, control = _row(result.summary, "drug"), _row(result.summary, "control")
+    assert drug["viability_pct_mean"] == pytest.approx(53 / 74 * 100)
+    assert drug["viability_pct_sd"] == pytest.approx(0.02 / 0.74 * 100)
+    assert drug["change_pct"] == pytest.approx(53 / 74 * 100 - 100)
+    sd_control = math.sqrt(((0.72 - 0.74) ** 2 + 2 * 0.01**2) / 2) / 0.74 * 100
+    assert control["viability_pct_sd"] == pytest.approx(sd_control)
+    # Student's t by hand: pooled variance of the two groups (n = 3 each), df = 4.
+    pooled = (drug["viability_pct_sd"] ** 2 + sd_control**2) / 2
+    t = (drug["viability_pct_mean"] - 100) / math.sqrt(pooled * (1 / 3 + 1 / 3))
+    (test,) = result.tests.to_dict(orient="records")
+    assert (test["statistic"], test["df"]) == (pytest.approx(t), 4)
+    assert test["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), 4))
+    assert "blank subtracted: mean net OD of 2 blank well(s)" in result.notes
+
+
+def test_without_blank_and_without_reference_wavelength(tmp_path: Path) -> None:
+    settings = ViabilitySettings(control="control", reference_nm=None)
+    plate = [p for p in PLATE if p[0] != "blank"]
+    result = viability(read_od_table(_table(tmp_path, plate), settings), settings)
+    # OD570 only: control mean (0.82 + 0.86 + 0.84)/3 = 0.84; drug mean 0.63 -> 75 %.
+    assert _row(result.summary, "drug")["viability_pct_mean"] == pytest.approx(75.0)
+    assert "no blank wells: OD not blank-subtracted" in result.notes
+
+
+def test_experiments_are_the_unit_of_the_summary(tmp_path: Path) -> None:
+    # Three experiments; in each the drug's mean net OD is 3/4, 4/5 and 7/10 of the control's.
+    lines = ["group,experiment,od570"]
+    for exp, (control_od, drug_od) in enumerate([(0.8, 0.6), (1.0, 0.8), (0.5, 0.35)], start=1):
+        lines += [f"control,{exp},{control_od}", f"control,{exp},{control_od}",
+                  f"drug,{exp},{drug_od}", f"drug,{exp},{drug_od}"]  # fmt: skip
+    path = tmp_path / "od.csv"
+    path.write_text("\n".join(lines) + "\n")
+    settings = ViabilitySettings(control="control", reference_nm=None)
+    drug = _row(viability(read_od_table(path, settings), settings).summary, "drug")
+    # per experiment: 75, 80, 70 % -> mean 75, SD 5, n = 3 experiments
+    assert drug["n"] == 3
+    assert (drug["viability_pct_mean"], drug["viability_pct_sd"]) == pytest.approx((75.0, 5.0))
+
+
+def _grid_file(path: Path, values: dict[str, str]) -> Path:
+    lines = [",".join(["", *[str(c) for c in range(1, 13)]])]
+    for row in "ABCDEFGH":
+        lines.append(",".join([row, *[values.get(f"{row}{c}", "") for c in range(1, 13)]]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_plate_grids_give_the_same_result_as_the_tidy_table(tmp_path: Path) -> None:
+    settings = ViabilitySettings(control="control", blank_group="blank")
+    tidy = viability(read_od_table(_table(tmp_path), settings), settings).summary
+    od570 = {w: str(a) for _, w, a, _ in PLATE} | {"C5": "0.999"}  # C5 is read but not mapped
+    od630 = {w: str(b) for _, w, _, b in PLATE} | {"C5": "0.050"}
+    layout = {w: g for g, w, _, _ in PLATE}
+    wells = read_od_grids(
+        {
+            570: _grid_file(tmp_path / "570.csv", od570),
+            630: _grid_file(tmp_path / "630.csv", od630),
+        },
+        _grid_file(tmp_path / "map.csv", layout), settings,
+    )  # fmt: skip
+    gridded = viability(wells, settings).summary
+    pd.testing.assert_frame_equal(gridded, tidy)
+
+
+def test_an_od_at_or_below_the_blank_is_flagged(tmp_path: Path) -> None:
+    plate = [*PLATE, ("drug", "B4", 0.100, 0.050)]  # net 0.05, the blank's mean
+    settings = ViabilitySettings(control="control", blank_group="blank")
+    wells = viability(read_od_table(_table(tmp_path, plate), settings), settings).wells
+    assert wells.loc[wells["well"] == "B4", "flags"].tolist() == ["OD at or below the blank"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("group,od570\ncontrol,0.8\n", 'column "od630" is missing'),
+        ("group,od570,od630\ncontrol,\"0,8\",0.05\n",
+         r'row 2, column "od570": "0,8": is not an optical density \(decimal separator'),
+        ("group,od570,od630\ndrug,0.8,0.05\n", 'control group "control" is not in the table'),
+    ],
+)  # fmt: skip
+def test_bad_tables(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "od.csv"
+    path.write_text(text)
+    settings = ViabilitySettings(control="control")
+    with pytest.raises(InputError, match=message):
+        viability(read_od_table(path, settings), settings)
+
+
+def test_a_map_that_is_not_a_plate_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "map.csv"
+    bad.write_text("group,well\ncontrol,A1\n")
+    grid = _grid_file(tmp_path / "570.csv", {})
+    with pytest.raises(InputError, match="is not a 96-well plate map grid"):
+        read_od_grids({570: grid}, bad, ViabilitySettings(control="control", reference_nm=None))
+
+
+def test_the_viability_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    status = main(["viability", str(_table(tmp_path)), "--control", "control",
+                   "--blank-group", "blank", "--out", str(out)])  # fmt: skip
+    assert status == 0
+    summary = pd.read_csv(out / "viability.csv")
+    assert summary.loc[summary["group"] == "drug", "viability_pct_mean"].item() == pytest.approx(
+        53 / 74 * 100, rel=1e-5
+    )
+    assert "drug" in capsys.readouterr().out
