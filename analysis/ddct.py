@@ -80,6 +80,60 @@ def pfaffl_ratio(
     return float(efficiency_target**delta_ct_target / efficiency_reference**delta_ct_reference)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StandardCurve:
+    """A dilution series fitted by least squares: Ct = slope · log10(quantity) + intercept.
+
+    Attributes:
+        gene: The gene.
+        slope: Cycles per 10-fold dilution (about −3.32 at 100 % efficiency).
+        intercept: Ct at quantity 1.
+        r_squared: Coefficient of determination of the fit.
+        points: Number of wells fitted.
+    """
+
+    gene: str
+    slope: float
+    intercept: float
+    r_squared: float
+    points: int
+
+    @property
+    def amplification_factor(self) -> float:
+        """E = 10^(−1/slope): 2.0 means the product doubles every cycle (Rasmussen 2001)."""
+        return float(10.0 ** (-1.0 / self.slope))
+
+    @property
+    def efficiency_pct(self) -> float:
+        """Efficiency in percent, (E − 1) × 100."""
+        return (self.amplification_factor - 1.0) * 100.0
+
+
+def standard_curve(
+    gene: str, log10_quantity: Sequence[float], ct: Sequence[float]
+) -> StandardCurve:
+    """Fit a standard curve (MIQE: slope, intercept, R² and efficiency are to be reported).
+
+    Raises:
+        ValueError: Fewer than three wells, or fewer than two distinct quantities.
+    """
+    n = len(ct)
+    if n < 3 or len(set(log10_quantity)) < 2:
+        raise ValueError(f"{gene}: a standard curve needs 3 or more wells at 2 or more quantities")
+    mean_x = sum(log10_quantity) / n
+    mean_y = sum(ct) / n
+    sxx = sum((x - mean_x) ** 2 for x in log10_quantity)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(log10_quantity, ct, strict=True))
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_x
+    ss_total = sum((y - mean_y) ** 2 for y in ct)
+    ss_residual = sum(
+        (y - (intercept + slope * x)) ** 2 for x, y in zip(log10_quantity, ct, strict=True)
+    )
+    r_squared = 1.0 - ss_residual / ss_total if ss_total > 0 else 1.0
+    return StandardCurve(gene=gene, slope=slope, intercept=intercept, r_squared=r_squared, points=n)
+
+
 class Design(StrEnum):
     """How target and reference Cts relate."""
 
@@ -99,6 +153,8 @@ class Settings:
         correction: p-value correction across genes within a panel and comparison.
         ct_cutoff: Cts above this are flagged (not removed).
         replicate_sd_limit: Technical replicates with a larger SD are flagged.
+        efficiencies: (gene, amplification factor) pairs; when every target and reference gene
+            has one, the efficiency-corrected ratio (Pfaffl 2001) replaces 2^-ΔΔCt.
     """
 
     reference_genes: tuple[str, ...]
@@ -108,6 +164,11 @@ class Settings:
     correction: Correction = Correction.NONE
     ct_cutoff: float = 35.0
     replicate_sd_limit: float = REPLICATE_SD_LIMIT
+    efficiencies: tuple[tuple[str, float], ...] = ()
+
+    def efficiency(self, gene: str) -> float | None:
+        """The amplification factor given for `gene` (2.0 = 100 %), if any."""
+        return dict(self.efficiencies).get(gene)
 
 
 @dataclass
@@ -219,6 +280,8 @@ def relative_expression(
         else:
             _separate(panel, label, panel_info, refs, targets, settings, rows, tests, source)
     expression = pd.DataFrame(rows)
+    if settings.efficiencies and not expression.empty:
+        _apply_pfaffl(expression, measured, settings, panel_cols)
     test_frame = pd.DataFrame(tests)
     if not test_frame.empty:
         test_frame["p_adjusted"] = math.nan
@@ -238,6 +301,41 @@ def relative_expression(
         expression["significance"] = [stars(p) for p in expression["p_value"]]
     return Expression(design=design, expression=expression, tests=test_frame,
                       samples=pd.DataFrame(sample_rows))  # fmt: skip
+
+
+def _apply_pfaffl(
+    expression: pd.DataFrame, measured: pd.DataFrame, settings: Settings, panel_cols: list[str]
+) -> None:
+    """Replace 2^-ΔΔCt by Pfaffl's efficiency-corrected ratio, from group mean Cts (in place).
+
+    With several reference genes the normaliser is the geometric mean of their ratios
+    (Vandesompele et al. 2002). The 2^-(ΔΔCt ± s) range does not apply and is left empty.
+    """
+    refs = list(settings.reference_genes)
+    given = dict(settings.efficiencies)
+    missing = sorted({g for g in [*refs, *expression["gene"]] if g not in given})
+    if missing:
+        raise InputError(
+            f"an efficiency is needed for every gene when any is given; missing: "
+            f"{', '.join(missing)}"
+        )
+    keys = [*panel_cols, "group", "gene"]
+    means = measured.groupby(keys)["ct"].mean()
+
+    def relative(panel_values: tuple[Any, ...], group: str, gene: str) -> float:
+        """E^(Ct in the control − Ct in the group): the gene's ratio, group over control."""
+        control_key = (*panel_values, settings.control, gene)
+        group_key = (*panel_values, group, gene)
+        return float(given[gene] ** (float(means[control_key]) - float(means[group_key])))
+
+    ratios = []
+    for row in expression.to_dict(orient="records"):
+        where = tuple(row[c] for c in panel_cols)
+        normaliser = math.prod(relative(where, row["group"], r) for r in refs) ** (1.0 / len(refs))
+        ratios.append(relative(where, row["group"], row["gene"]) / normaliser)
+    expression["fold_change"] = ratios
+    expression["fold_change_low"] = math.nan
+    expression["fold_change_high"] = math.nan
 
 
 def _test_row(panel: str, gene: str, comparison: str, result: TestResult) -> dict[str, Any]:

@@ -38,7 +38,10 @@ def analysis_json(result: Expression, settings: Settings, table: WellTable) -> d
     return {
         "assay_version": __version__,
         "source": table.source,
-        "method": "comparative Ct (2^-ddCt), Livak & Schmittgen 2001",
+        "method": "efficiency-corrected ratio, Pfaffl 2001"
+        if settings.efficiencies
+        else "comparative Ct (2^-ddCt), Livak & Schmittgen 2001",
+        "efficiencies": dict(settings.efficiencies),
         "design": result.design.value,
         "reference_genes": list(settings.reference_genes),
         "control": settings.control,

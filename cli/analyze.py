@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from assay.errors import InputError
 
 if TYPE_CHECKING:
-    from assay.analysis.ddct import Expression, Settings
+    from assay.analysis.ddct import Expression, Settings, StandardCurve
     from assay.analysis.wells import WellTable
 
 
@@ -35,6 +35,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="p-value correction across genes (default: none)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
                         help="flag Cts above this (default 35)")  # fmt: skip
+    parser.add_argument(
+        "--efficiency", action="append", default=[], metavar="GENE=E",
+        help="amplification efficiency, as a factor (1.95) or percent (95%%); given for every "
+        "gene, the Pfaffl ratio replaces 2^-ddCt",
+    )  # fmt: skip
+    parser.add_argument(
+        "--standard-curve", metavar="FILE",
+        help="dilution series (columns gene, quantity, ct): fit each gene's efficiency",
+    )  # fmt: skip
     parser.add_argument(
         "--assays", metavar="JSON",
         help="report of assay validate --json: flag genes whose assay failed or is unverified",
@@ -61,6 +70,44 @@ def _mapping(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def _efficiency(item: str) -> tuple[str, float]:
+    gene, _, text = item.partition("=")
+    value = text.strip().rstrip("%")
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError("must be GENE=FACTOR or GENE=PERCENT, e.g. GAPDH=1.95 or GAPDH=95%",
+                         column="--efficiency", value=item) from None  # fmt: skip
+    factor = 1.0 + number / 100.0 if text.strip().endswith("%") or number > 3 else number
+    if not gene.strip() or not 1.0 < factor <= 2.5:
+        raise InputError("is not a plausible amplification efficiency (factor 1-2.5, or 1-150 %)",
+                         column="--efficiency", value=item)  # fmt: skip
+    return gene.strip(), factor
+
+
+def _curves(path: str) -> list[StandardCurve]:
+    import math
+
+    import pandas as pd
+
+    from assay.analysis.ddct import standard_curve
+
+    frame = pd.read_csv(path, sep=None, engine="python")
+    columns = {c.lower(): c for c in frame.columns}
+    if not {"gene", "quantity", "ct"} <= columns.keys():
+        raise InputError("a standard curve needs columns gene, quantity and ct", path=path)
+    curves = []
+    for gene, rows in frame.groupby(columns["gene"]):
+        quantity = [math.log10(float(q)) for q in rows[columns["quantity"]]]
+        try:
+            curves.append(
+                standard_curve(str(gene), quantity, [float(c) for c in rows[columns["ct"]]])
+            )
+        except ValueError as error:
+            raise InputError(str(error), path=path) from None
+    return curves
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse the table, write the folder, print a summary."""
     from pathlib import Path
@@ -71,7 +118,12 @@ def run(args: argparse.Namespace) -> int:
     from assay.analysis.wells import read_wells
 
     panels = tuple(p.strip() for p in args.by.split(",") if p.strip())
+    efficiencies = dict(_efficiency(item) for item in args.efficiency)
+    curves = _curves(args.standard_curve) if args.standard_curve else []
+    for curve in curves:
+        efficiencies.setdefault(curve.gene, curve.amplification_factor)
     settings = Settings(
+        efficiencies=tuple(sorted(efficiencies.items())),
         reference_genes=tuple(g.strip() for g in args.reference.split(",") if g.strip()),
         control=args.control, panels=panels, welch=args.welch,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
@@ -96,9 +148,20 @@ def run(args: argparse.Namespace) -> int:
         result.notes.extend(f"{gene}: {why}" for gene, why in problems.items())
     flagged = flag_wells(table.wells, settings)
     paths = write_analysis(Path(args.out), result, settings, table, flagged)
+    info = [
+        f"standard curve {c.gene}: slope {c.slope:.3f}, R2 {c.r_squared:.4f}, "
+        f"efficiency {c.efficiency_pct:.1f} %"
+        for c in curves
+    ]
+    if settings.efficiencies:
+        info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
+    warnings = list(result.notes)
+    result.notes.extend(info)
     sys.stdout.write(summary(result, settings, table))
-    for note in result.notes:
-        print(f"WARNING {note}")
+    for line in info:
+        print(line)
+    for warning in warnings:
+        print(f"WARNING {warning}")
     print(f"\nWritten: {', '.join(str(p) for p in paths)}")
     return 0
 
@@ -116,9 +179,9 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         f"{'fold (range)':>22} {'p':>9}",
     ]
     for row in cast("list[dict[str, Any]]", result.expression.to_dict(orient="records")):
-        fold = (
-            f"{row['fold_change']:.2f} ({row['fold_change_low']:.2f}-{row['fold_change_high']:.2f})"
-        )
+        low, high = row["fold_change_low"], row["fold_change_high"]
+        spread = "" if math.isnan(low) else f" ({low:.2f}-{high:.2f})"
+        fold = f"{row['fold_change']:.2f}{spread}"
         p_value = row.get("p_value", math.nan)
         p = "" if math.isnan(p_value) else f"{p_value:.2g} {row['significance']}"
         lines.append(

@@ -27,6 +27,7 @@ from assay.analysis.ddct import (
     pfaffl_ratio,
     propagated_sd,
     relative_expression,
+    standard_curve,
 )
 from assay.analysis.wells import read_wells
 from assay.errors import InputError
@@ -197,3 +198,52 @@ def test_missing_required_column(tmp_path: Path) -> None:
     table.write_text("group,gene,value\nbrain,c-myc,30\n")
     with pytest.raises(InputError, match=r"required column\(s\) missing: ct"):
         read_wells(table)
+
+
+@pytest.mark.parametrize(
+    ("slope", "efficiency_pct"),
+    [
+        (-1 / math.log10(2), 100.0),  # perfect doubling: 3.3219 cycles per 10-fold
+        (-3.6, (10 ** (1 / 3.6) - 1) * 100),  # 89.57 %
+        (-3.1, (10 ** (1 / 3.1) - 1) * 100),  # 110.2 %: inhibition or pipetting at the top
+    ],
+)
+def test_standard_curve_efficiency(slope: float, efficiency_pct: float) -> None:
+    quantities = [0.0, -1.0, -2.0, -3.0, -4.0]  # log10 of 1, 0.1, ... 0.0001
+    cts = [20.0 + slope * q for q in quantities]
+    curve = standard_curve("GAPDH", quantities, cts)
+    assert curve.slope == pytest.approx(slope)
+    assert curve.intercept == pytest.approx(20.0)
+    assert curve.r_squared == pytest.approx(1.0)
+    assert curve.efficiency_pct == pytest.approx(efficiency_pct)
+
+
+def test_pfaffl_with_perfect_efficiency_equals_two_to_the_minus_ddct() -> None:
+    perfect = Settings(reference_genes=("GAPDH",), control="brain",
+                       efficiencies=(("c-myc", 2.0), ("GAPDH", 2.0)))  # fmt: skip
+    plain = relative_expression(_wells(SEPARATE, samples=False), LIVAK).expression
+    corrected = relative_expression(_wells(SEPARATE, samples=False), perfect).expression
+    assert corrected["fold_change"].tolist() == pytest.approx(plain["fold_change"].tolist())
+
+
+def test_pfaffl_ratio_by_hand() -> None:
+    # Kidney vs brain group means (Table 2): c-myc 30.49 -> 27.03, GAPDH 23.63 -> 22.66 (rounded).
+    # With E(c-myc) = 1.9 and E(GAPDH) = 2.0: 1.9^(30.49-27.025) / 2^(23.6333-22.66).
+    target_delta = (
+        sum(t for t, _ in SEPARATE["brain"]) / 6 - sum(t for t, _ in SEPARATE["kidney"]) / 6
+    )
+    ref_delta = sum(r for _, r in SEPARATE["brain"]) / 6 - sum(r for _, r in SEPARATE["kidney"]) / 6
+    expected = 1.9**target_delta / 2.0**ref_delta
+    settings = Settings(reference_genes=("GAPDH",), control="brain",
+                        efficiencies=(("c-myc", 1.9), ("GAPDH", 2.0)))  # fmt: skip
+    result = relative_expression(_wells(SEPARATE, samples=False), settings).expression
+    assert _row(result, "kidney")["fold_change"] == pytest.approx(expected)
+    assert pfaffl_ratio(1.9, target_delta, 2.0, ref_delta) == pytest.approx(expected)
+
+
+def test_an_efficiency_for_every_gene_or_none() -> None:
+    partial = Settings(reference_genes=("GAPDH",), control="brain", efficiencies=(("c-myc", 1.9),))
+    with pytest.raises(
+        InputError, match=r"an efficiency is needed for every gene .* missing: GAPDH"
+    ):
+        relative_expression(_wells(SEPARATE, samples=False), partial)

@@ -133,3 +133,49 @@ def test_the_real_validation_of_table1_travels_into_the_analysis(
     )
     assert "WARNING JAK2: assay unverified in validation" in printed
     assert "GAPDH" not in printed.split("WARNING", 1)[1]
+
+
+def test_standard_curves_give_the_published_standard_curve_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Livak & Schmittgen 2001: average Cts of c-myc and GAPDH at 1 to 0.01 ng of input RNA (the
+    # dilution table as reproduced in the R package pcr's vignette, Table 5), and Table 2's
+    # separate-well Cts; the standard-curve method gives kidney 5.5 relative to brain. Pfaffl's
+    # ratio with E = 10^(-1/slope) is that same calculation.
+    amounts = [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]
+    cmyc = [25.59, 26.77, 28.14, 29.18, 30.14, 31.44, 32.42]
+    gapdh = [22.64, 23.73, 25.12, 26.16, 27.17, 28.62, 29.45]
+    curve = tmp_path / "curve.csv"
+    curve.write_text("gene,quantity,ct\n" + "".join(
+        f"{gene},{a},{ct}\n" for gene, cts in (("c-myc", cmyc), ("GAPDH", gapdh))
+        for a, ct in zip(amounts, cts, strict=True)
+    ))  # fmt: skip
+    table = tmp_path / "separate.csv"
+    brain = [(30.72, 23.70), (30.34, 23.56), (30.58, 23.47), (30.34, 23.65), (30.50, 23.69),
+             (30.43, 23.68)]  # fmt: skip
+    kidney = [(27.06, 22.76), (27.03, 22.61), (27.03, 22.62), (27.10, 22.60), (26.99, 22.61),
+              (26.94, 22.76)]  # fmt: skip
+    table.write_text("group,gene,ct\n" + "".join(
+        f"{g},c-myc,{t}\n{g},GAPDH,{r}\n" for g, data in (("brain", brain), ("kidney", kidney))
+        for t, r in data
+    ))  # fmt: skip
+    out = tmp_path / "out"
+    status = main(["analyze", str(table), "--reference", "GAPDH", "--control", "brain",
+                   "--standard-curve", str(curve), "--out", str(out)])  # fmt: skip
+    assert status == 0
+    with (out / "expression.csv").open() as handle:
+        rows = {r["group"]: r for r in csv.DictReader(handle)}
+    assert float(rows["kidney"]["fold_change"]) == pytest.approx(5.5, abs=0.05)
+    meta = json.loads((out / "analysis.json").read_text())
+    assert meta["method"] == "efficiency-corrected ratio, Pfaffl 2001"
+    assert "efficiency-corrected ratio" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["GAPDH=abc", "GAPDH=0.5", "=1.9", "GAPDH=400%"])
+def test_implausible_efficiencies_are_refused(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["analyze", str(_table(tmp_path)), "--reference", "GAPDH", "--control", "brain",
+                   "--column", "group=tissue", "--efficiency", value])  # fmt: skip
+    assert status == 2
+    assert "--efficiency" in capsys.readouterr().err
