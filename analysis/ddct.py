@@ -26,6 +26,7 @@ from assay.analysis.stats import (
     stars,
     two_groups,
 )
+from assay.analysis.wells import WellTable
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -213,6 +214,32 @@ def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
         )  # fmt: skip
 
 
+def replicate_outliers(cts: Sequence[float], limit: float) -> list[bool]:
+    """Mark the odd one out among technical replicates.
+
+    The rule (documented, and applied only on request): a replicate is an outlier when it lies
+    more than `limit` cycles from the median of its siblings, and those siblings (at least two)
+    agree with each other within `limit`. With fewer than three replicates nothing is marked:
+    there is no majority to trust.
+
+    >>> replicate_outliers([24.1, 24.2, 25.9], 0.5)
+    [False, False, True]
+    """
+    marks = []
+    for i, ct in enumerate(cts):
+        others = [c for j, c in enumerate(cts) if j != i and not math.isnan(c)]
+        if math.isnan(ct) or len(others) < 2:
+            marks.append(False)
+            continue
+        ordered = sorted(others)
+        middle = len(ordered) // 2
+        median = (
+            ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        )
+        marks.append(abs(ct - median) > limit and ordered[-1] - ordered[0] <= limit)
+    return marks
+
+
 def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Return the wells with their flags: no Ct, Ct above the cutoff, replicates far apart.
 
@@ -231,9 +258,32 @@ def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         for i, sd in enumerate(spread):
             if sd > settings.replicate_sd_limit:
                 flags[i].append(f"replicate SD {sd:.2f} above {settings.replicate_sd_limit:g}")
+        position = {label: i for i, label in enumerate(flagged.index)}
+        for _, replicates in flagged.groupby(keys)["ct"]:
+            marks = replicate_outliers(replicates.tolist(), settings.replicate_sd_limit)
+            for label, odd in zip(replicates.index, marks, strict=True):
+                if odd:
+                    flags[position[label]].append("outlier among its replicates")
     flagged["flags"] = ["; ".join(f) for f in flags]
     result: pd.DataFrame = flagged
     return result
+
+
+def drop_outliers(table: WellTable, settings: Settings) -> WellTable:
+    """Move replicate outliers (see `replicate_outliers`) from the wells to the excluded list."""
+    import pandas as pd
+
+    flagged = flag_wells(table.wells, settings)
+    odd = flagged["flags"].str.contains("outlier among its replicates", regex=False)
+    moved = table.wells[odd.to_numpy()].assign(
+        reason="outlier among its replicates (--drop-outliers)"
+    )
+    return WellTable(
+        wells=table.wells[~odd.to_numpy()],
+        excluded=pd.concat([table.excluded, moved], ignore_index=True),
+        missing=table.missing,
+        source=table.source,
+    )
 
 
 def relative_expression(

@@ -53,6 +53,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="with --assays: refuse to analyse genes whose assay failed or is unverified",
     )  # fmt: skip
     parser.add_argument(
+        "--drop-outliers", action="store_true",
+        help="remove technical replicates that are the odd one out (more than 0.5 cycles from "
+        "the median of siblings that agree); they are listed as excluded",
+    )  # fmt: skip
+    parser.add_argument(
         "--column", action="append", default=[], metavar="FIELD=NAME",
         help="use column NAME for FIELD (group, gene, ct, sample, well, plate, exclude)",
     )  # fmt: skip
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     """Analyse the table, write the folder, print a summary."""
     from pathlib import Path
 
-    from assay.analysis.ddct import Settings, flag_wells, relative_expression
+    from assay.analysis.ddct import Settings, drop_outliers, flag_wells, relative_expression
     from assay.analysis.outputs import write_analysis
     from assay.analysis.stats import Correction
     from assay.analysis.wells import read_wells
@@ -140,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--strict: genes without a usable assay: {listed}", path=args.assays)
     elif args.strict:
         raise InputError("--strict needs --assays FILE (the report of assay validate --json)")
+    if args.drop_outliers:
+        table = drop_outliers(table, settings)
     result = relative_expression(table.wells, settings, source=table.source)
     if problems:
         result.expression["assay_problem"] = [

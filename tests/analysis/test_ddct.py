@@ -22,14 +22,17 @@ from assay.analysis.ddct import (
     combined_reference_ct,
     delta_ct,
     delta_delta_ct,
+    drop_outliers,
+    flag_wells,
     fold_change,
     fold_change_range,
     pfaffl_ratio,
     propagated_sd,
     relative_expression,
+    replicate_outliers,
     standard_curve,
 )
-from assay.analysis.wells import read_wells
+from assay.analysis.wells import WellTable, read_wells
 from assay.errors import InputError
 
 # Table 2: (c-myc Ct, GAPDH Ct) per replicate, in separate wells.
@@ -247,3 +250,36 @@ def test_an_efficiency_for_every_gene_or_none() -> None:
         InputError, match=r"an efficiency is needed for every gene .* missing: GAPDH"
     ):
         relative_expression(_wells(SEPARATE, samples=False), partial)
+
+
+@pytest.mark.parametrize(
+    ("cts", "marks"),
+    [
+        ([24.1, 24.2, 25.9], [False, False, True]),  # 25.9 is 1.75 from the others' median 24.15
+        ([24.1, 24.2, 24.5], [False, False, False]),  # 24.5 is 0.35 away: within 0.5
+        ([24.0, 25.0, 26.0], [False, False, False]),  # no two agree: no majority to trust
+        ([24.1, 25.9], [False, False]),  # duplicates: nothing can be called the odd one
+        ([24.1, math.nan, 24.2, 26.0], [False, False, False, True]),
+    ],
+)
+def test_replicate_outlier_rule(cts: list[float], marks: list[bool]) -> None:
+    assert replicate_outliers(cts, 0.5) == marks
+
+
+def test_outliers_are_flagged_and_dropped_only_when_asked() -> None:
+    wells = _wells(SAME_TUBE, samples=True)
+    triplicate = pd.concat([wells, wells.assign(row=wells["row"] + 100)], ignore_index=True)
+    # brain0's c-myc third replicate at 34.38: 2 cycles above its two siblings (32.38).
+    odd = triplicate.iloc[[0]].assign(ct=34.38, row=999)
+    table = WellTable(
+        wells=pd.concat([triplicate, odd], ignore_index=True),
+        excluded=triplicate.iloc[0:0].assign(reason=[]), missing=triplicate.iloc[0:0],
+        source="test",
+    )  # fmt: skip
+    flagged = flag_wells(table.wells, LIVAK)
+    assert (
+        flagged.loc[flagged["row"] == 999, "flags"].item().endswith("outlier among its replicates")
+    )
+    kept = drop_outliers(table, LIVAK)
+    assert 999 not in kept.wells["row"].tolist()
+    assert kept.excluded["reason"].tolist() == ["outlier among its replicates (--drop-outliers)"]
