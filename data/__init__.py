@@ -20,6 +20,11 @@ def table1_path() -> Path:
     return _HERE / "table1.tsv"
 
 
+def example_dir() -> Path:
+    """Return the worked example's folder (constructed Ct and OD data; see its README)."""
+    return _HERE / "example"
+
+
 def refseq_dir() -> Path:
     """Return the directory of bundled RefSeq records, read as a record cache that never expires."""
     return _HERE / "refseq"
