@@ -64,6 +64,7 @@ class Viability:
     tests: pd.DataFrame
     wells: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    units: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
 
 def _number(text: str, path: str, row: int, column: str) -> float:
@@ -234,6 +235,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     by_experiment = "experiment" in samples
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
+    unit_values: dict[tuple[str, str], list[float]] = {}
     panel_groups = samples.groupby(list(settings.panels)) if settings.panels else [((), samples)]
     for key, panel in panel_groups:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -243,6 +245,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
         else:
             values = {g: f["viability_pct"].tolist() for g, f in panel.groupby("group")}
         order = list(dict.fromkeys([settings.control, *sorted(values)]))
+        unit_values.update({(label, g): list(v) for g, v in values.items()})
         for group in order:
             v = values[group]
             mean = sum(v) / len(v)
@@ -282,7 +285,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     notes.append(f"n counts {unit}; viability % is relative to the mean of {settings.control}")
     return Viability(summary=pd.DataFrame(rows), tests=pd.DataFrame(tests),
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
-                     notes=notes)  # fmt: skip
+                     notes=notes, units=unit_values)  # fmt: skip
 
 
 def summary_text(result: Viability) -> str:

@@ -1,0 +1,139 @@
+"""Figures of relative expression and viability, as the paper's Fig. 1 and Fig. 2 done right.
+
+Bars are group means with SD error bars, every sample (or experiment) is drawn as a point, stars
+mark the test against the control, and a dashed line marks no change (1-fold, 100 %). Colours are
+the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies; sizes suit a
+journal's double column (180 mm) at 8 pt. Each figure is written as PNG (300 dpi) and SVG.
+
+Plotting only: the numbers come from `ddct` and `viability`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+WIDTH_IN = 7.1  # 180 mm, a journal's double column
+DPI = 300
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
+        "xtick.labelsize": 7, "ytick.labelsize": 7, "svg.fonttype": "none",
+        "axes.spines.top": False, "axes.spines.right": False,
+    })  # fmt: skip
+    return plt
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
+
+
+def _save(figure: Any, stem: Path) -> list[Path]:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    figure.savefig(paths[0], dpi=DPI, bbox_inches="tight")
+    figure.savefig(paths[1], bbox_inches="tight")
+    return paths
+
+
+def _bars(
+    axis: Any, categories: list[str], groups: list[str], means: dict[tuple[str, str], float],
+    sds: dict[tuple[str, str], float], points: dict[tuple[str, str], list[float]],
+    marks: dict[tuple[str, str], str],
+) -> None:  # fmt: skip
+    width = 0.8 / len(groups)
+    for g, group in enumerate(groups):
+        xs = [c + (g - (len(groups) - 1) / 2) * width for c in range(len(categories))]
+        heights = [means.get((cat, group), math.nan) for cat in categories]
+        errors = [sds.get((cat, group), 0.0) for cat in categories]
+        errors = [0.0 if math.isnan(e) else e for e in errors]
+        colour = OKABE_ITO[g % len(OKABE_ITO)]
+        axis.bar(xs, heights, width * 0.9, color=colour, alpha=0.75, label=group,
+                 yerr=errors, capsize=2, error_kw={"elinewidth": 0.8})  # fmt: skip
+        for x, cat in zip(xs, categories, strict=True):
+            values = points.get((cat, group), [])
+            if values:
+                jitter = [x + width * 0.25 * ((i % 3) - 1) for i in range(len(values))]
+                axis.scatter(jitter, values, s=9, color="black", zorder=3, linewidths=0)
+            mark = marks.get((cat, group), "")
+            if mark:
+                top = max([means.get((cat, group), 0.0) + errors[categories.index(cat)], *values])
+                axis.annotate(mark, (x, top), xytext=(0, 2), textcoords="offset points",
+                              ha="center", va="bottom", fontsize=8)  # fmt: skip
+    axis.set_xticks(range(len(categories)), categories)
+
+
+def expression_figure(
+    expression: pd.DataFrame, samples: pd.DataFrame, control: str, stem: Path
+) -> list[Path]:
+    """Relative expression per panel: bars, SD, samples as points, stars, a dashed line at 1."""
+    plt = _pyplot()
+    panels = list(dict.fromkeys(expression["panel"]))
+    figure, axes = plt.subplots(1, len(panels), figsize=(WIDTH_IN, 2.6), squeeze=False,
+                                sharey=True)  # fmt: skip
+    groups = list(dict.fromkeys([control, *expression["group"]]))
+    paired = (
+        "fold_change_sample_mean" in expression
+        and expression["fold_change_sample_mean"].notna().any()
+    )
+    for axis, panel in zip(axes[0], panels, strict=True):
+        rows = _records(expression[expression["panel"] == panel])
+        genes = list(dict.fromkeys(r["gene"] for r in rows))
+        mean_column = "fold_change_sample_mean" if paired else "fold_change"
+        means = {(r["gene"], r["group"]): float(r[mean_column]) for r in rows}
+        sds = (
+            {(r["gene"], r["group"]): float(r["fold_change_sample_sd"]) for r in rows}
+            if paired
+            else {}
+        )
+        points: dict[tuple[str, str], list[float]] = {}
+        if not samples.empty:
+            for r in _records(samples[samples["panel"] == panel]):
+                points.setdefault((r["gene"], r["group"]), []).append(float(r["fold_change"]))
+        marks = {(r["gene"], r["group"]): str(r["significance"]) for r in rows
+                 if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
+        _bars(axis, genes, groups, means, sds, points, marks)
+        axis.axhline(1.0, linestyle="--", linewidth=0.8, color="grey")
+        axis.set_title(panel or "all samples")
+    axes[0][0].set_ylabel("Relative expression (fold, 2^-ddCt)")
+    figure.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center",
+                  ncol=len(groups), frameon=False, bbox_to_anchor=(0.5, -0.08))  # fmt: skip
+    figure.tight_layout()
+    paths = _save(figure, stem)
+    plt.close(figure)
+    return paths
+
+
+def viability_figure(
+    summary: pd.DataFrame, per_unit: dict[tuple[str, str], list[float]], control: str, stem: Path
+) -> list[Path]:
+    """Viability per panel: bars of mean ± SD, each experiment a point, stars, a line at 100 %."""
+    plt = _pyplot()
+    panels = list(dict.fromkeys(summary["panel"]))
+    figure, axis = plt.subplots(figsize=(WIDTH_IN / 2, 2.6))
+    groups = list(dict.fromkeys([control, *summary["group"]]))
+    rows = _records(summary)
+    means = {(r["panel"], r["group"]): float(r["viability_pct_mean"]) for r in rows}
+    sds = {(r["panel"], r["group"]): float(r["viability_pct_sd"]) for r in rows}
+    marks = {(r["panel"], r["group"]): str(r["significance"]) for r in rows
+             if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
+    _bars(axis, panels, groups, means, sds, per_unit, marks)
+    axis.axhline(100.0, linestyle="--", linewidth=0.8, color="grey")
+    axis.set_ylabel("Viable cells (% of control)")
+    axis.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(groups))
+    figure.tight_layout()
+    paths = _save(figure, stem)
+    plt.close(figure)
+    return paths
