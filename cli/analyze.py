@@ -53,6 +53,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="with --assays: refuse to analyse genes whose assay failed or is unverified",
     )  # fmt: skip
     parser.add_argument(
+        "--od", metavar="FILE",
+        help="MTT absorbances (one row per well) for viability in the same report",
+    )  # fmt: skip
+    parser.add_argument(
+        "--od-control", metavar="GROUP", help="control group of the OD table (default: --control)"
+    )
+    parser.add_argument(
+        "--blank-group", default="blank", metavar="GROUP",
+        help="group of blank wells in the OD table (default: blank)",
+    )  # fmt: skip
+    parser.add_argument(
         "--drop-outliers", action="store_true",
         help="remove technical replicates that are the odd one out (more than 0.5 cycles from "
         "the median of siblings that agree); they are listed as excluded",
@@ -114,13 +125,13 @@ def _curves(path: str) -> list[StandardCurve]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse the table, write the folder, print a summary."""
+    """Analyse the table (and OD table), write the folder and report, print a summary."""
     from pathlib import Path
 
-    from assay.analysis.ddct import Settings, drop_outliers, flag_wells, relative_expression
-    from assay.analysis.outputs import write_analysis
+    from assay.analysis.ddct import Settings
+    from assay.analysis.pipeline import AnalysisRequest, run_analysis
     from assay.analysis.stats import Correction
-    from assay.analysis.wells import read_wells
+    from assay.analysis.viability import ViabilitySettings
 
     panels = tuple(p.strip() for p in args.by.split(",") if p.strip())
     efficiencies = dict(_efficiency(item) for item in args.efficiency)
@@ -128,48 +139,35 @@ def run(args: argparse.Namespace) -> int:
     for curve in curves:
         efficiencies.setdefault(curve.gene, curve.amplification_factor)
     settings = Settings(
-        efficiencies=tuple(sorted(efficiencies.items())),
         reference_genes=tuple(g.strip() for g in args.reference.split(",") if g.strip()),
         control=args.control, panels=panels, welch=args.welch,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
+        efficiencies=tuple(sorted(efficiencies.items())),
     )  # fmt: skip
-    table = read_wells(args.table, columns=_mapping(args.column), panels=panels)
-    problems: dict[str, str] = {}
-    if args.assays:
-        from assay.analysis.assays import assay_problems, read_assays
+    viability = None
+    if args.od:
+        viability = ViabilitySettings(
+            control=args.od_control or args.control, blank_group=args.blank_group,
+            panels=panels, welch=args.welch,
+        )  # fmt: skip
+    outcome = run_analysis(
+        AnalysisRequest(
+            ct_table=Path(args.table), settings=settings, out=Path(args.out),
+            columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
+            strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
+            od_table=Path(args.od) if args.od else None, viability=viability,
+        )
+    )  # fmt: skip
+    sys.stdout.write(summary(outcome.expression, settings, outcome.table))
+    if outcome.viability is not None:
+        from assay.analysis.viability import summary_text
 
-        assays = read_assays(args.assays)
-        problems = assay_problems(sorted(set(table.wells["gene"])), assays)
-        if problems and args.strict:
-            listed = "; ".join(f"{gene}: {why}" for gene, why in problems.items())
-            raise InputError(f"--strict: genes without a usable assay: {listed}", path=args.assays)
-    elif args.strict:
-        raise InputError("--strict needs --assays FILE (the report of assay validate --json)")
-    if args.drop_outliers:
-        table = drop_outliers(table, settings)
-    result = relative_expression(table.wells, settings, source=table.source)
-    if problems:
-        result.expression["assay_problem"] = [
-            problems.get(gene, "") for gene in result.expression["gene"]
-        ]
-        result.notes.extend(f"{gene}: {why}" for gene, why in problems.items())
-    flagged = flag_wells(table.wells, settings)
-    paths = write_analysis(Path(args.out), result, settings, table, flagged)
-    info = [
-        f"standard curve {c.gene}: slope {c.slope:.3f}, R2 {c.r_squared:.4f}, "
-        f"efficiency {c.efficiency_pct:.1f} %"
-        for c in curves
-    ]
-    if settings.efficiencies:
-        info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
-    warnings = list(result.notes)
-    result.notes.extend(info)
-    sys.stdout.write(summary(result, settings, table))
-    for line in info:
+        sys.stdout.write("\n" + summary_text(outcome.viability))
+    for line in outcome.info:
         print(line)
-    for warning in warnings:
+    for warning in outcome.warnings:
         print(f"WARNING {warning}")
-    print(f"\nWritten: {', '.join(str(p) for p in paths)}")
+    print(f"\nWritten to {args.out}/: {', '.join(p.name for p in outcome.files)}")
     return 0
 
 

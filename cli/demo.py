@@ -17,10 +17,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the seed paper's Table 1 and write its JSON report; exit 0 when the demo ran."""
+    """Validate the seed paper's Table 1, analyse the worked example, write the report."""
     from pathlib import Path
 
-    from assay.data import table1_path
+    from assay.analysis.ddct import Settings
+    from assay.analysis.pipeline import AnalysisRequest, run_analysis
+    from assay.analysis.viability import ViabilitySettings, summary_text
+    from assay.cli.analyze import summary
+    from assay.data import example_dir, table1_path
     from assay.files import write_text_atomic
     from assay.primers.cache import RecordCache, bundled_dirs
     from assay.primers.report import to_json, to_text
@@ -28,15 +32,33 @@ def run(args: argparse.Namespace) -> int:
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
 
+    out = Path(args.out)
     table = table1_path()
-    print("assay demo: validating Table 1 of Mirfendereski et al. (2024), bundled with assay.\n")
+    print("assay demo 1/2: validating Table 1 of Mirfendereski et al. (2024), offline.\n")
     # Offline, from the bundled records only: the demo must give the same answer everywhere.
     bundled = RecordStore(RecordCache(bundled_dirs()[0], read_also=bundled_dirs()[1:]))
     report = validate_pairs(
         read_primer_table(table), source=f"{table.name} (bundled)", records=bundled
     )
     sys.stdout.write(to_text(report))
-    out = Path(args.out)
-    write_text_atomic(out / "validation.json", to_json(report))
-    print(f"\nReport written to {out / 'validation.json'}")
+    validation = out / "validation.json"
+    write_text_atomic(validation, to_json(report))
+
+    print("\nassay demo 2/2: analysing the worked example (constructed data, see "
+          "data/example/README.md).\n")  # fmt: skip
+    panels = ("cell_line",)
+    settings = Settings(reference_genes=("GAPDH",), control="control", panels=panels)
+    outcome = run_analysis(
+        AnalysisRequest(
+            ct_table=example_dir() / "ct.csv", settings=settings, out=out, assays=validation,
+            od_table=example_dir() / "od.csv",
+            viability=ViabilitySettings(control="control", blank_group="blank", panels=panels),
+        )
+    )  # fmt: skip
+    sys.stdout.write(summary(outcome.expression, settings, outcome.table))
+    if outcome.viability is not None:
+        sys.stdout.write("\n" + summary_text(outcome.viability))
+    for warning in outcome.warnings:
+        print(f"WARNING {warning}")
+    print(f"\nReport: {out / 'report.html'}  (open it in a browser; everything is in {out}/)")
     return 0

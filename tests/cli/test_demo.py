@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from assay.cli.main import main
 
 
-def test_demo_validates_table1_and_writes_its_report(
+def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "demo"
@@ -16,6 +17,23 @@ def test_demo_validates_table1_and_writes_its_report(
     printed = capsys.readouterr().out
     for gene in ("JAK2", "STAT3", "PI3k", "mTOR", "GAPDH"):
         assert gene in printed
-    report = json.loads((out / "validation.json").read_text(encoding="utf-8"))
-    assert len(report["pairs"]) == 5
-    assert f"Report written to {out / 'validation.json'}" in printed
+    assert f"Report: {out / 'report.html'}" in printed
+    validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert len(validation["pairs"]) == 5
+    with (out / "viability.csv").open() as handle:
+        rows = {(r["panel"], r["group"]): r for r in csv.DictReader(handle)}
+    # The seed paper's published summaries (Results 3.1), which the example is built to give.
+    ags, a431 = rows[("AGS", "co-culture")], rows[("A431", "co-culture")]
+    assert (
+        round(float(ags["viability_pct_mean"]), 2),
+        round(float(ags["viability_pct_sd"]), 2),
+    ) == (76.71, 3.97)
+    assert (round(float(a431["change_pct"]), 2), round(float(a431["viability_pct_sd"]), 2)) == (
+        30.12,
+        5.97,
+    )
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "76.71" in report
+    assert "130.12" in report
+    assert report.count("data:image/png;base64,") == 2
+    assert "mTOR: assay fail in validation" in report

@@ -1,0 +1,153 @@
+"""One analysis end to end: Ct table (and OD table, and validation report) in, a results folder out.
+
+`run_analysis` is what `assay analyze` and `assay demo` call. Everything is computed first; files
+are written only when all of it succeeded, each atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from assay.analysis.ddct import Expression, Settings, StandardCurve, drop_outliers, flag_wells
+from assay.analysis.ddct import relative_expression as compute_expression
+from assay.analysis.viability import Viability, ViabilitySettings
+from assay.analysis.wells import WellTable, read_wells
+from assay.errors import InputError
+from assay.files import write_text_atomic
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisRequest:
+    """What to analyse and how.
+
+    Attributes:
+        ct_table: The Ct table.
+        settings: ΔΔCt choices.
+        out: Results folder.
+        columns: Field -> column name mapping for the Ct table.
+        assays: Report of `assay validate --json`, to link each gene to its validated assay.
+        strict: Refuse genes whose assay failed or is unverified.
+        drop_outliers: Remove replicate outliers (flagged in any case).
+        curves: Standard curves fitted beforehand (for the report).
+        od_table: MTT absorbances, for viability in the same report.
+        viability: Viability choices (required with `od_table`).
+    """
+
+    ct_table: Path
+    settings: Settings
+    out: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    assays: Path | None = None
+    strict: bool = False
+    drop_outliers: bool = False
+    curves: tuple[StandardCurve, ...] = ()
+    od_table: Path | None = None
+    viability: ViabilitySettings | None = None
+
+
+@dataclass
+class AnalysisOutcome:
+    """What `run_analysis` computed and wrote."""
+
+    expression: Expression
+    table: WellTable
+    viability: Viability | None
+    files: list[Path]
+    warnings: list[str]
+    info: list[str]
+
+
+def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
+    """Analyse, draw and write the results folder.
+
+    Writes expression.csv, stats.csv, wells.csv, analysis.json, the figures and report.html (and
+    viability.csv with an OD table) into `request.out`.
+
+    Raises:
+        InputError: Bad input anywhere (nothing is written then).
+    """
+    from assay.analysis.assays import assay_problems, read_assays
+    from assay.analysis.figures import expression_figure, viability_figure
+    from assay.analysis.outputs import write_analysis
+    from assay.analysis.report import ReportInputs, render
+    from assay.analysis.viability import read_od_table
+    from assay.analysis.viability import viability as compute_viability
+
+    settings = request.settings
+    table = read_wells(request.ct_table, columns=request.columns, panels=settings.panels)
+    problems: dict[str, str] = {}
+    validation: dict[str, Any] | None = None
+    if request.assays is not None:
+        problems = assay_problems(sorted(set(table.wells["gene"])), read_assays(request.assays))
+        validation = json.loads(Path(request.assays).read_text(encoding="utf-8"))
+        if problems and request.strict:
+            listed = "; ".join(f"{gene}: {why}" for gene, why in problems.items())
+            raise InputError(
+                f"--strict: genes without a usable assay: {listed}", path=request.assays
+            )
+    elif request.strict:
+        raise InputError("--strict needs --assays FILE (the report of assay validate --json)")
+    if request.drop_outliers:
+        table = drop_outliers(table, settings)
+    expression = compute_expression(table.wells, settings, source=table.source)
+    if problems:
+        expression.expression["assay_problem"] = [
+            problems.get(gene, "") for gene in expression.expression["gene"]
+        ]
+        expression.notes.extend(f"{gene}: {why}" for gene, why in problems.items())
+    viability = None
+    if request.od_table is not None:
+        if request.viability is None:
+            raise InputError("an OD table needs viability settings (its control group)")
+        viability = compute_viability(read_od_table(request.od_table, request.viability),
+                                      request.viability)  # fmt: skip
+    info = [
+        f"standard curve {c.gene}: slope {c.slope:.3f}, R2 {c.r_squared:.4f}, "
+        f"efficiency {c.efficiency_pct:.1f} %"
+        for c in request.curves
+    ]
+    if settings.efficiencies:
+        info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
+    warnings = list(expression.notes)
+    expression.notes.extend(info)
+
+    flagged = flag_wells(table.wells, settings)
+    out = request.out
+    files = write_analysis(out, expression, settings, table, flagged)
+    drawn = expression_figure(
+        expression.expression, expression.samples, settings.control, out / "expression"
+    )
+    figures = {"expression": drawn[0]}
+    files += [out / "expression.png", out / "expression.svg"]
+    if viability is not None and request.viability is not None:
+        write_text_atomic(out / "viability.csv",
+                          viability.summary.to_csv(index=False, float_format="%.6g"))  # fmt: skip
+        drawn = viability_figure(
+            viability.summary, viability.units, request.viability.control, out / "viability"
+        )
+        figures["viability"] = drawn[0]
+        files += [out / "viability.csv", out / "viability.png", out / "viability.svg"]
+    report = ReportInputs(
+        title=f"assay report: {Path(request.ct_table).name}",
+        validation=validation,
+        expression=expression,
+        expression_settings=settings,
+        expression_source=str(request.ct_table),
+        excluded=cast("list[dict[str, Any]]", table.excluded.to_dict(orient="records")),
+        flagged=cast(
+            "list[dict[str, Any]]", flagged[flagged["flags"] != ""].to_dict(orient="records")
+        ),
+        viability=viability,
+        viability_settings=request.viability,
+        viability_source=None if request.od_table is None else str(request.od_table),
+        figures=figures,
+        warnings=warnings,
+        parameters=json.loads((out / "analysis.json").read_text(encoding="utf-8")),
+    )
+    write_text_atomic(out / "report.html", render(report))
+    files.append(out / "report.html")
+    return AnalysisOutcome(expression=expression, table=table, viability=viability, files=files,
+                           warnings=warnings, info=info)  # fmt: skip

@@ -1,0 +1,268 @@
+"""report.html: one self-contained file a scientist can hand to a colleague.
+
+Figures are embedded (base64 PNG), there is no script and nothing is loaded from the network. The
+methods paragraph is written from what was actually done, so it can be pasted into a paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from assay import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from assay.analysis.ddct import Expression, Settings
+    from assay.analysis.viability import Viability, ViabilitySettings
+
+STYLE = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 72rem; padding: 0 1rem; color: #1a1a1a; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #006e3c; font-weight: 600; } .warn { color: #a35a00; font-weight: 600; }
+.fail { color: #b00020; font-weight: 600; } .unverified { color: #555; font-weight: 600; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; }
+figcaption { font-size: 13px; color: #333; }
+.methods { background: #f8f8f4; border-left: 4px solid #0072B2; padding: .6rem 1rem; }
+pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; font-size: 12px; }
+.muted { color: #666; }
+"""
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report can show; any part may be missing."""
+
+    title: str = "assay report"
+    validation: dict[str, Any] | None = None
+    expression: Expression | None = None
+    expression_settings: Settings | None = None
+    expression_source: str | None = None
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    viability: Viability | None = None
+    viability_settings: ViabilitySettings | None = None
+    viability_source: str | None = None
+    figures: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        if 0 < abs(value) < 0.001:
+            return f"{value:.1e}"
+        return f"{value:.{digits}f}"
+    return _e(value)
+
+
+def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
+    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
+    rows = []
+    for record in cast("list[dict[str, Any]]", frame.to_dict(orient="records")):
+        cells = []
+        for key, _ in columns:
+            value = record.get(key)
+            css = ' class="num"' if isinstance(value, int | float) else ""
+            cells.append(f"<td{css}>{_num(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def versions() -> dict[str, str]:
+    """Versions of assay, Python and the libraries whose numbers appear in the report."""
+    found = {"assay": __version__, "Python": platform.python_version()}
+    for package in ("pandas", "numpy", "scipy", "primer3-py", "biopython", "matplotlib"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def methods_text(inputs: ReportInputs) -> str:
+    """A methods paragraph written from the settings actually used."""
+    v = versions()
+    parts = []
+    if inputs.validation is not None:
+        conditions = inputs.validation.get("conditions", {})
+        parts.append(
+            "Primer pairs were checked with assay: Tm and secondary structures by primer3-py "
+            f"(SantaLucia 1998 nearest-neighbour; {conditions.get('mv_conc_mm')} mM monovalent, "
+            f"{conditions.get('dv_conc_mm')} mM Mg2+, {conditions.get('dntp_conc_mm')} mM dNTP, "
+            f"{conditions.get('primer_conc_nm')} nM primer), and binding, product size, exon "
+            "structure and transcript variants against the cited RefSeq records."
+        )
+    s = inputs.expression_settings
+    if s is not None and inputs.expression is not None:
+        refs = " and ".join(s.reference_genes)
+        method = (
+            "the efficiency-corrected ratio (Pfaffl 2001)" if s.efficiencies
+            else "the comparative Ct method, 2^-ΔΔCt (Livak & Schmittgen 2001)"
+        )  # fmt: skip
+        design = (
+            "ΔCt was computed per cDNA sample after averaging technical replicates"
+            if inputs.expression.design.value == "same sample"
+            else "ΔCt was computed from group means with their SDs propagated"
+        )
+        test = "Welch's" if s.welch else "Student's"
+        parts.append(
+            f"Relative expression was calculated by {method} with {refs} as reference "
+            f"gene{'s (mean Ct)' if len(s.reference_genes) > 1 else ''} and {s.control} as "
+            f"calibrator; {design}. Groups were compared on ΔCt with {test} two-sided t-test"
+            " (one-way ANOVA with Tukey's HSD where there were more than two groups)"
+            + (
+                f", with {s.correction.value} correction across genes"
+                if s.correction.value != "none"
+                else ""
+            )
+            + "."
+        )
+    vs = inputs.viability_settings
+    if vs is not None:
+        reference = f" minus OD{vs.reference_nm}" if vs.reference_nm else ""
+        parts.append(
+            f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}, blank-subtracted, "
+            f"relative to the mean of {vs.control} × 100 within each experiment; groups were "
+            f"compared with {'Welch' if vs.welch else 'Student'}'s t-test over independent "
+            "experiments."
+        )
+    parts.append("Values are mean ± SD; p < 0.05 was considered significant.")
+    parts.append(
+        f"Analyses used assay {v['assay']} (Python {v['Python']}"
+        + "".join(f", {k} {val}" for k, val in v.items() if k not in ("assay", "Python"))
+        + ")."
+    )
+    return " ".join(parts)
+
+
+def _validation_section(report: dict[str, Any]) -> str:
+    rows = []
+    miqe_blocks = []
+    for pair in report.get("pairs", []):
+        verdict = pair.get("verdict", "")
+        reasons = [f["message"].split("\n")[0] for f in pair.get("findings", [])
+                   if f.get("severity") in ("fail", "warn")]  # fmt: skip
+        rows.append(
+            f"<tr><td>{_e(pair.get('gene'))}</td><td>{_e(pair.get('accession') or '–')}</td>"
+            f'<td class="{_e(verdict)}">{_e(verdict.upper())}</td>'
+            f"<td class='num'>{_num(pair.get('claimed_product_bp'))}</td>"
+            f"<td class='num'>{_num(pair.get('product_bp'))}</td>"
+            f"<td>{'<br>'.join(_e(r) for r in reasons) or '–'}</td></tr>"
+        )
+        if pair.get("miqe"):
+            miqe_blocks.append(
+                f"<details><summary>{_e(pair.get('gene'))}: MIQE assay information</summary>"
+                f"<pre>{_e(json.dumps(pair['miqe'], indent=2))}</pre></details>"
+            )
+    conditions = report.get("conditions", {})
+    return (
+        "<h2>Primer validation</h2>"
+        f"<p class='muted'>Conditions: {_e(conditions)}. Checks not done: "
+        f"{_e(', '.join(report.get('checks_not_done', [])) or 'none')}.</p>"
+        "<table><tr><th>gene</th><th>accession</th><th>verdict</th><th>claimed bp</th>"
+        "<th>in-silico bp</th><th>reasons (fail and warn)</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + "".join(miqe_blocks)
+    )
+
+
+def render(inputs: ReportInputs) -> str:
+    """Return the whole report as HTML text."""
+    body = [f"<h1>{_e(inputs.title)}</h1>",
+            f"<p class='muted'>assay {_e(__version__)}</p>"]  # fmt: skip
+    if inputs.warnings:
+        body.append(
+            "<h2>Warnings</h2><ul>"
+            + "".join(f"<li>{_e(w)}</li>" for w in inputs.warnings)
+            + "</ul>"
+        )
+    body.append(f"<h2>Methods</h2><p class='methods'>{_e(methods_text(inputs))}</p>")
+    if inputs.validation is not None:
+        body.append(_validation_section(inputs.validation))
+    if inputs.expression is not None and inputs.expression_settings is not None:
+        s = inputs.expression_settings
+        body.append("<h2>Relative expression</h2>")
+        body.append(f"<p class='muted'>Ct table: {_e(inputs.expression_source)}; design: "
+                    f"{_e(inputs.expression.design.value)}.</p>")  # fmt: skip
+        if "expression" in inputs.figures:
+            n_text = "n = samples per group (points)"
+            body.append(_figure(
+                inputs.figures["expression"],
+                f"Relative expression (mean ± SD; {n_text}); {'Welch' if s.welch else 'Student'}'s "
+                f"t-test on ΔCt against {s.control}: * p<0.05, ** p<0.01, *** p<0.001, "
+                "**** p<0.0001; dashed line: no change.",
+            ))  # fmt: skip
+        body.append(_table(inputs.expression.expression, [
+            ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
+            ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
+            ("fold_change", "fold"), ("fold_change_low", "low"), ("fold_change_high", "high"),
+            ("p_value", "p"), ("significance", ""),
+        ]))  # fmt: skip
+        if not inputs.expression.tests.empty:
+            body.append("<details><summary>All tests</summary>" + _table(inputs.expression.tests, [
+                ("panel", "panel"), ("gene", "gene"), ("comparison", "comparison"),
+                ("test", "test"), ("statistic", "statistic"), ("df", "df"), ("p_value", "p"),
+                ("p_adjusted", "p adj."), ("ci_low", "CI low"), ("ci_high", "CI high"),
+            ]) + "</details>")  # fmt: skip
+    if inputs.viability is not None and inputs.viability_settings is not None:
+        vs = inputs.viability_settings
+        body.append("<h2>Cell viability (MTT)</h2>")
+        body.append(f"<p class='muted'>OD table: {_e(inputs.viability_source)}. "
+                    f"{_e(' '.join(inputs.viability.notes))}</p>")  # fmt: skip
+        if "viability" in inputs.figures:
+            body.append(_figure(
+                inputs.figures["viability"],
+                f"Viability, % of {vs.control} (mean ± SD; points: independent experiments); "
+                f"{'Welch' if vs.welch else 'Student'}'s t-test against {vs.control}; "
+                "dashed line: 100 %.",
+            ))  # fmt: skip
+        body.append(_table(inputs.viability.summary, [
+            ("panel", "panel"), ("group", "group"), ("n", "n"),
+            ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),
+            ("change_pct", "change (points)"), ("p_value", "p"), ("significance", ""),
+        ]))  # fmt: skip
+    if inputs.excluded or inputs.flagged:
+        body.append("<h2>Exclusions and flags</h2><ul>")
+        body += [f"<li>row {_e(e.get('row'))}: {_e(e.get('gene'))} {_e(e.get('group'))} – "
+                 f"excluded: {_e(e.get('reason'))}</li>" for e in inputs.excluded]  # fmt: skip
+        body += [f"<li>row {_e(f.get('row'))}: {_e(f.get('gene'))} {_e(f.get('group'))} – "
+                 f"{_e(f.get('flags'))}</li>" for f in inputs.flagged]  # fmt: skip
+        body.append("</ul>")
+    body.append("<h2>Parameters and versions</h2>")
+    everything = {**inputs.parameters, "versions": versions()}
+    body.append(f"<pre>{_e(json.dumps(everything, indent=2, default=str))}</pre>")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_e(inputs.title)}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
