@@ -75,6 +75,13 @@ def _num(value: Any, digits: int = 2) -> str:
     return _e(value)
 
 
+def _p(value: Any) -> str:
+    """A p-value to two significant figures (0.0011, 2.8e-04), never rounded to 0.00."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.2g}" if value >= 0.001 else f"{value:.1e}"
+
+
 def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
     rows = []
@@ -83,15 +90,17 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
         for key, _ in columns:
             value = record.get(key)
             css = ' class="num"' if isinstance(value, int | float) else ""
-            cells.append(f"<td{css}>{_num(value)}</td>")
+            shown = _p(value) if key in ("p_value", "p_adjusted") else _num(value)
+            cells.append(f"<td{css}>{shown}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _figure(path: Path, caption: str) -> str:
+def _figure(path: Path, caption: str, width_pct: int = 100) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (
-        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
+        f'<figure><img alt="{_e(caption)}" style="width:{width_pct}%" '
+        f'src="data:image/png;base64,{data}">'
         f"<figcaption>{_e(caption)}</figcaption></figure>"
     )
 
@@ -163,6 +172,13 @@ def methods_text(inputs: ReportInputs) -> str:
     return " ".join(parts)
 
 
+def _conditions_text(c: dict[str, Any]) -> str:
+    return (
+        f"{c.get('name')}: {c.get('mv_conc_mm')} mM monovalent, {c.get('dv_conc_mm')} mM Mg2+, "
+        f"{c.get('dntp_conc_mm')} mM dNTP, {c.get('primer_conc_nm')} nM each primer"
+    )
+
+
 def _validation_section(report: dict[str, Any]) -> str:
     rows = []
     miqe_blocks = []
@@ -185,7 +201,7 @@ def _validation_section(report: dict[str, Any]) -> str:
     conditions = report.get("conditions", {})
     return (
         "<h2>Primer validation</h2>"
-        f"<p class='muted'>Conditions: {_e(conditions)}. Checks not done: "
+        f"<p class='muted'>Conditions: {_e(_conditions_text(conditions))}. Checks not done: "
         f"{_e(', '.join(report.get('checks_not_done', [])) or 'none')}.</p>"
         "<table><tr><th>gene</th><th>accession</th><th>verdict</th><th>claimed bp</th>"
         "<th>in-silico bp</th><th>reasons (fail and warn)</th></tr>"
@@ -244,6 +260,7 @@ def render(inputs: ReportInputs) -> str:
                 f"Viability, % of {vs.control} (mean ± SD; points: independent experiments); "
                 f"{'Welch' if vs.welch else 'Student'}'s t-test against {vs.control}; "
                 "dashed line: 100 %.",
+                width_pct=50,
             ))  # fmt: skip
         body.append(_table(inputs.viability.summary, [
             ("panel", "panel"), ("group", "group"), ("n", "n"),
