@@ -46,6 +46,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay validate`."""
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument(
+        "--db", action="append", default=[], metavar="FASTA",
+        help="search these FASTA files (.fa or .fa.gz) for off-target products (repeatable)",
+    )  # fmt: skip
     add_condition_options(parser)
     add_network_options(parser)
 
@@ -114,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(len(pairs), "checking")
     try:
         report = validate_pairs(
-            pairs, conditions, thresholds, source=args.table, records=store,
+            pairs, conditions, thresholds, source=args.table, records=store, databases=args.db,
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
     finally:

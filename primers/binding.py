@@ -205,7 +205,8 @@ def products(
 ) -> list[Product]:
     """Pair every ``+`` site with every ``-`` site downstream of it within `max_size_bp`.
 
-    The ``-`` site must end after the ``+`` site starts and the product must hold both primers.
+    The ``-`` site must start after the ``+`` site starts and end after it ends, so the product
+    holds both primers (a primer matching itself in place is not a product).
     """
     plus = sorted((s for s in upstream_sites if s.strand is Strand.PLUS), key=lambda s: s.start)
     minus = sorted((s for s in downstream_sites if s.strand is Strand.MINUS), key=lambda s: s.end)
@@ -213,7 +214,7 @@ def products(
     for up in plus:
         for down in minus:
             size = down.end - up.start + 1
-            if down.end < up.end or down.start < up.start:
+            if down.end < up.end or down.start <= up.start:
                 continue
             if size > max_size_bp:
                 break

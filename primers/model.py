@@ -58,6 +58,7 @@ class Check(StrEnum):
     EXONS = "exon_junction"
     GDNA = "genomic_dna"
     VARIANTS = "transcript_variants"
+    OFF_TARGET = "off_target_products"
 
 
 class Subject(StrEnum):

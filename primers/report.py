@@ -188,6 +188,27 @@ def _pair_with_reference(report: PairReport, conditions: dict[str, Any]) -> dict
     return data
 
 
+def _off_targets(report: PairReport) -> list[dict[str, Any]] | None:
+    if report.off_targets is None:
+        return None
+    return [
+        {
+            "record": o.record, "start": o.start, "end": o.end, "strand": o.strand.value,
+            "product_bp": o.product_bp, "kind": o.kind.value,
+            "forward_mismatches": list(o.forward_mismatches),
+            "reverse_mismatches": list(o.reverse_mismatches),
+        }
+        for o in report.off_targets
+    ]  # fmt: skip
+
+
+def _not_done(report: ValidationReport) -> list[str]:
+    missing = list(CHECKS_NOT_DONE)
+    if all(pair.off_targets is None for pair in report.pairs):
+        missing.append("off-target products (give --db FASTA)")
+    return missing
+
+
 def to_json_dict(report: ValidationReport) -> dict[str, Any]:
     """Return the report as a JSON-ready mapping (schema `SCHEMA_VERSION`)."""
     return {
@@ -195,13 +216,19 @@ def to_json_dict(report: ValidationReport) -> dict[str, Any]:
         "assay_version": __version__,
         "source": report.source,
         "checks_done": list(CHECKS_DONE),
-        "checks_not_done": list(CHECKS_NOT_DONE),
+        "checks_not_done": _not_done(report),
         "conditions": report.conditions.as_dict(),
         "thresholds": report.thresholds.as_dict(),
         "summary": {
             verdict.value: sum(p.verdict is verdict for p in report.pairs) for verdict in Verdict
         },
-        "pairs": [_pair_with_reference(pair, report.conditions.as_dict()) for pair in report.pairs],
+        "pairs": [
+            {
+                **_pair_with_reference(pair, report.conditions.as_dict()),
+                "off_targets": _off_targets(pair),
+            }
+            for pair in report.pairs
+        ],
     }
 
 
@@ -240,7 +267,9 @@ def to_text(report: ValidationReport) -> str:
         lines.append(f"Primer table: {report.source}")
     lines.append(f"Conditions:   {report.conditions.describe()}")
     lines.append(f"Checked:      {', '.join(CHECKS_DONE)}")
-    lines.append(f"Not checked:  {', '.join(CHECKS_NOT_DONE)} (coming in a later version)")
+    not_done = _not_done(report)
+    if not_done:
+        lines.append(f"Not checked:  {', '.join(not_done)}")
     lines.append("Tm and dTm in C, dimer dG (forward-reverse) in kcal/mol, Ta as stated.")
     lines.append("")
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))

@@ -20,6 +20,7 @@ from assay.primers.accession import parse_versioned
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
+from assay.primers.offtarget import OffTarget, search_databases
 from assay.primers.records import Transcript
 from assay.primers.reference import ReferenceCheck, check_reference
 from assay.primers.sequence import gc_pct
@@ -37,7 +38,7 @@ CHECKS_DONE = (
     "exons and genomic DNA",
     "transcript variants",
 )
-CHECKS_NOT_DONE = ("off-target products in other records",)
+CHECKS_NOT_DONE: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +67,7 @@ class PairReport:
     reference: Transcript | None = None
     reference_looked_up: bool = False
     reference_check: ReferenceCheck | None = None
+    off_targets: tuple[OffTarget, ...] | None = None  # None: no database was searched
 
     @property
     def verdict(self) -> Verdict:
@@ -208,6 +210,33 @@ def validate_pair(
     )
 
 
+def _off_target_finding(found: list[OffTarget], databases: int) -> Finding:
+    if not found:
+        return Finding(code=Check.OFF_TARGET, severity=Severity.INFO,
+                       message=f"no off-target product in {databases} database(s)")  # fmt: skip
+    shown = "; ".join(f"{o.kind.value} {o.product_bp} bp in {o.record} {o.start}-{o.end}"
+                      for o in found[:3])  # fmt: skip
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return Finding(
+        code=Check.OFF_TARGET,
+        severity=Severity.WARN,
+        message=f"{len(found)} off-target product(s): {shown}{more}",
+    )
+
+
+def search_off_targets(report: PairReport, databases: list[str]) -> PairReport:
+    """Add the off-target products of a checked pair (its cited record and variants excluded)."""
+    exclude = [report.pair.accession or ""]
+    if report.reference_check is not None:
+        exclude += [t.accession for t in report.reference_check.transcripts]
+    found = search_databases(report.pair, databases, exclude=exclude)
+    return replace(
+        report,
+        off_targets=tuple(found),
+        findings=(*report.findings, _off_target_finding(found, len(databases))),
+    )
+
+
 def validate_pairs(
     pairs: Iterable[PrimerPair],
     conditions: ReactionConditions | None = None,
@@ -215,6 +244,7 @@ def validate_pairs(
     *,
     source: str | None = None,
     records: RecordSource | None = None,
+    databases: list[str] | None = None,
     progress: Callable[[PrimerPair], None] | None = None,
 ) -> ValidationReport:
     """Check every pair of a primer table.
@@ -225,6 +255,7 @@ def validate_pairs(
         thresholds: Limits of the checks (default: `Thresholds()`).
         source: Where the pairs came from, for the report.
         records: Where to find reference records; None checks the primers alone.
+        databases: FASTA files to search for off-target products.
         progress: Called with each pair before it is checked.
 
     Returns:
@@ -236,7 +267,10 @@ def validate_pairs(
     for pair in pairs:
         if progress is not None:
             progress(pair)
-        reports.append(validate_pair(pair, conditions, limits, records))
+        report = validate_pair(pair, conditions, limits, records)
+        if databases:
+            report = search_off_targets(report, databases)
+        reports.append(report)
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source
     )

@@ -1,0 +1,166 @@
+"""Off-target products: in-silico PCR of a primer pair against local FASTA databases.
+
+Every product the primers can make in any record is found: forward-reverse (either primer
+upstream), and a single primer priming both strands (forward-forward, reverse-reverse), several per
+record, up to a maximum size (Primer-BLAST's default, 4,000 bp). A site counts under the priming
+rule of `binding.PrimingRule` (Primer-BLAST's specificity defaults). FASTA is streamed, gzip or
+not, one record at a time: products never cross a record boundary.
+
+This version scans each record with the vectorised site search; an index for large databases is
+the next step (see the issue on off-target products).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from assay._compat import StrEnum
+from assay.errors import InputError
+from assay.primers.binding import BindingSite, PrimingRule, Strand, encode, find_sites, products
+from assay.primers.model import PrimerPair
+
+MAX_PRODUCT_BP = 4000
+_FASTA_LETTERS = re.compile(r"^[ACGTURYSWKMBDHVN*-]*$", re.IGNORECASE)
+
+
+class Kind(StrEnum):
+    """Which primers make a product."""
+
+    FR = "FR"  # a forward and a reverse primer
+    FF = "FF"  # the forward primer alone, priming both strands
+    RR = "RR"  # the reverse primer alone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OffTarget:
+    """A product in a database record (1-based closed positions on the record).
+
+    Attributes:
+        record: The record's name (first word of its FASTA header).
+        start: First base of the product.
+        end: Last base of the product.
+        strand: ``+`` when the forward primer (or, for RR, the reverse primer) is upstream.
+        product_bp: Product size.
+        kind: FR, FF or RR.
+        forward_mismatches: Mismatches of the forward primer's sites (from the 3' end).
+        reverse_mismatches: Mismatches of the reverse primer's sites.
+    """
+
+    record: str
+    start: int
+    end: int
+    strand: Strand
+    product_bp: int
+    kind: Kind
+    forward_mismatches: tuple[int, ...]
+    reverse_mismatches: tuple[int, ...]
+
+
+def _open(path: Path) -> IO[str]:
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return gzip.open(path, "rt", encoding="ascii", errors="replace")
+    return path.open("r", encoding="ascii", errors="replace")
+
+
+def read_fasta(path: str | Path) -> Iterator[tuple[str, str]]:
+    """Stream (name, sequence) records from a FASTA file, gzip or not.
+
+    Raises:
+        InputError: No such file, text before the first header, a header without a name, or
+            characters that are not nucleotide codes (file and line given).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such FASTA file", path=path)
+    name: str | None = None
+    parts: list[str] = []
+    with _open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith(">"):
+                if name is not None:
+                    yield name, "".join(parts).upper()
+                words = line[1:].split()
+                if not words:
+                    raise InputError("a FASTA header without a name", path=path, row=number)
+                name, parts = words[0], []
+            elif name is None:
+                raise InputError("text before the first FASTA header (is this FASTA?)",
+                                 path=path, row=number, value=line[:30])  # fmt: skip
+            elif not _FASTA_LETTERS.match(line):
+                bad = sorted(set(re.sub(r"[ACGTURYSWKMBDHVN*-]", "", line.upper())))
+                raise InputError(f"characters that are not nucleotide codes: {bad}",
+                                 path=path, row=number)  # fmt: skip
+            else:
+                parts.append(line)
+    if name is not None:
+        yield name, "".join(parts).upper()
+
+
+def record_products(
+    pair: PrimerPair, name: str, sequence: str, rule: PrimingRule, max_bp: int = MAX_PRODUCT_BP
+) -> list[OffTarget]:
+    """Every product the pair can make in one record."""
+    codes = encode(sequence)
+    forward = [s for s in find_sites(pair.forward.sequence, sequence, rule.max_mismatches,
+                                     encoded_target=codes) if rule.primes(s)]  # fmt: skip
+    reverse = [s for s in find_sites(pair.reverse.sequence, sequence, rule.max_mismatches,
+                                     encoded_target=codes) if rule.primes(s)]  # fmt: skip
+    found: list[OffTarget] = []
+
+    def add(ups: list[BindingSite], downs: list[BindingSite], kind: Kind, strand: Strand,
+            forward_first: bool) -> None:  # fmt: skip
+        for product in products(ups, downs, max_bp):
+            first, second = product.upstream.mismatches, product.downstream.mismatches
+            found.append(OffTarget(
+                record=name, start=product.start, end=product.end, strand=strand,
+                product_bp=product.size_bp, kind=kind,
+                forward_mismatches=first if forward_first else second,
+                reverse_mismatches=second if forward_first else first,
+            ))  # fmt: skip
+
+    add(forward, reverse, Kind.FR, Strand.PLUS, forward_first=True)
+    add(reverse, forward, Kind.FR, Strand.MINUS, forward_first=False)
+    add(forward, forward, Kind.FF, Strand.PLUS, forward_first=True)
+    add(reverse, reverse, Kind.RR, Strand.PLUS, forward_first=False)
+    return found
+
+
+def _base(accession: str) -> str:
+    return accession.split(".")[0].upper()
+
+
+def search_databases(
+    pair: PrimerPair,
+    databases: Iterable[str | Path],
+    *,
+    exclude: Iterable[str] = (),
+    rule: PrimingRule | None = None,
+    max_bp: int = MAX_PRODUCT_BP,
+    progress: Callable[[str], None] | None = None,
+) -> list[OffTarget]:
+    """Products of `pair` in every record of `databases`, except records named in `exclude`.
+
+    Records are matched to `exclude` by accession without version, so the cited record and its
+    variants are not reported however a database writes their names.
+    """
+    rule = rule or PrimingRule()
+    skip = {_base(a) for a in exclude}
+    found: list[OffTarget] = []
+    for database in databases:
+        for name, sequence in read_fasta(database):
+            if progress is not None:
+                progress(name)
+            if _base(name) in skip:
+                continue
+            found.extend(record_products(pair, name, sequence, rule, max_bp))
+    return found
