@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from assay._compat import StrEnum
 from assay.analysis.stats import (
     Correction,
-    TestResult,
     adjust,
     anova_tukey,
     contrast_of_cells,
@@ -388,15 +387,6 @@ def _apply_pfaffl(
     expression["fold_change_high"] = math.nan
 
 
-def _test_row(panel: str, gene: str, comparison: str, result: TestResult) -> dict[str, Any]:
-    return {
-        "panel": panel, "gene": gene, "comparison": comparison, "test": result.test,
-        "statistic": result.statistic, "df": result.df, "p_value": result.p_value,
-        "estimate": result.estimate, "ci_low": result.ci_low, "ci_high": result.ci_high,
-        "note": result.note,
-    }  # fmt: skip
-
-
 def _paired(
     panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
     targets: list[str],
@@ -454,12 +444,12 @@ def _paired(
                 continue
             result = two_groups(by_group[settings.control].tolist(), values.tolist(),
                                 welch=settings.welch)  # fmt: skip
-            tests.append(_test_row(label, gene, f"{group} vs {settings.control}", result))
+            tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))
         if len(by_group) >= 3:
             anova = anova_tukey({g: v.tolist() for g, v in by_group.items()})
-            tests.append(_test_row(label, gene, "all groups", anova.anova))
+            tests.append(anova.anova.as_row(label, gene, "all groups"))
             for first, second, result in anova.pairs:
-                tests.append(_test_row(label, gene, f"{second} vs {first}", result))
+                tests.append(result.as_row(label, gene, f"{second} vs {first}"))
 
 
 def _sd(values: Sequence[float]) -> float:
@@ -522,4 +512,4 @@ def _separate(
                     ref_values,
                     welch=settings.welch,
                 )
-                tests.append(_test_row(label, gene, f"{group} vs {settings.control}", result))
+                tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))

@@ -56,6 +56,15 @@ class TestResult:
     ci_high: float = math.nan
     note: str = ""
 
+    def as_row(self, panel: str, gene: str, comparison: str) -> dict[str, object]:
+        """The result as one row of stats.csv."""
+        return {
+            "panel": panel, "gene": gene, "comparison": comparison, "test": self.test,
+            "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
+            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "note": self.note,
+        }  # fmt: skip
+
 
 def stars(p_value: float) -> str:
     """Return GraphPad Prism's significance summary: ns, *, **, *** or ****.

@@ -264,23 +264,12 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 "significance": "" if result is None else stars(result.p_value),
             })  # fmt: skip
             if result is not None:
-                tests.append({
-                    "panel": label, "gene": "viability",
-                    "comparison": f"{group} vs {settings.control}",
-                    "test": result.test, "statistic": result.statistic, "df": result.df,
-                    "p_value": result.p_value, "estimate": result.estimate,
-                    "ci_low": result.ci_low, "ci_high": result.ci_high, "note": result.note,
-                })  # fmt: skip
+                tests.append(result.as_row(label, "viability", f"{group} vs {settings.control}"))
         if len(order) >= 3:
             anova = anova_tukey({g: values[g] for g in order})
-            for comparison, res in [("all groups", anova.anova),
-                                    *[(f"{b} vs {a}", r) for a, b, r in anova.pairs]]:  # fmt: skip
-                tests.append({
-                    "panel": label, "gene": "viability", "comparison": comparison,
-                    "test": res.test, "statistic": res.statistic, "df": res.df,
-                    "p_value": res.p_value, "estimate": res.estimate, "ci_low": res.ci_low,
-                    "ci_high": res.ci_high, "note": res.note,
-                })  # fmt: skip
+            tests.append(anova.anova.as_row(label, "viability", "all groups"))
+            for first, second, res in anova.pairs:
+                tests.append(res.as_row(label, "viability", f"{second} vs {first}"))
     unit = "experiments" if by_experiment else "wells"
     notes.append(f"n counts {unit}; viability % is relative to the mean of {settings.control}")
     return Viability(summary=pd.DataFrame(rows), tests=pd.DataFrame(tests),

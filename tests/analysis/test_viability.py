@@ -150,3 +150,14 @@ def test_the_viability_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
         53 / 74 * 100, rel=1e-5
     )
     assert "drug" in capsys.readouterr().out
+
+
+def test_three_groups_add_anova_and_tukey(tmp_path: Path) -> None:
+    plate = [*PLATE, ("drug2", "C1", 0.450, 0.050), ("drug2", "C2", 0.470, 0.050),
+             ("drug2", "C3", 0.430, 0.050)]  # fmt: skip
+    settings = ViabilitySettings(control="control", blank_group="blank")
+    tests = viability(read_od_table(_table(tmp_path, plate), settings), settings).tests
+    comparisons = tests["comparison"].tolist()
+    assert comparisons.count("all groups") == 1
+    assert {"drug vs control", "drug2 vs control", "drug2 vs drug"} <= set(comparisons)
+    assert set(tests.loc[tests["comparison"] == "all groups", "test"]) == {"one-way ANOVA"}
