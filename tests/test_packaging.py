@@ -44,6 +44,7 @@ def test_bare_import_fails_outside_the_repository(tmp_path: Path) -> None:
         ["--help"],
         ["validate", "--help"],
         ["analyze", "--help"],
+        ["viability", "--help"],
         ["fetch", "--help"],
         ["demo", "--help"],
     ],
