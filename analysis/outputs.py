@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from assay import __version__
 from assay.analysis.ddct import Expression, Settings
+from assay.analysis.viability import Viability, ViabilitySettings
 from assay.analysis.wells import WellTable
 from assay.files import write_text_atomic
 
@@ -88,3 +89,32 @@ def write_analysis(
         write_text_atomic(out / name, text)
         paths.append(out / name)
     return paths
+
+
+def write_viability(
+    out: Path, result: Viability, settings: ViabilitySettings, source: str | None
+) -> list[Path]:
+    """Write viability.csv, stats.csv, wells.csv and analysis.json of a viability analysis."""
+    meta = {
+        "assay_version": __version__,
+        "source": source,
+        "method": "viability % = net OD / mean net OD of control x 100",
+        "control": settings.control,
+        "main_nm": settings.main_nm,
+        "reference_nm": settings.reference_nm,
+        "test": "Welch" if settings.welch else "Student",
+        "notes": result.notes,
+        "viability": [
+            {k: _clean(v) for k, v in row.items()}
+            for row in result.summary.to_dict(orient="records")
+        ],
+    }
+    files = {
+        "viability.csv": result.summary.to_csv(index=False, float_format="%.6g"),
+        "stats.csv": result.tests.to_csv(index=False, float_format="%.6g"),
+        "wells.csv": result.wells.to_csv(index=False, float_format="%.6g"),
+        "analysis.json": json.dumps(meta, indent=2) + "\n",
+    }
+    for name, text in files.items():
+        write_text_atomic(out / name, text)
+    return [out / name for name in files]

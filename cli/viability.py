@@ -32,11 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute viability, write the folder, print a summary."""
-    import json
-    import math
     from pathlib import Path
 
-    from assay import __version__
+    from assay.analysis.outputs import write_viability
     from assay.analysis.viability import (
         ViabilitySettings,
         read_od_grids,
@@ -44,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
         summary_text,
         viability,
     )
-    from assay.files import write_text_atomic
 
     settings = ViabilitySettings(
         control=args.control, main_nm=args.main_nm,
@@ -66,22 +63,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         raise InputError("give an OD table, or --grid NM=FILE (one per wavelength) with --map FILE")
     result = viability(wells, settings)
-    out = Path(args.out)
-    meta = {
-        "assay_version": __version__, "source": wells.attrs.get("source"),
-        "method": "viability % = net OD / mean net OD of control x 100",
-        "control": settings.control, "main_nm": settings.main_nm,
-        "reference_nm": settings.reference_nm, "test": "Welch" if settings.welch else "Student",
-        "notes": result.notes,
-        "viability": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                       for k, v in r.items()} for r in result.summary.to_dict(orient="records")],
-    }  # fmt: skip
-    write_text_atomic(
-        out / "viability.csv", result.summary.to_csv(index=False, float_format="%.6g")
-    )
-    write_text_atomic(out / "stats.csv", result.tests.to_csv(index=False, float_format="%.6g"))
-    write_text_atomic(out / "wells.csv", result.wells.to_csv(index=False, float_format="%.6g"))
-    write_text_atomic(out / "analysis.json", json.dumps(meta, indent=2) + "\n")
+    write_viability(Path(args.out), result, settings, wells.attrs.get("source"))
     sys.stdout.write(summary_text(result))
-    print(f"\nWritten to {out}/: viability.csv, stats.csv, wells.csv, analysis.json")
+    print(f"\nWritten to {args.out}/: viability.csv, stats.csv, wells.csv, analysis.json")
     return 0
