@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from assay.cli.options import add_network_options, build_store
+from assay.errors import InputError
 
 if TYPE_CHECKING:
     from assay.primers.conditions import ReactionConditions
@@ -46,10 +47,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay validate`."""
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
-    parser.add_argument(
+    group = parser.add_argument_group(
+        "off-target products", "Primer-BLAST's specificity rules are the defaults."
+    )
+    group.add_argument(
         "--db", action="append", default=[], metavar="FASTA",
         help="search these FASTA files (.fa or .fa.gz) for off-target products (repeatable)",
     )  # fmt: skip
+    group.add_argument("--max-mismatches", type=int, default=2, metavar="N",
+                       help="most mismatches a priming site may have (default 2)")  # fmt: skip
+    group.add_argument(
+        "--max-3prime-mismatches", type=int, default=1, metavar="M",
+        help="most mismatches in a site's last 5 bases at the 3' end (default 1)",
+    )  # fmt: skip
+    group.add_argument("--max-product-bp", type=int, default=4000, metavar="BP",
+                       help="largest product reported (default 4000)")  # fmt: skip
     add_condition_options(parser)
     add_network_options(parser)
 
@@ -106,6 +118,7 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
 def run(args: argparse.Namespace) -> int:
     """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
     from assay.files import write_text_atomic
+    from assay.primers.binding import PrimingRule
     from assay.primers.report import to_json, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
@@ -113,12 +126,21 @@ def run(args: argparse.Namespace) -> int:
 
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
+    if not 0 <= args.max_3prime_mismatches <= args.max_mismatches <= 6:
+        raise InputError(
+            "needs 0 <= --max-3prime-mismatches <= --max-mismatches <= 6",
+            value=f"{args.max_3prime_mismatches}, {args.max_mismatches}",
+        )
+    rule = PrimingRule(
+        max_mismatches=args.max_mismatches, max_three_prime_mismatches=args.max_3prime_mismatches
+    )
     pairs = read_primer_table(args.table)
     store = build_store(args)
     progress = Progress(len(pairs), "checking")
     try:
         report = validate_pairs(
             pairs, conditions, thresholds, source=args.table, records=store, databases=args.db,
+            off_target_rule=rule, max_product_bp=args.max_product_bp,
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
     finally:

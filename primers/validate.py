@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from assay.errors import CacheError, FetchError, RecordNotFound
 from assay.primers.accession import parse_versioned
+from assay.primers.binding import PrimingRule
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
-from assay.primers.offtarget import OffTarget, search_databases
+from assay.primers.offtarget import MAX_PRODUCT_BP, OffTarget, search_databases
 from assay.primers.records import Transcript
 from assay.primers.reference import ReferenceCheck, check_reference
 from assay.primers.sequence import gc_pct
@@ -224,12 +225,19 @@ def _off_target_finding(found: list[OffTarget], databases: int) -> Finding:
     )
 
 
-def search_off_targets(report: PairReport, databases: list[str]) -> PairReport:
+def search_off_targets(
+    report: PairReport,
+    databases: list[str],
+    rule: PrimingRule | None = None,
+    max_product_bp: int = MAX_PRODUCT_BP,
+) -> PairReport:
     """Add the off-target products of a checked pair (its cited record and variants excluded)."""
     exclude = [report.pair.accession or ""]
     if report.reference_check is not None:
         exclude += [t.accession for t in report.reference_check.transcripts]
-    found = search_databases(report.pair, databases, exclude=exclude)
+    found = search_databases(
+        report.pair, databases, exclude=exclude, rule=rule, max_bp=max_product_bp
+    )
     return replace(
         report,
         off_targets=tuple(found),
@@ -245,6 +253,8 @@ def validate_pairs(
     source: str | None = None,
     records: RecordSource | None = None,
     databases: list[str] | None = None,
+    off_target_rule: PrimingRule | None = None,
+    max_product_bp: int = MAX_PRODUCT_BP,
     progress: Callable[[PrimerPair], None] | None = None,
 ) -> ValidationReport:
     """Check every pair of a primer table.
@@ -256,6 +266,8 @@ def validate_pairs(
         source: Where the pairs came from, for the report.
         records: Where to find reference records; None checks the primers alone.
         databases: FASTA files to search for off-target products.
+        off_target_rule: When a database site can prime (default: Primer-BLAST's rule).
+        max_product_bp: Largest off-target product reported.
         progress: Called with each pair before it is checked.
 
     Returns:
@@ -269,7 +281,7 @@ def validate_pairs(
             progress(pair)
         report = validate_pair(pair, conditions, limits, records)
         if databases:
-            report = search_off_targets(report, databases)
+            report = search_off_targets(report, databases, off_target_rule, max_product_bp)
         reports.append(report)
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source

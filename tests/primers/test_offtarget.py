@@ -138,3 +138,23 @@ def test_validate_with_a_database_reports_off_targets(tmp_path: Path) -> None:
     }]  # fmt: skip
     assert gapdh["verdict"] in ("warn", "fail")
     assert pairs[0]["off_targets"] == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "found"), [([], 1), (["--max-mismatches", "0", "--max-3prime-mismatches", "0"], 0)]
+)
+def test_the_priming_rule_is_configurable(tmp_path: Path, flags: list[str], found: int) -> None:
+    index = GAPDH.find(F) + len(F) - 10  # the forward primer's base 10 from its 3' end
+    copy = GAPDH[:index] + ("A" if GAPDH[index] != "A" else "C") + GAPDH[index + 1 : 400]
+    db = _fasta(tmp_path, {"one_mismatch": copy})
+    out = tmp_path / "report.json"
+    main(["validate", str(table1_path()), "--offline", "--cache", str(tmp_path / "c"),
+          "--db", str(db), "--json", str(out), *flags])  # fmt: skip
+    assert len(json.loads(out.read_text())["pairs"][4]["off_targets"]) == found
+
+
+def test_inconsistent_rule_limits_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["validate", str(table1_path()), "--offline", "--max-mismatches", "1",
+                   "--max-3prime-mismatches", "2"])  # fmt: skip
+    assert status == 2
+    assert "--max-3prime-mismatches <= --max-mismatches" in capsys.readouterr().err
