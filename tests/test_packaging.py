@@ -45,6 +45,7 @@ def test_bare_import_fails_outside_the_repository(tmp_path: Path) -> None:
         ["validate", "--help"],
         ["analyze", "--help"],
         ["viability", "--help"],
+        ["refgenes", "--help"],
         ["fetch", "--help"],
         ["demo", "--help"],
     ],
