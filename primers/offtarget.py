@@ -6,13 +6,16 @@ record, up to a maximum size (Primer-BLAST's default, 4,000 bp). A site counts u
 rule of `binding.PrimingRule` (Primer-BLAST's specificity defaults). FASTA is streamed, gzip or
 not, one record at a time: products never cross a record boundary.
 
-This version scans each record with the vectorised site search; an index for large databases is
-the next step (see the issue on off-target products).
+Databases are searched through a k-mer index built once per file (`dbindex`); `record_products`
+scans one record directly and is the reference the index is tested against.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -115,10 +118,24 @@ def record_products(
                                      encoded_target=codes) if rule.primes(s)]  # fmt: skip
     reverse = [s for s in find_sites(pair.reverse.sequence, sequence, rule.max_mismatches,
                                      encoded_target=codes) if rule.primes(s)]  # fmt: skip
-    found: list[OffTarget] = []
+    return _products_from_sites(name, forward, reverse, max_bp)
 
-    def add(ups: list[BindingSite], downs: list[BindingSite], kind: Kind, strand: Strand,
-            forward_first: bool) -> None:  # fmt: skip
+
+def _base(accession: str) -> str:
+    return accession.split(".")[0].upper()
+
+
+def _products_from_sites(
+    name: str, forward: list[BindingSite], reverse: list[BindingSite], max_bp: int
+) -> list[OffTarget]:
+    found: list[OffTarget] = []
+    combos = (
+        (forward, reverse, Kind.FR, Strand.PLUS, True),
+        (reverse, forward, Kind.FR, Strand.MINUS, False),
+        (forward, forward, Kind.FF, Strand.PLUS, True),
+        (reverse, reverse, Kind.RR, Strand.PLUS, False),
+    )
+    for ups, downs, kind, strand, forward_first in combos:
         for product in products(ups, downs, max_bp):
             first, second = product.upstream.mismatches, product.downstream.mismatches
             found.append(OffTarget(
@@ -127,16 +144,18 @@ def record_products(
                 forward_mismatches=first if forward_first else second,
                 reverse_mismatches=second if forward_first else first,
             ))  # fmt: skip
-
-    add(forward, reverse, Kind.FR, Strand.PLUS, forward_first=True)
-    add(reverse, forward, Kind.FR, Strand.MINUS, forward_first=False)
-    add(forward, forward, Kind.FF, Strand.PLUS, forward_first=True)
-    add(reverse, reverse, Kind.RR, Strand.PLUS, forward_first=False)
     return found
 
 
-def _base(accession: str) -> str:
-    return accession.split(".")[0].upper()
+def _index_directory(database: Path) -> Path:
+    """Beside the database when its folder is writable, else in the user's cache."""
+    beside = database.with_name(database.name + ".assay-index")
+    if os.access(database.parent, os.W_OK):
+        return beside
+    from assay.primers.cache import default_cache_dir
+
+    digest = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
+    return default_cache_dir() / "indexes" / f"{database.name}-{digest}"
 
 
 def search_databases(
@@ -150,17 +169,30 @@ def search_databases(
 ) -> list[OffTarget]:
     """Products of `pair` in every record of `databases`, except records named in `exclude`.
 
-    Records are matched to `exclude` by accession without version, so the cited record and its
-    variants are not reported however a database writes their names.
+    Each database is searched through its index (`dbindex`), built on first use. Records are
+    matched to `exclude` by accession without version, so the cited record and its variants are
+    not reported however a database writes their names.
     """
+    from assay.primers.dbindex import find_sites_indexed, open_index
+
     rule = rule or PrimingRule()
     skip = {_base(a) for a in exclude}
     found: list[OffTarget] = []
     for database in databases:
-        for name, sequence in read_fasta(database):
-            if progress is not None:
-                progress(name)
+        path = Path(database)
+        if not path.is_file():
+            raise InputError("no such FASTA file", path=path)
+        index = open_index(
+            path, functools.partial(read_fasta, path), directory=_index_directory(path),
+            progress=progress,
+        )  # fmt: skip
+        forward = find_sites_indexed(pair.forward.sequence, index, rule)
+        reverse = find_sites_indexed(pair.reverse.sequence, index, rule)
+        for record in sorted(set(forward) | set(reverse)):
+            name = index.names[record]
             if _base(name) in skip:
                 continue
-            found.extend(record_products(pair, name, sequence, rule, max_bp))
+            found.extend(_products_from_sites(
+                name, forward.get(record, []), reverse.get(record, []), max_bp
+            ))  # fmt: skip
     return found

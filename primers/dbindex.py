@@ -1,0 +1,246 @@
+"""A k-mer index of a FASTA database, for finding primer sites without scanning every base.
+
+Built once per database and kept beside it (``<file>.assay-index/``; rebuilt when the file's size,
+modification time or first megabyte change), it holds every record's bases as 2-bit codes with the
+record boundaries, and the positions of every 12-mer sorted by k-mer.
+
+A site can prime only if its 3' end is nearly exact (`binding.PrimingRule`: the 3'-terminal base
+matches, few mismatches in the last five, few in all). So the query enumerates every variant of the
+primer's 3'-terminal 12-mer that the rule allows, reads those buckets, and verifies each candidate
+against the whole primer with IUPAC masks: every site the rule admits is found, and nothing else.
+Sites never span two records.
+
+>>> KMER
+12
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.errors import InputError
+from assay.primers.binding import BindingSite, PrimingRule, Strand
+from assay.primers.sequence import IUPAC_CODES
+
+KMER = 12
+_CODE = np.full(256, 4, dtype=np.uint8)
+for _i, _base in enumerate("ACGT"):
+    _CODE[ord(_base)] = _i
+    _CODE[ord(_base.lower())] = _i
+_CODE[ord("U")] = _CODE[ord("u")] = 3
+_MASK_OF_CODE = np.array([1, 2, 4, 8, 0], dtype=np.uint8)  # code 4 (N, other) matches nothing
+_PRIMER_MASK = {b: sum(1 << "ACGT".index(x) for x in bases) for b, bases in IUPAC_CODES.items()}
+INDEX_VERSION = 1
+
+
+@dataclass
+class DatabaseIndex:
+    """An opened index: codes of every base, record bounds and the sorted k-mer positions."""
+
+    names: list[str]
+    starts: npt.NDArray[np.int64]  # start of each record in `codes`; last entry = total length
+    codes: npt.NDArray[np.uint8]
+    positions: npt.NDArray[np.uint32]  # k-mer start positions, ordered by k-mer
+    offsets: npt.NDArray[np.uint32]  # bucket k of `positions` is offsets[k]:offsets[k+1]
+
+    def record_of(self, position: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Index of the record holding each position."""
+        return np.searchsorted(self.starts, position, side="right").astype(np.int64) - 1
+
+
+def _fingerprint(fasta: Path) -> dict[str, object]:
+    stat = fasta.stat()
+    with fasta.open("rb") as handle:
+        head = hashlib.sha256(handle.read(1 << 20)).hexdigest()
+    return {"version": INDEX_VERSION, "k": KMER, "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns, "head_sha256": head}  # fmt: skip
+
+
+def _kmer_keys(
+    codes: npt.NDArray[np.uint8], valid_end: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.uint32]:
+    """Key of the k-mer starting at every position (4**KMER where it is not a clean k-mer)."""
+    n = codes.size
+    keys = np.zeros(n, dtype=np.uint32)
+    bad = np.zeros(n, dtype=bool)
+    for i in range(KMER):
+        shifted = np.full(n, 4, dtype=np.uint8)
+        shifted[: n - i] = codes[i:]
+        keys = keys * np.uint32(4) + np.minimum(shifted, 3).astype(np.uint32)
+        bad |= shifted == 4
+    bad |= ~valid_end
+    keys[bad] = np.uint32(4**KMER)
+    return keys
+
+
+def build_index(
+    records: Iterable[tuple[str, str]], directory: Path, fingerprint: dict[str, object],
+    progress: Callable[[str], None] | None = None,
+) -> DatabaseIndex:  # fmt: skip
+    """Build and save the index of `records` (name, sequence) into `directory`."""
+    names: list[str] = []
+    chunks: list[npt.NDArray[np.uint8]] = []
+    starts = [0]
+    for name, sequence in records:
+        if progress is not None:
+            progress(name)
+        names.append(name)
+        chunks.append(_CODE[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)])
+        starts.append(starts[-1] + len(sequence))
+    codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
+    if codes.size >= 2**32:
+        raise InputError(f"a database of {codes.size} bases is too large to index (limit 2^32)")
+    bounds = np.asarray(starts, dtype=np.int64)
+    # A k-mer is clean only if it ends inside the record it starts in.
+    valid_end = np.ones(codes.size, dtype=bool)
+    for end in bounds[1:]:
+        valid_end[max(0, end - KMER + 1) : end] = False
+    keys = _kmer_keys(codes, valid_end)
+    order = np.argsort(keys, kind="stable").astype(np.uint32)
+    counts = np.bincount(keys, minlength=4**KMER + 1)[: 4**KMER]
+    # uint32 is enough: a database indexed here has fewer than 2**32 bases.
+    offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
+    np.cumsum(counts, out=offsets[1:])
+    positions = order[: offsets[-1]]
+    directory.mkdir(parents=True, exist_ok=True)
+    for filename, array in (("codes.npy", codes), ("starts.npy", bounds),
+                            ("positions.npy", positions), ("offsets.npy", offsets)):  # fmt: skip
+        temporary = directory / f".{filename}.part"
+        with temporary.open("wb") as handle:
+            np.save(handle, array)
+        os.replace(temporary, directory / filename)
+    (directory / "names.json").write_text(json.dumps(names))
+    (directory / "meta.json").write_text(json.dumps(fingerprint))  # last: marks the index whole
+    return DatabaseIndex(names=names, starts=bounds, codes=codes, positions=positions,
+                         offsets=offsets)  # fmt: skip
+
+
+def open_index(
+    fasta: Path,
+    records: Callable[[], Iterable[tuple[str, str]]],
+    *,
+    directory: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DatabaseIndex:
+    """Open the index of `fasta`, building it first when it is missing or out of date."""
+    directory = directory or fasta.with_name(fasta.name + ".assay-index")
+    fingerprint = _fingerprint(fasta)
+    meta = directory / "meta.json"
+    if meta.is_file() and json.loads(meta.read_text()) == fingerprint:
+        load = {n: np.load(directory / f"{n}.npy", mmap_mode="r")
+                for n in ("codes", "starts", "positions", "offsets")}  # fmt: skip
+        return DatabaseIndex(
+            names=json.loads((directory / "names.json").read_text()),
+            starts=np.asarray(load["starts"]), codes=load["codes"],
+            positions=load["positions"], offsets=load["offsets"],
+        )  # fmt: skip
+    return build_index(records(), directory, fingerprint, progress)
+
+
+def _seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
+    """Keys of every ACGT variant of a 3'-terminal k-mer that `rule` still lets prime.
+
+    `seed` is written so that its last base is the primer's 3'-terminal base.
+    """
+    options = [[b for b in IUPAC_CODES[c]] for c in seed]
+    exact = [list(o) for o in options]
+    keys: set[int] = set()
+    changeable = list(range(KMER - 1))  # the 3'-terminal base (last) must match
+    for count in range(rule.max_mismatches + 1):
+        for where in itertools.combinations(changeable, count):
+            if sum(1 for w in where if w >= KMER - 5) > rule.max_three_prime_mismatches:
+                continue
+            choices = [
+                [b for b in "ACGT" if b not in exact[i]] if i in where else exact[i]
+                for i in range(KMER)
+            ]
+            for bases in itertools.product(*choices):
+                key = 0
+                for b in bases:
+                    key = key * 4 + "ACGT".index(b)
+                keys.add(key)
+    return np.fromiter(keys, dtype=np.uint32, count=len(keys))
+
+
+def find_sites_indexed(
+    primer: str, index: DatabaseIndex, rule: PrimingRule
+) -> dict[int, list[BindingSite]]:
+    """Every site of `primer` that `rule` lets prime, grouped by record number.
+
+    Record bases that are not A, C, G or T count as mismatches.
+    """
+    length = len(primer)
+    found: dict[int, list[BindingSite]] = {}
+    if length < KMER:
+        return found
+    masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
+    variants = _seed_keys(primer[-KMER:], rule)
+    codes = index.codes
+    for strand in (Strand.PLUS, Strand.MINUS):
+        # Plus strand: the record holds the primer; its last k bases are the k-mer.
+        # Minus strand: the record holds the reverse complement, which starts with the
+        # complement of the primer's last k bases.
+        keys = variants if strand is Strand.PLUS else np.asarray(
+            [_revcomp_key(int(k)) for k in variants], dtype=np.uint32
+        )  # fmt: skip
+        lo = index.offsets[keys.astype(np.int64)].astype(np.int64)
+        hi = index.offsets[keys.astype(np.int64) + 1].astype(np.int64)
+        spans = [(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        if not spans:
+            continue
+        kmer_start = np.concatenate([index.positions[a:b] for a, b in spans]).astype(np.int64)
+        start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
+        record = index.record_of(kmer_start)
+        inside = (start >= index.starts[record]) & (start + length <= index.starts[record + 1])
+        start, record = start[inside], record[inside]
+        if start.size == 0:
+            continue
+        windows = np.asarray(codes[start[:, None] + np.arange(length)])
+        probe = masks if strand is Strand.PLUS else _complement_masks(masks)
+        mismatched = (_MASK_OF_CODE[windows] & probe) == 0
+        # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.
+        by_distance = mismatched[:, ::-1] if strand is Strand.PLUS else mismatched
+        keep = (
+            ~by_distance[:, 0]
+            & (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches)
+            & (by_distance.sum(axis=1) <= rule.max_mismatches)
+        )
+        if not rule.terminal_must_match:
+            keep |= (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches) & (
+                by_distance.sum(axis=1) <= rule.max_mismatches
+            )
+        for row, site_start, rec in zip(by_distance[keep], start[keep], record[keep], strict=True):
+            offset = int(site_start - index.starts[rec])
+            found.setdefault(int(rec), []).append(
+                BindingSite(
+                    start=offset + 1,
+                    end=offset + length,
+                    strand=strand,
+                    mismatches=tuple(int(d) + 1 for d in np.flatnonzero(row)),
+                    primer_length=length,
+                )
+            )
+    return found
+
+
+def _revcomp_key(key: int) -> int:
+    value = 0
+    for _ in range(KMER):
+        value = value * 4 + (3 - key % 4)
+        key //= 4
+    return value
+
+
+def _complement_masks(masks: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Masks of the reverse complement, base for base (A<->T, C<->G, reversed)."""
+    swapped = ((masks & 1) << 3) | ((masks & 8) >> 3) | ((masks & 2) << 1) | ((masks & 4) >> 1)
+    return np.asarray(swapped[::-1], dtype=np.uint8)

@@ -1,0 +1,114 @@
+"""The database index finds exactly what a scan of every record finds, and follows its file.
+
+Records are the bundled real transcripts, copies of them with bases changed at random places (the
+kind of planted difference an off-target search must see through), and a real decoy panel.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from assay.data import refseq_dir
+from assay.primers.accession import parse_accession
+from assay.primers.binding import PrimingRule, find_sites
+from assay.primers.cache import RecordCache
+from assay.primers.dbindex import DatabaseIndex, find_sites_indexed, open_index
+from assay.primers.offtarget import read_fasta
+
+PRIMERS = [  # Table 1
+    "ATCTGGGGAGTATGTTGCAGAA", "GTTGGGTGGATACCAGATCCTTT", "GAATCACGCCTTCTACAGACT",
+    "TTCCGGACATCCTGAAGGT", "CATGGAGGAGAACCCTTATGTGA", "AGCACGAGGAAGATCAGGAATG",
+    "CAACAAGCGATCCCGAACGA", "CCAAGTCCACACCGTCCAA", "TGAAGGTCGGAGTCAACGG",
+    "TGGGTGGAATCATATTGGAACA",
+]  # fmt: skip
+RULES = [PrimingRule(), PrimingRule(max_mismatches=3, max_three_prime_mismatches=2)]
+
+
+def _records() -> list[tuple[str, str]]:
+    cache = RecordCache(Path("/nonexistent"))
+    rng = random.Random(2024)
+    records = []
+    for accession in ("NM_002046.7", "NM_006218.4", "NM_004958.4", "XM_006713658.5"):
+        record = cache.load(parse_accession(accession))
+        assert record is not None
+        records.append((accession, record.sequence))
+        for copy in range(3):
+            bases = list(record.sequence)
+            for i in rng.sample(range(len(bases)), len(bases) // 40):
+                bases[i] = "ACGT"[("ACGT".index(bases[i]) + 1) % 4]
+            records.append((f"{accession}_changed{copy}", "".join(bases)))
+    records += list(read_fasta(refseq_dir() / "decoys" / "panel_shabalina_transcripts.fasta"))
+    return records
+
+
+@pytest.fixture(scope="module")
+def database(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[DatabaseIndex, list[tuple[str, str]]]:
+    records = _records()
+    folder = tmp_path_factory.mktemp("db")
+    fasta = folder / "db.fa"
+    fasta.write_text("".join(f">{name}\n{seq}\n" for name, seq in records))
+    return open_index(fasta, lambda: read_fasta(fasta)), records
+
+
+@pytest.mark.parametrize("rule", RULES, ids=["primer-blast", "three-mismatches"])
+@pytest.mark.parametrize("primer", PRIMERS)
+def test_index_finds_exactly_what_a_scan_finds(
+    database: tuple[DatabaseIndex, list[tuple[str, str]]], primer: str, rule: PrimingRule
+) -> None:
+    index, records = database
+    indexed = {
+        (record, s.start, s.end, s.strand, s.mismatches)
+        for record, sites in find_sites_indexed(primer, index, rule).items()
+        for s in sites
+    }
+    scanned = {
+        (record, s.start, s.end, s.strand, s.mismatches)
+        for record, (_, sequence) in enumerate(records)
+        for s in find_sites(primer, sequence, rule.max_mismatches)
+        if rule.primes(s)
+    }
+    assert indexed == scanned
+
+
+def test_the_index_holds_real_sites(database: tuple[DatabaseIndex, list[tuple[str, str]]]) -> None:
+    index, _ = database
+    # GAPDH forward primer: exact at 87-105 of NM_002046.7 (record 0), also in its changed copies.
+    sites = find_sites_indexed("TGAAGGTCGGAGTCAACGG", index, RULES[0])
+    assert (sites[0][0].start, sites[0][0].end, sites[0][0].mismatches) == (87, 105, ())
+
+
+def test_sites_never_span_records(tmp_path: Path) -> None:
+    gapdh = _records()[0][1]
+    cut = gapdh.find("TGAAGGTCGGAGTCAACGG") + 10  # the forward primer split across two records
+    fasta = tmp_path / "split.fa"
+    fasta.write_text(f">a\n{gapdh[:cut]}\n>b\n{gapdh[cut:]}\n")
+    index = open_index(fasta, lambda: read_fasta(fasta))
+    assert find_sites_indexed("TGAAGGTCGGAGTCAACGG", index, RULES[1]) == {}
+
+
+def test_bases_other_than_acgt_count_as_mismatches(tmp_path: Path) -> None:
+    gapdh = _records()[0][1]
+    at = gapdh.find("TGAAGGTCGGAGTCAACGG") + 5  # N under the forward primer's base 6
+    fasta = tmp_path / "n.fa"
+    fasta.write_text(f">n\n{gapdh[:at]}N{gapdh[at + 1 :]}\n")
+    index = open_index(fasta, lambda: read_fasta(fasta))
+    (site,) = find_sites_indexed("TGAAGGTCGGAGTCAACGG", index, RULES[0])[0]
+    assert site.mismatches == (14,)  # base 6 of 19 is 14th from the 3' end
+
+
+def test_the_index_is_reused_and_rebuilt_when_the_file_changes(tmp_path: Path) -> None:
+    fasta = tmp_path / "db.fa"
+    fasta.write_text(">a\n" + _records()[0][1] + "\n")
+    builds: list[str] = []
+    open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    assert builds == ["a"]  # built once, then reused
+    fasta.write_text(">b\n" + _records()[0][1] + "\n")
+    index = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    assert builds == ["a", "b"]
+    assert index.names == ["b"]
