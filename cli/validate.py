@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assay.cli.options import add_network_options, build_store
@@ -115,6 +116,18 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
         raise InputError(str(error)) from error
 
 
+def _indexing() -> Callable[[str], None]:
+    """Report every 10,000th record while a database index is built (on standard error)."""
+    count = [0]
+
+    def seen(_name: str) -> None:
+        count[0] += 1
+        if count[0] % 10_000 == 0:
+            print(f"indexing database: {count[0]:,} records", file=sys.stderr, flush=True)
+
+    return seen
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
     from assay.files import write_text_atomic
@@ -140,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = validate_pairs(
             pairs, conditions, thresholds, source=args.table, records=store, databases=args.db,
-            off_target_rule=rule, max_product_bp=args.max_product_bp,
+            off_target_rule=rule, max_product_bp=args.max_product_bp, indexing=_indexing(),
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
     finally:

@@ -230,14 +230,16 @@ def search_off_targets(
     databases: list[str],
     rule: PrimingRule | None = None,
     max_product_bp: int = MAX_PRODUCT_BP,
+    progress: Callable[[str], None] | None = None,
 ) -> PairReport:
     """Add the off-target products of a checked pair (its cited record and variants excluded)."""
     exclude = [report.pair.accession or ""]
     if report.reference_check is not None:
         exclude += [t.accession for t in report.reference_check.transcripts]
     found = search_databases(
-        report.pair, databases, exclude=exclude, rule=rule, max_bp=max_product_bp
-    )
+        report.pair, databases, exclude=exclude, rule=rule, max_bp=max_product_bp,
+        progress=progress,
+    )  # fmt: skip
     return replace(
         report,
         off_targets=tuple(found),
@@ -256,6 +258,7 @@ def validate_pairs(
     off_target_rule: PrimingRule | None = None,
     max_product_bp: int = MAX_PRODUCT_BP,
     progress: Callable[[PrimerPair], None] | None = None,
+    indexing: Callable[[str], None] | None = None,
 ) -> ValidationReport:
     """Check every pair of a primer table.
 
@@ -269,6 +272,7 @@ def validate_pairs(
         off_target_rule: When a database site can prime (default: Primer-BLAST's rule).
         max_product_bp: Largest off-target product reported.
         progress: Called with each pair before it is checked.
+        indexing: Called with each record while a database index is being built.
 
     Returns:
         The table's report.
@@ -281,7 +285,9 @@ def validate_pairs(
             progress(pair)
         report = validate_pair(pair, conditions, limits, records)
         if databases:
-            report = search_off_targets(report, databases, off_target_rule, max_product_bp)
+            report = search_off_targets(
+                report, databases, off_target_rule, max_product_bp, progress=indexing
+            )
         reports.append(report)
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source
