@@ -71,15 +71,25 @@ def _kmer_keys(
     """Key of the k-mer starting at every position (4**KMER where it is not a clean k-mer)."""
     n = codes.size
     keys = np.zeros(n, dtype=np.uint32)
-    bad = np.zeros(n, dtype=bool)
+    clean = np.minimum(codes, 3).astype(np.uint32)
     for i in range(KMER):
-        shifted = np.full(n, 4, dtype=np.uint8)
-        shifted[: n - i] = codes[i:]
-        keys = keys * np.uint32(4) + np.minimum(shifted, 3).astype(np.uint32)
-        bad |= shifted == 4
+        span = keys[: n - i]
+        np.multiply(span, 4, out=span)
+        np.add(span, clean[i:], out=span)
+    # A k-mer holding a base other than ACGT is not clean: count them with a running sum.
+    others = np.concatenate(([0], np.cumsum(codes == 4, dtype=np.int64)))
+    window_end = np.minimum(np.arange(n) + KMER, n)
+    bad = (others[window_end] - others[:n]) > 0
     bad |= ~valid_end
     keys[bad] = np.uint32(4**KMER)
     return keys
+
+
+def _sort_order(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
+    """Positions ordered by key, by two stable 16-bit passes (numpy radix-sorts 16-bit keys)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys >> 16).astype(np.uint16)
+    return order[np.argsort(high[order], kind="stable")]
 
 
 def build_index(
@@ -105,7 +115,7 @@ def build_index(
     for end in bounds[1:]:
         valid_end[max(0, end - KMER + 1) : end] = False
     keys = _kmer_keys(codes, valid_end)
-    order = np.argsort(keys, kind="stable").astype(np.uint32)
+    order = _sort_order(keys).astype(np.uint32)
     counts = np.bincount(keys, minlength=4**KMER + 1)[: 4**KMER]
     # uint32 is enough: a database indexed here has fewer than 2**32 bases.
     offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
