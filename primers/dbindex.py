@@ -161,10 +161,10 @@ def _seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
 
     `seed` is written so that its last base is the primer's 3'-terminal base.
     """
-    options = [[b for b in IUPAC_CODES[c]] for c in seed]
-    exact = [list(o) for o in options]
+    exact = [list(IUPAC_CODES[c]) for c in seed]
     keys: set[int] = set()
-    changeable = list(range(KMER - 1))  # the 3'-terminal base (last) must match
+    # The 3'-terminal base (the last) may differ only where the rule allows it.
+    changeable = list(range(KMER if not rule.terminal_must_match else KMER - 1))
     for count in range(rule.max_mismatches + 1):
         for where in itertools.combinations(changeable, count):
             if sum(1 for w in where if w >= KMER - 5) > rule.max_three_prime_mismatches:
@@ -219,15 +219,11 @@ def find_sites_indexed(
         mismatched = (_MASK_OF_CODE[windows] & probe) == 0
         # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.
         by_distance = mismatched[:, ::-1] if strand is Strand.PLUS else mismatched
-        keep = (
-            ~by_distance[:, 0]
-            & (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches)
-            & (by_distance.sum(axis=1) <= rule.max_mismatches)
+        keep = (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches) & (
+            by_distance.sum(axis=1) <= rule.max_mismatches
         )
-        if not rule.terminal_must_match:
-            keep |= (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches) & (
-                by_distance.sum(axis=1) <= rule.max_mismatches
-            )
+        if rule.terminal_must_match:
+            keep &= ~by_distance[:, 0]
         for row, site_start, rec in zip(by_distance[keep], start[keep], record[keep], strict=True):
             offset = int(site_start - index.starts[rec])
             found.setdefault(int(rec), []).append(

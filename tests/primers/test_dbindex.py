@@ -24,7 +24,11 @@ PRIMERS = [  # Table 1
     "CAACAAGCGATCCCGAACGA", "CCAAGTCCACACCGTCCAA", "TGAAGGTCGGAGTCAACGG",
     "TGGGTGGAATCATATTGGAACA",
 ]  # fmt: skip
-RULES = [PrimingRule(), PrimingRule(max_mismatches=3, max_three_prime_mismatches=2)]
+RULES = [
+    PrimingRule(),
+    PrimingRule(max_mismatches=3, max_three_prime_mismatches=2),
+    PrimingRule(max_mismatches=2, max_three_prime_mismatches=1, terminal_must_match=False),
+]
 
 
 def _records() -> list[tuple[str, str]]:
@@ -55,7 +59,7 @@ def database(
     return open_index(fasta, lambda: read_fasta(fasta)), records
 
 
-@pytest.mark.parametrize("rule", RULES, ids=["primer-blast", "three-mismatches"])
+@pytest.mark.parametrize("rule", RULES, ids=["primer-blast", "three-mismatches", "any-3prime"])
 @pytest.mark.parametrize("primer", PRIMERS)
 def test_index_finds_exactly_what_a_scan_finds(
     database: tuple[DatabaseIndex, list[tuple[str, str]]], primer: str, rule: PrimingRule
