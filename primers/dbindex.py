@@ -71,16 +71,16 @@ def _kmer_keys(
     """Key of the k-mer starting at every position (4**KMER where it is not a clean k-mer)."""
     n = codes.size
     keys = np.zeros(n, dtype=np.uint32)
-    clean = np.minimum(codes, 3).astype(np.uint32)
+    clean = np.minimum(codes, 3)  # uint8; added into the uint32 keys in place
     for i in range(KMER):
         span = keys[: n - i]
         np.multiply(span, 4, out=span)
         np.add(span, clean[i:], out=span)
-    # A k-mer holding a base other than ACGT is not clean: count them with a running sum.
-    others = np.concatenate(([0], np.cumsum(codes == 4, dtype=np.int64)))
-    window_end = np.minimum(np.arange(n) + KMER, n)
-    bad = (others[window_end] - others[:n]) > 0
-    bad |= ~valid_end
+    # A k-mer holding a base other than ACGT is not clean (boolean passes: little memory).
+    other = codes == 4
+    bad = ~valid_end
+    for i in range(KMER):
+        bad[: n - i] |= other[i:]
     keys[bad] = np.uint32(4**KMER)
     return keys
 
@@ -88,8 +88,11 @@ def _kmer_keys(
 def _sort_order(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
     """Positions ordered by key, by two stable 16-bit passes (numpy radix-sorts 16-bit keys)."""
     order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    high = (keys >> 16).astype(np.uint16)
-    return order[np.argsort(high[order], kind="stable")]
+    high = (keys >> 16).astype(np.uint16)[order]
+    second = np.argsort(high, kind="stable")
+    del high
+    result: npt.NDArray[np.intp] = order[second]
+    return result
 
 
 def build_index(
@@ -107,6 +110,7 @@ def build_index(
         chunks.append(_CODE[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)])
         starts.append(starts[-1] + len(sequence))
     codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
+    del chunks
     if codes.size >= 2**32:
         raise InputError(f"a database of {codes.size} bases is too large to index (limit 2^32)")
     bounds = np.asarray(starts, dtype=np.int64)
@@ -115,8 +119,10 @@ def build_index(
     for end in bounds[1:]:
         valid_end[max(0, end - KMER + 1) : end] = False
     keys = _kmer_keys(codes, valid_end)
+    del valid_end
     order = _sort_order(keys).astype(np.uint32)
     counts = np.bincount(keys, minlength=4**KMER + 1)[: 4**KMER]
+    del keys
     # uint32 is enough: a database indexed here has fewer than 2**32 bases.
     offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
     np.cumsum(counts, out=offsets[1:])
