@@ -1,4 +1,6 @@
-"""Reference-gene stability by geNorm (Vandesompele et al. 2002, Genome Biology 3:research0034).
+"""Reference-gene stability: geNorm M (Vandesompele 2002) and NormFinder ρ (Andersen 2004).
+
+geNorm (Vandesompele et al. 2002, Genome Biology 3:research0034):
 
 For genes j and k, V_jk is the standard deviation over samples of log2(a_j / a_k), the pairwise
 variation of their expression ratio; a gene's stability measure M_j is the mean of its V_jk with
@@ -11,6 +13,15 @@ standard deviation is the sample one (n − 1), as in geNorm's spreadsheet (Exce
 
 >>> genorm_m({"A": [1, 2, 4], "B": [1, 2, 4], "C": [1, 1, 1]})
 {'A': 0.5, 'B': 0.5, 'C': 1.0}
+
+NormFinder (Andersen, Jensen & Ørntoft 2004, Cancer Research 64:5245, and its supplement) fits
+log2 expression as y_igj = α_ig + β_gj + ε_igj (gene i, group g, sample j): β is the amount of
+cDNA in a sample, α a gene's level in a group, and ε has a variance σ²_ig of its own for each gene
+and group. From the data it estimates σ²_ig (intragroup variation) and the gene's group
+differences d_ig (intergroup variation), shrinks the differences toward zero by how well they are
+known, and combines the two into a stability value ρ: the systematic error, in log2 units, of
+normalising with that gene alone. Unlike geNorm's M, ρ is not fooled by genes that are
+co-regulated. Without groups, it is the estimated standard deviation σ_i.
 """
 
 from __future__ import annotations
@@ -106,3 +117,201 @@ def normalisation_variation(
 def quantities_from_ct(cts: Sequence[float], efficiency: float = 2.0) -> list[float]:
     """Relative quantities E^-Ct (E = 2 at 100 % efficiency); NaN Cts stay NaN."""
     return [math.nan if math.isnan(c) else efficiency ** (-c) for c in cts]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormFinderResult:
+    """NormFinder's estimates for each candidate gene (log2 units throughout).
+
+    `rho` is the stability value ρ (with groups) or the standard deviation σ (one group): lower is
+    more stable. `variance[gene][group]` is σ²_ig; `difference[gene][group]` the shrunk group
+    difference d̃_ig (empty with one group). `pair_rho` holds ρ of the average of every pair of
+    genes (empty with one group).
+    """
+
+    genes: tuple[str, ...]
+    groups: tuple[str, ...]
+    rho: dict[str, float]
+    variance: dict[str, dict[str, float]]
+    difference: dict[str, dict[str, float]]
+    pair_rho: dict[tuple[str, str], float]
+
+    @property
+    def ranking(self) -> list[str]:
+        """Genes from most to least stable (lowest ρ first)."""
+        return sorted(self.genes, key=lambda g: self.rho[g])
+
+    @property
+    def best_pair(self) -> tuple[tuple[str, str], float] | None:
+        """The pair whose average is most stable, and its ρ (None with one group).
+
+        Its genes may each be poor alone, their group differences cancelling; NormFinder's
+        authors show each gene's own ρ beside it, and so does assay.
+        """
+        if not self.pair_rho:
+            return None
+        pair = min(self.pair_rho, key=lambda p: self.pair_rho[p])
+        return pair, self.pair_rho[pair]
+
+    @property
+    def best_partner(self) -> tuple[tuple[str, str], float] | None:
+        """The most stable gene with the partner whose average with it is most stable."""
+        if not self.pair_rho:
+            return None
+        best = self.ranking[0]
+        pair = min((p for p in self.pair_rho if best in p), key=lambda p: self.pair_rho[p])
+        return pair, self.pair_rho[pair]
+
+
+def intragroup_variance(logs: np.ndarray) -> np.ndarray:
+    """σ²_i for one group: genes in rows, samples in columns, log2 expression.
+
+    The residual r_ij = y_ij − ȳ_i· − ȳ_·j + ȳ_·· removes gene levels and sample amounts. For
+    independent ε, E[Σ_j r²_ij] = (n − 1)[σ²_i (1 − 2/k) + Σ_l σ²_l / k²], so with
+    s²_i = Σ_j r²_ij / ((n − 1)(1 − 2/k)) the unbiased estimate is
+    σ²_i = s²_i − Σ_l s²_l / (k(k − 1)) (Andersen et al. 2004, supplement). Negative estimates,
+    possible by chance, are set to 0.
+    """
+    k, n = logs.shape
+    residual = logs - logs.mean(axis=1, keepdims=True) - logs.mean(axis=0) + logs.mean()
+    s2: np.ndarray = (residual**2).sum(axis=1) / ((n - 1) * (1 - 2 / k))
+    estimate: np.ndarray = np.maximum(s2 - s2.sum() / (k * (k - 1)), 0.0)
+    return estimate
+
+
+def _shrunk_differences(
+    means: np.ndarray, variance_of_mean: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """d̃_ig and the variance it carries, from group means (genes x groups) and σ²_ig / n_g.
+
+    d_ig = ȳ_ig· − ȳ_i·· − ȳ_·g· + ȳ_··· (group means unweighted). Their spread beyond what
+    sampling explains, γ² = max(0, Σ d² / ((G − 1)(k − 1)) − mean(σ²_ig / n_g)), is the prior
+    variance of the true differences; the estimates are shrunk by γ² / (γ² + σ²_ig / n_g), and
+    their uncertainty is σ²_ig / n_g + γ² (σ²_ig / n_g) / (γ² + σ²_ig / n_g) (Andersen 2004).
+    """
+    k, groups = means.shape
+    d = means - means.mean(axis=0) - means.mean(axis=1, keepdims=True) + means.mean()
+    gamma2 = max(
+        float((d**2).sum()) / ((groups - 1) * (k - 1)) - float(variance_of_mean.mean()), 0.0
+    )
+    denominator = gamma2 + variance_of_mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink = np.where(denominator > 0, gamma2 / denominator, 0.0)
+    return d * shrink, variance_of_mean + variance_of_mean * shrink
+
+
+def normfinder(
+    quantities: Mapping[str, Sequence[float]], groups: Sequence[str] | None = None
+) -> NormFinderResult:
+    """NormFinder stability of each gene (Andersen et al. 2004); quantities are linear.
+
+    Args:
+        quantities: relative quantities per gene, one value per sample (the same order for all).
+        groups: the group of each sample (e.g. normal / tumour); None for a single group.
+
+    Raises:
+        ValueError: fewer than three genes, a group with fewer than two samples, or a quantity
+            that is not positive and finite.
+    """
+    genes, logs = _log2(quantities)
+    if len(genes) < 3:
+        raise ValueError("NormFinder needs at least three genes")
+    labels = ["all samples"] * logs.shape[1] if groups is None else [str(g) for g in groups]
+    if len(labels) != logs.shape[1]:
+        raise ValueError(f"{len(labels)} group labels for {logs.shape[1]} samples")
+    names = tuple(dict.fromkeys(labels))
+    members = [np.array([label == name for label in labels]) for name in names]
+    small = [
+        f"{name} ({int(m.sum())})" for name, m in zip(names, members, strict=True) if m.sum() < 2
+    ]
+    if small:
+        raise ValueError(
+            f"NormFinder needs two or more samples in every group; not in {', '.join(small)}"
+        )
+    variance = np.column_stack([intragroup_variance(logs[:, m]) for m in members])
+    by_gene = {
+        g: dict(zip(names, map(float, variance[i]), strict=True)) for i, g in enumerate(genes)
+    }
+    if len(names) == 1:
+        rho = {g: math.sqrt(by_gene[g][names[0]]) for g in genes}
+        return NormFinderResult(
+            genes=tuple(genes), groups=names, rho=rho, variance=by_gene, difference={},
+            pair_rho={},
+        )  # fmt: skip
+    means = np.column_stack([logs[:, m].mean(axis=1) for m in members])
+    sizes = np.array([m.sum() for m in members], dtype=float)
+    d, v = _shrunk_differences(means, variance / sizes)
+    rho_values = (np.abs(d) + np.sqrt(v)).mean(axis=1)
+    return NormFinderResult(
+        genes=tuple(genes),
+        groups=names,
+        rho={g: float(r) for g, r in zip(genes, rho_values, strict=True)},
+        variance=by_gene,
+        difference={
+            g: dict(zip(names, map(float, d[i]), strict=True)) for i, g in enumerate(genes)
+        },
+        pair_rho={(genes[i], genes[j]): r for (i, j), r in _pair_rho(d, v).items()},
+    )
+
+
+def _pair_rho(d: np.ndarray, v: np.ndarray) -> dict[tuple[int, int], float]:
+    """ρ of the average of each pair of genes (Andersen 2004, supplement, "average control gene").
+
+    For the average of two genes, d̃ = (d̃_i + d̃_j)/2 · √(k/(k − 2)) (the d̃ of one gene are
+    centred over all k genes, which the factor undoes) and its variance (v_i + v_j)/4; ρ is the
+    mean over groups of |d̃| + √variance.
+    """
+    k = d.shape[0]
+    i, j = np.triu_indices(k, 1)
+    pair_d = (d[i] + d[j]) / 2 * math.sqrt(k / (k - 2))
+    pair_v = (v[i] + v[j]) / 4
+    rho = (np.abs(pair_d) + np.sqrt(pair_v)).mean(axis=1)
+    return {(int(a), int(b)): float(r) for a, b, r in zip(i, j, rho, strict=True)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PanelStability:
+    """geNorm and NormFinder on one panel of samples (e.g. one tissue)."""
+
+    panel: str
+    samples: int
+    genorm_steps: tuple[GenormStep, ...]
+    variation: dict[str, float]
+    normfinder: NormFinderResult
+
+    @property
+    def genorm_ranking(self) -> list[str]:
+        """GeNorm's order, most to least stable (the first two are tied)."""
+        return ranking(self.genorm_steps)
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per gene: M (all genes in), geNorm rank, NormFinder ρ or SD and rank."""
+        first = self.genorm_steps[0].m_values
+        genorm_rank = {g: i + 1 for i, g in enumerate(self.genorm_ranking)}
+        normfinder_rank = {g: i + 1 for i, g in enumerate(self.normfinder.ranking)}
+        measure = "rho" if self.normfinder.difference else "sd"
+        return [
+            {
+                "panel": self.panel,
+                "gene": gene,
+                "genorm_m": first[gene],
+                "genorm_rank": genorm_rank[gene],
+                f"normfinder_{measure}": self.normfinder.rho[gene],
+                "normfinder_rank": normfinder_rank[gene],
+            }
+            for gene in self.normfinder.ranking
+        ]
+
+
+def assess(
+    panel: str, quantities: Mapping[str, Sequence[float]], groups: Sequence[str] | None = None
+) -> PanelStability:
+    """GeNorm (stepwise M, V_n/n+1) and NormFinder (ρ, with `groups`) on one panel."""
+    steps = genorm(quantities)
+    return PanelStability(
+        panel=panel,
+        samples=len(next(iter(quantities.values()))),
+        genorm_steps=tuple(steps),
+        variation=normalisation_variation(quantities, ranking(steps)),
+        normfinder=normfinder(quantities, groups),
+    )

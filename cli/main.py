@@ -44,7 +44,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "check a primer table: sequence rules and thermodynamics"),
     "analyze": ("analyze", "relative expression (2^-ddCt) with statistics from a Ct table"),
     "viability": ("viability", "MTT viability (percent of control) from plate-reader absorbances"),
-    "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M and V)"),
+    "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
     "demo": ("demo", "run assay on the bundled example (the seed paper's Table 1), offline"),
 }

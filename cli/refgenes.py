@@ -1,4 +1,4 @@
-"""`assay refgenes TABLE`: how stable are candidate reference genes (geNorm M, V_n/n+1)."""
+"""`assay refgenes TABLE`: how stable are candidate reference genes (geNorm M, NormFinder ρ)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
+
+    from assay.analysis.refgenes import PanelStability
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sample", default="sample", metavar="COLUMN",
                         help="the sample column (default: sample)")  # fmt: skip
-    parser.add_argument("--by", metavar="COLUMN", help="analyse each group of this column apart")
+    parser.add_argument(
+        "--group", metavar="COLUMN",
+        help="sample groups for NormFinder (e.g. normal/tumour): stability within and between them",
+    )  # fmt: skip
+    parser.add_argument("--by", metavar="COLUMN", help="analyse each panel of this column apart")
     parser.add_argument(
         "--by-prefix", action="store_true",
         help="analyse each sample-name prefix apart (BM1, BM2 -> BM), as in the geNorm data",
@@ -25,56 +33,97 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ct", action="store_true", help="values are Ct (quantity = 2^-Ct), not quantities"
     )
+    parser.add_argument("--out", metavar="DIR", help="also write stability.csv and variation.csv")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    from assay.errors import InputError
+
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path)
+    return pd.read_csv(path, sep=None, engine="python")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run geNorm on each group and print the rounds, the ranking and V_n/n+1."""
+    """Run geNorm and NormFinder on each panel; print them and optionally write CSV tables."""
     from pathlib import Path
 
     import pandas as pd
 
-    from assay.analysis.refgenes import (
-        genorm,
-        normalisation_variation,
-        quantities_from_ct,
-        ranking,
-    )
+    from assay.analysis.refgenes import assess, quantities_from_ct
     from assay.errors import InputError
 
     path = Path(args.table)
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    frame = (
-        pd.read_excel(path) if path.suffix.lower() in (".xlsx", ".xlsm")
-        else pd.read_csv(path, sep=None, engine="python")
-    )  # fmt: skip
-    skip = {args.sample, args.by} - {None}
+    frame = _read(path)
+    for option, column in (("--group", args.group), ("--by", args.by)):
+        if column is not None and column not in frame.columns:
+            raise InputError(f'{option}: no column "{column}" (columns: {list(frame.columns)})',
+                             path=path)  # fmt: skip
+    skip = {args.sample, args.by, args.group} - {None}
     genes = [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
     if len(genes) < 3:
         raise InputError(f"needs three or more numeric gene columns; found {genes}", path=path)
-    groups: Iterable[tuple[Any, pd.DataFrame]]
+    panels: Iterable[tuple[Any, pd.DataFrame]]
     if args.by_prefix:
         if args.sample not in frame.columns:
             raise InputError(f'--by-prefix needs the sample column "{args.sample}"', path=path)
         prefix = frame[args.sample].astype(str).str.extract(r"^([A-Za-z]*)", expand=False)
-        groups = frame.groupby(prefix)
+        panels = frame.groupby(prefix)
     else:
-        groups = frame.groupby(args.by) if args.by else [("all samples", frame)]
-    for name, part in groups:
+        panels = frame.groupby(args.by) if args.by else [("all samples", frame)]
+    results = []
+    for name, part in panels:
         data = {g: [float(v) for v in part[g]] for g in genes}
         if args.ct:
             data = {g: quantities_from_ct(v) for g, v in data.items()}
+        groups = None if args.group is None else [str(v) for v in part[args.group]]
         try:
-            steps = genorm(data)
+            result = assess(str(name), data, groups)
         except ValueError as error:
-            raise InputError(f"group {name}: {error}", path=path) from None
-        order = ranking(steps)
-        print(f"\n{name} ({len(part)} samples): most to least stable: {', '.join(order)}")
-        for step in steps:
-            out = f"; remove {step.excluded}" if step.excluded else ""
-            worst = max(step.m_values.values())
-            counts = f"  {len(step.genes):>2} genes: mean M {step.mean_m:.4f}"
-            print(f"{counts}, highest M {worst:.4f}{out}")
-        variation = normalisation_variation(data, order)
-        print("  " + ", ".join(f"{k} {v:.3f}" for k, v in variation.items()))
+            raise InputError(f"panel {name}: {error}", path=path) from None
+        _print(result)
+        results.append(result)
+    if args.out:
+        _write(Path(args.out), results)
     return 0
+
+
+def _print(result: PanelStability) -> None:
+    print(f"\n{result.panel} ({result.samples} samples)")
+    print(f"  geNorm, most to least stable: {', '.join(result.genorm_ranking)}")
+    for step in result.genorm_steps:
+        out = f"; remove {step.excluded}" if step.excluded else ""
+        worst = max(step.m_values.values())
+        counts = f"    {len(step.genes):>2} genes: mean M {step.mean_m:.4f}"
+        print(f"{counts}, highest M {worst:.4f}{out}")
+    print("    " + ", ".join(f"{k} {v:.3f}" for k, v in result.variation.items()))
+    nf = result.normfinder
+    measure = "ρ" if nf.difference else "SD"
+    where = f"groups {', '.join(nf.groups)}" if nf.difference else "no groups: SD within samples"
+    print(f"  NormFinder ({where}), {measure} most to least stable:")
+    print("    " + ", ".join(f"{g} {nf.rho[g]:.3f}" for g in nf.ranking))
+    for label, found in (("best pair", nf.best_pair), ("best partner", nf.best_partner)):
+        if found is not None:
+            (a, b), rho = found
+            alone = f"alone: {nf.rho[a]:.3f}, {nf.rho[b]:.3f}"
+            print(f"    {label}: {a} + {b}, ρ {rho:.3f} ({alone})")
+
+
+def _write(out: Path, results: list[PanelStability]) -> None:
+    import pandas as pd
+
+    from assay.files import write_text_atomic
+
+    rows = [row for result in results for row in result.rows()]
+    variation = [
+        {"panel": r.panel, "step": step, "v": value}
+        for r in results
+        for step, value in r.variation.items()
+    ]
+    write_text_atomic(out / "stability.csv", pd.DataFrame(rows).to_csv(index=False))
+    write_text_atomic(out / "variation.csv", pd.DataFrame(variation).to_csv(index=False))
+    print(f"\nwrote {out / 'stability.csv'} and {out / 'variation.csv'}")
