@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assay._compat import StrEnum
 from assay.analysis.stats import (
     Correction,
@@ -47,6 +49,12 @@ def delta_delta_ct(delta_ct_sample: float, delta_ct_calibrator: float) -> float:
 def fold_change(ddct: float) -> float:
     """Relative quantity 2^-ΔΔCt, assuming 100 % efficiency (Livak & Schmittgen 2001, eq. 10)."""
     return float(2.0 ** (-ddct))
+
+
+def fold_changes(ddcts: np.ndarray) -> np.ndarray:
+    """`fold_change` for many ΔΔCt at once."""
+    result: np.ndarray = np.exp2(-ddcts)
+    return result
 
 
 def fold_change_range(ddct: float, sd: float) -> tuple[float, float]:
@@ -188,7 +196,7 @@ def _fold_columns(ddct: float, sd: float) -> dict[str, float]:
 
 
 def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
-    genes = set(wells["gene"])
+    genes = set(wells["gene"].unique().tolist())
     for gene in settings.reference_genes:
         if gene not in genes:
             raise InputError(
@@ -196,7 +204,7 @@ def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
                 f"{', '.join(sorted(genes))}",
                 path=source, column="gene",
             )  # fmt: skip
-    groups = set(wells["group"])
+    groups = set(wells["group"].unique().tolist())
     if settings.control not in groups:
         raise InputError(
             f'control group "{settings.control}" is not in the table; groups are: '
@@ -204,7 +212,7 @@ def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
         )  # fmt: skip
     if not genes - set(settings.reference_genes):
         raise InputError("the table has only reference genes: nothing to quantify", path=source)
-    measured_groups = set(wells.dropna(subset=["ct"])["group"])
+    measured_groups = set(wells.loc[wells["ct"].notna(), "group"].unique().tolist())
     for group in sorted(groups - measured_groups):
         first = int(wells.loc[wells["group"] == group, "row"].min())
         raise InputError(
@@ -314,10 +322,10 @@ def relative_expression(
     design = Design.PAIRED if has_samples else Design.SEPARATE
     panel_cols = list(settings.panels)
     refs = list(settings.reference_genes)
-    targets = sorted(set(measured["gene"]) - set(refs))
+    targets = sorted(set(measured["gene"].unique().tolist()) - set(refs))
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
-    sample_rows: list[dict[str, Any]] = []
+    sample_rows: list[pd.DataFrame] = []
     panels = measured.groupby(panel_cols, sort=True) if panel_cols else [((), measured)]
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -348,8 +356,9 @@ def relative_expression(
             for r in expression.itertuples()
         ]
         expression["significance"] = [stars(p) for p in expression["p_value"]]
+    samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
     return Expression(design=design, expression=expression, tests=test_frame,
-                      samples=pd.DataFrame(sample_rows))  # fmt: skip
+                      samples=samples)  # fmt: skip
 
 
 def _apply_pfaffl(
@@ -391,8 +400,10 @@ def _paired(
     panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
     targets: list[str],
     settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]],
-    sample_rows: list[dict[str, Any]], source: str | None,
+    sample_rows: list[pd.DataFrame], source: str | None,
 ) -> None:  # fmt: skip
+    import pandas as pd
+
     # Technical replicates → one Ct per sample and gene.
     per_sample = panel.groupby(["group", "sample", "gene"], sort=True)["ct"].mean().unstack("gene")
     first_row = panel.groupby(["group", "sample"])["row"].min()
@@ -406,7 +417,7 @@ def _paired(
                 path=source, row=int(first_row[(group, sample)]), column="gene",
             )  # fmt: skip
     reference = per_sample[refs].mean(axis=1)
-    groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
+    groups = list(dict.fromkeys([settings.control, *sorted(panel["group"].unique().tolist())]))
     for gene in targets:
         if gene not in per_sample:
             continue
@@ -426,19 +437,19 @@ def _paired(
                 float(values.std(ddof=1)) if values.size > 1 else math.nan,
             )
             ddct = delta_delta_ct(mean, calibrator)
-            folds = [fold_change(v - calibrator) for v in values]
+            folds = fold_changes(values.to_numpy(dtype=float) - calibrator)
             rows.append({
                 "panel": label, **panel_info, "gene": gene, "group": group, "n": int(values.size),
                 "delta_ct_mean": mean, "delta_ct_sd": sd, "delta_delta_ct": ddct,
                 **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
-                "fold_change_sample_mean": float(sum(folds) / len(folds)),
-                "fold_change_sample_sd": float(_sd(folds)),
+                "fold_change_sample_mean": float(folds.mean()),
+                "fold_change_sample_sd": float(folds.std(ddof=1)) if folds.size > 1 else math.nan,
             })  # fmt: skip
-            for sample, value in values.items():
-                sample_rows.append({
-                    "panel": label, **panel_info, "gene": gene, "group": group, "sample": sample,
-                    "delta_ct": float(value), "fold_change": fold_change(value - calibrator),
-                })  # fmt: skip
+            sample_rows.append(pd.DataFrame({
+                "panel": label, **panel_info, "gene": gene, "group": group,
+                "sample": values.index.to_numpy(), "delta_ct": values.to_numpy(dtype=float),
+                "fold_change": folds,
+            }))  # fmt: skip
         for group, values in by_group.items():
             if group == settings.control:
                 continue

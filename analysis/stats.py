@@ -166,11 +166,78 @@ class AnovaResult:
     pairs: tuple[tuple[str, str, TestResult], ...]
 
 
+_Z_NODES, _Z_WEIGHTS = np.polynomial.legendre.leggauss(96)
+_T_NODES, _T_WEIGHTS = np.polynomial.legendre.leggauss(128)
+
+
+def _log_s_window(df: float, depth: float = 40.0) -> tuple[float, float]:
+    """Where the density of t = ln s (s² = χ²_df / df) is within e^-depth of its peak at t = 0."""
+
+    def drop(t: float) -> float:  # ln density(t) − ln density(0)
+        return df * t - df * math.expm1(2 * t) / 2
+
+    bounds = []
+    for step in (-1.0, 0.5):
+        outer = step
+        while drop(outer) > -depth:
+            outer *= 2
+        inner = 0.0
+        for _ in range(60):  # bisection to ~1e-16 of the width
+            middle = (inner + outer) / 2
+            inner, outer = (middle, outer) if drop(middle) > -depth else (inner, middle)
+        bounds.append(outer)
+    return bounds[0], bounds[1]
+
+
+def studentized_range_sf(q: Sequence[float] | np.ndarray, k: int, df: float) -> np.ndarray:
+    """P(Q > q) for the studentized range of k means with df degrees of freedom.
+
+    Q = W / s, with W the range of k standard normal values and s² an independent χ²_df / df
+    (Tukey 1949; the integral as in Copenhaver & Holland 1988, J Stat Comput Simul 30:1):
+
+        P(Q > q) = ∫ f(s) [1 − P(W < q s)] ds,
+        1 − P(W < w) = k ∫ φ(z) [Φ(z)^(k−1) − (Φ(z) − Φ(z − w))^(k−1)] dz.
+
+    The inner integral is written as a difference (computed with log1p/expm1) so that small
+    p-values keep their relative precision; both integrals use fixed Gauss–Legendre nodes, over
+    z in [−8.5, 8.5] and over ln s where its density is within e^-40 of the peak, so a whole set of
+    q is one array computation. Against SciPy's `studentized_range.sf` (adaptive quadrature, about
+    ten times slower per value) the difference is below 1e-12, or 1e-5 relative (tests).
+    """
+    values = np.atleast_1d(np.asarray(q, dtype=float))
+    if k < 2 or not df > 0:
+        raise ValueError(f"the studentized range needs k >= 2 and df > 0; got k={k}, df={df}")
+    from scipy import special
+
+    m = k - 1
+    z = 8.5 * _Z_NODES
+    z_weights = 8.5 * _Z_WEIGHTS * np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi)
+    low, high = _log_s_window(df)
+    t = (high - low) / 2 * _T_NODES + (high + low) / 2
+    log_norm = df / 2 * math.log(df) - special.gammaln(df / 2) - (df / 2 - 1) * math.log(2)
+    t_weights = (high - low) / 2 * _T_WEIGHTS * np.exp(log_norm + df * t - df * np.exp(2 * t) / 2)
+    w = values[:, None] * np.exp(t)[None, :]
+    log_a = special.log_ndtr(z)
+    ratio = np.exp(special.log_ndtr(z[None, None, :] - w[:, :, None]) - log_a)  # Φ(z−w) / Φ(z)
+    with np.errstate(divide="ignore"):  # ratio 1 (w = 0): log1p(−1) = −inf, expm1(−inf) = −1
+        tail = np.exp(m * log_a) * -np.expm1(m * np.log1p(-np.minimum(ratio, 1.0)))
+    beyond: np.ndarray = k * (tail @ z_weights) @ t_weights
+    clipped: np.ndarray = np.clip(beyond, 0.0, 1.0)
+    return clipped
+
+
 @functools.lru_cache(maxsize=256)
 def _studentized_range_critical(k: int, df: float, level: float) -> float:
-    from scipy import stats
+    """The q with P(Q > q) = 1 − level (Tukey's critical value), by Brent's method on the sf."""
+    from scipy import optimize
 
-    return float(stats.studentized_range.ppf(level, k, df))
+    def excess(q: float) -> float:
+        return float(studentized_range_sf([q], k, df)[0]) - (1.0 - level)
+
+    high = 10.0
+    while excess(high) > 0:
+        high *= 2
+    return float(optimize.brentq(excess, 0.0, high, xtol=1e-12, rtol=1e-12))
 
 
 def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> AnovaResult:
@@ -195,26 +262,32 @@ def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> A
     df = float(sum(s.size for s in samples) - k)
     mse = sum(((s - s.mean()) ** 2).sum() for s in samples) / df
     critical = _studentized_range_critical(k, df, level)
-    pairs = []
-    for i, j in itertools.combinations(range(k), 2):
-        difference = float(samples[j].mean() - samples[i].mean())
-        se = math.sqrt(mse / 2.0 * (1.0 / samples[i].size + 1.0 / samples[j].size))
-        q = abs(difference) / se
-        pairs.append(
-            (
-                names[i],
-                names[j],
-                TestResult(
-                    test="Tukey HSD",
-                    statistic=q,
-                    df=df,
-                    p_value=float(stats.studentized_range.sf(q, k, df)),
-                    estimate=difference,
-                    ci_low=difference - critical * se,
-                    ci_high=difference + critical * se,
-                ),
-            )
+    index = list(itertools.combinations(range(k), 2))
+    differences = [float(samples[j].mean() - samples[i].mean()) for i, j in index]
+    errors = [
+        math.sqrt(mse / 2.0 * (1.0 / samples[i].size + 1.0 / samples[j].size)) for i, j in index
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qs = np.abs(differences) / np.asarray(errors)
+    p_values = studentized_range_sf(qs, k, df)
+    pairs = [
+        (
+            names[i],
+            names[j],
+            TestResult(
+                test="Tukey HSD",
+                statistic=float(q),
+                df=df,
+                p_value=float(p),
+                estimate=difference,
+                ci_low=difference - critical * se,
+                ci_high=difference + critical * se,
+            ),
         )
+        for (i, j), difference, se, q, p in zip(
+            index, differences, errors, qs, p_values, strict=True
+        )
+    ]
     return AnovaResult(
         anova=TestResult(
             test="one-way ANOVA",

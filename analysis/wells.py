@@ -65,7 +65,8 @@ def _read_frame(path: Path) -> pd.DataFrame:
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         separator = "," if suffix == ".csv" else "\t"
         if suffix == ".csv":
-            first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+            with path.open(encoding="utf-8-sig", errors="replace") as handle:
+                first = handle.readline()
             separator = max(",;\t", key=first.count)
         return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
                            encoding="utf-8-sig")  # fmt: skip
@@ -123,6 +124,17 @@ def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
     return value
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    """The cells as text without surrounding spaces, each distinct value stripped once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(column.astype(str))
+    cleaned = np.array([value.strip() for value in distinct], dtype=object)
+    stripped: pd.Series = pd.Series(cleaned[codes], index=column.index, dtype="str")
+    return stripped
+
+
 def read_wells(
     path: str | Path,
     *,
@@ -149,16 +161,10 @@ def read_wells(
     path = Path(path)
     raw = _read_frame(path)
     mapped = _column_map(list(raw.columns), columns or {}, panels, path)
-    frame = pd.DataFrame(
-        {field: raw[column].astype(str).str.strip() for field, column in mapped.items()}
-    )
+    frame = pd.DataFrame({field: _stripped(raw[column]) for field, column in mapped.items()})
     by_norm = {_normalise(c): c for c in raw.columns}
     for panel in panels:
-        frame[panel] = (
-            raw[panel if panel in raw.columns else by_norm[_normalise(panel)]]
-            .astype(str)
-            .str.strip()
-        )
+        frame[panel] = _stripped(raw[panel if panel in raw.columns else by_norm[_normalise(panel)]])
     frame["row"] = range(2, len(frame) + 2)
     frame = frame[(frame[["group", "gene", "ct"]] != "").any(axis=1)]  # blank lines
     for field in ("group", "gene", *panels):

@@ -13,6 +13,7 @@ from assay.analysis.stats import (
     anova_tukey,
     contrast_of_cells,
     stars,
+    studentized_range_sf,
     two_groups,
 )
 
@@ -128,3 +129,57 @@ def test_holm_and_benjamini_hochberg_by_hand() -> None:
     # 0.03, min(0.045, 0.04) = 0.04, 0.04
     assert adjust(p, Correction.BH)[:3] == pytest.approx([0.03, 0.04, 0.04])
     assert math.isnan(adjust(p, Correction.BH)[3])
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 6, 10])
+@pytest.mark.parametrize("df", [2.0, 5.0, 8.0, 20.0, 120.0, 2000.0])
+def test_studentized_range_against_scipy(k: int, df: float) -> None:
+    # SciPy integrates the same distribution adaptively, value by value (slow, but a reference).
+    from scipy import stats
+
+    qs = np.array([0.0, 0.3, 1.0, 2.0, 3.0, 3.5, 4.5, 6.0, 9.0, 14.0])
+    ours = studentized_range_sf(qs, k, df)
+    theirs = np.array([stats.studentized_range.sf(q, k, df) for q in qs])
+    assert ours == pytest.approx(theirs, abs=1e-10)
+    large = theirs > 1e-9
+    assert ours[large] == pytest.approx(theirs[large], rel=1e-5)
+
+
+@pytest.mark.parametrize("df", [3.0, 10.0, 40.0])
+def test_studentized_range_of_two_means_is_a_t_test(df: float) -> None:
+    # With k = 2, Q = |x1 − x2| / s = √2·|T|, so P(Q > q) = 2·P(T > q/√2), Student's t with df.
+    from scipy import stats
+
+    qs = np.array([0.5, 2.0, 3.151, 5.0])
+    assert studentized_range_sf(qs, 2, df) == pytest.approx(
+        2 * stats.t.sf(qs / math.sqrt(2), df), rel=1e-7
+    )
+
+
+@pytest.mark.parametrize(
+    ("k", "df", "q_05"),
+    [
+        # Upper 5 % points of the studentized range, as printed in the usual tables (e.g. Harter
+        # 1960; Montgomery, Design and Analysis of Experiments, Table VII): three decimals.
+        (2, 10, 3.151),
+        (3, 5, 4.602),
+        (3, 10, 3.877),
+        (4, 20, 3.958),
+        (5, 30, 4.102),
+    ],
+)
+def test_tukey_critical_values_match_the_printed_tables(k: int, df: int, q_05: float) -> None:
+    assert studentized_range_sf([q_05], k, df)[0] == pytest.approx(0.05, abs=2e-4)
+
+
+@pytest.mark.parametrize(("k", "q_05"), [(3, 4.339), (4, 4.529), (5, 4.654)])
+def test_tukey_intervals_use_the_tabled_critical_value(k: int, q_05: float) -> None:
+    # k groups of three values i, i+1, i+2: each has variance 1, so MSE = 1 with df = 3k − k = 2k
+    # (6, 8, 10 here; the same tables give 4.339, 4.529, 4.654). The interval's half-width is
+    # q · √(MSE/2 · (1/3 + 1/3)) = q / √3 around the difference of means, which is 1.
+    groups = {f"g{i}": [float(i), i + 1.0, i + 2.0] for i in range(k)}
+    first, second, result = anova_tukey(groups).pairs[0]
+    assert (first, second) == ("g0", "g1")
+    assert result.estimate == pytest.approx(1.0)
+    assert result.ci_high - 1.0 == pytest.approx(q_05 / math.sqrt(3), abs=1e-3)
+    assert 1.0 - result.ci_low == pytest.approx(q_05 / math.sqrt(3), abs=1e-3)
