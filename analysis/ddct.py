@@ -261,12 +261,12 @@ def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             flags[i].append(f"Ct above {settings.ct_cutoff:g}")
     keys = [*settings.panels, "group", "gene"] + (["sample"] if "sample" in flagged else [])
     if "sample" in flagged:
-        spread = flagged.groupby(keys)["ct"].transform("std")
+        spread = flagged.groupby(keys, observed=True)["ct"].transform("std")
         for i, sd in enumerate(spread):
             if sd > settings.replicate_sd_limit:
                 flags[i].append(f"replicate SD {sd:.2f} above {settings.replicate_sd_limit:g}")
         position = {label: i for i, label in enumerate(flagged.index)}
-        for _, replicates in flagged.groupby(keys)["ct"]:
+        for _, replicates in flagged.groupby(keys, observed=True)["ct"]:
             marks = replicate_outliers(replicates.tolist(), settings.replicate_sd_limit)
             for label, odd in zip(replicates.index, marks, strict=True):
                 if odd:
@@ -326,7 +326,9 @@ def relative_expression(
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     sample_rows: list[pd.DataFrame] = []
-    panels = measured.groupby(panel_cols, sort=True) if panel_cols else [((), measured)]
+    panels = (
+        measured.groupby(panel_cols, sort=True, observed=True) if panel_cols else [((), measured)]
+    )
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
@@ -342,7 +344,7 @@ def relative_expression(
     test_frame = pd.DataFrame(tests)
     if not test_frame.empty:
         test_frame["p_adjusted"] = math.nan
-        for _, index in test_frame.groupby(["panel", "comparison"]).groups.items():
+        for _, index in test_frame.groupby(["panel", "comparison"], observed=True).groups.items():
             test_frame.loc[index, "p_adjusted"] = adjust(
                 test_frame.loc[index, "p_value"].tolist(), settings.correction
             )
@@ -378,7 +380,7 @@ def _apply_pfaffl(
             f"{', '.join(missing)}"
         )
     keys = [*panel_cols, "group", "gene"]
-    means = measured.groupby(keys)["ct"].mean()
+    means = measured.groupby(keys, observed=True)["ct"].mean()
 
     def relative(panel_values: tuple[Any, ...], group: str, gene: str) -> float:
         """E^(Ct in the control − Ct in the group): the gene's ratio, group over control."""
@@ -405,8 +407,12 @@ def _paired(
     import pandas as pd
 
     # Technical replicates → one Ct per sample and gene.
-    per_sample = panel.groupby(["group", "sample", "gene"], sort=True)["ct"].mean().unstack("gene")
-    first_row = panel.groupby(["group", "sample"])["row"].min()
+    per_sample = (
+        panel.groupby(["group", "sample", "gene"], sort=True, observed=True)["ct"]
+        .mean()
+        .unstack("gene")
+    )
+    first_row = panel.groupby(["group", "sample"], observed=True)["row"].min()
     for gene in refs:
         missing = per_sample[gene].isna() if gene in per_sample else None
         if missing is None or missing.any():
@@ -475,7 +481,10 @@ def _separate(
     targets: list[str],
     settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]], source: str | None,
 ) -> None:  # fmt: skip
-    cells = {key: frame["ct"].to_numpy() for key, frame in panel.groupby(["group", "gene"])}
+    cells = {
+        key: frame["ct"].to_numpy()
+        for key, frame in panel.groupby(["group", "gene"], observed=True)
+    }
     groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
 
     def ref_stats(group: str) -> tuple[float, float, list[float]]:

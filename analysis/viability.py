@@ -202,7 +202,11 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     blanks = frame[is_blank]
     samples = frame[~is_blank].copy()
     if not blanks.empty:
-        blank_mean = blanks.groupby(keys)["net_od"].mean() if keys else blanks["net_od"].mean()
+        blank_mean = (
+            blanks.groupby(keys, observed=True)["net_od"].mean()
+            if keys
+            else blanks["net_od"].mean()
+        )
         samples["blank_od"] = (
             [float(blank_mean.loc[tuple(r) if len(keys) > 1 else r[0]])
              for r in samples[keys].itertuples(index=False)]
@@ -215,7 +219,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     low = samples["net_od"] <= 0
     samples.loc[low, "flags"] = "OD at or below the blank"
     control_means = (
-        samples[samples["group"] == settings.control].groupby(keys)["net_od"].mean()
+        samples[samples["group"] == settings.control].groupby(keys, observed=True)["net_od"].mean()
         if keys else samples.loc[samples["group"] == settings.control, "net_od"].mean()
     )  # fmt: skip
 
@@ -236,14 +240,20 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     unit_values: dict[tuple[str, str], list[float]] = {}
-    panel_groups = samples.groupby(list(settings.panels)) if settings.panels else [((), samples)]
+    panel_groups = (
+        samples.groupby(list(settings.panels), observed=True)
+        if settings.panels
+        else [((), samples)]
+    )
     for key, panel in panel_groups:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         if by_experiment:
-            units = panel.groupby(["group", "experiment"])["viability_pct"].mean()
+            units = panel.groupby(["group", "experiment"], observed=True)["viability_pct"].mean()
             values = {g: units.xs(g, level="group").tolist() for g in units.index.unique("group")}
         else:
-            values = {g: f["viability_pct"].tolist() for g, f in panel.groupby("group")}
+            values = {
+                g: f["viability_pct"].tolist() for g, f in panel.groupby("group", observed=True)
+            }
         order = list(dict.fromkeys([settings.control, *sorted(values)]))
         unit_values.update({(label, g): list(v) for g, v in values.items()})
         for group in order:

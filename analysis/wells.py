@@ -125,14 +125,21 @@ def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
 
 
 def _stripped(column: pd.Series) -> pd.Series:
-    """The cells as text without surrounding spaces, each distinct value stripped once."""
+    """The cells as categorical text without surrounding spaces, each distinct value stripped once.
+
+    Categories make the grouping by gene, group and sample that follows work on integer codes.
+    """
     import numpy as np
     import pandas as pd
 
     codes, distinct = pd.factorize(column.astype(str))
-    cleaned = np.array([value.strip() for value in distinct], dtype=object)
-    stripped: pd.Series = pd.Series(cleaned[codes], index=column.index, dtype="str")
-    return stripped
+    # Sorted, so that grouping sorts as it would on text; "A" and "A " become one category.
+    categories, merged = np.unique([value.strip() for value in distinct], return_inverse=True)
+    text: pd.Series = pd.Series(
+        pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories, dtype="str")),
+        index=column.index,
+    )
+    return text
 
 
 def read_wells(
@@ -174,7 +181,11 @@ def read_wells(
                              column=mapped.get(field, field))  # fmt: skip
     ct_column = mapped["ct"]
     frame["ct_text"] = frame["ct"]
-    numbers = pd.to_numeric(frame["ct_text"], errors="coerce")
+    ct_text = frame["ct_text"].cat
+    numbers = pd.Series(  # each distinct text read once
+        pd.to_numeric(ct_text.categories.to_series(), errors="coerce").to_numpy()[ct_text.codes],
+        index=frame.index,
+    )
     # Only cells that are not plain numbers in range go through the slow, explaining parser.
     odd = numbers.isna() | ~numbers.between(0, 60, inclusive="right")
     for text, row in zip(frame.loc[odd, "ct_text"], frame.loc[odd, "row"], strict=True):

@@ -178,6 +178,45 @@ def test_reading_a_table_with_missing_values_and_exclusions(tmp_path: Path) -> N
     assert read.wells["ct"].isna().sum() == 2
 
 
+def test_spaces_around_cells_do_not_split_a_gene_or_group(tmp_path: Path) -> None:
+    # Spreadsheet exports often carry stray spaces; " GAPDH" and "GAPDH " are one gene.
+    table = tmp_path / "ct.csv"
+    table.write_text(
+        "group,sample,gene,ct\n"
+        "brain ,b1, GAPDH,25.0\nbrain,b1,c-myc ,32.0\n"
+        "brain,b2,GAPDH ,25.5\nbrain,b2,c-myc, 32.5 \n"
+        "kidney,k1,GAPDH,24.0\n kidney,k1,c-myc,28.0\n"
+        "kidney,k2,GAPDH,24.5\nkidney,k2,c-myc,29.0\n"
+    )
+    wells = read_wells(table).wells
+    assert sorted(wells["gene"].unique().tolist()) == ["GAPDH", "c-myc"]
+    result = relative_expression(wells, Settings(reference_genes=("GAPDH",), control="brain"))
+    # ΔCt by hand: brain 7.0, 7.0 (mean 7.0); kidney 4.0, 4.5 (mean 4.25); ΔΔCt = -2.75.
+    kidney = result.expression.set_index("group").loc["kidney"]
+    assert kidney["n"] == 2
+    assert kidney["delta_delta_ct"] == pytest.approx(-2.75)
+
+
+def test_a_gene_measured_in_one_panel_only(tmp_path: Path) -> None:
+    # Each cell line has its own target; neither panel may gain empty rows for the other's gene.
+    table = tmp_path / "ct.csv"
+    lines = ["cell_line,group,sample,gene,ct"]
+    for line, gene, shift in (("A", "X", 1.0), ("B", "Y", -1.0)):
+        for group, change in (("control", 0.0), ("drug", shift)):
+            for s in (1, 2):
+                sample = f"{line},{group},{line}{group}{s}"
+                lines += [f"{sample},GAPDH,20.{s}", f"{sample},{gene},{25 + change + s / 10}"]
+    table.write_text("\n".join(lines) + "\n")
+    wells = read_wells(table, panels=["cell_line"]).wells
+    settings = Settings(reference_genes=("GAPDH",), control="control", panels=("cell_line",))
+    expression = relative_expression(wells, settings).expression
+    assert expression[["cell_line", "gene", "group"]].values.tolist() == [
+        ["A", "X", "control"], ["A", "X", "drug"], ["B", "Y", "control"], ["B", "Y", "drug"],
+    ]  # fmt: skip
+    # ΔCt rises by the shift in each sample (GAPDH unchanged), so ΔΔCt = shift: +1 and -1.
+    assert expression["delta_delta_ct"].tolist() == pytest.approx([0.0, 1.0, 0.0, -1.0])
+
+
 @pytest.mark.parametrize(
     ("ct", "message"),
     [
