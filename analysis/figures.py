@@ -1,21 +1,26 @@
-"""Figures of relative expression and viability, as the paper's Fig. 1 and Fig. 2 done right.
+"""Figures of relative expression, viability and reference-gene stability.
+
+Expression and viability are drawn as the paper's Fig. 1 and Fig. 2 done right.
 
 Bars are group means with SD error bars, every sample (or experiment) is drawn as a point, stars
 mark the test against the control, and a dashed line marks no change (1-fold, 100 %). Colours are
 the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies; sizes suit a
 journal's double column (180 mm) at 8 pt. Each figure is written as PNG (300 dpi) and SVG.
 
-Plotting only: the numbers come from `ddct` and `viability`.
+Plotting only: the numbers come from `ddct`, `viability` and `refgenes`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from assay.analysis.refgenes import PanelStability
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 WIDTH_IN = 7.1  # 180 mm, a journal's double column
@@ -133,6 +138,47 @@ def viability_figure(
     axis.axhline(100.0, linestyle="--", linewidth=0.8, color="grey")
     axis.set_ylabel("Viable cells (% of control)")
     axis.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(groups))
+    figure.tight_layout()
+    paths = _save(figure, stem)
+    plt.close(figure)
+    return paths
+
+
+def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]:
+    """Reference-gene stability, one row per panel, as in Vandesompele 2002 (Figs 2, 3a).
+
+    Left: geNorm's average M of the genes left as the least stable is removed, step by step.
+    Middle: the pairwise variation V_n/n+1, with the 0.15 line below which an (n+1)th gene adds
+    little. Right: NormFinder's ρ (or SD without groups), most stable on top.
+    """
+    plt = _pyplot()
+    figure, axes = plt.subplots(
+        len(panels), 3, figsize=(WIDTH_IN, 2.1 * len(panels)), squeeze=False,
+        gridspec_kw={"width_ratios": [1.1, 1.1, 1.0]},
+    )  # fmt: skip
+    for row, panel in zip(axes, panels, strict=True):
+        m_axis, v_axis, rho_axis = row
+        counts = [len(step.genes) for step in panel.genorm_steps]
+        m_axis.plot(counts, [step.mean_m for step in panel.genorm_steps], marker="o",
+                    color=OKABE_ITO[0], markersize=3, linewidth=1)  # fmt: skip
+        m_axis.set_xlim(max(counts) + 0.5, min(counts) - 0.5)  # exclusion runs left to right
+        m_axis.set_xticks(counts)
+        m_axis.set_xlabel("control genes left")
+        m_axis.set_ylabel("average M")
+        m_axis.set_title(f"{panel.panel}: geNorm", loc="left")
+        steps = list(panel.variation)
+        v_axis.bar(range(len(steps)), list(panel.variation.values()), color=OKABE_ITO[1])
+        v_axis.axhline(0.15, color="black", linestyle="--", linewidth=0.8)
+        v_axis.set_xticks(range(len(steps)), [s.removeprefix("V") for s in steps], rotation=90)
+        v_axis.set_ylabel("pairwise variation V")
+        v_axis.set_title("V n/n+1 (0.15 dashed)", loc="left")
+        nf = panel.normfinder
+        order = nf.ranking[::-1]  # barh draws bottom-up: most stable on top
+        colours = [OKABE_ITO[2] if gene == nf.ranking[0] else "#999999" for gene in order]
+        rho_axis.barh(range(len(order)), [nf.rho[g] for g in order], color=colours)
+        rho_axis.set_yticks(range(len(order)), order)
+        rho_axis.set_xlabel("stability ρ" if nf.difference else "SD (no groups)")
+        rho_axis.set_title("NormFinder", loc="left")
     figure.tight_layout()
     paths = _save(figure, stem)
     plt.close(figure)

@@ -33,7 +33,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ct", action="store_true", help="values are Ct (quantity = 2^-Ct), not quantities"
     )
-    parser.add_argument("--out", metavar="DIR", help="also write stability.csv and variation.csv")
+    parser.add_argument(
+        "--out", metavar="DIR",
+        help="also write stability.csv, variation.csv and a figure (refgenes.png/.svg)",
+    )  # fmt: skip
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -116,6 +119,7 @@ def _print(result: PanelStability) -> None:
 def _write(out: Path, results: list[PanelStability]) -> None:
     import pandas as pd
 
+    from assay.analysis.figures import stability_figure
     from assay.files import write_text_atomic
 
     rows = [row for result in results for row in result.rows()]
@@ -126,4 +130,6 @@ def _write(out: Path, results: list[PanelStability]) -> None:
     ]
     write_text_atomic(out / "stability.csv", pd.DataFrame(rows).to_csv(index=False))
     write_text_atomic(out / "variation.csv", pd.DataFrame(variation).to_csv(index=False))
-    print(f"\nwrote {out / 'stability.csv'} and {out / 'variation.csv'}")
+    figures = stability_figure(results, out / "refgenes")
+    names = ", ".join(p.name for p in [out / "stability.csv", out / "variation.csv", *figures])
+    print(f"\nWritten to {out}/: {names}")

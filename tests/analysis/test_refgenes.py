@@ -276,6 +276,11 @@ def test_the_command_with_normfinder_groups(
     assert written["gene"].tolist()[:3] == ["UBC", "GAPD", "TPT1"]
     assert written["normfinder_rank"].tolist() == list(range(1, 14))
     assert len(pd.read_csv(tmp_path / "variation.csv")) == 11  # V2/3 … V12/13
+    assert (tmp_path / "refgenes.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    svg = (tmp_path / "refgenes.svg").read_text()
+    # Text stays text in the SVG: the three panels' titles and every gene on the ρ axis.
+    assert all(t in svg for t in ("all samples: geNorm", "NormFinder", "stability ρ", "0.15"))
+    assert all(f">{gene}<" in svg for gene in NORMQPCR_RHO)
 
 
 def test_the_command_names_a_missing_group_column(capsys: pytest.CaptureFixture[str]) -> None:
