@@ -46,10 +46,17 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _save(figure: Any, stem: Path) -> list[Path]:
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    figure.savefig(paths[0], dpi=DPI, bbox_inches="tight")
-    figure.savefig(paths[1], bbox_inches="tight")
+    """Write the figure as PNG and SVG, each whole or not at all (see `write_bytes_atomic`)."""
+    import io
+
+    from assay.files import write_bytes_atomic
+
+    paths = []
+    for suffix, options in ((".png", {"dpi": DPI}), (".svg", {})):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=suffix[1:], bbox_inches="tight", **options)
+        write_bytes_atomic(stem.with_suffix(suffix), buffer.getvalue())
+        paths.append(stem.with_suffix(suffix))
     return paths
 
 
