@@ -29,8 +29,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _log2(quantities: Mapping[str, Sequence[float]]) -> tuple[list[str], np.ndarray]:
@@ -315,3 +321,65 @@ def assess(
         variation=normalisation_variation(quantities, ranking(steps)),
         normfinder=normfinder(quantities, groups),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidates:
+    """One panel's candidate genes as geNorm and NormFinder take them: a quantity per sample."""
+
+    panel: str
+    quantities: dict[str, list[float]]
+    groups: list[str]
+
+
+def candidates_from_wells(
+    wells: pd.DataFrame,
+    *,
+    genes: Sequence[str] | None = None,
+    panels: Sequence[str] = (),
+    efficiency: float = 2.0,
+    source: str | None = None,
+) -> list[Candidates]:
+    """From one row per well to a quantity per sample and candidate gene, panel by panel.
+
+    Technical replicates (same sample and gene) are averaged as Ct; the quantity is E^-Ct. A
+    sample's group is its `group`, which NormFinder uses as its sample groups.
+
+    Raises:
+        InputError: no sample column, an unknown gene, or a sample without a Ct for a candidate.
+    """
+    if "sample" not in wells.columns:
+        raise InputError(
+            "geNorm and NormFinder compare the genes within each sample: the table needs a "
+            "sample column", path=source,
+        )  # fmt: skip
+    present = sorted(wells["gene"].unique().tolist())
+    chosen = list(genes) if genes else present
+    unknown = [g for g in chosen if g not in present]
+    if unknown:
+        raise InputError(f"gene(s) {', '.join(unknown)} not in the table; genes are: "
+                         f"{', '.join(present)}", path=source, column="gene")  # fmt: skip
+    measured = wells[wells["gene"].isin(chosen)]
+    keys = [*panels, "group", "sample"]
+    ct = measured.groupby([*keys, "gene"], observed=True)["ct"].mean().unstack("gene")
+    ct = ct.reindex(columns=chosen)
+    result = []
+    split = ct.groupby(level=list(panels), observed=True) if panels else [((), ct)]
+    for key, part in split:
+        label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        rows, columns = np.nonzero(part.isna().to_numpy())
+        if rows.size:
+            *_, group, sample = part.index[rows[0]]
+            raise InputError(
+                f'sample "{sample}" (group "{group}") has no Ct for candidate '
+                f'"{part.columns[columns[0]]}": leave the gene out (--genes) or the sample '
+                "(exclude column)", path=source, column="ct",
+            )  # fmt: skip
+        result.append(
+            Candidates(
+                panel=label or "all samples",
+                quantities={g: [efficiency ** (-c) for c in part[g].tolist()] for g in chosen},
+                groups=[str(k[-2]) for k in part.index],
+            )
+        )
+    return result

@@ -37,6 +37,12 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
+def looks_like_wells(columns: Sequence[str]) -> bool:
+    """True if the columns name a gene and a Ct (one row per well), under any accepted alias."""
+    names = {_normalise(c) for c in columns}
+    return all(names & set(ALIASES[field]) for field in ("gene", "ct"))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WellTable:
     """The wells read from a file, with what was set aside.

@@ -11,14 +11,20 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from assay.analysis.refgenes import PanelStability
+    from assay.analysis.refgenes import Candidates, PanelStability
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay refgenes`."""
     parser.add_argument(
-        "table", help="one row per sample, one column per candidate gene (.csv/.tsv/.xlsx)"
+        "table",
+        help="one row per sample and a column per candidate gene, or one row per well "
+        "(group, sample, gene, ct: as for assay analyze) (.csv/.tsv/.xlsx)",
     )
+    parser.add_argument(
+        "--genes", metavar="A,B,...",
+        help="the candidate genes, for a table of wells (default: every gene in it)",
+    )  # fmt: skip
     parser.add_argument("--sample", default="sample", metavar="COLUMN",
                         help="the sample column (default: sample)")  # fmt: skip
     parser.add_argument(
@@ -31,8 +37,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="analyse each sample-name prefix apart (BM1, BM2 -> BM), as in the geNorm data",
     )  # fmt: skip
     parser.add_argument(
-        "--ct", action="store_true", help="values are Ct (quantity = 2^-Ct), not quantities"
-    )
+        "--ct", action="store_true",
+        help="the gene columns hold Ct (quantity = 2^-Ct), not quantities (a table of wells "
+        "always holds Ct)",
+    )  # fmt: skip
     parser.add_argument(
         "--out", metavar="DIR",
         help="also write stability.csv, variation.csv and a figure (refgenes.png/.svg)",
@@ -55,13 +63,56 @@ def run(args: argparse.Namespace) -> int:
     """Run geNorm and NormFinder on each panel; print them and optionally write CSV tables."""
     from pathlib import Path
 
-    import pandas as pd
-
-    from assay.analysis.refgenes import assess, quantities_from_ct
+    from assay.analysis.refgenes import assess
+    from assay.analysis.wells import looks_like_wells
     from assay.errors import InputError
 
     path = Path(args.table)
     frame = _read(path)
+    panels = (
+        _from_wells(path, args)
+        if looks_like_wells(list(frame.columns))
+        else _from_wide(frame, path, args)
+    )
+    results = []
+    for candidates in panels:
+        try:
+            result = assess(candidates.panel, candidates.quantities, candidates.groups)
+        except ValueError as error:
+            raise InputError(f"panel {candidates.panel}: {error}", path=path) from None
+        _print(result)
+        results.append(result)
+    if args.out:
+        _write(Path(args.out), results)
+    return 0
+
+
+def _from_wells(path: Path, args: argparse.Namespace) -> list[Candidates]:
+    from assay.analysis.refgenes import candidates_from_wells
+    from assay.analysis.wells import read_wells
+    from assay.errors import InputError
+
+    if args.by_prefix or args.ct or args.group:
+        raise InputError(
+            "--by-prefix, --ct and --group are for a table with a column per gene; in a table of "
+            "wells the Ct column holds Ct and the group column gives NormFinder's groups",
+            path=path,
+        )
+    panels = [args.by] if args.by else []
+    table = read_wells(path, panels=panels)
+    genes = [g.strip() for g in args.genes.split(",")] if args.genes else None
+    return candidates_from_wells(table.wells, genes=genes, panels=panels, source=str(path))
+
+
+def _from_wide(frame: pd.DataFrame, path: Path, args: argparse.Namespace) -> list[Candidates]:
+    import pandas as pd
+
+    from assay.analysis.refgenes import Candidates, quantities_from_ct
+    from assay.errors import InputError
+
+    if args.genes:
+        raise InputError("--genes is for a table of wells; here every numeric column is a gene",
+                         path=path)  # fmt: skip
     for option, column in (("--group", args.group), ("--by", args.by)):
         if column is not None and column not in frame.columns:
             raise InputError(f'{option}: no column "{column}" (columns: {list(frame.columns)})',
@@ -70,29 +121,22 @@ def run(args: argparse.Namespace) -> int:
     genes = [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
     if len(genes) < 3:
         raise InputError(f"needs three or more numeric gene columns; found {genes}", path=path)
-    panels: Iterable[tuple[Any, pd.DataFrame]]
+    groups: Iterable[tuple[Any, pd.DataFrame]]
     if args.by_prefix:
         if args.sample not in frame.columns:
             raise InputError(f'--by-prefix needs the sample column "{args.sample}"', path=path)
         prefix = frame[args.sample].astype(str).str.extract(r"^([A-Za-z]*)", expand=False)
-        panels = frame.groupby(prefix)
+        groups = frame.groupby(prefix)
     else:
-        panels = frame.groupby(args.by) if args.by else [("all samples", frame)]
-    results = []
-    for name, part in panels:
+        groups = frame.groupby(args.by) if args.by else [("all samples", frame)]
+    panels = []
+    for name, part in groups:
         data = {g: [float(v) for v in part[g]] for g in genes}
         if args.ct:
             data = {g: quantities_from_ct(v) for g, v in data.items()}
-        groups = None if args.group is None else [str(v) for v in part[args.group]]
-        try:
-            result = assess(str(name), data, groups)
-        except ValueError as error:
-            raise InputError(f"panel {name}: {error}", path=path) from None
-        _print(result)
-        results.append(result)
-    if args.out:
-        _write(Path(args.out), results)
-    return 0
+        labels = [str(v) for v in part[args.group]] if args.group else ["all samples"] * len(part)
+        panels.append(Candidates(panel=str(name), quantities=data, groups=labels))
+    return panels
 
 
 def _print(result: PanelStability) -> None:
