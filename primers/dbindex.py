@@ -65,23 +65,29 @@ def _fingerprint(fasta: Path) -> dict[str, object]:
             "mtime_ns": stat.st_mtime_ns, "head_sha256": head}  # fmt: skip
 
 
-def _kmer_keys(
-    codes: npt.NDArray[np.uint8], valid_end: npt.NDArray[np.bool_]
+def _chunk_keys(
+    codes: npt.NDArray[np.uint8], bounds: npt.NDArray[np.int64], start: int, stop: int
 ) -> npt.NDArray[np.uint32]:
-    """Key of the k-mer starting at every position (4**KMER where it is not a clean k-mer)."""
-    n = codes.size
-    keys = np.zeros(n, dtype=np.uint32)
-    clean = np.minimum(codes, 3)  # uint8; added into the uint32 keys in place
+    """Key of the k-mer starting at each position in [start, stop); 4**KMER where it is not clean.
+
+    A k-mer is clean when its KMER bases are A, C, G or T and it ends in the record it starts in.
+    """
+    count = stop - start
+    window = np.full(count + KMER - 1, 4, dtype=np.uint8)  # past the end: not a base
+    available = codes[start : stop + KMER - 1]
+    window[: available.size] = available
+    keys = np.zeros(count, dtype=np.uint32)
+    clean = np.minimum(window, 3)
+    other = np.zeros(count, dtype=bool)
     for i in range(KMER):
-        span = keys[: n - i]
-        np.multiply(span, 4, out=span)
-        np.add(span, clean[i:], out=span)
-    # A k-mer holding a base other than ACGT is not clean (boolean passes: little memory).
-    other = codes == 4
-    bad = ~valid_end
-    for i in range(KMER):
-        bad[: n - i] |= other[i:]
-    keys[bad] = np.uint32(4**KMER)
+        np.multiply(keys, 4, out=keys)
+        np.add(keys, clean[i : i + count], out=keys)
+        other |= window[i : i + count] == 4
+    # The last KMER − 1 starts of each record would run into the next one.
+    ends = bounds[(bounds > start) & (bounds < stop + KMER)]
+    crossing = (ends[:, None] - np.arange(1, KMER)[None, :] - start).ravel()
+    other[crossing[(crossing >= 0) & (crossing < count)]] = True
+    keys[other] = np.uint32(4**KMER)
     return keys
 
 
@@ -95,11 +101,57 @@ def _sort_order(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
     return result
 
 
+def _sorted_positions(
+    codes: npt.NDArray[np.uint8], bounds: npt.NDArray[np.int64], chunk: int
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """Start positions of every clean k-mer grouped by k-mer (ascending within one), and offsets.
+
+    A counting sort in two passes over chunks of `chunk` positions, so that memory stays near the
+    size of the result (4 bytes a base) whatever the database: the first pass counts each k-mer,
+    the second sorts each chunk and drops its positions into their buckets, after those of the
+    chunks before it.
+    """
+    total = codes.size
+    spans = [(a, min(a + chunk, total)) for a in range(0, total, chunk)]
+    counts = np.zeros(4**KMER + 1, dtype=np.int64)
+    for a, b in spans:
+        keys = _chunk_keys(codes, bounds, a, b)
+        if keys.size > 4**KMER // 16:
+            counts += np.bincount(keys, minlength=4**KMER + 1)
+        else:  # a small chunk: do not sweep all 4**KMER counters for it
+            present, times = np.unique(keys, return_counts=True)
+            counts[present] += times
+    # uint32 is enough: a database indexed here has fewer than 2**32 bases.
+    offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
+    np.cumsum(counts[: 4**KMER], out=offsets[1:])
+    del counts
+    positions = np.empty(int(offsets[-1]), dtype=np.uint32)
+    cursor = offsets[:-1].astype(np.int64)  # next free slot of each bucket
+    for a, b in spans:
+        keys = _chunk_keys(codes, bounds, a, b)
+        order = _sort_order(keys)
+        keys = keys[order]
+        kept = keys < 4**KMER
+        keys, order = keys[kept], order[kept]
+        if keys.size == 0:
+            continue
+        starts_run = np.r_[True, keys[1:] != keys[:-1]]  # first of each run of one key
+        index = np.arange(keys.size)
+        rank = index - np.maximum.accumulate(np.where(starts_run, index, 0))  # place in its run
+        positions[cursor[keys] + rank] = order + a
+        first = np.flatnonzero(starts_run)
+        cursor[keys[first]] += np.diff(np.r_[first, keys.size])
+    return positions, offsets
+
+
 def build_index(
     records: Iterable[tuple[str, str]], directory: Path, fingerprint: dict[str, object],
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, *, chunk: int = 1 << 24,
 ) -> DatabaseIndex:  # fmt: skip
-    """Build and save the index of `records` (name, sequence) into `directory`."""
+    """Build and save the index of `records` (name, sequence) into `directory`.
+
+    `chunk` positions are sorted at a time (memory about 30 bytes each on top of the index).
+    """
     names: list[str] = []
     chunks: list[npt.NDArray[np.uint8]] = []
     starts = [0]
@@ -114,19 +166,7 @@ def build_index(
     if codes.size >= 2**32:
         raise InputError(f"a database of {codes.size} bases is too large to index (limit 2^32)")
     bounds = np.asarray(starts, dtype=np.int64)
-    # A k-mer is clean only if it ends inside the record it starts in.
-    valid_end = np.ones(codes.size, dtype=bool)
-    for end in bounds[1:]:
-        valid_end[max(0, end - KMER + 1) : end] = False
-    keys = _kmer_keys(codes, valid_end)
-    del valid_end
-    order = _sort_order(keys).astype(np.uint32)
-    counts = np.bincount(keys, minlength=4**KMER + 1)[: 4**KMER]
-    del keys
-    # uint32 is enough: a database indexed here has fewer than 2**32 bases.
-    offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
-    np.cumsum(counts, out=offsets[1:])
-    positions = order[: offsets[-1]]
+    positions, offsets = _sorted_positions(codes, bounds, chunk)
     directory.mkdir(parents=True, exist_ok=True)
     for filename, array in (("codes.npy", codes), ("starts.npy", bounds),
                             ("positions.npy", positions), ("offsets.npy", offsets)):  # fmt: skip

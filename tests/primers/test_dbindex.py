@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assay.data import refseq_dir
 from assay.primers.accession import parse_accession
 from assay.primers.binding import PrimingRule, find_sites
 from assay.primers.cache import RecordCache
-from assay.primers.dbindex import DatabaseIndex, find_sites_indexed, open_index
+from assay.primers.dbindex import KMER, DatabaseIndex, build_index, find_sites_indexed, open_index
 from assay.primers.offtarget import read_fasta
 
 PRIMERS = [  # Table 1
@@ -116,3 +117,34 @@ def test_the_index_is_reused_and_rebuilt_when_the_file_changes(tmp_path: Path) -
     index = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
     assert builds == ["a", "b"]
     assert index.names == ["b"]
+
+
+def _naive_buckets(records: list[tuple[str, str]]) -> dict[str, list[int]]:
+    """Every clean 12-mer (A/C/G/T only, inside one record) and its start positions, by hand."""
+    buckets: dict[str, list[int]] = {}
+    offset = 0
+    for _, sequence in records:
+        for i in range(len(sequence) - KMER + 1):
+            kmer = sequence[i : i + KMER].upper()
+            if set(kmer) <= set("ACGT"):
+                buckets.setdefault(kmer, []).append(offset + i)
+        offset += len(sequence)
+    return buckets
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 500, 1 << 24])
+def test_the_sorted_positions_do_not_depend_on_the_chunk_size(tmp_path: Path, chunk: int) -> None:
+    gapdh = _records()[0][1]
+    records = [
+        ("a", gapdh[:700]),
+        ("empty", ""),
+        ("short", gapdh[700:709]),  # shorter than a k-mer: holds none
+        ("n", gapdh[709:1000] + "N" + gapdh[1001:1400]),  # an N breaks the k-mers over it
+        ("b", gapdh[1400:2000].lower()),
+    ]
+    index = build_index(records, tmp_path / "index", {}, chunk=chunk)
+    found: dict[str, list[int]] = {}
+    for key in np.flatnonzero(np.diff(index.offsets.astype(np.int64))):
+        kmer = "".join("ACGT"[(int(key) >> (2 * (KMER - 1 - i))) & 3] for i in range(KMER))
+        found[kmer] = index.positions[index.offsets[key] : index.offsets[key + 1]].tolist()
+    assert found == _naive_buckets(records)
