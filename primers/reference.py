@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assay.primers.accession import Accession
 from assay.primers.binding import (
@@ -32,6 +32,7 @@ from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, PrimerPair, Severity, Subject
 from assay.primers.records import Transcript
 from assay.primers.sequence import gc_pct, reverse_complement
+from assay.primers.splice import align_transcript
 from assay.primers.thermo import product_tm_c
 from assay.primers.typos import Typo, find_typo
 
@@ -163,6 +164,24 @@ def belongs_to(record: Transcript, genomic: GenomicRecord) -> bool:
     minus = reverse_complement(genomic.sequence)
     found = sum(p in genomic.sequence or p in minus for p in probes)
     return found >= 2
+
+
+def with_exons_from_genome(
+    record: Transcript, genomic: Sequence[GenomicRecord]
+) -> tuple[Transcript, GenomicRecord | None]:
+    """The record with the exon map found by aligning it to the genomic extract it comes from.
+
+    Only for a record without an exon map (a FASTA record); returns it unchanged, with None, when
+    it has one, when no extract holds it, or when it does not align exactly (see `splice`).
+    """
+    if record.tiles:
+        return record, None
+    for extract in genomic:
+        if belongs_to(record, extract):
+            alignment = align_transcript(record.sequence, extract.sequence.upper())
+            if alignment is not None and alignment.canonical:
+                return replace(record, exons=alignment.exons), extract
+    return record, None
 
 
 def _site_text(site: BindingSite) -> str:

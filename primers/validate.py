@@ -23,7 +23,7 @@ from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
 from assay.primers.offtarget import MAX_PRODUCT_BP, OffTarget, search_databases
 from assay.primers.records import Transcript
-from assay.primers.reference import ReferenceCheck, check_reference
+from assay.primers.reference import ReferenceCheck, check_reference, with_exons_from_genome
 from assay.primers.sequence import gc_pct
 from assay.primers.thermo import PairThermo, PrimerThermo, pair_thermo, primer_thermo
 from assay.primers.thresholds import Thresholds
@@ -126,7 +126,10 @@ def _reference(pair: PrimerPair, records: RecordSource) -> tuple[Transcript | No
         record = records.transcript(accession)
     except (RecordNotFound, FetchError, CacheError) as error:
         return None, note(f"record not available: {error}")
+    record, extract = with_exons_from_genome(record, records.genomic_records())
     exons = f", {len(record.exons)} exons" if record.exons else ""
+    if extract is not None:
+        exons += f" placed on {extract.name} by exact spliced alignment, GT-AG at every junction"
     return record, note(f"record {accession} found ({record.length} nt{exons})")
 
 

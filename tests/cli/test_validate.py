@@ -73,6 +73,13 @@ def test_table1_validates_end_to_end_with_json(
     assert pairs[4]["reference"] == {
         "accession": "NM_002046.7", "available": True, "length": 1285, "exons": 9,
     }  # fmt: skip
+    # PI3k's record is FASTA only; its exons come from the PIK3CA genomic extract (PROVENANCE.md:
+    # exon 6 is 1383-1468, exon 7 1469-1574), so the product 1407-1520 crosses an intron.
+    assert pairs[2]["reference"]["exons"] == 21
+    assert (pairs[2]["forward"]["binding"]["exons"], pairs[2]["reverse"]["binding"]["exons"]) == (
+        [6], [7],
+    )  # fmt: skip
+    assert (pairs[2]["product_bp"], pairs[2]["intron_spanning"]) == (114, True)
     gapdh = pairs[4]
     # primer3-py called directly with Primer3's default conditions
     assert gapdh["forward"]["tm_c"] == round(primer3.calc_tm("TGAAGGTCGGAGTCAACGG"), 2)
