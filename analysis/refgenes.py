@@ -383,3 +383,66 @@ def candidates_from_wells(
             )
         )
     return result
+
+
+def candidates_from_table(
+    frame: pd.DataFrame,
+    *,
+    sample: str = "sample",
+    group: str | None = None,
+    by: str | None = None,
+    by_prefix: bool = False,
+    ct: bool = False,
+    source: str | None = None,
+) -> list[Candidates]:
+    """From one row per sample and a column per candidate gene (cells as text) to `Candidates`.
+
+    A column is a gene when most of its cells are numbers; every cell of a gene must then hold a
+    positive quantity (or, with `ct`, a plausible Ct), else the error names its row and column.
+
+    Raises:
+        InputError: a missing --group/--by column, fewer than three genes, or a bad cell.
+    """
+    import pandas as pd
+
+    from assay.analysis.wells import MISSING_CT
+
+    for option, column in (("--group", group), ("--by", by)):
+        if column is not None and column not in frame.columns:
+            raise InputError(f'{option}: no column "{column}" (columns: {list(frame.columns)})',
+                             path=source)  # fmt: skip
+    text = frame.astype(str).apply(lambda c: c.str.strip())
+    skip = {sample, by, group} - {None}
+    numbers = {c: pd.to_numeric(text[c], errors="coerce") for c in text.columns if c not in skip}
+    genes = [c for c, v in numbers.items() if v.notna().mean() > 0.5]
+    if len(genes) < 3:
+        raise InputError(f"needs three or more gene columns of numbers; found {genes}", path=source)
+    for gene in genes:
+        values = numbers[gene]
+        bad = values.isna() | (~values.between(0, 60, inclusive="right") if ct else values <= 0)
+        if bad.any():
+            at = int(bad.to_numpy().nonzero()[0][0])
+            cell = text[gene].iloc[at]
+            reason = (
+                "no value: geNorm and NormFinder need every gene in every sample"
+                if cell.lower() in MISSING_CT
+                else "is not a plausible Ct" if ct
+                else "is not a positive quantity"
+            )  # fmt: skip
+            raise InputError(reason, path=source, row=at + 2, column=str(gene), value=cell)
+    if by_prefix:
+        if sample not in frame.columns:
+            raise InputError(f'--by-prefix needs the sample column "{sample}"', path=source)
+        keys = text[sample].str.extract(r"^([A-Za-z]*)", expand=False)
+    elif by is not None:
+        keys = text[by]
+    else:
+        keys = pd.Series("all samples", index=frame.index)
+    result = []
+    for name, rows in keys.groupby(keys, sort=True).groups.items():
+        data = {str(g): numbers[g].loc[rows].tolist() for g in genes}
+        if ct:
+            data = {g: quantities_from_ct(v) for g, v in data.items()}
+        labels = text[group].loc[rows].tolist() if group else ["all samples"] * len(rows)
+        result.append(Candidates(panel=str(name), quantities=data, groups=labels))
+    return result

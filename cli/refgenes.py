@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,8 +54,8 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("no such file", path=path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path)
-    return pd.read_csv(path, sep=None, engine="python")
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+    return pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,38 +104,16 @@ def _from_wells(path: Path, args: argparse.Namespace) -> list[Candidates]:
 
 
 def _from_wide(frame: pd.DataFrame, path: Path, args: argparse.Namespace) -> list[Candidates]:
-    import pandas as pd
-
-    from assay.analysis.refgenes import Candidates, quantities_from_ct
+    from assay.analysis.refgenes import candidates_from_table
     from assay.errors import InputError
 
     if args.genes:
         raise InputError("--genes is for a table of wells; here every numeric column is a gene",
                          path=path)  # fmt: skip
-    for option, column in (("--group", args.group), ("--by", args.by)):
-        if column is not None and column not in frame.columns:
-            raise InputError(f'{option}: no column "{column}" (columns: {list(frame.columns)})',
-                             path=path)  # fmt: skip
-    skip = {args.sample, args.by, args.group} - {None}
-    genes = [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
-    if len(genes) < 3:
-        raise InputError(f"needs three or more numeric gene columns; found {genes}", path=path)
-    groups: Iterable[tuple[Any, pd.DataFrame]]
-    if args.by_prefix:
-        if args.sample not in frame.columns:
-            raise InputError(f'--by-prefix needs the sample column "{args.sample}"', path=path)
-        prefix = frame[args.sample].astype(str).str.extract(r"^([A-Za-z]*)", expand=False)
-        groups = frame.groupby(prefix)
-    else:
-        groups = frame.groupby(args.by) if args.by else [("all samples", frame)]
-    panels = []
-    for name, part in groups:
-        data = {g: [float(v) for v in part[g]] for g in genes}
-        if args.ct:
-            data = {g: quantities_from_ct(v) for g, v in data.items()}
-        labels = [str(v) for v in part[args.group]] if args.group else ["all samples"] * len(part)
-        panels.append(Candidates(panel=str(name), quantities=data, groups=labels))
-    return panels
+    return candidates_from_table(
+        frame, sample=args.sample, group=args.group, by=args.by, by_prefix=args.by_prefix,
+        ct=args.ct, source=str(path),
+    )  # fmt: skip
 
 
 def _print(result: PanelStability) -> None:

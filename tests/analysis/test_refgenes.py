@@ -106,7 +106,38 @@ def test_too_few_genes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     table = tmp_path / "two.csv"
     table.write_text("sample,A,B\ns1,1,2\ns2,2,3\n")
     assert main(["refgenes", str(table)]) == 2
-    assert "three or more numeric gene columns" in capsys.readouterr().err
+    assert "three or more gene columns of numbers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("last_row", "arguments", "message"),
+    [
+        # A gene with a cell that is not a quantity must not be dropped or guessed: name the cell.
+        ("s3,liver,4,4,Undetermined", [], 'row 4, column "C": "Undetermined": no value: geNorm'),
+        ("s3,liver,4,4,0", [], 'row 4, column "C": "0": is not a positive quantity'),
+        ("s3,liver,22,22,75", ["--ct"], 'row 4, column "C": "75": is not a plausible Ct'),
+        ("s3,liver,4,4,5", ["--group", "batch"], '--group: no column "batch"'),
+    ],
+)
+def test_bad_cells_in_a_table_of_genes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    last_row: str,
+    arguments: list[str],
+    message: str,
+) -> None:
+    table = tmp_path / "genes.csv"
+    table.write_text(f"sample,tissue,A,B,C\ns1,liver,20,21,22\ns2,liver,21,22,23\n{last_row}\n")
+    assert main(["refgenes", str(table), *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_text_column_is_not_a_gene(capsys: pytest.CaptureFixture[str]) -> None:
+    # The colon data's Classification column is text: without --group it is left aside.
+    assert main(["refgenes", str(DATASETS / "colon_andersen2004.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Classification" not in out
+    assert "NormFinder (no groups: SD within samples)" in out
 
 
 def test_pairs_are_symmetric() -> None:
