@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from assay import __version__
@@ -26,3 +30,23 @@ def test_no_subcommand_shows_help_and_exits_2(capsys: pytest.CaptureFixture[str]
 def test_unknown_subcommand_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    # `assay refgenes … | head`: the pipe closes while assay still prints; no traceback, exit 0.
+    table = tmp_path / "panels.csv"
+    rows = [f"{p},s{p}{i},{1 + i},{2 + i * i},{3 + i % 2}" for p in range(1500) for i in range(3)]
+    table.write_text("panel,sample,A,B,C\n" + "\n".join(rows) + "\n")
+    assay = Path(sys.executable).with_name("assay")
+    with subprocess.Popen(
+        [str(assay), "refgenes", str(table), "--by", "panel"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline() == b"\n"
+        process.stdout.close()  # the reader goes away after one line of some 600 kB
+        errors = process.stderr.read()
+        assert process.wait(timeout=60) == 0
+    assert b"Traceback" not in errors
+    assert errors == b""
