@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from assay.analysis.ddct import Expression, Settings, StandardCurve, drop_outliers, flag_wells
+from assay.analysis.ddct import (
+    Design,
+    Expression,
+    Settings,
+    StandardCurve,
+    drop_outliers,
+    flag_wells,
+)
 from assay.analysis.ddct import relative_expression as compute_expression
+from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.viability import Viability, ViabilitySettings
 from assay.analysis.wells import WellTable, read_wells
 from assay.errors import InputError
@@ -112,6 +120,17 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     if settings.efficiencies:
         info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
     warnings = list(expression.notes)
+    if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
+        for stability in reference_stability(
+            table.wells, settings.reference_genes, settings.panels
+        ):
+            info.append(stability.summary())
+            worst = max(stability.m.values())
+            if worst > M_HETEROGENEOUS:
+                warnings.append(
+                    f"the reference genes disagree with one another (geNorm M {worst:.2f}, above "
+                    f"{M_HETEROGENEOUS:g}): check them with assay refgenes before trusting ΔΔCt"
+                )
     expression.notes.extend(info)
 
     flagged = flag_wells(table.wells, settings)

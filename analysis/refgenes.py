@@ -446,3 +446,50 @@ def candidates_from_table(
         labels = text[group].loc[rows].tolist() if group else ["all samples"] * len(rows)
         result.append(Candidates(panel=str(name), quantities=data, groups=labels))
     return result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferenceStability:
+    """How the reference genes of an analysis agree with one another, in one panel.
+
+    `m` is geNorm's M within the set of references; `rho` NormFinder's ρ with the experimental
+    groups as its groups (three or more references, two or more samples per group), else None.
+    """
+
+    panel: str
+    m: dict[str, float]
+    rho: dict[str, float] | None
+
+    def summary(self) -> str:
+        """One line for the terminal and the report."""
+        where = "" if self.panel == "all samples" else f" ({self.panel})"
+        text = (
+            "reference genes"
+            + where
+            + ": geNorm M "
+            + ", ".join(f"{g} {v:.2f}" for g, v in self.m.items())
+        )
+        if self.rho is not None:
+            text += "; NormFinder ρ across the groups " + ", ".join(
+                f"{g} {v:.2f}" for g, v in self.rho.items()
+            )
+        return text + f" (M below {M_HOMOGENEOUS:g} is expected in homogeneous samples)"
+
+
+M_HOMOGENEOUS = 0.5  # Hellemans et al. 2007, Genome Biology 8:R19: typical M of stable references
+M_HETEROGENEOUS = 1.0  # the same paper, for heterogeneous samples (e.g. tumours, tissues)
+
+
+def reference_stability(
+    wells: pd.DataFrame, references: Sequence[str], panels: Sequence[str] = ()
+) -> list[ReferenceStability]:
+    """The geNorm M (and NormFinder ρ, 3+ genes) of the references of a same-sample analysis."""
+    result = []
+    for candidates in candidates_from_wells(wells, genes=references, panels=panels):
+        m = genorm_m(candidates.quantities)
+        rho = None
+        counts = {g: candidates.groups.count(g) for g in set(candidates.groups)}
+        if len(references) >= 3 and len(counts) >= 2 and min(counts.values()) >= 2:
+            rho = normfinder(candidates.quantities, candidates.groups).rho
+        result.append(ReferenceStability(panel=candidates.panel, m=m, rho=rho))
+    return result

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import math
 import re
 import statistics
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from colon_wells import write_colon_wells
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -322,30 +322,11 @@ def test_the_command_names_a_missing_group_column(capsys: pytest.CaptureFixture[
     assert '--group: no column "stage"' in capsys.readouterr().err
 
 
-def _colon_as_wells(path: Path) -> None:
-    """Andersen's colon data as a table of wells, in duplicate: Ct = 35 - log2(quantity).
-
-    The 35 keeps the Cts in a plausible range; a constant added to all Cts scales every quantity
-    alike, which changes neither M nor ρ.
-    """
-    frame = pd.read_csv(DATASETS / "colon_andersen2004.csv")
-    genes = [c for c in frame.columns if c not in ("sample", "Classification")]
-    lines = ["group,sample,gene,ct"]
-    for record in frame.to_dict(orient="records"):
-        for gene in genes:
-            ct = 35 - math.log2(record[gene])
-            for offset in (-0.1, 0.1):  # two technical replicates whose mean is the Ct
-                lines.append(
-                    f"{record['Classification']},{record['sample']},{gene},{ct + offset!r}"
-                )
-    path.write_text("\n".join(lines) + "\n")
-
-
 def test_a_table_of_wells_gives_the_same_stability(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "wells.csv"
-    _colon_as_wells(table)
+    write_colon_wells(table)
     assert main(["refgenes", str(table), "--out", str(tmp_path / "out")]) == 0
     assert "UBC 0.182, GAPD 0.215, TPT1 0.220" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "out" / "stability.csv").set_index("gene")
@@ -356,7 +337,7 @@ def test_candidates_can_be_chosen_from_a_table_of_wells(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "wells.csv"
-    _colon_as_wells(table)
+    write_colon_wells(table)
     assert main(["refgenes", str(table), "--genes", "UBC,GAPD,TPT1,ACTB"]) == 0
     out = capsys.readouterr().out
     ranked = re.search(r"geNorm, most to least stable: (.+)", out)
@@ -383,7 +364,7 @@ def test_a_table_of_wells_with_problems(
     message: str,
 ) -> None:
     table = tmp_path / "wells.csv"
-    _colon_as_wells(table)
+    write_colon_wells(table)
     text = edit(table.read_text())
     table.write_text(re.sub(r"Undetermined#[^\n]*", "Undetermined", text))
     assert main(["refgenes", str(table), *arguments]) == 2

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from colon_wells import write_colon_wells
 
 from assay.cli.main import main
 from assay.data import table1_path
@@ -179,3 +180,44 @@ def test_implausible_efficiencies_are_refused(
                    "--column", "group=tissue", "--efficiency", value])  # fmt: skip
     assert status == 2
     assert "--efficiency" in capsys.readouterr().err
+
+
+def test_several_reference_genes_are_checked_against_one_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Andersen's colon data with UBC, GAPD and TPT1 (the paper's choice) as references and ACTB as
+    # the target. Expected values: NormqPCR (stabMeasureM, stabMeasureRho) run in R 4.2.2 on these
+    # three columns: M 0.5165, 0.5614, 0.5213; ρ 0.1270, 0.1575, 0.1310.
+    table = tmp_path / "colon.csv"
+    write_colon_wells(table, ["UBC", "GAPD", "TPT1", "ACTB"])
+    out = tmp_path / "out"
+    arguments = ["--reference", "UBC,GAPD,TPT1", "--control", "Normal", "--out", str(out)]
+    assert main(["analyze", str(table), *arguments]) == 0
+    printed = capsys.readouterr().out
+    assert "geNorm M UBC 0.52, GAPD 0.56, TPT1 0.52" in printed
+    assert "NormFinder ρ across the groups UBC 0.13, GAPD 0.16, TPT1 0.13" in printed
+    notes = json.loads((out / "analysis.json").read_text())["notes"]
+    assert any("geNorm M UBC 0.52" in note for note in notes)
+    assert "geNorm M UBC 0.52" in (out / "report.html").read_text()
+
+
+def test_references_that_disagree_are_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ct of R2 minus Ct of R1 in the four samples: 0, 2, 0, 2; its SD, geNorm's M for both, is
+    # sqrt(((-1)² + 1² + (-1)² + 1²) / 3) = 1.15, above 1.
+    rows = ["group,sample,gene,ct"]
+    for sample, (group, r2, target) in enumerate(
+        [("c", 20.0, 25.0), ("c", 22.0, 25.5), ("t", 20.0, 27.0), ("t", 22.0, 27.5)]
+    ):
+        rows += [f"{group},s{sample},R1,20.0", f"{group},s{sample},R2,{r2}",
+                 f"{group},s{sample},X,{target}"]  # fmt: skip
+    table = tmp_path / "ct.csv"
+    table.write_text("\n".join(rows) + "\n")
+    arguments = ["--reference", "R1,R2", "--control", "c", "--out", str(tmp_path / "out")]
+    assert main(["analyze", str(table), *arguments]) == 0
+    captured = capsys.readouterr()
+    assert "geNorm M R1 1.15, R2 1.15" in captured.out
+    assert "the reference genes disagree with one another (geNorm M 1.15, above 1)" in (
+        captured.out + captured.err
+    )
