@@ -60,7 +60,12 @@ class WellTable:
     source: str
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
+def read_text_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (",", ";" or tab, found from the header), TSV/TXT or XLSX table, cells as text.
+
+    Raises:
+        InputError: No such file, or it cannot be read as a table.
+    """
     import pandas as pd
 
     if not path.is_file():
@@ -169,10 +174,21 @@ def read_wells(
         InputError: A required column is missing, a Ct is not a number, a required cell is empty;
             the message names the file, row, column and value.
     """
+    path = Path(path)
+    return wells_from_table(read_text_table(path), path, columns=columns, panels=panels)
+
+
+def wells_from_table(
+    raw: pd.DataFrame,
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    panels: Sequence[str] = (),
+) -> WellTable:
+    """Check the wells of a table already read as text (see `read_wells`); `path` for messages."""
     import pandas as pd
 
     path = Path(path)
-    raw = _read_frame(path)
     mapped = _column_map(list(raw.columns), columns or {}, panels, path)
     frame = pd.DataFrame({field: _stripped(raw[column]) for field, column in mapped.items()})
     by_norm = {_normalise(c): c for c in raw.columns}

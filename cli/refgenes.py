@@ -46,30 +46,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def _read(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    from assay.errors import InputError
-
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
-    return pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run geNorm and NormFinder on each panel; print them and optionally write CSV tables."""
     from pathlib import Path
 
     from assay.analysis.refgenes import assess
-    from assay.analysis.wells import looks_like_wells
+    from assay.analysis.wells import looks_like_wells, read_text_table
     from assay.errors import InputError
 
     path = Path(args.table)
-    frame = _read(path)
+    frame = read_text_table(path)
     panels = (
-        _from_wells(path, args)
+        _from_wells(frame, path, args)
         if looks_like_wells(list(frame.columns))
         else _from_wide(frame, path, args)
     )
@@ -86,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _from_wells(path: Path, args: argparse.Namespace) -> list[Candidates]:
+def _from_wells(frame: pd.DataFrame, path: Path, args: argparse.Namespace) -> list[Candidates]:
     from assay.analysis.refgenes import candidates_from_wells
-    from assay.analysis.wells import read_wells
+    from assay.analysis.wells import wells_from_table
     from assay.errors import InputError
 
     if args.by_prefix or args.ct or args.group:
@@ -98,7 +86,7 @@ def _from_wells(path: Path, args: argparse.Namespace) -> list[Candidates]:
             path=path,
         )
     panels = [args.by] if args.by else []
-    table = read_wells(path, panels=panels)
+    table = wells_from_table(frame, path, panels=panels)
     genes = [g.strip() for g in args.genes.split(",")] if args.genes else None
     return candidates_from_wells(table.wells, genes=genes, panels=panels, source=str(path))
 
