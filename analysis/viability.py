@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.analysis.stats import anova_tukey, stars, two_groups
+from assay.analysis.wells import read_text_table
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -85,13 +86,7 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
     import pandas as pd
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        raw = pd.read_csv(path, sep="," if path.suffix.lower() == ".csv" else "\t", dtype=str,
-                          keep_default_na=False, encoding="utf-8-sig")  # fmt: skip
+    raw = read_text_table(path)
     columns = {c.strip().lower(): c for c in raw.columns}
     main = f"od{settings.main_nm}"
     reference = None if settings.reference_nm is None else f"od{settings.reference_nm}"
