@@ -39,15 +39,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _log2(quantities: Mapping[str, Sequence[float]]) -> tuple[list[str], np.ndarray]:
+def _log2(
+    quantities: Mapping[str, Sequence[float]], method: str = "geNorm"
+) -> tuple[list[str], np.ndarray]:
     genes = list(quantities)
     if len(genes) < 2:
-        raise ValueError("geNorm needs at least two genes")
+        raise ValueError(f"{method} needs at least two genes")
     matrix = np.asarray([quantities[g] for g in genes], dtype=float)
     if matrix.shape[1] < 2:
-        raise ValueError("geNorm needs at least two samples")
+        raise ValueError(f"{method} needs at least two samples")
     if not np.all(np.isfinite(matrix)) or np.any(matrix <= 0):
-        raise ValueError("geNorm needs positive, finite quantities for every gene and sample")
+        raise ValueError(f"{method} needs positive, finite quantities for every gene and sample")
     return genes, np.log2(matrix)
 
 
@@ -219,7 +221,7 @@ def normfinder(
         ValueError: fewer than three genes, a group with fewer than two samples, or a quantity
             that is not positive and finite.
     """
-    genes, logs = _log2(quantities)
+    genes, logs = _log2(quantities, "NormFinder")
     if len(genes) < 3:
         raise ValueError("NormFinder needs at least three genes")
     labels = ["all samples"] * logs.shape[1] if groups is None else [str(g) for g in groups]

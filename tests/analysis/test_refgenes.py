@@ -291,6 +291,13 @@ def test_normfinder_ignores_how_much_cdna_a_sample_had(sample: int, factor: floa
     assert normfinder(scaled, groups).rho == pytest.approx(normfinder(data, groups).rho)
 
 
+def test_normfinder_refuses_quantities_it_cannot_take() -> None:
+    with pytest.raises(ValueError, match="NormFinder needs positive, finite quantities"):
+        normfinder({"A": [1, 2, 3], "B": [2, 0, 2], "C": [1, 1, 2]})
+    with pytest.raises(ValueError, match="NormFinder needs at least three genes"):
+        normfinder({"A": [1, 2, 3], "B": [2, 1, 2]})
+
+
 def test_normfinder_refuses_a_group_of_one() -> None:
     with pytest.raises(ValueError, match=r"two or more samples in every group; not in b \(1\)"):
         normfinder({"A": [1, 2, 3], "B": [2, 2, 2], "C": [1, 1, 2]}, ["a", "a", "b"])
