@@ -46,7 +46,10 @@ def read_assays(path: str | Path) -> dict[str, AssayFacts]:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise InputError(f"is not a readable JSON report ({error})", path=path) from error
-    if not isinstance(report, dict) or report.get("schema_version") != 1 or "pairs" not in report:
+    # Versions 1 and 2 differ only in how exons are named, which is not read here.
+    if not isinstance(report, dict) or report.get("schema_version") not in (1, 2):
+        raise InputError("is not a report written by assay validate --json", path=path)
+    if not isinstance(report.get("pairs"), list):
         raise InputError("is not a report written by assay validate --json", path=path)
     facts: dict[str, AssayFacts] = {}
     for pair in report["pairs"]:

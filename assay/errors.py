@@ -57,8 +57,16 @@ class RecordNotFound(AssayError):  # noqa: N818  # the name STYLE.md gives it
     """A reference record is neither in the cache nor obtainable (for example when offline)."""
 
 
+class UnknownAccession(RecordNotFound):
+    """NCBI answered, for good, that it holds no record of this accession: never retried."""
+
+
 class FetchError(AssayError):
     """NCBI could not be reached or answered with something that cannot be trusted."""
+
+
+class NoNetworkError(FetchError):
+    """NCBI's host cannot be resolved or connected to: the run goes on with what is on disk."""
 
 
 class CacheError(AssayError):

@@ -257,7 +257,10 @@ class RecordCache:
             stored = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if self._clock() - float(stored.get("stored_at", 0)) > self.answer_ttl_s:
+        stored_at = stored.get("stored_at") if isinstance(stored, dict) else None
+        if not isinstance(stored_at, int | float) or isinstance(stored_at, bool):
+            return None  # not an answer assay wrote: asked again
+        if self._clock() - float(stored_at) > self.answer_ttl_s:
             return None
         return stored.get("value")
 

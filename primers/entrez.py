@@ -3,9 +3,13 @@
 Politeness, as NCBI asks: every request names the tool and the user's e-mail; at most 3 requests
 per second without an API key and 10 with one, counted across the whole process, threads included.
 Fault tolerance: connect and read timeouts; retries with exponential backoff and jitter on
-connection errors, HTTP 429 (honouring Retry-After), 5xx, and answers that fail their checks; a
-bounded number of attempts, then a `FetchError` that says what was asked, what NCBI answered and
-what to do. Nothing is trusted unchecked: records go through `records.parse_record`, summaries and
+broken connections, HTTP 429 (honouring Retry-After), 5xx, and answers that fail their checks
+(NCBI's proxy puts error text into 200 answers); a bounded number of attempts within a deadline,
+then a `FetchError` that says what was asked, what NCBI answered and what to do. Permanent answers
+("Invalid uid …", HTTP 400 "Failed to understand id") are never retried: `UnknownAccession`.
+A host that cannot be resolved or connected to is remembered: every later request of the client
+fails at once with `NoNetworkError`, so a run without network goes on with what is on disk.
+Nothing is trusted unchecked: records go through `records.parse_record`, summaries and
 links are read as JSON (no XML is parsed at all).
 
 The API key is never printed, logged, cached or put in an error message: `EntrezSettings` hides it
@@ -18,6 +22,7 @@ import configparser
 import email.utils
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assay import __version__
-from assay.errors import FetchError, InputError
+from assay.errors import FetchError, InputError, NoNetworkError, UnknownAccession
 from assay.primers.accession import Accession, parse_accession
 from assay.primers.records import RecordError, RecordFormat, parse_record
 
@@ -50,6 +55,8 @@ class EntrezSettings:
         max_attempts: Attempts per request before giving up.
         backoff_base_s: First retry delay; it doubles each attempt, with up to 50 % jitter.
         backoff_max_s: Longest single delay between attempts.
+        deadline_s: Longest time spent on one request, attempts and waits included; no new
+            attempt starts once it has passed.
     """
 
     email: str | None = None
@@ -61,6 +68,7 @@ class EntrezSettings:
     max_attempts: int = 5
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0
+    deadline_s: float = 120.0
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -174,15 +182,59 @@ class RecordStatus:
 
     Attributes:
         accession: The accession.version the summary is of.
-        status: NCBI's status word ("live", "replaced", "suppressed", "dead", ...).
-        replaced_by: The record that replaced it, if any.
+        status: NCBI's status word: "live" (a live docsum carries no status at all),
+            "replaced", "suppressed", "dead", ...; "unknown" when NCBI has no such version.
+        replaced_by: The version that replaced it: NCBI names only the next one, which may
+            itself be replaced.
         length: Sequence length NCBI reports.
+        newest: The newest version of the accession, when it is not this one (an unversioned
+            esummary answers with it).
     """
 
     accession: Accession
     status: str
     replaced_by: Accession | None
     length: int | None
+    newest: Accession | None = None
+
+    @property
+    def replaced(self) -> bool:
+        """True when a newer version of the record exists."""
+        return self.replaced_by is not None or self.newest is not None
+
+    def describe(self) -> str:
+        """Say it in words, e.g. "NM_003002.2 replaced by NM_003002.3 (newest NM_003002.4)"."""
+        if not self.replaced:
+            return f"{self.accession} is {self.status} at NCBI"
+        text = f"{self.accession} has been replaced by {self.replaced_by or self.newest}"
+        if self.newest is not None and self.newest != self.replaced_by:
+            text += f" (newest {self.newest})"
+        return text + " at NCBI"
+
+
+# Errors E-utilities states in its answers that will not change on a retry: the id or the
+# request is wrong. Anything else it writes into an answer (proxy errors, "Server Error",
+# "API rate limit exceeded") is worth a retry.
+_PERMANENT_ERRORS = (
+    "invalid uid",
+    "invalid db name",
+    "failed to understand id",
+    "cannot get document summary",
+    "id list is empty",
+    "supplied id parameter is empty",
+)
+
+
+def is_permanent_error(message: str) -> bool:
+    """True when an error E-utilities wrote will not go away on a retry.
+
+    >>> is_permanent_error("Invalid uid SDHD at position= 0")
+    True
+    >>> is_permanent_error("API rate limit exceeded")
+    False
+    """
+    lowered = message.lower()
+    return any(marker in lowered for marker in _PERMANENT_ERRORS)
 
 
 class _RetryableError(Exception):
@@ -216,6 +268,7 @@ class EntrezClient:
         limiter: Rate limiter (default: the process-wide one for the settings' rate).
         sleep: How to wait between attempts (for tests).
         rng: Source of jitter (for tests).
+        clock: Monotonic seconds, for the deadline (for tests).
     """
 
     def __init__(
@@ -225,6 +278,7 @@ class EntrezClient:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import requests  # only when the network is used
 
@@ -234,6 +288,8 @@ class EntrezClient:
         self._rng = rng or random.Random()
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"assay/{__version__} (+NCBI E-utilities client)"
+        self._clock = clock
+        self._unreachable: str | None = None
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -267,13 +323,17 @@ class EntrezClient:
                 raise _RetryableError(f"a response that is not the record: {error}") from None
             return text
 
-        text: str = self._request("efetch.fcgi", params, what, check)
+        try:
+            text: str = self._request("efetch.fcgi", params, what, check)
+        except UnknownAccession as error:
+            raise UnknownAccession(f"NCBI does not know {accession} ({error})") from None
         return text
 
     def summaries(self, accessions: Sequence[Accession]) -> dict[str, RecordStatus]:
-        """Return esummary's status of each accession, keyed by the accession as asked.
+        """Return esummary's status of each accession NCBI knows, keyed by the accession as asked.
 
-        Unversioned accessions are answered with their newest version. Batches of up to 200.
+        Unversioned accessions are answered with their newest version. Batches of up to 200; an
+        accession NCBI does not know is left out of the answer and costs nothing else.
 
         Raises:
             FetchError: NCBI could not be reached or answered unreadably.
@@ -282,12 +342,7 @@ class EntrezClient:
         for start in range(0, len(accessions), _MAX_BATCH):
             batch = list(accessions[start : start + _MAX_BATCH])
             ids = ",".join(str(a) for a in batch)
-            what = f"esummary of {ids}"
-            payload = self._request(
-                "esummary.fcgi", {"db": "nuccore", "id": ids, "retmode": "json"}, what, _json
-            )
-            docs = _documents(payload)
-            statuses = [_status_of(doc) for doc in docs]
+            statuses = [_status_of(doc) for doc in self._summary_documents(ids, f"of {ids}")]
             for asked in batch:
                 if asked.version is not None:
                     found = [s for s in statuses if s.accession == asked]
@@ -312,24 +367,22 @@ class EntrezClient:
         variants: list[Accession] = []
         for start in range(0, len(rna_uids), _MAX_BATCH):
             ids = ",".join(rna_uids[start : start + _MAX_BATCH])
-            payload = self._request(
-                "esummary.fcgi", {"db": "nuccore", "id": ids, "retmode": "json"},
-                f"esummary of the variants of {accession}", _json,
-            )  # fmt: skip
-            variants.extend(_status_of(doc).accession for doc in _documents(payload))
+            docs = self._summary_documents(ids, f"of the variants of {accession}")
+            variants.extend(_status_of(doc).accession for doc in docs)
         return sorted(set(variants), key=str)
 
     # Internals -----------------------------------------------------------------------------
 
+    def _summary_documents(self, ids: str, what: str) -> list[dict[str, Any]]:
+        """The docsums esummary returns for `ids`; unknown ids and per-uid errors are left out."""
+        params = {"db": "nuccore", "id": ids, "retmode": "json"}
+        payload = self._request("esummary.fcgi", params, f"esummary {what}", _eutils_json)
+        return _documents(payload)
+
     def _links(self, ids: str, dbfrom: str, db: str, linkname: str) -> list[str]:
         params = {"dbfrom": dbfrom, "db": db, "id": ids, "linkname": linkname, "retmode": "json"}
-        payload = self._request("elink.fcgi", params, f"elink {linkname} of {ids}", _json)
-        links: list[str] = []
-        for linkset in payload.get("linksets", []) if isinstance(payload, dict) else []:
-            for linksetdb in linkset.get("linksetdbs", []):
-                if linksetdb.get("linkname") == linkname:
-                    links.extend(str(link) for link in linksetdb.get("links", []))
-        return links
+        payload = self._request("elink.fcgi", params, f"elink {linkname} of {ids}", _eutils_json)
+        return _links_of(payload, linkname)
 
     def _redact(self, text: str) -> str:
         key = self.settings.api_key
@@ -346,51 +399,157 @@ class EntrezClient:
     ) -> Any:
         import requests
 
+        url = self.settings.base_url.rstrip("/") + "/" + endpoint
+        host = urlsplit(url).netloc
+        if self._unreachable is not None:
+            raise NoNetworkError(self._redact(self._unreachable))  # the same words each time
         query = {**params, "tool": self.settings.tool}
         if self.settings.email:
             query["email"] = self.settings.email
         if self.settings.api_key:
             query["api_key"] = self.settings.api_key
-        url = self.settings.base_url.rstrip("/") + "/" + endpoint
         timeout = (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        deadline = self._clock() + self.settings.deadline_s
         last = "no answer"
-        for attempt in range(1, self.settings.max_attempts + 1):
+        attempts = 0
+        while attempts < self.settings.max_attempts:
+            attempts += 1
             self._limiter.wait()
             try:
                 response = self._session.get(url, params=query, timeout=timeout)
                 try:
-                    if response.status_code in _RETRY_STATUS:
-                        raise _RetryableError(
-                            f"HTTP {response.status_code} {response.reason}",
-                            _retry_after_s(response.headers.get("Retry-After")),
-                        )
-                    if response.status_code != 200:
-                        raise FetchError(
-                            f"{what} was refused by NCBI: HTTP {response.status_code} "
-                            f"{response.reason}. Check the accession; this is not retried."
-                        )
-                    return check(response.text)
+                    return self._answer(response, what, check)
                 finally:
                     response.close()
             except _RetryableError as retry:
                 last = retry.answer
                 retry_after = retry.retry_after_s
-            except requests.Timeout:
+            except requests.Timeout as error:
+                if _cannot_connect(error):
+                    self._give_up_network(host, "no connection within the time limit")
                 last = "no answer within the time limit"
                 retry_after = None
             except requests.RequestException as error:
+                if _cannot_connect(error):
+                    self._give_up_network(host, _connect_failure(error))
                 last = f"a broken connection ({type(error).__name__})"
                 retry_after = None
-            if attempt < self.settings.max_attempts:
-                self._sleep(self._delay_s(attempt, retry_after))
+            delay = self._delay_s(attempts, retry_after)
+            if attempts >= self.settings.max_attempts or self._clock() + delay > deadline:
+                break
+            self._sleep(delay)
+        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
         raise FetchError(
             self._redact(
-                f"{what} from NCBI ({urlsplit(url).netloc}) failed after "
-                f"{self.settings.max_attempts} attempts; the last answer was {last}. NCBI may "
-                "be busy or unreachable: try again later, or work offline (--offline) with "
-                "records already in the cache."
+                f"{what} from NCBI ({host}) failed after {tries}; the last "
+                f"answer was {last}. NCBI may be busy: try again later, or work offline "
+                "(--offline) with records already in the cache."
             )
         )
+
+    def _answer(self, response: Any, what: str, check: Callable[[str], Any]) -> Any:
+        """Read one HTTP answer: the checked value, or the error it stands for."""
+        status = response.status_code
+        if status in _RETRY_STATUS:
+            raise _RetryableError(
+                f"HTTP {status} {response.reason}",
+                _retry_after_s(response.headers.get("Retry-After")),
+            )
+        if status != 200:
+            body = response.text[:300]
+            if is_permanent_error(body):
+                raise UnknownAccession(self._redact(f'{what} answered "{body.strip()}"'))
+            raise FetchError(
+                self._redact(
+                    f"{what} was refused by NCBI: HTTP {status} {response.reason}. Check the "
+                    "accession; this is not retried."
+                )
+            )
+        return check(response.text)
+
+    def _give_up_network(self, host: str, why: str) -> None:
+        """Remember that NCBI cannot be reached, for every later request, and say so."""
+        self._unreachable = (
+            f"no network: {host} cannot be reached ({why}); using cached and bundled records only"
+        )
+        raise NoNetworkError(self._redact(self._unreachable))
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why NCBI could not be reached in this run, or None while it could."""
+        return self._unreachable
+
+
+def parse_esummary(text: str) -> list[RecordStatus]:
+    """Read an esummary JSON answer: the status of every document in it.
+
+    An id NCBI does not know is simply absent; a per-uid error document costs only its uid.
+
+    Raises:
+        FetchError: The answer is not esummary JSON, or states an error (permanent or passing).
+    """
+    try:
+        payload = _eutils_json(text)
+    except _RetryableError as error:
+        raise FetchError(f"esummary answered {error.answer}") from None
+    return [_status_of(doc) for doc in _documents(payload)]
+
+
+def parse_elink(text: str, linkname: str) -> list[str]:
+    """Read an elink JSON answer: the uids linked under `linkname` (none when it is absent).
+
+    Raises:
+        FetchError: The answer is not elink JSON, or states an error.
+    """
+    try:
+        payload = _eutils_json(text)
+    except _RetryableError as error:
+        raise FetchError(f"elink answered {error.answer}") from None
+    return _links_of(payload, linkname)
+
+
+def _links_of(payload: dict[str, Any], linkname: str) -> list[str]:
+    links: list[str] = []
+    linksets = payload.get("linksets", [])
+    for linkset in linksets if isinstance(linksets, list) else []:
+        # A replaced record's linkset has no "linksetdbs" key at all.
+        linksetdbs = linkset.get("linksetdbs", []) if isinstance(linkset, dict) else []
+        for linksetdb in linksetdbs if isinstance(linksetdbs, list) else []:
+            if isinstance(linksetdb, dict) and linksetdb.get("linkname") == linkname:
+                links.extend(str(link) for link in linksetdb.get("links", []))
+    return links
+
+
+def _cannot_connect(error: BaseException) -> bool:
+    """True when no connection could be made at all (name not resolved, refused, no route).
+
+    A connection that was made and then broke (a dropped or cut answer) is not this: it is
+    retried like any transient failure.
+    """
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, NewConnectionError | ConnectionRefusedError | socket.gaierror):
+            return True
+        reason = getattr(seen, "reason", None)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else nested or seen.__cause__
+    return False
+
+
+def _connect_failure(error: BaseException) -> str:
+    text = str(error)
+    if "resolve" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "its name does not resolve"
+    if "refused" in text.lower():
+        return "the connection was refused"
+    return "no connection could be made"
 
 
 def _json(text: str) -> Any:
@@ -400,16 +559,41 @@ def _json(text: str) -> Any:
         payload = json.loads(text)
     except ValueError:
         raise _RetryableError("a response that is not the JSON asked for") from None
-    if isinstance(payload, dict) and ("ERROR" in payload or "error" in payload):
-        raise _RetryableError(
-            f"an error from E-utilities: {payload.get('ERROR') or payload['error']}"
-        )
     return payload
+
+
+def _eutils_json(text: str) -> dict[str, Any]:
+    """Read an esummary or elink JSON answer, telling permanent errors from passing ones.
+
+    E-utilities states errors three ways: ``"error"`` (or ``"ERROR"``) beside a possibly empty
+    result, ``"esummaryresult": [messages]`` instead of a result, and error docsums inside the
+    result. An unknown id ("Invalid uid …") is an answer (no document for it), never a retry;
+    other permanent errors fail at once; anything else is retried.
+    """
+    payload = _json(text)
+    if not isinstance(payload, dict):
+        raise _RetryableError("a JSON answer that is not an object")
+    messages = [payload.get("error"), payload.get("ERROR")]
+    result = payload.get("esummaryresult")
+    if isinstance(result, list):
+        messages.extend(result)
+    message = "; ".join(str(m) for m in messages if m)
+    if not message:
+        return payload
+    if "invalid uid" in message.lower() or "failed to understand id" in message.lower():
+        return payload  # the documents found (maybe none) are the answer
+    if is_permanent_error(message):
+        raise FetchError(f"E-utilities refused the request: {message}")
+    raise _RetryableError(f"an error from E-utilities: {message}")
 
 
 def _documents(payload: Any) -> list[dict[str, Any]]:
     result = payload.get("result", {}) if isinstance(payload, dict) else {}
-    return [result[uid] for uid in result.get("uids", []) if isinstance(result.get(uid), dict)]
+    if not isinstance(result, dict) or not isinstance(result.get("uids"), list):
+        return []
+    docs = [result.get(str(uid)) for uid in result["uids"]]
+    # A per-uid error docsum ({"uid": …, "error": …}) costs only that uid.
+    return [d for d in docs if isinstance(d, dict) and "error" not in d and "accessionversion" in d]
 
 
 def _status_of(doc: dict[str, Any]) -> RecordStatus:
@@ -423,11 +607,12 @@ def _status_of(doc: dict[str, Any]) -> RecordStatus:
     except ValueError:
         replaced_by = None
     length = doc.get("slen")
+    # A live docsum carries no "status" key at all (NM_003002.4, NM_001276506.2 as NCBI sent
+    # them); a replaced one says "replaced" and names the next version.
+    status = str(doc.get("status") or ("replaced" if replaced_by else "live"))
     return RecordStatus(
         accession=accession,
-        # Not every docsum carries a status; then it is unknown, not assumed live (the newest
-        # version, asked for separately, still tells whether a record was replaced).
-        status=str(doc.get("status") or "unknown"),
+        status=status,
         replaced_by=replaced_by,
         length=int(length) if isinstance(length, int | str) and str(length).isdigit() else None,
     )

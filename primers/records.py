@@ -15,7 +15,7 @@ nucleotide letters. Anything else raises `RecordError`, so a bad download is nev
 >>> path = refseq_dir() / "NM_002046.7.exons.fasta"
 >>> gapdh = parse_record(path.read_text(), RecordFormat.EXONS, parse_accession("NM_002046.7"))
 >>> len(gapdh.sequence), len(gapdh.exons), gapdh.exons[1]
-(1285, 9, Exon(number=2, start=54, end=105))
+(1285, 9, Exon(number=2, start=54, end=105, label=''))
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from assay._compat import StrEnum
 from assay.errors import AssayError
@@ -48,15 +49,29 @@ class RecordFormat(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Exon:
-    """One exon of a transcript, in 1-based closed transcript coordinates."""
+    """One exon of a transcript, in 1-based closed transcript coordinates.
+
+    Attributes:
+        number: Its place among the record's exons, counted from 1 in sequence order.
+        start: First base.
+        end: Last base.
+        label: The record's own name for it (GenBank ``/number``, e.g. "18" on an extract or
+            "76b" on a dystrophin mRNA); empty when the record gives none.
+    """
 
     number: int
     start: int
     end: int
+    label: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.start <= self.end:
-            raise ValueError(f"exon {self.number} has impossible bounds {self.start}-{self.end}")
+            raise ValueError(f"exon {self.name} has impossible bounds {self.start}-{self.end}")
+
+    @property
+    def name(self) -> str:
+        """What reports call it: the record's own label, else its place in order."""
+        return self.label or str(self.number)
 
     @property
     def length(self) -> int:
@@ -75,6 +90,8 @@ class Transcript:
         exons: Exon features in order, 1-based closed on this sequence; empty when unknown. On an
             mRNA they tile the sequence (`tiles`); on a genomic record introns lie between them.
         cds: The coding sequence as 1-based closed (start, end), when known.
+        exon_note: What a reader should know of the exon map: why a record's exon features
+            were not used, or that they were numbered by order; empty when nothing.
     """
 
     accession: Accession
@@ -82,6 +99,7 @@ class Transcript:
     sequence: str
     exons: tuple[Exon, ...] = ()
     cds: tuple[int, int] | None = None
+    exon_note: str = ""
 
     def __post_init__(self) -> None:
         if not self.sequence:
@@ -97,13 +115,21 @@ class Transcript:
 
     @property
     def tiles(self) -> bool:
-        """True when the exons cover the whole sequence end to end (an mRNA's exon map)."""
+        """True when the exons are an mRNA's exon map: they join end to end from base 1.
+
+        The last exon may stop before the record ends: RefSeq mRNAs often carry a poly(A) tail
+        (or a few bases past the genome's last exon) that no exon feature covers (`tail_bp`).
+        """
         return (
             bool(self.exons)
             and self.exons[0].start == 1
-            and self.exons[-1].end == len(self.sequence)
             and all(a.end + 1 == b.start for a, b in zip(self.exons, self.exons[1:], strict=False))
         )
+
+    @property
+    def tail_bp(self) -> int:
+        """Bases after the last exon (0 when there are no exons)."""
+        return len(self.sequence) - self.exons[-1].end if self.exons else 0
 
     @property
     def length(self) -> int:
@@ -255,17 +281,7 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
             f"{expected}: LOCUS says {locus.group(1)} bp but the record holds {len(sequence)}: "
             "it is truncated"
         )
-    exon_features = sorted(
-        (f for f in record.features if f.type == "exon"), key=lambda f: int(f.location.start)
-    )
-    exons = tuple(
-        Exon(
-            number=int(f.qualifiers.get("number", [i])[0]),
-            start=int(f.location.start) + 1,
-            end=int(f.location.end),
-        )
-        for i, f in enumerate(exon_features, start=1)
-    )
+    exons, exon_note = _genbank_exons(record.features, len(sequence))
     cds_features = [f for f in record.features if f.type == "CDS"]
     cds = (
         (int(cds_features[0].location.start) + 1, int(cds_features[0].location.end))
@@ -279,9 +295,42 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
             sequence=sequence,
             exons=exons,
             cds=cds,
+            exon_note=exon_note,
         )
     except ValueError as error:
         raise RecordError(str(error)) from None
+
+
+def _genbank_exons(features: list[Any], length: int) -> tuple[tuple[Exon, ...], str]:
+    """Return a GenBank record's exon features as exons in order, and a note on them.
+
+    Exons are numbered by their order; the record's ``/number`` is kept as each exon's label
+    whatever it holds ("76b" is a real one). Features that cannot make an exon map (joined or
+    overlapping locations, bounds past the sequence) leave the map empty, with the reason in
+    the note, rather than making the whole record unusable.
+    """
+    located = [f for f in features if f.type == "exon"]
+    if not located:
+        return (), ""
+    located.sort(key=lambda f: int(f.location.start))
+    exons: list[Exon] = []
+    for order, feature in enumerate(located, start=1):
+        label = str(feature.qualifiers.get("number", [""])[0]).strip()
+        start, end = int(feature.location.start) + 1, int(feature.location.end)
+        if len(getattr(feature.location, "parts", [None])) > 1 or end > length or start > end:
+            where = label or str(order)
+            return (), (
+                f"exon feature {where} ({feature.location}) is not one stretch of the record: "
+                "the exon map is not used"
+            )
+        if exons and start <= exons[-1].end:
+            return (), (
+                f"exon features {exons[-1].name} and {label or order} overlap: the exon map is "
+                "not used"
+            )
+        exons.append(Exon(number=order, start=start, end=end, label=label))
+    note = "" if all(e.label for e in exons) else "exons numbered by order (the record gives none)"
+    return tuple(exons), note
 
 
 _SYMBOL = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9.-]*)\),(?: transcript variant [^,]+,)? mRNA")

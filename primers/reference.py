@@ -30,7 +30,7 @@ from assay.primers.binding import (
 )
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, PrimerPair, Severity, Subject
-from assay.primers.records import Transcript
+from assay.primers.records import Exon, Transcript
 from assay.primers.sequence import gc_pct, reverse_complement
 from assay.primers.splice import align_transcript
 from assay.primers.thermo import product_tm_c
@@ -52,10 +52,10 @@ class GenomicRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JunctionSpan:
-    """A primer lying across an exon-exon junction."""
+    """A primer lying across an exon-exon junction (exons by the names reports use)."""
 
-    left_exon: int
-    right_exon: int
+    left_exon: str
+    right_exon: str
     bases_left: int
     bases_right: int
 
@@ -67,14 +67,14 @@ class PrimerOnRecord:
     Attributes:
         site: The site used for the product, else the best site found; None when there is none.
         primes: Whether that site can prime (see `PrimingRule`).
-        exons: Numbers of the exons the site overlaps (empty when the exon map is unknown).
+        exons: The exons the site overlaps (empty when the exon map is unknown).
         junctions: Exon-exon junctions the site spans.
         typo: A one-edit typing error explaining a missing site, with the corrected sequence.
     """
 
     site: BindingSite | None
     primes: bool
-    exons: tuple[int, ...] = ()
+    exons: tuple[Exon, ...] = ()
     junctions: tuple[JunctionSpan, ...] = ()
     typo: Typo | None = None
 
@@ -113,20 +113,20 @@ class ReferenceCheck:
 
 def _exons_of(
     site: BindingSite, record: Transcript
-) -> tuple[tuple[int, ...], tuple[JunctionSpan, ...]]:
+) -> tuple[tuple[Exon, ...], tuple[JunctionSpan, ...]]:
     if not record.tiles:
         return (), ()
     inside = [e for e in record.exons if e.start <= site.end and e.end >= site.start]
     junctions = tuple(
         JunctionSpan(
-            left_exon=a.number,
-            right_exon=b.number,
+            left_exon=a.name,
+            right_exon=b.name,
             bases_left=a.end - site.start + 1,
             bases_right=site.end - b.start + 1,
         )
         for a, b in itertools.pairwise(inside)
     )
-    return tuple(e.number for e in inside), junctions
+    return tuple(inside), junctions
 
 
 def _best_site(sites: Sequence[BindingSite], rule: PrimingRule) -> BindingSite | None:
@@ -255,7 +255,7 @@ def check_reference(
 
     for subject, placed in ((Subject.FORWARD, forward), (Subject.REVERSE, reverse)):
         site = placed.site
-        exon_text = f", exon {'-'.join(map(str, placed.exons))}" if placed.exons else ""
+        exon_text = f", exon {'-'.join(e.name for e in placed.exons)}" if placed.exons else ""
         if site is None:
             add(
                 Check.BINDING,
@@ -350,7 +350,7 @@ def check_reference(
     if product is not None and forward.exons and reverse.exons:
         up_exons = forward.exons if not swapped else reverse.exons
         down_exons = reverse.exons if not swapped else forward.exons
-        intron_spanning = max(up_exons) < min(down_exons)
+        intron_spanning = max(e.number for e in up_exons) < min(e.number for e in down_exons)
 
     gdna_bp, gdna_name = None, None
     for extract in genomic:
@@ -393,11 +393,12 @@ def check_reference(
                 "; treat RNA with DNase and run no-RT controls",
             )
         else:
+            why = record.exon_note or "no exon features, no genomic record"
             add(
                 Check.GDNA,
                 Severity.INFO,
-                f"exon structure of {acc} is not known here (no exon features, no genomic "
-                "record): protection against genomic DNA not checked",
+                f"exon structure of {acc} is not known here ({why}): protection against "
+                "genomic DNA not checked",
             )
 
     transcripts = [

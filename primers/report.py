@@ -14,14 +14,13 @@ from assay.primers.model import Finding, Verdict
 from assay.primers.reference import PrimerOnRecord, ReferenceCheck
 from assay.primers.thermo import Structure
 from assay.primers.validate import (
-    CHECKS_DONE,
     CHECKS_NOT_DONE,
     PairReport,
     PrimerReport,
     ValidationReport,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: exons are named as the record names them (strings: "76b")
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -79,7 +78,7 @@ def _binding(placed: PrimerOnRecord) -> dict[str, Any] | None:
         # The primer aligns only with a gap: report that alignment, not a worse gapless one.
         return {
             "start": typo.start, "end": typo.end, "strand": typo.strand.value,
-            "mismatches": [], "indels": 1, "exons": list(placed.exons),
+            "mismatches": [], "indels": 1, "exons": [e.name for e in placed.exons],
             "spans_junction": bool(placed.junctions),
         }  # fmt: skip
     site = placed.site
@@ -91,7 +90,7 @@ def _binding(placed: PrimerOnRecord) -> dict[str, Any] | None:
         "strand": site.strand.value,
         "mismatches": list(site.mismatches),
         "indels": 0,
-        "exons": list(placed.exons),
+        "exons": [e.name for e in placed.exons],
         "spans_junction": bool(placed.junctions),
         "junctions": [
             {"exons": [j.left_exon, j.right_exon], "bases": [j.bases_left, j.bases_right]}
@@ -104,7 +103,7 @@ def _location(placed: PrimerOnRecord) -> str | None:
     site = placed.site
     if site is None:
         return None
-    exons = f" exon {'-'.join(map(str, placed.exons))}" if placed.exons else ""
+    exons = f" exon {'-'.join(e.name for e in placed.exons)}" if placed.exons else ""
     return f"{site.start}-{site.end} ({site.strand.value}){exons}"
 
 
@@ -202,8 +201,19 @@ def _off_targets(report: PairReport) -> list[dict[str, Any]] | None:
     ]  # fmt: skip
 
 
+def _done(report: ValidationReport) -> list[str]:
+    """The checks that ran, with "(k of n pairs)" where they ran for some pairs only."""
+    total = len(report.pairs)
+    return [
+        name if count == total else f"{name} ({count} of {total} pairs)"
+        for name, count in report.check_counts().items()
+        if count
+    ]
+
+
 def _not_done(report: ValidationReport) -> list[str]:
     missing = list(CHECKS_NOT_DONE)
+    missing += [name for name, count in report.check_counts().items() if not count]
     if all(pair.off_targets is None for pair in report.pairs):
         missing.append("off-target products (give --db FASTA)")
     return missing
@@ -215,8 +225,13 @@ def to_json_dict(report: ValidationReport) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "assay_version": __version__,
         "source": report.source,
-        "checks_done": list(CHECKS_DONE),
+        "checks_done": _done(report),
         "checks_not_done": _not_done(report),
+        "checks_skipped": [
+            {"check": s.check, "reason": s.reason, "gene": p.pair.gene}
+            for p in report.pairs
+            for s in p.skipped
+        ],
         "conditions": report.conditions.as_dict(),
         "thresholds": report.thresholds.as_dict(),
         "summary": {
@@ -266,10 +281,15 @@ def to_text(report: ValidationReport) -> str:
     if report.source:
         lines.append(f"Primer table: {report.source}")
     lines.append(f"Conditions:   {report.conditions.describe()}")
-    lines.append(f"Checked:      {', '.join(CHECKS_DONE)}")
+    lines.append(f"Checked:      {', '.join(_done(report))}")
     not_done = _not_done(report)
     if not_done:
         lines.append(f"Not checked:  {', '.join(not_done)}")
+    for reason, groups in report.skipped_reasons().items():
+        lines.append(f"Skipped:      {reason}:")
+        lines.extend(
+            f"{'':16}{', '.join(genes)}: {', '.join(checks)}" for checks, genes in groups.items()
+        )
     lines.append("Tm and dTm in C, dimer dG (forward-reverse) in kcal/mol, Ta as stated.")
     lines.append("")
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assay.data import refseq_dir
-from assay.errors import AssayError, RecordNotFound
+from assay.errors import AssayError, RecordNotFound, UnknownAccession
 from assay.primers.accession import Accession, parse_accession
 from assay.primers.cache import RecordCache
 from assay.primers.entrez import EntrezClient, RecordStatus
@@ -30,13 +30,31 @@ class RecordSource(Protocol):
         """Return the genomic extracts available (for genomic-DNA products)."""
         ...
 
-    def variants_of(self, record: Transcript) -> list[Transcript]:
-        """Return the other transcripts of the record's gene that can be had."""
+    def variants_of(self, record: Transcript) -> VariantLookup:
+        """Return the other transcripts of the record's gene that can be had, and how complete."""
         ...
 
     def status(self, accession: Accession) -> RecordStatus | None:
         """Return NCBI's status of the record, when known."""
         ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariantLookup:
+    """The other transcripts of a record's gene, and whether that list is the whole of them.
+
+    Attributes:
+        transcripts: The variants that could be had.
+        complete: True when NCBI's list of the gene's transcripts was known (now or cached) and
+            every one of them was had; False when only what happened to be on disk was compared.
+        note: Why the list is not complete, in words; empty when it is.
+        fallback: What was compared instead, when the list is not complete.
+    """
+
+    transcripts: tuple[Transcript, ...]
+    complete: bool
+    note: str = ""
+    fallback: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,38 +138,50 @@ class RecordStore:
         """Return the genomic extracts in the cache and the bundled records."""
         return self.cache.genomic_records()
 
-    def variants_of(self, record: Transcript) -> list[Transcript]:
-        """Return the gene's other transcripts: from NCBI (elink) online, else from the cache.
+    def variants_of(self, record: Transcript) -> VariantLookup:
+        """Return the gene's other transcripts: NCBI's list (elink, or its cached answer) first.
 
-        Offline, variants are the cached records whose title names the same gene symbol. A
-        variant that cannot be had is left out; at most `MAX_VARIANTS` are fetched.
+        Without that list (offline with nothing cached, or NCBI not reachable), the cached records
+        whose title names the same gene symbol are compared, and the lookup says it is not
+        complete and why. At most `MAX_VARIANTS` are fetched.
         """
-        found: list[Transcript] = []
-        linked = None
-        if self.client is not None:
-            try:
-                linked = self.variants(record.accession)
-            except AssayError:
-                linked = None
+        why = ""
+        try:
+            linked = self.variants(record.accession)
+        except AssayError as error:
+            linked, why = None, str(error)
         if linked is not None:
+            found: list[Transcript] = []
+            missing: list[str] = []
             for accession in linked[:MAX_VARIANTS]:
                 if accession == record.accession or accession.version is None:
                     continue
                 try:
                     found.append(self.transcript(accession))
                 except AssayError:
-                    continue
-            return found
+                    missing.append(str(accession))
+            note = f"not available: {', '.join(missing)}" if missing else ""
+            return VariantLookup(transcripts=tuple(found), complete=not missing, note=note)
+        if not why:
+            why = "offline, and NCBI's list of the gene's transcripts is not cached"
         symbol = gene_symbol(record.description)
         if symbol is None:
-            return []
+            return VariantLookup(transcripts=(), complete=False, note=why)
+        cached = tuple(self._cached_of_gene(record, symbol))
+        return VariantLookup(
+            transcripts=cached, complete=False, note=why,
+            fallback=f"compared with the {len(cached)} cached record(s) of {symbol} only",
+        )  # fmt: skip
+
+    def _cached_of_gene(self, record: Transcript, symbol: str) -> list[Transcript]:
+        found = []
         for accession, _, _ in self.cache.records():
             if accession == record.accession:
                 continue
             try:
                 candidate = self.cache.load(accession)
             except AssayError:
-                continue
+                continue  # a damaged cached file is reported where it is asked for itself
             if candidate is not None and gene_symbol(candidate.description) == symbol:
                 found.append(candidate)
         return found
@@ -159,28 +189,38 @@ class RecordStore:
     def status(self, accession: Accession) -> RecordStatus | None:
         """Return NCBI's status of a record and its newest version (kept for the answer TTL).
 
+        One esummary asks for the version cited and for the accession without version, which NCBI
+        answers with the newest version: a docsum names only the next version in `replacedby`,
+        and that one may itself be replaced (NM_003002.2 -> .3 -> .4).
+
         Offline, only a cached answer is given; None when nothing is known.
 
         Raises:
             FetchError: Online, but NCBI could not answer.
+            UnknownAccession: NCBI knows no version of the accession.
         """
         key = f"status-{accession}"
         cached = self.cache.get_answer(key)
-        if cached is not None:
-            return _status_from_json(cached)
+        if isinstance(cached, dict):
+            try:
+                return _status_from_json(cached)
+            except (KeyError, ValueError):
+                pass  # an answer of another shape is asked again, not trusted
         if self.client is None:
             return None
         asked = [accession, Accession(accession=accession.accession)]
         answers = self.client.summaries(asked)
         own, newest = answers.get(str(asked[0])), answers.get(str(asked[1]))
         if own is None and newest is None:
-            return None
+            raise UnknownAccession(f"NCBI does not know {accession} (esummary has no record)")
+        later = newest.accession if newest and newest.accession != accession else None
         status = RecordStatus(
             accession=accession,
+            # NCBI has the accession but not this version: a version that never existed.
             status=own.status if own else "unknown",
-            replaced_by=(own.replaced_by if own else None)
-            or (newest.accession if newest and newest.accession != accession else None),
+            replaced_by=own.replaced_by if own else None,
             length=own.length if own else None,
+            newest=later,
         )
         self.cache.put_answer(key, _status_to_json(status))
         return status
@@ -195,8 +235,11 @@ class RecordStore:
         """
         key = f"variants-{accession}"
         cached = self.cache.get_answer(key)
-        if cached is not None:
-            return [parse_accession(text) for text in cached]
+        if isinstance(cached, list):
+            try:
+                return [parse_accession(str(text)) for text in cached]
+            except ValueError:
+                pass  # an answer of another shape is asked again, not trusted
         if self.client is None:
             return None
         variants = self.client.transcript_variants(accession)
@@ -210,17 +253,20 @@ def _status_to_json(status: RecordStatus) -> dict[str, object]:
         "status": status.status,
         "replaced_by": None if status.replaced_by is None else str(status.replaced_by),
         "length": status.length,
+        "newest": None if status.newest is None else str(status.newest),
     }
 
 
 def _status_from_json(data: dict[str, object]) -> RecordStatus:
     replaced = data.get("replaced_by")
+    newest = data.get("newest")
     length = data.get("length")
     return RecordStatus(
         accession=parse_accession(str(data["accession"])),
         status=str(data["status"]),
         replaced_by=parse_accession(str(replaced)) if replaced else None,
         length=length if isinstance(length, int) else None,
+        newest=parse_accession(str(newest)) if newest else None,
     )
 
 
@@ -247,9 +293,10 @@ class InMemoryRecords:
         """Return the genomic extracts given."""
         return list(self._genomic)
 
-    def variants_of(self, record: Transcript) -> list[Transcript]:
-        """Return the variants given for the record."""
-        return list(self._variants.get(str(record.accession), []))
+    def variants_of(self, record: Transcript) -> VariantLookup:
+        """Return the variants given for the record (the list given is taken as complete)."""
+        given = tuple(self._variants.get(str(record.accession), []))
+        return VariantLookup(transcripts=given, complete=True)
 
     def status(self, accession: Accession) -> RecordStatus | None:
         """Nothing is known of record status in memory."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from assay.errors import CacheError, FetchError, RecordNotFound
+from assay.errors import AssayError
 from assay.primers.accession import parse_versioned
 from assay.primers.binding import PrimingRule
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
@@ -29,17 +29,27 @@ from assay.primers.thermo import PairThermo, PrimerThermo, pair_thermo, primer_t
 from assay.primers.thresholds import Thresholds
 
 if TYPE_CHECKING:
-    from assay.primers.store import RecordSource
+    from assay.primers.store import RecordSource, VariantLookup
 
-# What this version checks; reports say so, so that nobody mistakes them for more.
-CHECKS_DONE = (
-    "sequence rules",
-    "thermodynamics",
-    "binding and product on the cited record",
-    "exons and genomic DNA",
-    "transcript variants",
-)
+# What this version can check; each report says which of these ran for which pair, and why any
+# did not, so that nobody mistakes a report for more than it is.
+SEQUENCE_RULES = "sequence rules"
+THERMODYNAMICS = "thermodynamics"
+BINDING = "binding and product on the cited record"
+EXONS = "exons and genomic DNA"
+VARIANTS = "transcript variants"
+STATUS = "record status at NCBI"
+CHECKS_DONE = (SEQUENCE_RULES, THERMODYNAMICS, BINDING, EXONS, VARIANTS, STATUS)
 CHECKS_NOT_DONE: tuple[str, ...] = ()
+_RECORD_CHECKS = (BINDING, EXONS, VARIANTS, STATUS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedCheck:
+    """A check that did not run for a pair, and why (a finding says the same)."""
+
+    check: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +79,15 @@ class PairReport:
     reference_looked_up: bool = False
     reference_check: ReferenceCheck | None = None
     off_targets: tuple[OffTarget, ...] | None = None  # None: no database was searched
+    skipped: tuple[SkippedCheck, ...] = ()
+
+    @property
+    def checks_run(self) -> tuple[str, ...]:
+        """The checks of `CHECKS_DONE` that ran for this pair."""
+        if not self.reference_looked_up:
+            return (SEQUENCE_RULES, THERMODYNAMICS)
+        skipped = {s.check for s in self.skipped}
+        return tuple(c for c in CHECKS_DONE if c not in skipped)
 
     @property
     def verdict(self) -> Verdict:
@@ -97,6 +116,21 @@ class ValidationReport:
         """True when at least one pair fails."""
         return any(report.verdict is Verdict.FAIL for report in self.pairs)
 
+    def check_counts(self) -> dict[str, int]:
+        """Return, for each check of `CHECKS_DONE`, the number of pairs it ran for."""
+        return {c: sum(c in p.checks_run for p in self.pairs) for c in CHECKS_DONE}
+
+    def skipped_reasons(self) -> dict[str, dict[tuple[str, ...], list[str]]]:
+        """Return reason -> (the checks skipped for it -> the genes), in table order."""
+        found: dict[str, dict[tuple[str, ...], list[str]]] = {}
+        for pair in self.pairs:
+            by_reason: dict[str, list[str]] = {}
+            for skipped in pair.skipped:
+                by_reason.setdefault(skipped.reason, []).append(skipped.check)
+            for reason, checks in by_reason.items():
+                found.setdefault(reason, {}).setdefault(tuple(checks), []).append(pair.pair.gene)
+        return found
+
 
 def _primer_report(
     primer: Primer, subject: Subject, conditions: ReactionConditions, limits: Thresholds
@@ -124,47 +158,80 @@ def _reference(pair: PrimerPair, records: RecordSource) -> tuple[Transcript | No
         return None, note(str(error))
     try:
         record = records.transcript(accession)
-    except (RecordNotFound, FetchError, CacheError) as error:
+    except AssayError as error:  # whatever the reason, this pair is unverified, the rest go on
         return None, note(f"record not available: {error}")
     record, extract = with_exons_from_genome(record, records.genomic_records())
     exons = f", {len(record.exons)} exons" if record.exons else ""
     if extract is not None:
         exons += f" placed on {extract.name} by exact spliced alignment, GT-AG at every junction"
+    elif record.tiles and record.tail_bp:
+        exons += f"; the last {record.tail_bp} bases lie after the last exon"
+    if record.exon_note:
+        exons += f"; {record.exon_note}"
     return record, note(f"record {accession} found ({record.length} nt{exons})")
 
 
 def _status_findings(
     pair: PrimerPair, record: Transcript, records: RecordSource, conditions: ReactionConditions
-) -> list[Finding]:
-    """Say when the cited version has been replaced, and check the newest version too."""
+) -> tuple[list[Finding], SkippedCheck | None]:
+    """Say what NCBI says of the cited version; when it was replaced, check the newest too."""
+
+    def finding(severity: Severity, message: str) -> Finding:
+        return Finding(code=Check.REFERENCE, severity=severity, message=message)
+
     try:
         status = records.status(record.accession)
-    except (FetchError, CacheError):
-        return []
-    if status is None or status.replaced_by is None or status.replaced_by == record.accession:
-        return []
-    newest = status.replaced_by
-    findings = [
-        Finding(
-            code=Check.REFERENCE,
-            severity=Severity.WARN,
-            message=f"{record.accession} has been replaced by {newest} at NCBI",
-        )
-    ]
+    except AssayError as error:
+        skipped = SkippedCheck(check=STATUS, reason=str(error))
+        return [finding(Severity.INFO, f"{STATUS} not checked: {error}")], skipped
+    if status is None:
+        reason = "offline, and no answer of NCBI's is cached"
+        skipped = SkippedCheck(check=STATUS, reason=reason)
+        return [finding(Severity.INFO, f"{STATUS} not checked: {reason}")], skipped
+    if not status.replaced:
+        return [finding(Severity.INFO, status.describe())], None
+    newest = status.newest or status.replaced_by
+    if newest is None:  # pragma: no cover - `replaced` says one of them is set
+        return [], None
+    findings = [finding(Severity.WARN, f"cited {status.describe().removesuffix(' at NCBI')}")]
     try:
         check = check_reference(pair, records.transcript(newest), conditions=conditions)
-    except (RecordNotFound, FetchError, CacheError) as error:
+    except AssayError as error:
+        findings.append(finding(Severity.INFO, f"{newest} could not be checked: {error}"))
+        return findings, None
+    cited = f"{pair.product_bp} bp" if pair.product_bp else "the product"
+    if check.product is None:
         findings.append(
-            Finding(code=Check.REFERENCE, severity=Severity.INFO,
-                    message=f"{newest} could not be checked: {error}")
+            finding(Severity.WARN, f"on the newest version {newest} the primers make no product: "
+                    "they do not work on the current record")
         )  # fmt: skip
-        return findings
-    size = f"{check.product.size_bp} bp" if check.product else "no product"
-    findings.append(
-        Finding(code=Check.REFERENCE, severity=Severity.INFO,
-                message=f"on the newest version {newest} the primers give {size}")
-    )  # fmt: skip
-    return findings
+    elif any(f.severity is Severity.FAIL for f in check.findings):
+        findings.append(
+            finding(Severity.WARN, f"on the newest version {newest} the primers give "
+                    f"{check.product.size_bp} bp, not {cited}: check them on the current record")
+        )  # fmt: skip
+    else:
+        findings.append(
+            finding(Severity.INFO, f"on the newest version {newest} the primers give "
+                    f"{check.product.size_bp} bp: they still work on the current record")
+        )  # fmt: skip
+    return findings, None
+
+
+def _variant_skip(lookup: VariantLookup) -> tuple[list[Finding], SkippedCheck | None]:
+    if lookup.complete:
+        return [], None
+    also = f"; {lookup.fallback}" if lookup.fallback else ""
+    note = Finding(code=Check.VARIANTS, severity=Severity.INFO,
+                   message=f"{VARIANTS} not fully checked: {lookup.note}{also}")  # fmt: skip
+    return [note], SkippedCheck(check=VARIANTS, reason=lookup.note)
+
+
+def _exon_skip(record: Transcript, check: ReferenceCheck) -> SkippedCheck | None:
+    if record.tiles or check.gdna_record is not None:
+        return None
+    why = record.exon_note or "the record has no exon features and no genomic record holds it"
+    return SkippedCheck(check=EXONS, reason=why)
 
 
 def validate_pair(
@@ -192,16 +259,26 @@ def validate_pair(
     own = pair_findings(forward.thermo, reverse.thermo, thermo, pair.anneal_temp_c, limits)
     reference: Transcript | None = None
     check: ReferenceCheck | None = None
+    skipped: list[SkippedCheck] = []
     if records is not None:
         reference, finding = _reference(pair, records)
         own.append(finding)
-        if reference is not None:
+        if reference is None:
+            why = finding.message.removeprefix("record not available: ")
+            skipped = [SkippedCheck(check=name, reason=why) for name in _RECORD_CHECKS]
+        else:
+            lookup = records.variants_of(reference)
             check = check_reference(
                 pair, reference, conditions=conditions, genomic=records.genomic_records(),
-                variants=records.variants_of(reference),
+                variants=lookup.transcripts,
             )  # fmt: skip
             own.extend(check.findings)
-            own.extend(_status_findings(pair, reference, records, conditions))
+            variant_notes, variant_skip = _variant_skip(lookup)
+            own.extend(variant_notes)
+            status_notes, status_skip = _status_findings(pair, reference, records, conditions)
+            own.extend(status_notes)
+            exon_skip = _exon_skip(reference, check)
+            skipped = [s for s in (exon_skip, variant_skip, status_skip) if s is not None]
     return PairReport(
         pair=pair,
         forward=forward,
@@ -211,6 +288,7 @@ def validate_pair(
         reference=reference,
         reference_looked_up=records is not None,
         reference_check=check,
+        skipped=tuple(skipped),
     )
 
 

@@ -35,7 +35,7 @@ def test_table1_validates_end_to_end_with_json(
     # The paper's mTOR reverse primer lacks one base of NM_004958.4 (record 7493-7512 reads
     # TTGGACGGTGTGGAACTTGG; the primer's complement TTGGACGGTGTGGACTTGG): no product, a fail.
     assert status == 1
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["assay_version"] == __version__
     assert report["conditions"] == {
         "name": "primer3", "mv_conc_mm": 50.0, "dv_conc_mm": 1.5, "dntp_conc_mm": 0.6,
@@ -62,8 +62,8 @@ def test_table1_validates_end_to_end_with_json(
         "spans_junction": False,
     }  # fmt: skip
     # GAPDH (PROVENANCE.md exon map: exon 2 is 54-105, exon 4 is 206-312)
-    assert pairs[4]["forward"]["binding"]["exons"] == [2]
-    assert pairs[4]["reverse"]["binding"]["exons"] == [4]
+    assert pairs[4]["forward"]["binding"]["exons"] == ["2"]
+    assert pairs[4]["reverse"]["binding"]["exons"] == ["4"]
     assert (pairs[4]["product_bp"], pairs[4]["intron_spanning"]) == (148, True)
     miqe = pairs[4]["miqe"]
     assert miqe["amplicon_length_bp"] == 148
@@ -77,7 +77,7 @@ def test_table1_validates_end_to_end_with_json(
     # exon 6 is 1383-1468, exon 7 1469-1574), so the product 1407-1520 crosses an intron.
     assert pairs[2]["reference"]["exons"] == 21
     assert (pairs[2]["forward"]["binding"]["exons"], pairs[2]["reverse"]["binding"]["exons"]) == (
-        [6], [7],
+        ["6"], ["7"],
     )  # fmt: skip
     assert (pairs[2]["product_bp"], pairs[2]["intron_spanning"]) == (114, True)
     gapdh = pairs[4]

@@ -11,7 +11,7 @@ import pytest
 from eutils_server import FakeNcbi, running
 
 from assay.data import refseq_dir
-from assay.errors import FetchError, InputError
+from assay.errors import FetchError, InputError, UnknownAccession
 from assay.primers.accession import parse_accession
 from assay.primers.cache import RecordCache
 from assay.primers.entrez import (
@@ -140,8 +140,17 @@ def test_persistent_faults_end_in_a_clear_error_without_the_key(
 
 
 def test_an_unknown_record_is_not_retried(ncbi: FakeNcbi) -> None:
-    with _client(ncbi) as client, pytest.raises(FetchError, match="refused by NCBI: HTTP 400"):
+    # NCBI answers efetch of an id it does not know with HTTP 400 and "Failed to understand id"
+    # (mutalyzer/retriever relies on that text; ncbi_real/PROVENANCE.md).
+    with _client(ncbi) as client, pytest.raises(UnknownAccession, match="NCBI does not know"):
         client.fetch_record(parse_accession("NM_000001.1"), RecordFormat.FASTA)
+    assert len(ncbi.requests) == 1
+
+
+def test_another_refusal_is_not_retried_either(ncbi: FakeNcbi) -> None:
+    ncbi.faults = ["404"]
+    with _client(ncbi) as client, pytest.raises(FetchError, match="refused by NCBI: HTTP 404"):
+        client.fetch_record(PIK3CA, RecordFormat.FASTA)
     assert len(ncbi.requests) == 1
 
 

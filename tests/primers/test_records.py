@@ -65,13 +65,17 @@ def test_gapdh_exon_map_is_the_records_own() -> None:
 def test_genbank_exon_and_cds_features() -> None:
     # iro.gb: exon 341..384 /number=1, intron 385..617, exon 618..756 /number=2; 1326 bp.
     record = parse_genbank((GENBANK / "AL109817.1.gb").read_text(), parse_accession("AL109817.1"))
-    assert record.exons == (Exon(number=1, start=341, end=384), Exon(number=2, start=618, end=756))
+    assert record.exons == (
+        Exon(number=1, start=341, end=384, label="1"),
+        Exon(number=2, start=618, end=756, label="2"),
+    )
     assert not record.tiles  # an intron lies between them
     assert record.length == 1326
     assert record.cds is None
     # brca_FJ940752.gb: CDS <79..>153, exon 79..153 /number=18; 349 bp.
     brca = parse_genbank((GENBANK / "FJ940752.1.gb").read_text(), parse_accession("FJ940752.1"))
-    assert brca.exons == (Exon(number=18, start=79, end=153),)
+    assert brca.exons == (Exon(number=1, start=79, end=153, label="18"),)
+    assert brca.exons[0].name == "18"
     assert brca.cds == (79, 153)
     assert brca.sequence.startswith("GGCTCTTTAGCTTCTTAGGA")
 

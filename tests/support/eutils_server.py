@@ -11,6 +11,16 @@ and can inject faults, one per request, in the order queued:
 
 What the server knows of versions and genes (which version replaced which, which transcripts a
 gene has) is test configuration set by each test; sequences are only ever the stored real ones.
+
+With `FakeNcbi.recorded` set (`recorded_answers()`), it replays instead the real E-utilities
+answers of ``tests/primers/fixtures/ncbi_real/`` (PROVENANCE.md there): a request for one id that
+was recorded gets the recorded body byte for byte. A batch of ids gets one answer whose docsums
+are the recorded ones, each unchanged, under NCBI's layout; an id without a recording is answered
+as NCBI answers an id it does not know ("Invalid uid …" in esummary, HTTP 400 "Failed to
+understand id" from efetch). An accession that a recording names but whose answer to this request
+was not recorded (the record of a recorded docsum, the summary of a recorded record) gets HTTP 502
+"Bad Gateway" (one of NCBI's proxy answers): the server cannot serve it, which is not the same as
+NCBI not knowing it.
 """
 
 from __future__ import annotations
@@ -29,6 +39,53 @@ from urllib.parse import parse_qs, urlsplit
 from assay.data import refseq_dir
 
 GENBANK_FIXTURES = Path(__file__).resolve().parents[1] / "primers" / "fixtures" / "genbank"
+REAL_ANSWERS = Path(__file__).resolve().parents[1] / "primers" / "fixtures" / "ncbi_real"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Real E-utilities answers by the id they answer: esummary and elink JSON, efetch GenBank."""
+
+    esummary: dict[str, str]
+    elink: dict[str, str]
+    efetch_gb: dict[str, str]
+
+    def docsums(self) -> list[dict[str, Any]]:
+        """Every docsum of every recorded esummary answer."""
+        found = []
+        for body in self.esummary.values():
+            result = json.loads(body).get("result", {})
+            found += [result[uid] for uid in result.get("uids", [])]
+        return found
+
+    def newest_summary(self, caption: str) -> str | None:
+        """The recorded answer of the newest version of an unversioned accession."""
+        best: tuple[int, str] | None = None
+        for asked, body in self.esummary.items():
+            result = json.loads(body).get("result", {})
+            for uid in result.get("uids", []):
+                doc = result[uid]
+                if doc.get("caption") == caption and "." in doc.get("accessionversion", ""):
+                    version = int(doc["accessionversion"].rsplit(".", 1)[1])
+                    if best is None or version > best[0]:
+                        best = (version, asked)
+        return None if best is None else self.esummary[best[1]]
+
+
+def recorded_answers() -> Recorded:
+    """Load the real answers of ``fixtures/ncbi_real`` (their file names say what they answer)."""
+
+    def by_id(folder: str, prefix: str, suffix: str) -> dict[str, str]:
+        return {
+            path.name.removeprefix(prefix).removesuffix(suffix): path.read_text(encoding="utf-8")
+            for path in sorted((REAL_ANSWERS / folder).iterdir())
+        }
+
+    return Recorded(
+        esummary=by_id("esummary_json", "esummary_nucleotide_", ".json"),
+        elink=by_id("elink_json", "elink_nucleotide_nucleotide_", ".json"),
+        efetch_gb=by_id("efetch_gb", "", ".gb"),
+    )
 
 
 def _wrap(sequence: str, width: int = 70) -> str:
@@ -73,6 +130,12 @@ class FakeNcbi:
     requests: list[tuple[float, str, dict[str, list[str]]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    recorded: Recorded | None = None
+    canned: list[tuple[int, str]] = field(default_factory=list)  # (status, body), served first
+
+    def next_canned(self) -> tuple[int, str] | None:
+        with self.lock:
+            return self.canned.pop(0) if self.canned else None
 
     def uid(self, accession: str) -> str:
         return str(1000 + sorted(self.records).index(accession))
@@ -104,11 +167,15 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qs(parts.query)
         with state.lock:
             state.requests.append((time.monotonic(), parts.path, params))
+        canned = state.next_canned()
+        if canned is not None:
+            self._send(canned[0], "text/plain", canned[1])
+            return
         fault = state.next_fault()
         if fault == "drop":
             self.close_connection = True
             return
-        if fault is not None and fault.split(":")[0] in {"429", "500", "502", "503"}:
+        if fault is not None and fault.split(":")[0] in {"404", "429", "500", "502", "503"}:
             code = int(fault.split(":")[0])
             headers = {"Retry-After": fault.split(":")[1]} if ":" in fault else {}
             self._send(code, "text/plain", f"error {code}\n", headers)
@@ -122,6 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html", page)
             return
         endpoint = parts.path.rsplit("/", 1)[-1]
+        if state.recorded is not None:
+            status, content_type, body = _replay(state.recorded, endpoint, params)
+            self._send(status, content_type, body)
+            return
         handler = {
             "efetch.fcgi": self._efetch,
             "esummary.fcgi": self._esummary,
@@ -147,8 +218,8 @@ class _Handler(BaseHTTPRequestHandler):
                 a for a in sorted(state.records) if a != accession and rettype in state.records[a]
             )
         record = state.records.get(accession, {}).get(rettype)
-        if record is None:
-            return 400, "text/plain", f"Error: cannot get document summary for {accession}\n"
+        if record is None:  # what NCBI's efetch says of an id it does not know
+            return 400, "text/plain", f"Failed to understand id: {accession}\n"
         return 200, "text/plain", record
 
     def _esummary(self, params: dict[str, list[str]], _fault: str | None) -> tuple[int, str, str]:
@@ -214,6 +285,58 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data[: len(data) // 2])
         self.wfile.flush()
         self.close_connection = True
+
+
+def _replay(
+    recorded: Recorded, endpoint: str, params: dict[str, list[str]]
+) -> tuple[int, str, str]:
+    """Answer from the recorded real answers (see the module docstring)."""
+    ids = params.get("id", [""])[0].split(",")
+    captions = {name.split(".")[0] for name in recorded.efetch_gb} - {
+        str(d.get("caption")) for d in recorded.docsums()
+    }  # accessions whose record, but no summary, was recorded
+    if endpoint == "efetch.fcgi":
+        accession = ids[0]
+        if params.get("rettype", [""])[0] == "gb" and accession in recorded.efetch_gb:
+            return 200, "text/plain", recorded.efetch_gb[accession]
+        if any(d.get("accessionversion") == accession for d in recorded.docsums()):
+            return 502, "text/plain", "Bad Gateway\n"
+        return 400, "text/plain", f"Failed to understand id: {accession}\n"
+    if endpoint == "elink.fcgi":
+        if len(ids) == 1 and ids[0] in recorded.elink:
+            return 200, "application/json", recorded.elink[ids[0]]
+        empty = {"header": {"type": "elink", "version": "0.3"},
+                 "linksets": [{"dbfrom": "nuccore", "ids": ids}]}  # fmt: skip
+        return 200, "application/json", json.dumps(empty)
+    if endpoint != "esummary.fcgi":
+        return 404, "text/plain", "no such E-utility\n"
+    if len(ids) == 1 and ids[0] in recorded.esummary:
+        return 200, "application/json", recorded.esummary[ids[0]]
+    for asked in ids:
+        if asked not in recorded.esummary and (
+            asked in recorded.efetch_gb or asked.split(".")[0] in captions
+        ):
+            return 502, "text/plain", "Bad Gateway\n"  # NCBI knows it; no answer was recorded
+    uids: list[str] = []
+    docs: dict[str, Any] = {}
+    errors: list[str] = []
+    for position, asked in enumerate(ids):
+        body = recorded.esummary.get(asked) or (
+            None if "." in asked else recorded.newest_summary(asked)
+        )
+        payload = json.loads(body) if body else {}
+        result = payload.get("result", {})
+        if not result.get("uids"):
+            errors.append(f"Invalid uid {asked} at position= {position}")
+        for uid in result.get("uids", []):
+            if uid not in docs:
+                uids.append(uid)
+                docs[uid] = result[uid]
+    answer: dict[str, Any] = {"header": {"type": "esummary", "version": "0.3"}}
+    if errors:
+        answer["error"] = errors[0]
+    answer["result"] = {"uids": uids, **docs}
+    return 200, "application/json", json.dumps(answer, indent=2)
 
 
 class _Server(ThreadingHTTPServer):
