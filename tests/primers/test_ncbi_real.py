@@ -289,8 +289,9 @@ def test_no_network_is_noticed_once_and_remembered() -> None:
     with pytest.raises(NoNetworkError, match=r"no network: .* using cached and bundled records"):
         client.fetch_record(parse_accession("NM_003002.2"), RecordFormat.GENBANK)
     assert sleeps.delays == []  # a refused connection is not waited on
-    with pytest.raises(NoNetworkError, match="not tried: no network"):
+    with pytest.raises(NoNetworkError, match="no network") as again:
         client.summaries([parse_accession("NM_003002.2")])
+    assert str(again.value) == client.unreachable  # the same words: said once in a report
     assert client.unreachable is not None
 
 
