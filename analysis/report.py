@@ -157,11 +157,10 @@ def methods_text(inputs: ReportInputs) -> str:
     vs = inputs.viability_settings
     if vs is not None:
         reference = f" minus OD{vs.reference_nm}" if vs.reference_nm else ""
+        method = inputs.viability.method if inputs.viability is not None else ""
         parts.append(
-            f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}, blank-subtracted, "
-            f"relative to the mean of {vs.control} × 100 within each experiment; groups were "
-            f"compared with {'Welch' if vs.welch else 'Student'}'s t-test over independent "
-            "experiments."
+            f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}, blank-subtracted; "
+            f"{method}."
         )
     parts.append("Values are mean ± SD; p < 0.05 was considered significant.")
     parts.append(
@@ -257,15 +256,15 @@ def render(inputs: ReportInputs) -> str:
         if "viability" in inputs.figures:
             body.append(_figure(
                 inputs.figures["viability"],
-                f"Viability, % of {vs.control} (mean ± SD; points: independent experiments); "
-                f"{'Welch' if vs.welch else 'Student'}'s t-test against {vs.control}; "
-                "dashed line: 100 %.",
+                f"Viability, % of {vs.control} (mean ± SD; points: the units tested). "
+                f"{inputs.viability.method.capitalize()}; dashed line: 100 %.",
                 width_pct=50,
             ))  # fmt: skip
         body.append(_table(inputs.viability.summary, [
             ("panel", "panel"), ("group", "group"), ("n", "n"),
             ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),
-            ("change_pct", "change (points)"), ("p_value", "p"), ("significance", ""),
+            ("change_pct", "change (points)"), ("test", "test"), ("p_value", "p"),
+            ("significance", ""),
         ]))  # fmt: skip
     if inputs.excluded or inputs.flagged:
         body.append("<h2>Exclusions and flags</h2><ul>")

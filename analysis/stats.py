@@ -117,6 +117,78 @@ def two_groups(
     )
 
 
+def one_sample(
+    values: Sequence[float], mu: float, *, level: float = 0.95, unit: str = "value"
+) -> TestResult:
+    """Compare values with a fixed value `mu`: the one-sample t-test, two-sided (Student 1908).
+
+    This is the test of viability normalised per experiment: each experiment's control is 100 %
+    by construction, so the treated percentages are tested against 100, not against a column of
+    exact 100s (which would count the control's n while giving it no variance). The estimate is
+    mean(values) − mu, with its confidence interval.
+    """
+    from scipy import stats
+
+    name = "one-sample t-test"
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return _not_run(name, f"not tested: needs at least 2 {unit}s (has {x.size})")
+    if float(np.ptp(x)) == 0.0:
+        return _not_run(name, f"not tested: every {unit} is the same ({x[0]:g})")
+    result = stats.ttest_1samp(x, mu)
+    interval = result.confidence_interval(confidence_level=level)
+    return TestResult(
+        test=name,
+        statistic=float(result.statistic),
+        df=float(result.df),
+        p_value=float(result.pvalue),
+        estimate=float(x.mean() - mu),
+        ci_low=float(interval.low - mu),
+        ci_high=float(interval.high - mu),
+    )
+
+
+# SciPy integrates Dunnett's multivariate t by randomised quasi-Monte Carlo: a fixed seed makes
+# the same data give the same p-value in every run.
+DUNNETT_SEED = 20240101
+
+
+def dunnett(
+    control: Sequence[float], others: Mapping[str, Sequence[float]]
+) -> dict[str, TestResult]:
+    """Compare each group with the control: Dunnett's test (Dunnett 1955; SciPy's), two-sided.
+
+    Returns a result per group, keyed as `others`; groups with fewer than 2 values are not run.
+    The p-values come from a numerical integration (seeded: `DUNNETT_SEED`), good to about 1e-4.
+    """
+    from scipy import stats
+
+    name = "Dunnett's test"
+    usable = {g: np.asarray(v, dtype=float) for g, v in others.items() if len(v) >= 2}
+    results = {
+        g: _not_run(name, f"not tested: needs at least 2 values (has {len(v)})")
+        for g, v in others.items()
+        if g not in usable
+    }
+    if len(control) < 2 or not usable:
+        return {g: _not_run(name, "not tested: needs at least 2 values per group") for g in others}
+    tested = stats.dunnett(
+        *usable.values(), control=np.asarray(control, dtype=float), rng=DUNNETT_SEED
+    )
+    interval = tested.confidence_interval()
+    for i, (group, values) in enumerate(usable.items()):
+        results[group] = TestResult(
+            test=name,
+            statistic=float(tested.statistic[i]),
+            df=float(sum(v.size for v in usable.values()) + len(control) - len(usable) - 1),
+            p_value=float(tested.pvalue[i]),
+            estimate=float(values.mean() - np.mean(control)),
+            ci_low=float(interval.low[i]),
+            ci_high=float(interval.high[i]),
+        )
+    return {g: results[g] for g in others}
+
+
 def contrast_of_cells(
     target_control: Sequence[float],
     reference_control: Sequence[float],

@@ -3,8 +3,15 @@
 Net OD = OD(main) − OD(reference) per well, minus the mean net OD of blank wells when there are any;
 viability % = net OD / mean net OD of the control group × 100 (Mosmann 1983; as in the seed paper's
 Methods 2.2), per panel and per independent experiment. With several experiments, each experiment's
-group mean is one value and the summary (mean ± SD, tests) runs over experiments; without, over
-wells. Tests are the shared ones of `assay.analysis.stats`.
+group mean is one value and the summary runs over experiments; without, over wells.
+
+What is tested follows from how the data were normalised. Per experiment, the control is exactly
+100 % in every experiment by construction, so each treatment's percentages are tested against 100
+(one-sample t-test, n = experiments); a two-sample test against a column of exact 100s would count
+the control's n while giving it no variance, and print stars the data have not earned. Without
+experiments, the control wells vary around their own mean and are compared with each treatment
+(Student's or Welch's t; with several treatments also Dunnett's test against the control and
+ANOVA + Tukey). Every table says which test, on which unit, with which n.
 
 Reading: a tidy table (one row per well) or 96-well grids (rows A-H, columns 1-12; one grid per
 wavelength) with a plate map grid of the same shape naming each well's group.
@@ -24,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay.analysis.stats import anova_tukey, stars, two_groups
+from assay.analysis.stats import anova_tukey, dunnett, one_sample, stars, two_groups
 from assay.analysis.wells import read_text_table
 from assay.errors import InputError
 
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ROWS = "ABCDEFGH"
+# Group names that mean blank wells; one of them that is not the blank group is refused.
+_BLANK_NAMES = {"blank", "blanks", "medium only", "no cells", "background"}
 COLUMNS = range(1, 13)
 
 
@@ -52,7 +61,7 @@ class ViabilitySettings:
     control: str
     main_nm: int = 570
     reference_nm: int | None = 630
-    blank_group: str | None = None
+    blank_group: str | None = "blank"
     panels: tuple[str, ...] = ()
     welch: bool = False
 
@@ -66,6 +75,7 @@ class Viability:
     wells: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     units: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    method: str = ""  # which test, on which unit, with which n (`method_note`)
 
 
 def _number(text: str, path: str, row: int, column: str) -> float:
@@ -188,7 +198,17 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                        for i, m in enumerate(frame[main])]  # fmt: skip
     is_blank = (frame["role"].str.lower() == "blank") if "role" in frame else frame["group"].eq("")
     if settings.blank_group:
-        is_blank = is_blank | frame["group"].eq(settings.blank_group)
+        is_blank = is_blank | frame["group"].str.lower().eq(settings.blank_group.lower())
+    blank_like = sorted(
+        {g for g in frame.loc[~is_blank, "group"] if str(g).strip().lower() in _BLANK_NAMES}
+    )
+    if blank_like:
+        raise InputError(
+            f'group "{blank_like[0]}" looks like blank wells, but the blank group is '
+            f'"{settings.blank_group or "none"}": name it with --blank-group, or rename the group '
+            "if it really is a treatment",
+            path=source,
+        )
     if settings.control not in set(frame["group"]):
         raise InputError(f'control group "{settings.control}" is not in the table; groups are: '
                          f"{', '.join(sorted(set(frame['group'])))}", path=source)  # fmt: skip
@@ -232,6 +252,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
         viability_pct(r.net_od, control_for(r)) for r in samples.itertuples(index=False)
     ]
     by_experiment = "experiment" in samples
+    unit = "experiment" if by_experiment else "well"
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     unit_values: dict[tuple[str, str], list[float]] = {}
@@ -251,6 +272,12 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
             }
         order = list(dict.fromkeys([settings.control, *sorted(values)]))
         unit_values.update({(label, g): list(v) for g, v in values.items()})
+        treated = [g for g in order if g != settings.control]
+        results = {
+            g: one_sample(values[g], 100.0, unit=unit) if by_experiment
+            else two_groups(values[settings.control], values[g], welch=settings.welch)
+            for g in treated
+        }  # fmt: skip
         for group in order:
             v = values[group]
             mean = sum(v) / len(v)
@@ -259,27 +286,50 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 if len(v) > 1
                 else math.nan
             )
-            result = None if group == settings.control else two_groups(
-                values[settings.control], v, welch=settings.welch
-            )  # fmt: skip
+            result = results.get(group)
             rows.append({
-                "panel": label, "group": group, "n": len(v), "viability_pct_mean": mean,
-                "viability_pct_sd": sd, "change_pct": mean - 100.0,
+                "panel": label, "group": group, "n": len(v), "unit": unit,
+                "viability_pct_mean": mean, "viability_pct_sd": sd, "change_pct": mean - 100.0,
+                "test": "" if result is None else result.test,
                 "p_value": math.nan if result is None else result.p_value,
                 "significance": "" if result is None else stars(result.p_value),
             })  # fmt: skip
             if result is not None:
-                tests.append(result.as_row(label, "viability", f"{group} vs {settings.control}"))
-        if len(order) >= 3:
+                comparison = (
+                    f"{group} vs 100 %" if by_experiment else f"{group} vs {settings.control}"
+                )
+                tests.append(result.as_row(label, "viability", comparison))
+        if not by_experiment and len(treated) >= 2:
+            for group, res in dunnett(
+                values[settings.control], {g: values[g] for g in treated}
+            ).items():
+                tests.append(res.as_row(label, "viability", f"{group} vs {settings.control}"))
             anova = anova_tukey({g: values[g] for g in order})
             tests.append(anova.anova.as_row(label, "viability", "all groups"))
             for first, second, res in anova.pairs:
                 tests.append(res.as_row(label, "viability", f"{second} vs {first}"))
-    unit = "experiments" if by_experiment else "wells"
-    notes.append(f"n counts {unit}; viability % is relative to the mean of {settings.control}")
+    method = method_note(settings, by_experiment=by_experiment)
+    notes.append(method)
     return Viability(summary=pd.DataFrame(rows), tests=pd.DataFrame(tests),
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
-                     notes=notes, units=unit_values)  # fmt: skip
+                     notes=notes, units=unit_values, method=method)  # fmt: skip
+
+
+def method_note(settings: ViabilitySettings, *, by_experiment: bool) -> str:
+    """Say which test ran, on which unit, with which n (the same words in every output)."""
+    if by_experiment:
+        return (
+            f"viability % is relative to the mean of {settings.control} within each experiment "
+            f"(so {settings.control} is 100 % in every experiment); n counts experiments; each "
+            "treatment's percentages are tested against 100 % (one-sample t-test, two-sided)"
+        )
+    test = "Welch's" if settings.welch else "Student's"
+    return (
+        f"viability % is relative to the mean of {settings.control} over all wells; n counts "
+        f"wells (technical replicates, not independent experiments: add an experiment column "
+        f"when there are several); each treatment vs {settings.control}: {test} t-test, "
+        "two-sided; with several treatments also Dunnett's test and ANOVA + Tukey HSD"
+    )
 
 
 def summary_text(result: Viability) -> str:

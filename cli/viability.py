@@ -22,7 +22,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--main-nm", type=int, default=570, help="main wavelength (default 570)")
     parser.add_argument("--reference-nm", type=int, default=630,
                         help="reference wavelength (default 630; 0 for none)")  # fmt: skip
-    parser.add_argument("--blank-group", metavar="GROUP", help="group whose wells are blanks")
+    parser.add_argument(
+        "--blank-group", default="blank", metavar="GROUP",
+        help="group of blank wells, subtracted from every well (default: blank)",
+    )  # fmt: skip
     parser.add_argument(
         "--by", default="", metavar="COLUMN[,COLUMN]", help="panels, e.g. cell_line"
     )

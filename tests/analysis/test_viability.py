@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from scipy import stats
 
+from assay.analysis.stats import DUNNETT_SEED
 from assay.analysis.viability import (
     ViabilitySettings,
     read_od_grids,
@@ -161,3 +163,81 @@ def test_three_groups_add_anova_and_tukey(tmp_path: Path) -> None:
     assert comparisons.count("all groups") == 1
     assert {"drug vs control", "drug2 vs control", "drug2 vs drug"} <= set(comparisons)
     assert set(tests.loc[tests["comparison"] == "all groups", "test"]) == {"one-way ANOVA"}
+
+
+# Three independent experiments, each with its own control: (experiment, group, OD570), no
+# reference wavelength, no blank. Per experiment the treated mean is divided by the control mean.
+EXPERIMENTS = [
+    (1, "control", 0.80), (1, "control", 0.82), (1, "drug", 0.60), (1, "drug", 0.62),
+    (2, "control", 0.90), (2, "control", 0.88), (2, "drug", 0.70), (2, "drug", 0.72),
+    (3, "control", 0.70), (3, "control", 0.72), (3, "drug", 0.50), (3, "drug", 0.49),
+    (1, "drug2", 0.78), (2, "drug2", 0.86), (3, "drug2", 0.72),
+]  # fmt: skip
+
+
+def _experiments(tmp_path: Path) -> Path:
+    path = tmp_path / "od.csv"
+    rows = [f"{e},{g},{od}" for e, g, od in EXPERIMENTS]
+    path.write_text("experiment,group,od570\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_per_experiment_normalisation_tests_the_treated_percentages_against_100(
+    tmp_path: Path,
+) -> None:
+    settings = ViabilitySettings(control="control", reference_nm=None)
+    result = viability(read_od_table(_experiments(tmp_path), settings), settings)
+    # By hand: drug/control per experiment = 0.61/0.81, 0.71/0.89, 0.495/0.71 (x 100).
+    drug = [0.61 / 0.81 * 100, 0.71 / 0.89 * 100, 0.495 / 0.71 * 100]
+    expected = stats.ttest_1samp(drug, 100.0)
+    row = _row(result.summary, "drug")
+    assert row["p_value"] == pytest.approx(expected.pvalue)
+    assert (row["n"], row["unit"], row["test"]) == (3, "experiment", "one-sample t-test")
+    # The old test, two-sample against three exact 100s (df 4), claims far more:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's note on the exact 100s
+        dishonest = stats.ttest_ind(drug, [100.0, 100.0, 100.0])
+    assert dishonest.pvalue < expected.pvalue / 5
+    tests = result.tests.set_index("comparison")
+    assert tests.loc["drug vs 100 %", "df"] == 2
+    assert "all groups" not in tests.index  # no ANOVA over a control of exact 100s
+    assert "tested against 100 % (one-sample t-test" in result.method
+
+
+def test_without_experiments_dunnett_compares_each_treatment_with_the_control(
+    tmp_path: Path,
+) -> None:
+    plate = [*PLATE, ("drug2", "C1", 0.700, 0.050), ("drug2", "C2", 0.760, 0.050),
+             ("drug2", "C3", 0.720, 0.050)]  # fmt: skip
+    settings = ViabilitySettings(control="control")
+    result = viability(read_od_table(_table(tmp_path, plate), settings), settings)
+    units = result.units
+    expected = stats.dunnett(
+        units[("", "drug")], units[("", "drug2")], control=units[("", "control")],
+        rng=DUNNETT_SEED,
+    )  # fmt: skip
+    dunnett = result.tests[result.tests["test"] == "Dunnett's test"].set_index("comparison")
+    assert dunnett.loc["drug vs control", "p_value"] == pytest.approx(expected.pvalue[0])
+    assert dunnett.loc["drug2 vs control", "p_value"] == pytest.approx(expected.pvalue[1])
+    assert "n counts wells (technical replicates" in result.method
+
+
+def test_blank_wells_are_subtracted_by_default_and_never_a_treatment(tmp_path: Path) -> None:
+    settings = ViabilitySettings(control="control")  # no blank group named: "blank" is it
+    result = viability(read_od_table(_table(tmp_path), settings), settings)
+    assert set(result.summary["group"]) == {"control", "drug"}
+    assert "blank subtracted: mean net OD of 2 blank well(s)" in result.notes
+    other = ViabilitySettings(control="control", blank_group="medium")
+    with pytest.raises(InputError, match='group "blank" looks like blank wells'):
+        viability(read_od_table(_table(tmp_path), other), other)
+
+
+def test_viability_command_subtracts_blank_wells_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["viability", str(_table(tmp_path)), "--control", "control",
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "blank subtracted" in out
+    assert "\nblank" not in out.replace("  ", " ")  # no row for the blank group
