@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -36,7 +37,7 @@ def _table(tmp_path: Path, plate: list[tuple[str, str, float, float]] = PLATE) -
     return path
 
 
-def _row(frame: pd.DataFrame, group: str) -> dict[str, float]:
+def _row(frame: pd.DataFrame, group: str) -> dict[str, Any]:
     return dict(frame[frame["group"] == group].iloc[0])
 
 
