@@ -33,7 +33,10 @@ from assay.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-REPLICATE_SD_LIMIT = 0.5  # cycles; a common limit for technical triplicates
+# Technical replicates whose highest and lowest Ct are more than this many cycles apart are flagged
+# (and the odd one out is judged against the same limit): one rule, stated the same in the README,
+# --help and the outputs.
+REPLICATE_SPREAD_LIMIT = 0.5
 
 
 def delta_ct(target_ct: float, reference_ct: float) -> float:
@@ -160,7 +163,12 @@ class Settings:
         welch: Welch's t-test instead of Student's.
         correction: p-value correction across genes within a panel and comparison.
         ct_cutoff: Cts above this are flagged (not removed).
-        replicate_sd_limit: Technical replicates with a larger SD are flagged.
+        replicate_spread_limit: Technical replicates (one sample and gene) whose highest and
+            lowest Ct are more than this many cycles apart are flagged.
+        replicates: What the rows of a group are: "biological" (each sample, or each well when
+            there is no sample column, is an independent replicate) or "technical" (all wells
+            of a group come from one cDNA: fold changes with their spread, no test); "auto"
+            decides from the data (see `relative_expression`).
         efficiencies: (gene, amplification factor) pairs; when every target and reference gene
             has one, the efficiency-corrected ratio (Pfaffl 2001) replaces 2^-ΔΔCt.
     """
@@ -171,7 +179,15 @@ class Settings:
     welch: bool = False
     correction: Correction = Correction.NONE
     ct_cutoff: float = 35.0
-    replicate_sd_limit: float = REPLICATE_SD_LIMIT
+    replicate_spread_limit: float = REPLICATE_SPREAD_LIMIT
+    replicates: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.replicates not in ("auto", "biological", "technical"):
+            raise ValueError(
+                f'replicates must be auto, biological or technical, not "{self.replicates}"'
+            )
+
     efficiencies: tuple[tuple[str, float], ...] = ()
 
     def efficiency(self, gene: str) -> float | None:
@@ -188,6 +204,7 @@ class Expression:
     tests: pd.DataFrame
     samples: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    method: str = ""  # the unit of replication, n and the tests (`replication_method`)
 
 
 def _fold_columns(ddct: float, sd: float) -> dict[str, float]:
@@ -261,13 +278,15 @@ def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             flags[i].append(f"Ct above {settings.ct_cutoff:g}")
     keys = [*settings.panels, "group", "gene"] + (["sample"] if "sample" in flagged else [])
     if "sample" in flagged:
-        spread = flagged.groupby(keys, observed=True)["ct"].transform("std")
-        for i, sd in enumerate(spread):
-            if sd > settings.replicate_sd_limit:
-                flags[i].append(f"replicate SD {sd:.2f} above {settings.replicate_sd_limit:g}")
+        grouped = flagged.groupby(keys, observed=True)["ct"]
+        spread = grouped.transform("max") - grouped.transform("min")
+        limit = settings.replicate_spread_limit
+        for i, apart in enumerate(spread):
+            if apart > limit:
+                flags[i].append(f"replicates {apart:.2f} cycles apart (more than {limit:g})")
         position = {label: i for i, label in enumerate(flagged.index)}
         for _, replicates in flagged.groupby(keys, observed=True)["ct"]:
-            marks = replicate_outliers(replicates.tolist(), settings.replicate_sd_limit)
+            marks = replicate_outliers(replicates.tolist(), limit)
             for label, odd in zip(replicates.index, marks, strict=True):
                 if odd:
                     flags[position[label]].append("outlier among its replicates")
@@ -320,6 +339,12 @@ def relative_expression(
         "sample" in measured.columns and measured["sample"].astype(str).str.len().gt(0).all()
     )
     design = Design.PAIRED if has_samples else Design.SEPARATE
+    per_group = (
+        int(measured.groupby([*settings.panels, "group"], observed=True)["sample"].nunique().max())
+        if has_samples and not measured.empty
+        else 0
+    )
+    method, tested = replication_method(settings, design, per_group)
     panel_cols = list(settings.panels)
     refs = list(settings.reference_genes)
     targets = sorted(set(measured["gene"].unique().tolist()) - set(refs))
@@ -334,10 +359,14 @@ def relative_expression(
         panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
         if design is Design.PAIRED:
             _paired(
-                panel, label, panel_info, refs, targets, settings, rows, tests, sample_rows, source
-            )
+                panel, label, panel_info, refs, targets, settings, rows, tests, sample_rows, source,
+                tested=tested,
+            )  # fmt: skip
         else:
-            _separate(panel, label, panel_info, refs, targets, settings, rows, tests, source)
+            _separate(
+                panel, label, panel_info, refs, targets, settings, rows, tests, source,
+                tested=tested,
+            )  # fmt: skip
     expression = pd.DataFrame(rows)
     if settings.efficiencies and not expression.empty:
         _apply_pfaffl(expression, measured, settings, panel_cols)
@@ -359,8 +388,50 @@ def relative_expression(
         ]
         expression["significance"] = [stars(p) for p in expression["p_value"]]
     samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
+    if "p_value" not in expression:
+        expression["p_value"] = math.nan
+        expression["significance"] = ""
     return Expression(design=design, expression=expression, tests=test_frame,
-                      samples=samples)  # fmt: skip
+                      samples=samples, notes=[method], method=method)  # fmt: skip
+
+
+def replication_method(settings: Settings, design: Design, per_group: int) -> tuple[str, bool]:
+    """Say what n counts and which tests run; return (that sentence, whether tests run).
+
+    Tests compare independent biological replicates. Technical replicates (wells of one cDNA)
+    are averaged within their sample first; when a group holds one sample only, or the table has
+    no sample column and nothing says its wells are independent, there is nothing to test: the
+    fold changes are reported with the technical spread and no p-value.
+    """
+    test = "Welch's" if settings.welch else "Student's"
+    tests = (
+        f"groups compared on ΔCt with {test} two-sided t-test (one-way ANOVA with Tukey's HSD "
+        "where there are more than two groups)"
+    )
+    if settings.replicates == "technical":
+        return (
+            "all wells of a group are technical replicates (--replicates technical): fold "
+            "changes with their technical spread, no test"
+        ), False
+    if design is Design.PAIRED:
+        if per_group <= 1 and settings.replicates != "biological":
+            return (
+                "n = 1 biological sample per group: technical replicates averaged, fold changes "
+                "with their technical spread, no test"
+            ), False
+        return (
+            f"technical replicates averaged within each cDNA sample; n counts samples; {tests}"
+        ), True
+    if settings.replicates == "biological":
+        return (
+            f"no sample column: each well is taken as an independent biological replicate "
+            f"(--replicates biological); n counts wells; {tests}"
+        ), True
+    return (
+        "no sample column: the wells of a group are taken as technical replicates of one sample "
+        "(n = 1 biological sample per group): fold changes with their technical spread, no test. "
+        "Add a sample column, or say --replicates biological if each well is its own sample"
+    ), False
 
 
 def _apply_pfaffl(
@@ -402,7 +473,7 @@ def _paired(
     panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
     targets: list[str],
     settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]],
-    sample_rows: list[pd.DataFrame], source: str | None,
+    sample_rows: list[pd.DataFrame], source: str | None, *, tested: bool = True,
 ) -> None:  # fmt: skip
     import pandas as pd
 
@@ -457,12 +528,12 @@ def _paired(
                 "fold_change": folds,
             }))  # fmt: skip
         for group, values in by_group.items():
-            if group == settings.control:
+            if group == settings.control or not tested:
                 continue
             result = two_groups(by_group[settings.control].tolist(), values.tolist(),
                                 welch=settings.welch)  # fmt: skip
             tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))
-        if len(by_group) >= 3:
+        if tested and len(by_group) >= 3:
             anova = anova_tukey({g: v.tolist() for g, v in by_group.items()})
             tests.append(anova.anova.as_row(label, gene, "all groups"))
             for first, second, result in anova.pairs:
@@ -480,6 +551,7 @@ def _separate(
     panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
     targets: list[str],
     settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]], source: str | None,
+    *, tested: bool = True,
 ) -> None:  # fmt: skip
     cells = {
         key: frame["ct"].to_numpy()
@@ -524,7 +596,7 @@ def _separate(
                 **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
                 "fold_change_sample_mean": math.nan, "fold_change_sample_sd": math.nan,
             })  # fmt: skip
-            if group != settings.control:
+            if group != settings.control and tested:
                 result = contrast_of_cells(
                     ctrl_target.tolist(),
                     ctrl_ref_values,

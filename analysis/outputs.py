@@ -50,7 +50,8 @@ def analysis_json(result: Expression, settings: Settings, table: WellTable) -> d
         "test": "Welch's t-test" if settings.welch else "Student's t-test",
         "correction": settings.correction.value,
         "ct_cutoff": settings.ct_cutoff,
-        "replicate_sd_limit": settings.replicate_sd_limit,
+        "replicate_spread_limit_cycles": settings.replicate_spread_limit,
+        "replicates": settings.replicates,
         "wells": {
             "used": int(table.wells["ct"].notna().sum()),
             "no_ct": len(table.missing),

@@ -137,22 +137,19 @@ def methods_text(inputs: ReportInputs) -> str:
             else "the comparative Ct method, 2^-ΔΔCt (Livak & Schmittgen 2001)"
         )  # fmt: skip
         design = (
-            "ΔCt was computed per cDNA sample after averaging technical replicates"
+            "ΔCt was computed per cDNA sample"
             if inputs.expression.design.value == "same sample"
             else "ΔCt was computed from group means with their SDs propagated"
         )
-        test = "Welch's" if s.welch else "Student's"
+        correction = (
+            f", with {s.correction.value} correction across genes"
+            if s.correction.value != "none"
+            else ""
+        )
         parts.append(
             f"Relative expression was calculated by {method} with {refs} as reference "
             f"gene{'s (mean Ct)' if len(s.reference_genes) > 1 else ''} and {s.control} as "
-            f"calibrator; {design}. Groups were compared on ΔCt with {test} two-sided t-test"
-            " (one-way ANOVA with Tukey's HSD where there were more than two groups)"
-            + (
-                f", with {s.correction.value} correction across genes"
-                if s.correction.value != "none"
-                else ""
-            )
-            + "."
+            f"calibrator; {design}; {inputs.expression.method}{correction}."
         )
     vs = inputs.viability_settings
     if vs is not None:
@@ -229,11 +226,10 @@ def render(inputs: ReportInputs) -> str:
         body.append(f"<p class='muted'>Ct table: {_e(inputs.expression_source)}; design: "
                     f"{_e(inputs.expression.design.value)}.</p>")  # fmt: skip
         if "expression" in inputs.figures:
-            n_text = "n = samples per group (points)"
             body.append(_figure(
                 inputs.figures["expression"],
-                f"Relative expression (mean ± SD; {n_text}); {'Welch' if s.welch else 'Student'}'s "
-                f"t-test on ΔCt against {s.control}: * p<0.05, ** p<0.01, *** p<0.001, "
+                f"Relative expression (mean ± SD; points: samples) against {s.control}. "
+                f"{inputs.expression.method.capitalize()}. * p<0.05, ** p<0.01, *** p<0.001, "
                 "**** p<0.0001; dashed line: no change.",
             ))  # fmt: skip
         body.append(_table(inputs.expression.expression, [

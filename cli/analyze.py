@@ -31,6 +31,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="folder for expression.csv, stats.csv, wells.csv and analysis.json",
     )  # fmt: skip
     parser.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
+    parser.add_argument(
+        "--replicates", choices=("auto", "biological", "technical"), default="auto",
+        help="what the wells of a group are. auto: with a sample column, technical replicates "
+        "are averaged per sample and samples are tested (none with one sample per group); "
+        "without one, the wells are technical replicates of one sample and nothing is tested. "
+        "biological: each sample (or well) is an independent replicate. technical: no tests",
+    )  # fmt: skip
     parser.add_argument("--correction", choices=("none", "holm", "bh"), default="none",
                         help="p-value correction across genes (default: none)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
@@ -140,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         efficiencies.setdefault(curve.gene, curve.amplification_factor)
     settings = Settings(
         reference_genes=tuple(g.strip() for g in args.reference.split(",") if g.strip()),
-        control=args.control, panels=panels, welch=args.welch,
+        control=args.control, panels=panels, welch=args.welch, replicates=args.replicates,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
         efficiencies=tuple(sorted(efficiencies.items())),
     )  # fmt: skip

@@ -9,6 +9,7 @@ the same tube). The paper prints two decimals computed from rounded intermediate
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -322,3 +323,57 @@ def test_outliers_are_flagged_and_dropped_only_when_asked() -> None:
     kept = drop_outliers(table, LIVAK)
     assert 999 not in kept.wells["row"].tolist()
     assert kept.excluded["reason"].tolist() == ["outlier among its replicates (--drop-outliers)"]
+
+
+def test_wells_without_samples_are_technical_replicates_and_get_no_test() -> None:
+    result = relative_expression(_wells(SEPARATE, samples=False), LIVAK)
+    kidney = _row(result.expression, "kidney")
+    # The fold change is still Livak's Table 2: ΔCt brain 30.485 - 23.625 = 6.86, kidney
+    # 27.025 - 22.66 = 4.365; 2^-(4.365 - 6.86) = 5.6 as published.
+    assert kidney["fold_change"] == pytest.approx(2 ** -(4.365 - 6.86))
+    assert math.isnan(kidney["p_value"])
+    assert kidney["significance"] == ""
+    assert result.tests.empty
+    assert "n = 1 biological sample per group" in result.method
+    assert result.method in result.notes
+    # Said otherwise, each well is its own sample and the groups are tested.
+    biological = relative_expression(
+        _wells(SEPARATE, samples=False), replace(LIVAK, replicates="biological")
+    )
+    assert not math.isnan(_row(biological.expression, "kidney")["p_value"])
+    assert "n counts wells" in biological.method
+
+
+def test_three_wells_of_one_cdna_per_group_are_not_tested() -> None:
+    # One sample per group, measured three times: technical triplicates, not n = 3.
+    wells = pd.DataFrame(
+        [
+            {"group": g, "sample": f"{g}-cDNA", "gene": gene, "ct": ct + 0.01 * i, "row": 2}
+            for g, shift in (("brain", 0.0), ("kidney", -3.0))
+            for gene, ct in (("c-myc", 30.5 + shift), ("GAPDH", 23.6))
+            for i in range(3)
+        ]
+    )
+    result = relative_expression(wells, LIVAK)
+    assert _row(result.expression, "kidney")["fold_change"] == pytest.approx(8.0)
+    assert math.isnan(_row(result.expression, "kidney")["p_value"])
+    assert result.method.startswith("n = 1 biological sample per group")
+
+
+@pytest.mark.parametrize(
+    ("cts", "flagged"),
+    [
+        ([24.0, 24.6], True),  # 0.6 apart (SD 0.42, which an SD rule would let pass)
+        ([24.0, 24.4], False),  # 0.4 apart
+        ([24.0, 24.3, 24.6], True),  # 0.6 between highest and lowest
+    ],
+)
+def test_replicates_more_than_half_a_cycle_apart_are_flagged(
+    cts: list[float], flagged: bool
+) -> None:
+    wells = pd.DataFrame(
+        [{"group": "brain", "sample": "s1", "gene": "c-myc", "ct": ct, "row": i + 2}
+         for i, ct in enumerate(cts)]
+    )  # fmt: skip
+    flags = flag_wells(wells, LIVAK)["flags"].tolist()
+    assert all(("cycles apart (more than 0.5)" in f) is flagged for f in flags)
