@@ -21,6 +21,7 @@ from assay.analysis.ddct import (
 )
 from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
+from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
 from assay.analysis.wells import WellTable, read_wells
 from assay.errors import InputError
@@ -120,6 +121,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     if settings.efficiencies:
         info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
     warnings = list(expression.notes)
+    warnings += [w for curve in request.curves for w in curve_warnings(curve)]
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(
             table.wells, settings.reference_genes, settings.panels

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.analysis.stats import anova_tukey, dunnett, one_sample, stars, two_groups
-from assay.analysis.wells import read_text_table
+from assay.analysis.wells import parse_number, read_text_table
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -78,13 +78,24 @@ class Viability:
     method: str = ""  # which test, on which unit, with which n (`method_note`)
 
 
+# Plate readers report absorbance up to about 4; a reading far outside is not an OD (a reader
+# that subtracts its own blank may report slightly negative values).
+OD_RANGE = (-0.2, 5.0)
+
+
 def _number(text: str, path: str, row: int, column: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
+    value = parse_number(text)
+    if value is None:
         hint = ' (decimal separator must be ".")' if re.fullmatch(r"\d+,\d+", text.strip()) else ""
         raise InputError(f"is not an optical density{hint}", path=path, row=row, column=column,
-                         value=text) from None  # fmt: skip
+                         value=text)  # fmt: skip
+    low, high = OD_RANGE
+    if not low <= value <= high:
+        raise InputError(
+            f"is not a plausible optical density (expected {low:g} to {high:g})", path=path,
+            row=row, column=column, value=text,
+        )  # fmt: skip
+    return value
 
 
 def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame:

@@ -119,13 +119,28 @@ def _column_map(
     return found
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str) -> float | None:
+    """Read a plain decimal number, strictly: None for anything else.
+
+    Python's float() also takes "2_7.43", non-ASCII digits, "nan" and "inf"; a table cell with
+    those is a typing or export fault, not a number.
+
+    >>> parse_number(" 27.43 "), parse_number("2_7.43"), parse_number("27,43"), parse_number("inf")
+    (27.43, None, None, None)
+    """
+    cleaned = text.strip()
+    return float(cleaned) if _NUMBER.fullmatch(cleaned) else None
+
+
 def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
     cleaned = text.strip()
     if cleaned.lower() in MISSING_CT:
         return math.nan
-    try:
-        value = float(cleaned)
-    except ValueError:
+    value = parse_number(cleaned)
+    if value is None:
         hint = ' (decimal separator must be ".")' if re.fullmatch(r"\d+,\d+", cleaned) else ""
         raise InputError(f"is not a Ct value{hint}", path=path, row=row, column=column,
                          value=text) from None  # fmt: skip

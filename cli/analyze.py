@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from assay.errors import InputError
 
 if TYPE_CHECKING:
-    from assay.analysis.ddct import Expression, Settings, StandardCurve
+    from assay.analysis.ddct import Expression, Settings
     from assay.analysis.wells import WellTable
 
 
@@ -108,41 +108,19 @@ def _efficiency(item: str) -> tuple[str, float]:
     return gene.strip(), factor
 
 
-def _curves(path: str) -> list[StandardCurve]:
-    import math
-
-    import pandas as pd
-
-    from assay.analysis.ddct import standard_curve
-
-    frame = pd.read_csv(path, sep=None, engine="python")
-    columns = {c.lower(): c for c in frame.columns}
-    if not {"gene", "quantity", "ct"} <= columns.keys():
-        raise InputError("a standard curve needs columns gene, quantity and ct", path=path)
-    curves = []
-    for gene, rows in frame.groupby(columns["gene"]):
-        quantity = [math.log10(float(q)) for q in rows[columns["quantity"]]]
-        try:
-            curves.append(
-                standard_curve(str(gene), quantity, [float(c) for c in rows[columns["ct"]]])
-            )
-        except ValueError as error:
-            raise InputError(str(error), path=path) from None
-    return curves
-
-
 def run(args: argparse.Namespace) -> int:
     """Analyse the table (and OD table), write the folder and report, print a summary."""
     from pathlib import Path
 
     from assay.analysis.ddct import Settings
     from assay.analysis.pipeline import AnalysisRequest, run_analysis
+    from assay.analysis.standards import read_standard_curves
     from assay.analysis.stats import Correction
     from assay.analysis.viability import ViabilitySettings
 
     panels = tuple(p.strip() for p in args.by.split(",") if p.strip())
     efficiencies = dict(_efficiency(item) for item in args.efficiency)
-    curves = _curves(args.standard_curve) if args.standard_curve else []
+    curves = read_standard_curves(args.standard_curve) if args.standard_curve else []
     for curve in curves:
         efficiencies.setdefault(curve.gene, curve.amplification_factor)
     settings = Settings(

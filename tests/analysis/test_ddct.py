@@ -33,6 +33,7 @@ from assay.analysis.ddct import (
     replicate_outliers,
     standard_curve,
 )
+from assay.analysis.standards import curve_warnings, read_standard_curves
 from assay.analysis.wells import WellTable, read_wells
 from assay.errors import InputError
 
@@ -227,6 +228,9 @@ def test_a_gene_measured_in_one_panel_only(tmp_path: Path) -> None:
         ),
         ("high", r'row 2, column "ct": "high": is not a Ct value'),
         ("-3", "is not a plausible Ct"),
+        ("2_7.43", r'"2_7.43": is not a Ct value'),  # Python's float() reads 27.43
+        ("２７.４", r'"２７.４": is not a Ct value'),  # full-width digits, which float() reads
+        ("inf", r'"inf": is not a Ct value'),
     ],
 )
 def test_text_in_ct_is_refused_with_its_location(tmp_path: Path, ct: str, message: str) -> None:
@@ -377,3 +381,54 @@ def test_replicates_more_than_half_a_cycle_apart_are_flagged(
     )  # fmt: skip
     flags = flag_wells(wells, LIVAK)["flags"].tolist()
     assert all(("cycles apart (more than 0.5)" in f) is flagged for f in flags)
+
+
+# Standard curves read from a file: (file text, message expected).
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("gene,quantity,ct\nACTB,0,20.1\nACTB,10,16.8\nACTB,100,13.5\n",
+         r'row 2, column "quantity": "0": is not a positive quantity'),
+        ("gene,quantity,ct\nACTB,1,20.1\nACTB,-10,16.8\nACTB,100,13.5\n",
+         r'row 3, column "quantity": "-10": is not a positive quantity'),
+        ("gene,quantity,ct\nACTB,1,20.1\nACTB,10,NaN\nACTB,100,13.5\n",
+         r'row 3, column "ct": "NaN": a standard without a Ct cannot be fitted'),
+        ("gene,quantity,ct\nACTB,1,20.1\nACTB,10,Undetermined\nACTB,100,13.5\n",
+         r'row 3, column "ct": "Undetermined": a standard without a Ct'),
+        ("gene,quantity,ct\nACTB,1,20.1\nACTB,10,1_6.8\nACTB,100,13.5\n",
+         r'row 3, column "ct": "1_6.8": is not a Ct value'),
+        ("gene,quantity,ct\nACTB,1,13.5\nACTB,10,16.8\nACTB,100,20.1\n",
+         r"ACTB: Ct does not fall as the quantity rises"),
+        ("gene,quantity,ct\nACTB,1,20.1\nACTB,1,16.8\nACTB,1,13.5\n",
+         r"ACTB: a standard curve needs 3 or more wells at 2 or more quantities"),
+    ],
+)  # fmt: skip
+def test_bad_standard_curves_are_refused_where_they_are_bad(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        read_standard_curves(path)
+
+
+def test_standard_curves_outside_miqe_limits_are_warnings(tmp_path: Path) -> None:
+    # ACTB: slope -3.3 per decade (20.1, 16.8, 13.5): E = 10^(1/3.3) = 2.009, 100.9 %, R² 1.
+    # TP53: slope -2.8 (25.0, 22.2, 19.4): 10^(1/2.8) = 10^0.35714 = 2.2758, 127.6 %.
+    path = tmp_path / "standards.csv"
+    path.write_text(
+        "gene,quantity,ct\n"
+        "ACTB,1,20.1\nACTB,10,16.8\nACTB,100,13.5\n"
+        "TP53,1,25.0\nTP53,10,22.2\nTP53,100,19.4\n"
+        "GAPDH,1,20\nGAPDH,10,17.5\nGAPDH,100,12\n"
+    )
+    curves = {c.gene: c for c in read_standard_curves(path)}
+    assert curves["ACTB"].efficiency_pct == pytest.approx((10 ** (1 / 3.3) - 1) * 100)
+    assert curve_warnings(curves["ACTB"]) == []
+    (tp53,) = curve_warnings(curves["TP53"])
+    assert tp53.startswith("TP53: efficiency 127.6 % is outside 90-110 %")
+    # GAPDH by hand: x = 0, 1, 2; y = 20, 17.5, 12; slope = -4; fitted 20.5, 16.5, 12.5;
+    # SSres = 0.25 + 1 + 0.25 = 1.5; mean 16.5, SStot = 12.25 + 1 + 20.25 = 33.5; R² = 0.9552.
+    assert curves["GAPDH"].r_squared == pytest.approx(1 - 1.5 / 33.5)
+    assert any("R² 0.955 of the standard curve is below 0.98" in w
+               for w in curve_warnings(curves["GAPDH"]))  # fmt: skip

@@ -125,6 +125,10 @@ def test_an_od_at_or_below_the_blank_is_flagged(tmp_path: Path) -> None:
         ("group,od570,od630\ncontrol,\"0,8\",0.05\n",
          r'row 2, column "od570": "0,8": is not an optical density \(decimal separator'),
         ("group,od570,od630\ndrug,0.8,0.05\n", 'control group "control" is not in the table'),
+        ("group,od570,od630\ncontrol,NaN,0.05\n", r'row 2, column "od570": "NaN": is not an'),
+        ("group,od570,od630\ncontrol,inf,0.05\n", r'"inf": is not an optical density'),
+        ("group,od570,od630\ncontrol,-5,0.05\n",
+         r'row 2, column "od570": "-5": is not a plausible optical density \(expected -0.2 to 5\)'),
     ],
 )  # fmt: skip
 def test_bad_tables(tmp_path: Path, text: str, message: str) -> None:
