@@ -368,8 +368,9 @@ def relative_expression(
                 tested=tested,
             )  # fmt: skip
     expression = pd.DataFrame(rows)
+    samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
     if settings.efficiencies and not expression.empty:
-        _apply_pfaffl(expression, measured, settings, panel_cols)
+        samples = _apply_pfaffl(expression, measured, settings, panel_cols, samples)
     test_frame = pd.DataFrame(tests)
     if not test_frame.empty:
         test_frame["p_adjusted"] = math.nan
@@ -387,7 +388,6 @@ def relative_expression(
             for r in expression.itertuples()
         ]
         expression["significance"] = [stars(p) for p in expression["p_value"]]
-    samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
     if "p_value" not in expression:
         expression["p_value"] = math.nan
         expression["significance"] = ""
@@ -435,12 +435,16 @@ def replication_method(settings: Settings, design: Design, per_group: int) -> tu
 
 
 def _apply_pfaffl(
-    expression: pd.DataFrame, measured: pd.DataFrame, settings: Settings, panel_cols: list[str]
-) -> None:
+    expression: pd.DataFrame, measured: pd.DataFrame, settings: Settings, panel_cols: list[str],
+    samples: pd.DataFrame,
+) -> pd.DataFrame:  # fmt: skip
     """Replace 2^-ΔΔCt by Pfaffl's efficiency-corrected ratio, from group mean Cts (in place).
 
     With several reference genes the normaliser is the geometric mean of their ratios
-    (Vandesompele et al. 2002). The 2^-(ΔΔCt ± s) range does not apply and is left empty.
+    (Vandesompele et al. 2002). The 2^-(ΔΔCt ± s) range does not apply and is left empty. Per
+    sample (when there are samples) the same ratio is taken with the sample's own Cts against
+    the control group's mean Cts, so the per-sample folds and their mean and SD are corrected
+    too; the samples are returned with those folds.
     """
     refs = list(settings.reference_genes)
     given = dict(settings.efficiencies)
@@ -467,6 +471,30 @@ def _apply_pfaffl(
     expression["fold_change"] = ratios
     expression["fold_change_low"] = math.nan
     expression["fold_change_high"] = math.nan
+    if samples.empty:
+        return samples
+    sample_cts = measured.groupby([*panel_cols, "group", "sample", "gene"], observed=True)[
+        "ct"
+    ].mean()
+
+    def per_sample(where: tuple[Any, ...], group: str, sample: str, gene: str) -> float:
+        control = float(means[(*where, settings.control, gene)])
+        return float(given[gene] ** (control - float(sample_cts[(*where, group, sample, gene)])))
+
+    folds = []
+    for row in samples.to_dict(orient="records"):
+        where = tuple(row[c] for c in panel_cols)
+        at = (where, row["group"], row["sample"])
+        normaliser = math.prod(per_sample(*at, r) for r in refs) ** (1.0 / len(refs))
+        folds.append(per_sample(*at, row["gene"]) / normaliser)
+    corrected = samples.assign(fold_change=folds)
+    spread = corrected.groupby([*panel_cols, "gene", "group"], observed=True)["fold_change"]
+    mean, sd = spread.mean(), spread.std(ddof=1)
+    keys = [tuple(row[c] for c in [*panel_cols, "gene", "group"])
+            for row in expression.to_dict(orient="records")]  # fmt: skip
+    expression["fold_change_sample_mean"] = [float(mean[k]) for k in keys]
+    expression["fold_change_sample_sd"] = [float(sd[k]) for k in keys]
+    return corrected
 
 
 def _paired(

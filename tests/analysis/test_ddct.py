@@ -432,3 +432,20 @@ def test_standard_curves_outside_miqe_limits_are_warnings(tmp_path: Path) -> Non
     assert curves["GAPDH"].r_squared == pytest.approx(1 - 1.5 / 33.5)
     assert any("R² 0.955 of the standard curve is below 0.98" in w
                for w in curve_warnings(curves["GAPDH"]))  # fmt: skip
+
+
+def test_pfaffl_per_sample_agrees_with_the_corrected_fold_beside_it() -> None:
+    settings = Settings(reference_genes=("GAPDH",), control="brain",
+                        efficiencies=(("c-myc", 1.9), ("GAPDH", 2.0)))  # fmt: skip
+    result = relative_expression(_wells(SAME_TUBE, samples=True), settings)
+    brain_t = sum(t for t, _ in SAME_TUBE["brain"]) / 6
+    brain_r = sum(r for _, r in SAME_TUBE["brain"]) / 6
+    # Each kidney sample against the brain means: 1.9^(brain c-myc - its c-myc) / 2^(...GAPDH).
+    by_hand = [1.9 ** (brain_t - t) / 2.0 ** (brain_r - r) for t, r in SAME_TUBE["kidney"]]
+    kidney = _row(result.expression, "kidney")
+    assert kidney["fold_change_sample_mean"] == pytest.approx(sum(by_hand) / 6)
+    mean = sum(by_hand) / 6
+    sd = math.sqrt(sum((x - mean) ** 2 for x in by_hand) / 5)
+    assert kidney["fold_change_sample_sd"] == pytest.approx(sd)
+    points = result.samples[result.samples["group"] == "kidney"]["fold_change"].tolist()
+    assert points == pytest.approx(by_hand)
