@@ -478,22 +478,25 @@ def _apply_pfaffl(
     ].mean()
 
     def per_sample(where: tuple[Any, ...], group: str, sample: str, gene: str) -> float:
-        control = float(means[(*where, settings.control, gene)])
-        return float(given[gene] ** (control - float(sample_cts[(*where, group, sample, gene)])))
+        control_key = (*where, settings.control, gene)
+        sample_key = (*where, group, sample, gene)
+        return float(given[gene] ** (float(means[control_key]) - float(sample_cts[sample_key])))
 
     folds = []
     for row in samples.to_dict(orient="records"):
         where = tuple(row[c] for c in panel_cols)
-        at = (where, row["group"], row["sample"])
-        normaliser = math.prod(per_sample(*at, r) for r in refs) ** (1.0 / len(refs))
-        folds.append(per_sample(*at, row["gene"]) / normaliser)
-    corrected = samples.assign(fold_change=folds)
+        group, sample = str(row["group"]), str(row["sample"])
+        normaliser = math.prod(per_sample(where, group, sample, r) for r in refs) ** (1 / len(refs))
+        folds.append(per_sample(where, group, sample, str(row["gene"])) / normaliser)
+    corrected: pd.DataFrame = samples.assign(fold_change=folds)
     spread = corrected.groupby([*panel_cols, "gene", "group"], observed=True)["fold_change"]
     mean, sd = spread.mean(), spread.std(ddof=1)
-    keys = [tuple(row[c] for c in [*panel_cols, "gene", "group"])
-            for row in expression.to_dict(orient="records")]  # fmt: skip
-    expression["fold_change_sample_mean"] = [float(mean[k]) for k in keys]
-    expression["fold_change_sample_sd"] = [float(sd[k]) for k in keys]
+    rows = [
+        tuple(row[c] for c in [*panel_cols, "gene", "group"])
+        for row in expression.to_dict(orient="records")
+    ]
+    expression["fold_change_sample_mean"] = [float(mean[k]) for k in rows]
+    expression["fold_change_sample_sd"] = [float(sd[k]) for k in rows]
     return corrected
 
 
