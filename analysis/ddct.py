@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -391,8 +391,55 @@ def relative_expression(
     if "p_value" not in expression:
         expression["p_value"] = math.nan
         expression["significance"] = ""
+    expression = _with_detection(expression, wells, panel_cols, set(refs))
     return Expression(design=design, expression=expression, tests=test_frame,
                       samples=samples, notes=[method], method=method)  # fmt: skip
+
+
+_NUMBER_COLUMNS = (
+    "delta_ct_mean", "delta_ct_sd", "delta_delta_ct", "fold_change", "fold_change_low",
+    "fold_change_high", "fold_change_sample_mean", "fold_change_sample_sd", "p_value",
+)  # fmt: skip
+
+
+def _with_detection(
+    expression: pd.DataFrame, wells: pd.DataFrame, panel_cols: list[str], refs: set[str]
+) -> pd.DataFrame:
+    """Add how many wells had no Ct to each row, and a row for every gene and group never detected.
+
+    A target that no well of a group detected has no ΔCt, but it is a result ("not detected
+    (3 of 3 wells)"), never a missing row; nothing is substituted for the missing Cts.
+    """
+    import pandas as pd
+
+    keys = [*panel_cols, "gene", "group"]
+    counts = wells.groupby(keys, observed=True)["ct"].agg(
+        wells="size", without=lambda ct: int(ct.isna().sum())
+    )
+    rows: list[dict[str, Any]] = cast(
+        "list[dict[str, Any]]", expression.to_dict(orient="records") if not expression.empty else []
+    )
+    for row in rows:
+        total, without = counts.loc[tuple(row[k] for k in keys)]
+        row["detection"] = f"{without} of {total} wells without Ct" if without else ""
+    seen = {tuple(row[k] for k in keys) for row in rows}
+    for index, (total, without) in counts.iterrows():
+        key = tuple(index) if isinstance(index, tuple) else (index,)
+        if key in seen or key[-2] in refs or without < total:
+            continue
+        info = dict(zip(keys, key, strict=True))
+        rows.append({
+            "panel": " / ".join(str(info[c]) for c in panel_cols), **info, "n": 0,
+            **dict.fromkeys(_NUMBER_COLUMNS, math.nan), "significance": "",
+            "detection": f"not detected ({without} of {total} wells without Ct)",
+        })  # fmt: skip
+    if not rows:
+        empty: pd.DataFrame = expression.assign(detection="")
+        return empty
+    result: pd.DataFrame = (
+        pd.DataFrame(rows).sort_values(["panel", "gene"], kind="stable").reset_index(drop=True)
+    )
+    return result
 
 
 def replication_method(settings: Settings, design: Design, per_group: int) -> tuple[str, bool]:

@@ -20,7 +20,7 @@ from assay.files import write_text_atomic
 EXPRESSION_COLUMNS = [
     "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
     "fold_change", "fold_change_low", "fold_change_high", "fold_change_sample_mean",
-    "fold_change_sample_sd", "p_value", "significance",
+    "fold_change_sample_sd", "p_value", "significance", "detection",
 ]  # fmt: skip
 STATS_COLUMNS = [
     "panel", "gene", "comparison", "test", "statistic", "df", "p_value", "p_adjusted",

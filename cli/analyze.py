@@ -162,13 +162,20 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
     lines = [
         f"Ct table:   {table.source}",
         f"Design:     {result.design.value}; reference {', '.join(settings.reference_genes)}; "
-        f"calibrator {settings.control}; {'Welch' if settings.welch else 'Student'} t-test",
+        f"calibrator {settings.control}",
+        f"Tests:      {result.method}",
         f"Wells:      {used} used, {len(table.missing)} without Ct, {len(table.excluded)} excluded",
         "",
         f"{'panel':<12} {'gene':<10} {'group':<14} {'n':>3} {'dCt':>7} {'ddCt':>7} "
         f"{'fold (range)':>22} {'p':>9}",
     ]
     for row in cast("list[dict[str, Any]]", result.expression.to_dict(orient="records")):
+        if row["n"] == 0:
+            lines.append(
+                f"{str(row['panel'])[:12]:<12} {str(row['gene'])[:10]:<10} "
+                f"{str(row['group'])[:14]:<14} {row['n']:>3} {row['detection']}"
+            )
+            continue
         low, high = row["fold_change_low"], row["fold_change_high"]
         spread = "" if math.isnan(low) else f" ({low:.2f}-{high:.2f})"
         fold = f"{row['fold_change']:.2f}{spread}"

@@ -221,3 +221,28 @@ def test_references_that_disagree_are_warned_about(
     assert "the reference genes disagree with one another (geNorm M 1.15, above 1)" in (
         captured.out + captured.err
     )
+
+
+def test_a_gene_no_well_of_a_group_detected_is_a_row_not_a_gap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _table(tmp_path)
+    # FOS: measured in brain, Undetermined in every kidney well (6 of 6).
+    extra = [f"brain,brain{i},FOS,{30.0 + i / 10}" for i in range(6)]
+    extra += [f"kidney,kidney{i},FOS,Undetermined" for i in range(6)]
+    path.write_text(path.read_text() + "\n".join(extra) + "\n")
+    out = tmp_path / "out"
+    status = main([
+        "analyze", str(path), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(out),
+    ])  # fmt: skip
+    text = capsys.readouterr().out
+    assert status == 0
+    assert "not detected (6 of 6 wells without Ct)" in text
+    with (out / "expression.csv").open() as handle:
+        rows = {(r["gene"], r["group"]): r for r in csv.DictReader(handle)}
+    fos = rows[("FOS", "kidney")]
+    assert (fos["n"], fos["fold_change"], fos["p_value"]) == ("0", "", "")
+    assert fos["detection"] == "not detected (6 of 6 wells without Ct)"
+    assert rows[("c-myc", "kidney")]["detection"] == ""
+    assert "Tests:      technical replicates averaged within each cDNA sample" in text
