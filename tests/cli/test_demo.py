@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from assay.cli.main import main
 
@@ -32,7 +34,15 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
         30.12,
         5.97,
     )
+    # Honest tests: the control is 100 % in each of the 3 experiments by construction, so each
+    # co-culture is tested against 100 % by a one-sample t on its 3 experiment percentages.
+    # From the published mean and SD alone: t = (mean - 100) / (SD / sqrt(3)), df 2.
+    for row, (mean, sd) in ((ags, (76.71, 3.97)), (a431, (130.12, 5.97))):
+        t = (mean - 100) / (sd / math.sqrt(3))
+        assert float(row["p_value"]) == pytest.approx(2 * stats.t.sf(abs(t), 2), rel=0.02)
+        assert (row["test"], row["unit"], row["n"]) == ("one-sample t-test", "experiment", "3")
     report = (out / "report.html").read_text(encoding="utf-8")
+    assert "tested against 100 % (one-sample t-test, two-sided)" in report
     assert "76.71" in report
     assert "130.12" in report
     assert report.count("data:image/png;base64,") == 2
