@@ -16,6 +16,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -105,15 +106,20 @@ def two_groups(
             "ignore", message="Precision loss occurred", category=RuntimeWarning
         )
         result = stats.ttest_ind(b, a, equal_var=not welch)
+    return _t_result(name, result, level, shift=0.0, estimate=float(b.mean() - a.mean()))
+
+
+def _t_result(name: str, result: Any, level: float, *, shift: float, estimate: float) -> TestResult:
+    """SciPy's t-test result as a `TestResult`; `shift` moves the interval onto the estimate."""
     interval = result.confidence_interval(confidence_level=level)
     return TestResult(
         test=name,
         statistic=float(result.statistic),
         df=float(result.df),
         p_value=float(result.pvalue),
-        estimate=float(b.mean() - a.mean()),
-        ci_low=float(interval.low),
-        ci_high=float(interval.high),
+        estimate=estimate,
+        ci_low=float(interval.low - shift),
+        ci_high=float(interval.high - shift),
     )
 
 
@@ -136,16 +142,7 @@ def one_sample(
     if float(np.ptp(x)) == 0.0:
         return _not_run(name, f"not tested: every {unit} is the same ({x[0]:g})")
     result = stats.ttest_1samp(x, mu)
-    interval = result.confidence_interval(confidence_level=level)
-    return TestResult(
-        test=name,
-        statistic=float(result.statistic),
-        df=float(result.df),
-        p_value=float(result.pvalue),
-        estimate=float(x.mean() - mu),
-        ci_low=float(interval.low - mu),
-        ci_high=float(interval.high - mu),
-    )
+    return _t_result(name, result, level, shift=mu, estimate=float(x.mean() - mu))
 
 
 # SciPy integrates Dunnett's multivariate t by randomised quasi-Monte Carlo: a fixed seed makes
