@@ -1,4 +1,10 @@
-"""Writing files so that a failure never leaves a half-written one behind.
+"""Writing files and folders so that a failure never leaves a half-written one behind.
+
+One way to write, used by every command: files through a temporary file in the same directory and
+a rename, with the permissions the user's umask gives (a colleague or a web server can read a
+report, as with any file the user makes); output folders are written as a fresh sibling and
+swapped in whole when everything in them is written (`staged_folder`), so a run that fails or is
+killed leaves the old results or the new ones, never a mix.
 
 >>> import tempfile, pathlib
 >>> target = pathlib.Path(tempfile.mkdtemp()) / "report.json"
@@ -9,16 +15,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from assay.errors import InputError
+
+# Written into every output folder: a folder that holds it (or is empty) may be replaced whole.
+MARKER = ".assay-output"
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same directory and a rename.
 
     Readers see either the old file or the whole new one, never a part; on any error the temporary
-    file is removed and `path` is left as it was.
+    file is removed and `path` is left as it was. The file gets mode 0666 less the umask, like
+    any file the user creates (a temporary file alone would be 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,6 +52,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
@@ -37,3 +63,54 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write UTF-8 `text` to `path` atomically (see `write_bytes_atomic`)."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _replaceable(folder: Path) -> bool:
+    """True when `folder` may be replaced: empty, or an output folder assay wrote."""
+    entries = list(folder.iterdir())
+    names = {e.name for e in entries}
+    return not entries or MARKER in names or "analysis.json" in names
+
+
+@contextlib.contextmanager
+def staged_folder(target: str | Path) -> Iterator[Path]:
+    """Yield a fresh folder beside `target` to write into; swap it in whole if the block succeeds.
+
+    The old `target` (if any) is replaced only after every file is written; on an error or an
+    interrupt the staged folder is removed and `target` stays as it was. Between the two renames
+    of the swap (microseconds) the old folder sits beside it as ``.NAME.*.old``.
+
+    Raises:
+        InputError: `target` is a file, or a folder holding files assay did not write (it would
+            be replaced whole: choose another folder).
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise InputError("is a file, not a folder for results", path=target)
+    if target.is_dir() and not _replaceable(target):
+        raise InputError(
+            "already holds files assay did not write; the results folder is replaced whole, so "
+            "give a new or empty folder",
+            path=target,
+        )
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+        (staging / MARKER).write_text("written by assay; this folder is replaced whole\n")
+        yield staging
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+            os.replace(target, old)  # an empty folder is replaced by a rename
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(old, target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.analysis.standards import read_standard_curves
     from assay.analysis.stats import Correction
     from assay.analysis.viability import ViabilitySettings
+    from assay.files import staged_folder
 
     panels = tuple(p.strip() for p in args.by.split(",") if p.strip())
     efficiencies = dict(_efficiency(item) for item in args.efficiency)
@@ -135,14 +136,15 @@ def run(args: argparse.Namespace) -> int:
             control=args.od_control or args.control, blank_group=args.blank_group,
             panels=panels, welch=args.welch,
         )  # fmt: skip
-    outcome = run_analysis(
-        AnalysisRequest(
-            ct_table=Path(args.table), settings=settings, out=Path(args.out),
-            columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
-            strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
-            od_table=Path(args.od) if args.od else None, viability=viability,
-        )
-    )  # fmt: skip
+    with staged_folder(args.out) as staging:
+        outcome = run_analysis(
+            AnalysisRequest(
+                ct_table=Path(args.table), settings=settings, out=staging,
+                columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
+                strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
+                od_table=Path(args.od) if args.od else None, viability=viability,
+            )
+        )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, settings, outcome.table))
     if outcome.viability is not None:
         from assay.analysis.viability import summary_text

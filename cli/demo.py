@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.analysis.viability import ViabilitySettings, summary_text
     from assay.cli.analyze import summary
     from assay.data import example_dir, table1_path
-    from assay.files import write_text_atomic
+    from assay.files import staged_folder, write_text_atomic
     from assay.primers.cache import RecordCache, bundled_dirs
     from assay.primers.report import to_json, to_text
     from assay.primers.store import RecordStore
@@ -41,20 +41,20 @@ def run(args: argparse.Namespace) -> int:
         read_primer_table(table), source=f"{table.name} (bundled)", records=bundled
     )
     sys.stdout.write(to_text(report))
-    validation = out / "validation.json"
-    write_text_atomic(validation, to_json(report))
-
     print("\nassay demo 2/2: analysing the worked example (constructed data, see "
           "data/example/README.md).\n")  # fmt: skip
     panels = ("cell_line",)
     settings = Settings(reference_genes=("GAPDH",), control="control", panels=panels)
-    outcome = run_analysis(
-        AnalysisRequest(
-            ct_table=example_dir() / "ct.csv", settings=settings, out=out, assays=validation,
-            od_table=example_dir() / "od.csv",
-            viability=ViabilitySettings(control="control", blank_group="blank", panels=panels),
-        )
-    )  # fmt: skip
+    with staged_folder(out) as staging:
+        validation = staging / "validation.json"
+        write_text_atomic(validation, to_json(report))
+        outcome = run_analysis(
+            AnalysisRequest(
+                ct_table=example_dir() / "ct.csv", settings=settings, out=staging,
+                assays=validation, od_table=example_dir() / "od.csv",
+                viability=ViabilitySettings(control="control", blank_group="blank", panels=panels),
+            )
+        )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, settings, outcome.table))
     if outcome.viability is not None:
         sys.stdout.write("\n" + summary_text(outcome.viability))

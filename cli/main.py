@@ -51,6 +51,20 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _ShowDefaults(argparse.HelpFormatter):
+    """Help that states each option's default, unless the help already says it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            "default" in text
+            or not action.option_strings
+            or action.default in (None, False, "", [], argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand's options."""
     parser = argparse.ArgumentParser(
@@ -61,9 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
+    # --debug is taken after the subcommand too; there it only overrides when given.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="show the full traceback when something fails",
+    )  # fmt: skip
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(
+            name, help=help_text, description=help_text, parents=[common],
+            formatter_class=_ShowDefaults,
+        )  # fmt: skip
         _command_module(module_name).configure(sub)
     return parser
 
@@ -100,6 +123,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"assay {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, InputError) else EXIT_FAILED
+    except BrokenPipeError:
+        raise  # the reader went away: `run` ends quietly
+    except OSError as error:  # a file or folder the user named cannot be read or written
+        if args.debug:
+            traceback.print_exc()
+        print(f"assay {args.command}: error: {_os_message(error)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _os_message(error: OSError) -> str:
+    """Say which path failed and why, in words (no errno, no traceback)."""
+    why = error.strerror or type(error).__name__
+    paths = [p for p in (error.filename, error.filename2) if p is not None]
+    where = " -> ".join(str(p) for p in paths)
+    return f"{where}: {why}" if where else why
 
 
 def run() -> NoReturn:

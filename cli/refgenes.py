@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
         _print(result)
         results.append(result)
     if args.out:
-        _write(Path(args.out), results)
+        from assay.files import staged_folder
+
+        with staged_folder(args.out) as staging:
+            names = _write(staging, results)
+        print(f"\nWritten to {args.out}/: {', '.join(names)}")
     return 0
 
 
@@ -125,7 +129,7 @@ def _print(result: PanelStability) -> None:
             print(f"    {label}: {a} + {b}, ρ {rho:.3f} ({alone})")
 
 
-def _write(out: Path, results: list[PanelStability]) -> None:
+def _write(out: Path, results: list[PanelStability]) -> list[str]:
     import pandas as pd
 
     from assay.analysis.figures import stability_figure
@@ -140,5 +144,4 @@ def _write(out: Path, results: list[PanelStability]) -> None:
     write_text_atomic(out / "stability.csv", pd.DataFrame(rows).to_csv(index=False))
     write_text_atomic(out / "variation.csv", pd.DataFrame(variation).to_csv(index=False))
     figures = stability_figure(results, out / "refgenes")
-    names = ", ".join(p.name for p in [out / "stability.csv", out / "variation.csv", *figures])
-    print(f"\nWritten to {out}/: {names}")
+    return [p.name for p in [out / "stability.csv", out / "variation.csv", *figures]]

@@ -35,8 +35,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute viability, write the folder, print a summary."""
-    from pathlib import Path
-
     from assay.analysis.outputs import write_viability
     from assay.analysis.viability import (
         ViabilitySettings,
@@ -45,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         summary_text,
         viability,
     )
+    from assay.files import staged_folder
 
     settings = ViabilitySettings(
         control=args.control, main_nm=args.main_nm,
@@ -66,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         raise InputError("give an OD table, or --grid NM=FILE (one per wavelength) with --map FILE")
     result = viability(wells, settings)
-    write_viability(Path(args.out), result, settings, wells.attrs.get("source"))
+    with staged_folder(args.out) as staging:
+        write_viability(staging, result, settings, wells.attrs.get("source"))
     sys.stdout.write(summary_text(result))
     print(f"\nWritten to {args.out}/: viability.csv, stats.csv, wells.csv, analysis.json")
     return 0

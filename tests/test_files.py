@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from assay.files import write_text_atomic
+from assay.errors import InputError
+from assay.files import MARKER, staged_folder, write_text_atomic
 
 
 def test_writes_whole_file_and_creates_directories(tmp_path: Path) -> None:
@@ -29,3 +30,54 @@ def test_a_failed_write_leaves_the_old_file_and_no_debris(
         write_text_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_files_get_the_mode_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "report.html", "<html></html>")
+        with staged_folder(tmp_path / "out") as staging:
+            write_text_atomic(staging / "wells.csv", "well\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "out" / "wells.csv").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_a_folder_is_swapped_in_whole_or_not_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    with staged_folder(out) as staging:
+        write_text_atomic(staging / "expression.csv", "first run\n")
+        write_text_atomic(staging / "old-figure.png", "first run\n")
+
+    def second_run() -> None:
+        with staged_folder(out) as staging:
+            write_text_atomic(staging / "expression.csv", "second run\n")
+            raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        second_run()
+    # The failed run left the first run's folder as it was, and no staging folder beside it.
+    assert (out / "expression.csv").read_text() == "first run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    with staged_folder(out) as staging:
+        write_text_atomic(staging / "expression.csv", "third run\n")
+    # A successful run replaces the folder whole: no figure of an earlier run is left beside it.
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "expression.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_a_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
+    (tmp_path / "my_data.xlsx").write_text("precious")
+    with pytest.raises(InputError, match="already holds files assay did not write"):  # noqa: SIM117
+        with staged_folder(tmp_path):
+            pass
+    assert (tmp_path / "my_data.xlsx").read_text() == "precious"
+    (tmp_path / "file").write_text("x")
+    with (
+        pytest.raises(InputError, match="is a file, not a folder"),
+        staged_folder(tmp_path / "file"),
+    ):
+        pass

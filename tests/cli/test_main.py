@@ -50,3 +50,30 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
         assert process.wait(timeout=60) == 0
     assert b"Traceback" not in errors
     assert errors == b""
+
+
+def test_an_unwritable_output_is_a_message_naming_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    table = tmp_path / "od.csv"
+    table.write_text("group,od570\ncontrol,0.8\ncontrol,0.82\ndrug,0.5\ndrug,0.52\n")
+    code = main([
+        "viability", str(table), "--control", "control", "--reference-nm", "0",
+        "--out", str(blocker / "out"),
+    ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"assay viability: error: {blocker}" in err
+    assert "Traceback" not in err
+
+
+def test_debug_is_taken_after_the_subcommand_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["viability", str(tmp_path / "missing.csv"), "--control", "c", "--debug"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" in err
+    assert "missing.csv: no such file" in err
