@@ -48,6 +48,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay validate`."""
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument(
+        "--fail-on", choices=("fail", "unverified", "warn"), default="fail",
+        help="exit 1 when any pair is at least this bad: fail; unverified (fail or could not be "
+        "checked against its record, for pipelines that need every pair verified); warn",
+    )  # fmt: skip
     group = parser.add_argument_group(
         "off-target products", "Primer-BLAST's specificity rules are the defaults."
     )
@@ -132,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
     from assay.files import write_text_atomic
     from assay.primers.binding import PrimingRule
+    from assay.primers.model import Verdict
     from assay.primers.report import to_json, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
@@ -165,4 +171,4 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(to_text(report))
     if args.json:
         print(f"JSON report written to {args.json}")
-    return 1 if report.any_failed else 0
+    return 1 if report.any_at_least(Verdict(args.fail_on)) else 0

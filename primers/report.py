@@ -307,7 +307,7 @@ def to_text(report: ValidationReport) -> str:
     counts = to_json_dict(report)["summary"]
     lines.append("")
     lines.append(
-        f"{len(report.pairs)} pairs: "
+        f"{len(report.pairs)} pair{'' if len(report.pairs) == 1 else 's'}: "
         + ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
     )
     return "\n".join(lines) + "\n"

@@ -116,6 +116,11 @@ class ValidationReport:
         """True when at least one pair fails."""
         return any(report.verdict is Verdict.FAIL for report in self.pairs)
 
+    def any_at_least(self, verdict: Verdict) -> bool:
+        """True when a pair's verdict is `verdict` or worse (pass < warn < unverified < fail)."""
+        order = (Verdict.PASS, Verdict.WARN, Verdict.UNVERIFIED, Verdict.FAIL)
+        return any(order.index(p.verdict) >= order.index(verdict) for p in self.pairs)
+
     def check_counts(self) -> dict[str, int]:
         """Return, for each check of `CHECKS_DONE`, the number of pairs it ran for."""
         return {c: sum(c in p.checks_run for p in self.pairs) for c in CHECKS_DONE}

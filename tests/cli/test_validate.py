@@ -158,3 +158,27 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr("assay.primers.validate.validate_pairs", interrupted)
     assert main(["validate", str(table1_path()), "--offline"]) == 130
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    # Table 1 offline: mTOR fails, JAK2 and STAT3 are unverified, PI3k and GAPDH warn.
+    [("fail", 1), ("unverified", 1), ("warn", 1)],
+)
+def test_fail_on_sets_what_exits_1(
+    fail_on: str, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(table1_path()), "--offline", "--fail-on", fail_on]) == code
+    capsys.readouterr()
+
+
+def test_a_table_of_unverified_pairs_exits_1_with_fail_on_unverified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # JAK2 alone (its record NM_004972.4 is not bundled): unverified offline.
+    table = tmp_path / "jak2.tsv"
+    rows = [line for line in table1_path().read_text().splitlines() if "JAK2" in line]
+    table.write_text(table1_path().read_text().splitlines()[0] + "\n" + rows[0] + "\n")
+    assert main(["validate", str(table), "--offline"]) == 0
+    assert main(["validate", str(table), "--offline", "--fail-on", "unverified"]) == 1
+    assert "1 pair: 1 unverified" in capsys.readouterr().out
