@@ -6,16 +6,21 @@ succeeded, so a failure never leaves a half-written result.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from assay import __version__
 from assay.analysis.ddct import Expression, Settings
 from assay.analysis.viability import Viability, ViabilitySettings
 from assay.analysis.wells import WellTable
-from assay.files import write_text_atomic
+from assay.files import strict_json, write_text_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# analysis.json's layout (docs/json-schemas.md); bump it when a field changes meaning or goes.
+ANALYSIS_SCHEMA_VERSION = 1
 
 EXPRESSION_COLUMNS = [
     "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
@@ -37,6 +42,8 @@ def _clean(value: Any) -> Any:
 def analysis_json(result: Expression, settings: Settings, table: WellTable) -> dict[str, Any]:
     """The parameters, design and counts of an analysis, for analysis.json."""
     return {
+        "schema_version": ANALYSIS_SCHEMA_VERSION,
+        "kind": "expression",
         "assay_version": __version__,
         "source": table.source,
         "method": "efficiency-corrected ratio, Pfaffl 2001"
@@ -47,7 +54,7 @@ def analysis_json(result: Expression, settings: Settings, table: WellTable) -> d
         "reference_genes": list(settings.reference_genes),
         "control": settings.control,
         "panels": list(settings.panels),
-        "test": "Welch's t-test" if settings.welch else "Student's t-test",
+        "test": result.method,
         "correction": settings.correction.value,
         "ct_cutoff": settings.ct_cutoff,
         "replicate_spread_limit_cycles": settings.replicate_spread_limit,
@@ -69,6 +76,19 @@ def analysis_json(result: Expression, settings: Settings, table: WellTable) -> d
     }
 
 
+def wells_with_fate(flagged: pd.DataFrame, table: WellTable) -> pd.DataFrame:
+    """Every well read, in file order, with its fate: used, no Ct, or excluded and why."""
+    import pandas as pd
+
+    used = flagged.assign(fate=["used" if ct == ct else "no Ct" for ct in flagged["ct"]])
+    excluded = table.excluded.assign(fate=[f"excluded: {r}" for r in table.excluded["reason"]])
+    excluded = excluded.drop(columns=["reason"])
+    every: pd.DataFrame = pd.concat([used, excluded], ignore_index=True)
+    if "row" in every:
+        every = every.sort_values("row", kind="stable").reset_index(drop=True)
+    return every
+
+
 def write_analysis(
     out: Path, result: Expression, settings: Settings, table: WellTable, wells_flagged: Any
 ) -> list[Path]:
@@ -82,8 +102,8 @@ def write_analysis(
     files = {
         "expression.csv": expression.to_csv(index=False, float_format="%.6g"),
         "stats.csv": tests.to_csv(index=False, float_format="%.6g"),
-        "wells.csv": wells_flagged.to_csv(index=False, float_format="%.6g"),
-        "analysis.json": json.dumps(analysis_json(result, settings, table), indent=2) + "\n",
+        "wells.csv": wells_with_fate(wells_flagged, table).to_csv(index=False, float_format="%.6g"),
+        "analysis.json": strict_json(analysis_json(result, settings, table)),
     }
     paths = []
     for name, text in files.items():
@@ -97,13 +117,16 @@ def write_viability(
 ) -> list[Path]:
     """Write viability.csv, stats.csv, wells.csv and analysis.json of a viability analysis."""
     meta = {
+        "schema_version": ANALYSIS_SCHEMA_VERSION,
+        "kind": "viability",
         "assay_version": __version__,
         "source": source,
         "method": "viability % = net OD / mean net OD of control x 100",
         "control": settings.control,
         "main_nm": settings.main_nm,
         "reference_nm": settings.reference_nm,
-        "test": "Welch" if settings.welch else "Student",
+        "blank_group": settings.blank_group,
+        "test": result.method,
         "notes": result.notes,
         "viability": [
             {k: _clean(v) for k, v in row.items()}
@@ -114,7 +137,7 @@ def write_viability(
         "viability.csv": result.summary.to_csv(index=False, float_format="%.6g"),
         "stats.csv": result.tests.to_csv(index=False, float_format="%.6g"),
         "wells.csv": result.wells.to_csv(index=False, float_format="%.6g"),
-        "analysis.json": json.dumps(meta, indent=2) + "\n",
+        "analysis.json": strict_json(meta),
     }
     for name, text in files.items():
         write_text_atomic(out / name, text)

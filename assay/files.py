@@ -114,3 +114,30 @@ def staged_folder(target: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def strict_json(value: object) -> str:
+    """Return `value` as indented strict JSON: NaN and infinities become null (JSON has neither).
+
+    >>> print(strict_json({"p": float("nan"), "n": [1, float("inf")]}), end="")
+    {
+      "p": null,
+      "n": [
+        1,
+        null
+      ]
+    }
+    """
+    import json
+    import math
+
+    def clean(item: object) -> object:
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: clean(inner) for key, inner in item.items()}
+        if isinstance(item, list | tuple):
+            return [clean(inner) for inner in item]
+        return item
+
+    return json.dumps(clean(value), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

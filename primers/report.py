@@ -6,10 +6,10 @@ disappears (adding fields is compatible).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from assay import __version__
+from assay.files import strict_json
 from assay.primers.model import Finding, Verdict
 from assay.primers.reference import PrimerOnRecord, ReferenceCheck
 from assay.primers.thermo import Structure
@@ -249,7 +249,7 @@ def to_json_dict(report: ValidationReport) -> dict[str, Any]:
 
 def to_json(report: ValidationReport) -> str:
     """Return the report as indented JSON text."""
-    return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return strict_json(to_json_dict(report))
 
 
 def _fmt(value: float | None, spec: str) -> str:

@@ -41,6 +41,13 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
         t = (mean - 100) / (sd / math.sqrt(3))
         assert float(row["p_value"]) == pytest.approx(2 * stats.t.sf(abs(t), 2), rel=0.02)
         assert (row["test"], row["unit"], row["n"]) == ("one-sample t-test", "experiment", "3")
+    # wells.csv lists every well read (data/example/ct.csv: 180 wells, one excluded), with its fate.
+    with (out / "wells.csv").open() as handle:
+        wells = list(csv.DictReader(handle))
+    assert len(wells) == 180
+    fates = [w["fate"] for w in wells]
+    assert fates.count("used") == 179
+    assert [f for f in fates if f != "used"] == ["excluded: bubble seen in the well"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "tested against 100 % (one-sample t-test, two-sided)" in report
     assert "76.71" in report
