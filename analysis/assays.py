@@ -61,7 +61,10 @@ def read_assays(path: str | Path) -> dict[str, AssayFacts]:
             accession=pair.get("accession"),
             product_bp=pair.get("product_bp", pair.get("claimed_product_bp")),
             reasons=tuple(
-                f["message"].split("\n")[0] for f in findings if f.get("severity") == "fail"
+                f["message"].split("\n")[0]
+                for f in findings
+                if f.get("severity") == "fail"
+                or str(f.get("message", "")).startswith(("record not available", "no accession"))
             ),
         )
     return facts

@@ -87,6 +87,9 @@ def _bars(
     axis.set_xticks(range(len(categories)), categories)
 
 
+UNTRUSTED = "†"  # marks a gene whose assay failed or is unverified
+
+
 def expression_figure(
     expression: pd.DataFrame, samples: pd.DataFrame, control: str, stem: Path
 ) -> list[Path]:
@@ -99,6 +102,11 @@ def expression_figure(
     paired = (
         "fold_change_sample_mean" in expression
         and expression["fold_change_sample_mean"].notna().any()
+    )
+    untrusted = (
+        set(expression.loc[expression["assay_problem"].fillna("") != "", "gene"])
+        if "assay_problem" in expression
+        else set()
     )
     for axis, panel in zip(axes[0], panels, strict=True):
         rows = _records(expression[expression["panel"] == panel])
@@ -114,9 +122,14 @@ def expression_figure(
         if not samples.empty:
             for r in _records(samples[samples["panel"] == panel]):
                 points.setdefault((r["gene"], r["group"]), []).append(float(r["fold_change"]))
-        marks = {(r["gene"], r["group"]): str(r["significance"]) for r in rows
+        # A gene whose assay failed or is unverified gets a dagger, not stars: its numbers
+        # measure something, but not what the label says has been shown.
+        marks = {(r["gene"], r["group"]): "" if r["gene"] in untrusted else str(r["significance"])
+                 for r in rows
                  if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
         _bars(axis, genes, groups, means, sds, points, marks)
+        axis.set_xticks(range(len(genes)), [f"{g}{UNTRUSTED if g in untrusted else ''}"
+                                            for g in genes])  # fmt: skip
         axis.axhline(1.0, linestyle="--", linewidth=0.8, color="grey")
         axis.set_title(panel or "all samples")
     axes[0][0].set_ylabel("Relative expression (fold, 2^-ddCt)")

@@ -120,7 +120,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     ]
     if settings.efficiencies:
         info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
-    warnings = list(expression.notes)
+    warnings = [note for note in expression.notes if note != expression.method]
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 import platform
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from assay import __version__
+from assay.data import shown_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +94,33 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
             cells.append(f"<td{css}>{shown}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _why_unverified(message: str) -> bool:
+    """True for the finding that says why a pair's record could not be had."""
+    return message.startswith(("record not available", "no accession"))
+
+
+def _sentence(text: str) -> str:
+    """The text with its first letter upper case (str.capitalize would lower "ANOVA")."""
+    return text[:1].upper() + text[1:]
+
+
+def _key_values(values: dict[str, Any]) -> str:
+    """A two-column table of names and values; lists and mappings are written out inline."""
+
+    def shown(value: Any) -> str:
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {shown(v)}" for k, v in value.items()) or "–"
+        if isinstance(value, list | tuple):
+            return ", ".join(shown(v) for v in value) or "–"
+        return "–" if value is None else str(value)
+
+    rows = "".join(
+        f"<tr><th>{_e(name.replace('_', ' '))}</th><td>{_e(shown(value))}</td></tr>"
+        for name, value in values.items()
+    )
+    return f"<table class='kv'>{rows}</table>"
 
 
 def _figure(path: Path, caption: str, width_pct: int = 100) -> str:
@@ -180,8 +207,13 @@ def _validation_section(report: dict[str, Any]) -> str:
     miqe_blocks = []
     for pair in report.get("pairs", []):
         verdict = pair.get("verdict", "")
-        reasons = [f["message"].split("\n")[0] for f in pair.get("findings", [])
-                   if f.get("severity") in ("fail", "warn")]  # fmt: skip
+        # Why a pair is unverified is an info finding on its record; show it with the rest.
+        reasons = [
+            f["message"].split("\n")[0]
+            for f in pair.get("findings", [])
+            if f.get("severity") in ("fail", "warn")
+            or (verdict == "unverified" and _why_unverified(str(f.get("message", ""))))
+        ]
         rows.append(
             f"<tr><td>{_e(pair.get('gene'))}</td><td>{_e(pair.get('accession') or '–')}</td>"
             f'<td class="{_e(verdict)}">{_e(verdict.upper())}</td>'
@@ -192,7 +224,7 @@ def _validation_section(report: dict[str, Any]) -> str:
         if pair.get("miqe"):
             miqe_blocks.append(
                 f"<details><summary>{_e(pair.get('gene'))}: MIQE assay information</summary>"
-                f"<pre>{_e(json.dumps(pair['miqe'], indent=2))}</pre></details>"
+                f"{_key_values(pair['miqe'])}</details>"
             )
     conditions = report.get("conditions", {})
     return (
@@ -223,20 +255,32 @@ def render(inputs: ReportInputs) -> str:
     if inputs.expression is not None and inputs.expression_settings is not None:
         s = inputs.expression_settings
         body.append("<h2>Relative expression</h2>")
-        body.append(f"<p class='muted'>Ct table: {_e(inputs.expression_source)}; design: "
+        source = shown_path(inputs.expression_source or "")
+        body.append(f"<p class='muted'>Ct table: {_e(source)}; design: "
                     f"{_e(inputs.expression.design.value)}.</p>")  # fmt: skip
+        notes = [
+            n
+            for n in inputs.expression.notes
+            if n not in inputs.warnings and n != inputs.expression.method
+        ]
+        if notes:
+            body.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
         if "expression" in inputs.figures:
             body.append(_figure(
                 inputs.figures["expression"],
                 f"Relative expression (mean ± SD; points: samples) against {s.control}. "
-                f"{inputs.expression.method.capitalize()}. * p<0.05, ** p<0.01, *** p<0.001, "
-                "**** p<0.0001; dashed line: no change.",
+                f"{_sentence(inputs.expression.method)}. * p<0.05, ** p<0.01, *** p<0.001, "
+                "**** p<0.0001; dashed line: no change"
+                + ("; † the gene's assay failed or is unverified in validation (no stars)"
+                   if "assay_problem" in inputs.expression.expression else "") + ".",
             ))  # fmt: skip
         body.append(_table(inputs.expression.expression, [
             ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
             ("fold_change", "fold"), ("fold_change_low", "low"), ("fold_change_high", "high"),
-            ("p_value", "p"), ("significance", ""),
+            ("p_value", "p"), ("significance", ""), ("detection", "wells without Ct"),
+            *([("assay_problem", "assay")] if "assay_problem" in inputs.expression.expression
+              else []),
         ]))  # fmt: skip
         if not inputs.expression.tests.empty:
             body.append("<details><summary>All tests</summary>" + _table(inputs.expression.tests, [
@@ -247,13 +291,13 @@ def render(inputs: ReportInputs) -> str:
     if inputs.viability is not None and inputs.viability_settings is not None:
         vs = inputs.viability_settings
         body.append("<h2>Cell viability (MTT)</h2>")
-        body.append(f"<p class='muted'>OD table: {_e(inputs.viability_source)}. "
+        body.append(f"<p class='muted'>OD table: {_e(shown_path(inputs.viability_source or ''))}. "
                     f"{_e(' '.join(inputs.viability.notes))}</p>")  # fmt: skip
         if "viability" in inputs.figures:
             body.append(_figure(
                 inputs.figures["viability"],
                 f"Viability, % of {vs.control} (mean ± SD; points: the units tested). "
-                f"{inputs.viability.method.capitalize()}; dashed line: 100 %.",
+                f"{_sentence(inputs.viability.method)}; dashed line: 100 %.",
                 width_pct=50,
             ))  # fmt: skip
         body.append(_table(inputs.viability.summary, [
@@ -270,8 +314,13 @@ def render(inputs: ReportInputs) -> str:
                  f"{_e(f.get('flags'))}</li>" for f in inputs.flagged]  # fmt: skip
         body.append("</ul>")
     body.append("<h2>Parameters and versions</h2>")
-    everything = {**inputs.parameters, "versions": versions()}
-    body.append(f"<pre>{_e(json.dumps(everything, indent=2, default=str))}</pre>")
+    shown = {k: v for k, v in inputs.parameters.items() if not isinstance(v, list | dict) or k in
+             ("reference_genes", "panels", "efficiencies", "wells")}  # fmt: skip
+    body.append(_key_values({**shown, "versions": versions()}))
+    body.append(
+        "<p class='muted'>Everything, row by row: <a href='analysis.json'>analysis.json</a>, "
+        "expression.csv, stats.csv and wells.csv beside this report.</p>"
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(inputs.title)}</title><style>{STYLE}</style></head><body>"

@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _HERE = Path(__file__).parent
@@ -28,3 +29,23 @@ def example_dir() -> Path:
 def refseq_dir() -> Path:
     """Return the directory of bundled RefSeq records, read as a record cache that never expires."""
     return _HERE / "refseq"
+
+
+def shown_path(path: str | Path) -> str:
+    """Return a path as a report should show it: bundled files by their place in assay's data/.
+
+    An installed assay keeps its data wherever the installer put it (a site-packages or build
+    folder that means nothing to a reader); "bundled data/example/ct.csv" says what it is.
+
+    >>> shown_path(example_dir() / "ct.csv")
+    'bundled data/example/ct.csv'
+    >>> shown_path("results/ct.csv")
+    'results/ct.csv'
+    """
+    # An editable install links each file: compare with the folder and with where files lead.
+    roots = {Path(os.path.abspath(_HERE)), (_HERE / "__init__.py").resolve().parent}
+    for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
+        for root in roots:
+            if candidate.is_relative_to(root):
+                return f"bundled data/{candidate.relative_to(root).as_posix()}"
+    return str(path)

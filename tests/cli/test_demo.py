@@ -54,3 +54,13 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
     assert "130.12" in report
     assert report.count("data:image/png;base64,") == 2
     assert "mTOR: assay fail in validation" in report
+    # The failed and unverified assays are marked where their results are shown, not only in
+    # the warnings: a dagger in the figure's caption and an "assay" column in the table.
+    assert "† the gene&#x27;s assay failed or is unverified in validation (no stars)" in report
+    assert "<td>assay fail in validation: no site on NM_004958.4" in report
+    # Why JAK2 is unverified is in the validation table's reason column.
+    assert "record not available: NM_004972.4 is not among the bundled records" in report
+    # A reader sees the bundled file for what it is, parameters as a table, no raw JSON dump.
+    assert "Ct table: bundled data/example/ct.csv" in report
+    assert "<pre>" not in report
+    assert "<a href='analysis.json'>analysis.json</a>" in report
