@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from assay.errors import InputError
 
@@ -38,19 +39,21 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same directory and a rename.
+@contextlib.contextmanager
+def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
+    """Yield a binary file that becomes `path` when the block ends without an error.
 
     Readers see either the old file or the whole new one, never a part; on any error the temporary
-    file is removed and `path` is left as it was. The file gets mode 0666 less the umask, like
-    any file the user creates (a temporary file alone would be 0600).
+    file (a unique name beside `path`, so writers at once never collide) is removed and `path` is
+    left as it was. The file gets mode 0666 less the umask, like any file the user creates (a
+    temporary file alone would be 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
@@ -58,6 +61,12 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (see `open_atomic`)."""
+    with open_atomic(path) as handle:
+        handle.write(data)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

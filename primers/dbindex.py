@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import InputError
+from assay.files import open_atomic, write_text_atomic
 from assay.primers.binding import BindingSite, PrimingRule, Strand
 from assay.primers.sequence import IUPAC_CODES
 
@@ -168,16 +168,42 @@ def build_index(
     bounds = np.asarray(starts, dtype=np.int64)
     positions, offsets = _sorted_positions(codes, bounds, chunk)
     directory.mkdir(parents=True, exist_ok=True)
+    sizes: dict[str, int] = {}
     for filename, array in (("codes.npy", codes), ("starts.npy", bounds),
                             ("positions.npy", positions), ("offsets.npy", offsets)):  # fmt: skip
-        temporary = directory / f".{filename}.part"
-        with temporary.open("wb") as handle:
+        with open_atomic(directory / filename) as handle:
             np.save(handle, array)
-        os.replace(temporary, directory / filename)
-    (directory / "names.json").write_text(json.dumps(names))
-    (directory / "meta.json").write_text(json.dumps(fingerprint))  # last: marks the index whole
+        sizes[filename] = (directory / filename).stat().st_size
+    write_text_atomic(directory / "names.json", json.dumps(names))
+    sizes["names.json"] = (directory / "names.json").stat().st_size
+    # Last: meta.json marks the index whole, and gives each file's size to check it by.
+    write_text_atomic(directory / "meta.json", json.dumps({**fingerprint, "sizes": sizes}))
     return DatabaseIndex(names=names, starts=bounds, codes=codes, positions=positions,
                          offsets=offsets)  # fmt: skip
+
+
+def _whole(directory: Path, fingerprint: dict[str, object]) -> bool:
+    """True when the index in `directory` is of this FASTA and every file has its recorded size.
+
+    A file cut short, replaced or missing (a disk that filled, a copy interrupted, a hand edit)
+    makes the index be rebuilt instead of trusted.
+    """
+    try:
+        meta = json.loads((directory / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or {k: meta.get(k) for k in fingerprint} != fingerprint:
+        return False
+    sizes = meta.get("sizes")
+    if not isinstance(sizes, dict) or set(sizes) != set(_INDEX_FILES):
+        return False
+    try:
+        return all((directory / name).stat().st_size == sizes[name] for name in _INDEX_FILES)
+    except OSError:
+        return False
+
+
+_INDEX_FILES = ("codes.npy", "starts.npy", "positions.npy", "offsets.npy", "names.json")
 
 
 def open_index(
@@ -190,8 +216,7 @@ def open_index(
     """Open the index of `fasta`, building it first when it is missing or out of date."""
     directory = directory or fasta.with_name(fasta.name + ".assay-index")
     fingerprint = _fingerprint(fasta)
-    meta = directory / "meta.json"
-    if meta.is_file() and json.loads(meta.read_text()) == fingerprint:
+    if _whole(directory, fingerprint):
         load = {n: np.load(directory / f"{n}.npy", mmap_mode="r")
                 for n in ("codes", "starts", "positions", "offsets")}  # fmt: skip
         return DatabaseIndex(

@@ -148,3 +148,42 @@ def test_the_sorted_positions_do_not_depend_on_the_chunk_size(tmp_path: Path, ch
         kmer = "".join("ACGT"[(int(key) >> (2 * (KMER - 1 - i))) & 3] for i in range(KMER))
         found[kmer] = index.positions[index.offsets[key] : index.offsets[key + 1]].tolist()
     assert found == _naive_buckets(records)
+
+
+@pytest.mark.parametrize("damaged", ["positions.npy", "names.json", "codes.npy"])
+def test_a_damaged_index_file_is_found_and_the_index_rebuilt(tmp_path: Path, damaged: str) -> None:
+    fasta = tmp_path / "db.fa"
+    fasta.write_text(">a\n" + _records()[0][1] + "\n")
+    builds: list[str] = []
+    first = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    folder = tmp_path / "db.fa.assay-index"
+    path = folder / damaged
+    path.write_bytes(path.read_bytes()[:-7])  # cut short, as a full disk or broken copy leaves it
+    again = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    assert builds == ["a", "a"]  # rebuilt, not trusted
+    assert again.names == first.names
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["codes.npy", "starts.npy", "positions.npy", "offsets.npy", "names.json", "meta.json"]
+    )  # no temporary files left
+
+
+def test_concurrent_first_builds_do_not_collide(tmp_path: Path) -> None:
+    import threading
+
+    fasta = tmp_path / "db.fa"
+    fasta.write_text(">a\n" + _records()[0][1] + "\n")
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            open_index(fasta, lambda: read_fasta(fasta))
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert open_index(fasta, lambda: read_fasta(fasta)).names == ["a"]
