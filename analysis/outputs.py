@@ -6,6 +6,7 @@ succeeded, so a failure never leaves a half-written result.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -142,3 +143,25 @@ def write_viability(
     for name, text in files.items():
         write_text_atomic(out / name, text)
     return [out / name for name in files]
+
+
+def write_viability_report(
+    out: Path, result: Viability, settings: ViabilitySettings, source: str | None
+) -> list[Path]:
+    """Write the viability tables, its figure and report.html into `out`; return the paths.
+
+    The same figure and report section as `assay analyze --od` gives, from the same functions.
+    """
+    from assay.analysis.figures import viability_figure
+    from assay.analysis.report import ReportInputs, render
+
+    paths = write_viability(out, result, settings, source)
+    figures = viability_figure(result.summary, result.units, settings.control, out / "viability")
+    report = ReportInputs(
+        title=f"assay report: {Path(source).name if source else 'viability'}",
+        viability=result, viability_settings=settings, viability_source=source,
+        figures={"viability": figures[0]},
+        parameters=json.loads((out / "analysis.json").read_text(encoding="utf-8")),
+    )  # fmt: skip
+    write_text_atomic(out / "report.html", render(report))
+    return [*paths, *figures, out / "report.html"]

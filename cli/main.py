@@ -42,12 +42,20 @@ class CommandModule(Protocol):
 # name -> (module under assay.cli, one-line help). Each module defines `configure(parser)` and
 # `run(args) -> int`; it is imported only when its subcommand is chosen or its help is built.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("validate", "check a primer table: sequence rules and thermodynamics"),
+    "validate": (
+        "validate",
+        "check a primer table: Tm and structures, binding to the cited RefSeq record, product "
+        "size, exons and genomic DNA, transcript variants, off-targets in local databases",
+    ),
     "analyze": ("analyze", "relative expression (2^-ddCt) with statistics from a Ct table"),
     "viability": ("viability", "MTT viability (percent of control) from plate-reader absorbances"),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
-    "demo": ("demo", "run assay on the bundled example (the seed paper's Table 1), offline"),
+    "demo": (
+        "demo",
+        "run assay offline on the bundled example: Table 1 of Mirfendereski et al. 2024 and a "
+        "worked Ct and OD example",
+    ),
 }
 
 
@@ -69,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand's options."""
     parser = argparse.ArgumentParser(
         prog="assay",
-        description="Validate RT-qPCR primer sets and turn Ct and OD data into results.",
+        description="RT-qPCR primer validation and analysis: check primer tables against "
+        "RefSeq, turn Ct and OD data into statistics, figures and a report.",
     )
     parser.add_argument("--version", action="version", version=f"assay {__version__}")
     parser.add_argument(

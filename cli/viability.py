@@ -30,12 +30,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--by", default="", metavar="COLUMN[,COLUMN]", help="panels, e.g. cell_line"
     )
     parser.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
-    parser.add_argument("--out", default="assay-viability", metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", default="assay-viability", metavar="DIR",
+        help="folder for viability.csv, stats.csv, wells.csv, analysis.json, the figure and "
+        "report.html",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute viability, write the folder, print a summary."""
-    from assay.analysis.outputs import write_viability
+    from assay.analysis.outputs import write_viability_report
     from assay.analysis.viability import (
         ViabilitySettings,
         read_od_grids,
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give an OD table, or --grid NM=FILE (one per wavelength) with --map FILE")
     result = viability(wells, settings)
     with staged_folder(args.out) as staging:
-        write_viability(staging, result, settings, wells.attrs.get("source"))
+        written = write_viability_report(staging, result, settings, wells.attrs.get("source"))
     sys.stdout.write(summary_text(result))
-    print(f"\nWritten to {args.out}/: viability.csv, stats.csv, wells.csv, analysis.json")
+    print(f"\nWritten to {args.out}/: {', '.join(p.name for p in written)}")
     return 0
