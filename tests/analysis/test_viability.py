@@ -248,6 +248,7 @@ def test_viability_command_subtracts_blank_wells_by_default(
     assert "\nblank" not in out.replace("  ", " ")  # no row for the blank group
     # The same figure and report as assay analyze --od gives.
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == sorted([".assay-output", "analysis.json", "report.html", "stats.csv",
-                              "viability.csv", "viability.png", "viability.svg", "wells.csv"])  # fmt: skip
+    expected = [".assay-output", "analysis.json", "report.html", "stats.csv", "viability.csv",
+                "viability.png", "viability.svg", "wells.csv"]  # fmt: skip
+    assert written == sorted(expected)
     assert "<h2>Cell viability (MTT)</h2>" in (tmp_path / "out" / "report.html").read_text()
