@@ -1,11 +1,27 @@
 """assay: validate RT-qPCR primer sets and turn Ct and OD data into results.
 
 The card's folders install under this root: ``assay.primers``, ``assay.analysis``, ``assay.cli``
-and ``assay.data``. Importing any of them does nothing but define names.
+and ``assay.data``. Importing any of them does nothing but define names. The Python API
+(`validate`, `analyze`, `viability`; see `assay.api`) is loaded on first use, so that importing
+assay, or running ``assay --help``, loads no pandas or SciPy.
 
 >>> import assay
 >>> assay.__version__.count(".") >= 2
 True
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "analyze", "data", "validate", "viability"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("validate", "analyze", "viability"):
+        return getattr(importlib.import_module("assay.api"), name)
+    if name == "data":
+        return importlib.import_module("assay.data")
+    raise AttributeError(f"module 'assay' has no attribute {name!r}")
