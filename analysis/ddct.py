@@ -340,7 +340,11 @@ def relative_expression(
     )
     design = Design.PAIRED if has_samples else Design.SEPARATE
     per_group = (
-        int(measured.groupby([*settings.panels, "group"], observed=True)["sample"].nunique().max())
+        int(
+            measured.groupby([*settings.panels, "group", "gene"], observed=True)["sample"]
+            .nunique()
+            .max()
+        )
         if has_samples and not measured.empty
         else 0
     )
@@ -420,6 +424,8 @@ def _with_detection(
         "list[dict[str, Any]]", expression.to_dict(orient="records") if not expression.empty else []
     )
     for row in rows:
+        if isinstance(row.get("detection"), str) and row["detection"]:
+            continue  # already says why there is no value (not quantified)
         total, without = counts.loc[tuple(row[k] for k in keys)]
         row["detection"] = f"{without} of {total} wells without Ct" if without else ""
     seen = {tuple(row[k] for k in keys) for row in rows}
@@ -581,10 +587,9 @@ def _paired(
             g: dct.xs(g, level="group") for g in groups if g in dct.index.get_level_values("group")
         }
         if settings.control not in by_group or by_group[settings.control].empty:
-            raise InputError(
-                f'gene "{gene}" has no usable Ct in the control group "{settings.control}"'
-                + (f" of panel {label}" if label else ""), path=source,
-            )  # fmt: skip
+            groups_seen = [str(g) for g in by_group] or [settings.control]
+            rows.extend(_unquantified(label, panel_info, gene, groups_seen, settings.control))
+            continue
         calibrator = float(by_group[settings.control].mean())
         for group, values in by_group.items():
             mean, sd = (
@@ -616,6 +621,18 @@ def _paired(
             tests.append(anova.anova.as_row(label, gene, "all groups"))
             for first, second, result in anova.pairs:
                 tests.append(result.as_row(label, gene, f"{second} vs {first}"))
+
+
+def _unquantified(
+    label: str, panel_info: dict[str, Any], gene: str, groups: list[str], control: str
+) -> list[dict[str, Any]]:
+    """Rows saying a gene could not be quantified (no Ct in the calibrator); the others go on."""
+    reason = f"not quantified: no Ct in the calibrator group {control}"
+    return [
+        {"panel": label, **panel_info, "gene": gene, "group": group, "n": 0,
+         **dict.fromkeys(_NUMBER_COLUMNS, math.nan), "significance": "", "detection": reason}
+        for group in groups
+    ]  # fmt: skip
 
 
 def _sd(values: Sequence[float]) -> float:
@@ -653,10 +670,9 @@ def _separate(
 
     for gene in targets:
         if (settings.control, gene) not in cells:
-            raise InputError(
-                f'gene "{gene}" has no usable Ct in the control group "{settings.control}"',
-                path=source,
-            )
+            groups_seen = [g for g in groups if (g, gene) in cells] or [settings.control]
+            rows.extend(_unquantified(label, panel_info, gene, groups_seen, settings.control))
+            continue
         ctrl_ref_mean, _, ctrl_ref_values = ref_stats(settings.control)
         ctrl_target = cells[(settings.control, gene)]
         calibrator = delta_ct(float(ctrl_target.mean()), ctrl_ref_mean)

@@ -43,6 +43,7 @@ class AnalysisRequest:
         curves: Standard curves fitted beforehand (for the report).
         od_table: MTT absorbances, for viability in the same report.
         viability: Viability choices (required with `od_table`).
+        samples: A sample sheet for an instrument export (group, gene, panels by well/sample).
     """
 
     ct_table: Path
@@ -55,6 +56,7 @@ class AnalysisRequest:
     curves: tuple[StandardCurve, ...] = ()
     od_table: Path | None = None
     viability: ViabilitySettings | None = None
+    samples: Path | None = None
 
 
 @dataclass
@@ -67,6 +69,37 @@ class AnalysisOutcome:
     files: list[Path]
     warnings: list[str]
     info: list[str]
+    settings: Settings  # as used: with the export's reference gene and calibrator if taken
+
+
+def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings, list[str]]:
+    """Fill a missing reference gene or calibrator from what the export says the software used.
+
+    Returns the settings and a sentence for each value so taken (said in the output).
+
+    Raises:
+        InputError: One is missing and the file does not name it either.
+    """
+    from dataclasses import replace
+
+    said = []
+    if not settings.reference_genes:
+        if table.endogenous_control is None:
+            raise InputError("give the reference gene(s) with --reference GENE", path=table.source)
+        settings = replace(settings, reference_genes=(table.endogenous_control,))
+        said.append(
+            f"reference gene {table.endogenous_control}: the export's Endogenous Control "
+            "(--reference to choose another)"
+        )
+    if not settings.control:
+        if table.reference_sample is None:
+            raise InputError("give the calibrator group with --control GROUP", path=table.source)
+        settings = replace(settings, control=table.reference_sample)
+        said.append(
+            f"calibrator {table.reference_sample}: the export's Reference Sample "
+            "(--control to choose another)"
+        )
+    return settings, said
 
 
 def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
@@ -85,8 +118,11 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     from assay.analysis.viability import read_od_table
     from assay.analysis.viability import viability as compute_viability
 
-    settings = request.settings
-    table = read_wells(request.ct_table, columns=request.columns, panels=settings.panels)
+    table = read_wells(
+        request.ct_table, columns=request.columns, panels=request.settings.panels,
+        samples=request.samples,
+    )  # fmt: skip
+    settings, chosen = with_export_defaults(request.settings, table)
     problems: dict[str, str] = {}
     validation: dict[str, Any] | None = None
     if request.assays is not None:
@@ -121,6 +157,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     if settings.efficiencies:
         info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
     warnings = [note for note in expression.notes if note != expression.method]
+    # A contaminated NTC is a finding; how the file was read is information.
+    warnings += [note for note in table.notes if note.startswith("NTC")]
+    info = chosen + [note for note in table.notes if not note.startswith("NTC")] + info
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(
@@ -171,4 +210,4 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     write_text_atomic(out / "report.html", render(report))
     files.append(out / "report.html")
     return AnalysisOutcome(expression=expression, table=table, viability=viability, files=files,
-                           warnings=warnings, info=info)  # fmt: skip
+                           warnings=warnings, info=info, settings=settings)  # fmt: skip

@@ -58,6 +58,10 @@ class WellTable:
     excluded: pd.DataFrame
     missing: pd.DataFrame
     source: str
+    notes: tuple[str, ...] = ()
+    instrument: str | None = None  # the export's format, when the file is an instrument export
+    endogenous_control: str | None = None  # what the export says the software used
+    reference_sample: str | None = None
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
@@ -173,11 +177,14 @@ def read_wells(
     *,
     columns: Mapping[str, str] | None = None,
     panels: Sequence[str] = (),
+    samples: str | Path | None = None,
 ) -> WellTable:
-    """Read and check a well table.
+    """Read and check a well table, or an instrument's export (`instruments.read_export`).
 
     Args:
-        path: CSV, TSV/TXT or XLSX file, one row per well.
+        path: CSV, TSV/TXT or XLSX file, one row per well; or an instrument export.
+        samples: For an instrument export, a sample sheet keyed by well or sample (group, gene,
+            panel columns).
         columns: Explicit mapping from a field (group, gene, ct, sample, well, plate, exclude) to
             the table's column name.
         panels: Panel columns (analysed separately), e.g. ``["cell_line"]``.
@@ -189,8 +196,21 @@ def read_wells(
         InputError: A required column is missing, a Ct is not a number, a required cell is empty;
             the message names the file, row, column and value.
     """
+    from dataclasses import replace
+
+    from assay.analysis.instruments import analysis_table, read_export
+
     path = Path(path)
-    return wells_from_table(read_text_table(path), path, columns=columns, panels=panels)
+    export = read_export(path)
+    if export is None:
+        return wells_from_table(read_text_table(path), path, columns=columns, panels=panels)
+    sheet = read_text_table(Path(samples)) if samples is not None else None
+    raw, rows, notes = analysis_table(export, sheet)
+    table = wells_from_table(raw, path, columns=columns, panels=panels, rows=rows)
+    return replace(
+        table, notes=tuple(notes), instrument=export.instrument,
+        endogenous_control=export.endogenous_control, reference_sample=export.reference_sample,
+    )  # fmt: skip
 
 
 def wells_from_table(
@@ -199,8 +219,12 @@ def wells_from_table(
     *,
     columns: Mapping[str, str] | None = None,
     panels: Sequence[str] = (),
+    rows: Sequence[int] | None = None,
 ) -> WellTable:
-    """Check the wells of a table already read as text (see `read_wells`); `path` for messages."""
+    """Check the wells of a table already read as text (see `read_wells`); `path` for messages.
+
+    `rows` gives each table row's place in the file (default: a header row, then one per row).
+    """
     import pandas as pd
 
     path = Path(path)
@@ -209,7 +233,7 @@ def wells_from_table(
     by_norm = {_normalise(c): c for c in raw.columns}
     for panel in panels:
         frame[panel] = _stripped(raw[panel if panel in raw.columns else by_norm[_normalise(panel)]])
-    frame["row"] = range(2, len(frame) + 2)
+    frame["row"] = list(rows) if rows is not None else range(2, len(frame) + 2)
     frame = frame[(frame[["group", "gene", "ct"]] != "").any(axis=1)]  # blank lines
     for field in ("group", "gene", *panels):
         empty = frame[frame[field] == ""]
@@ -229,6 +253,11 @@ def wells_from_table(
         _parse_ct(text, path, int(row), ct_column)  # raises for anything but a missing value
     frame["ct"] = numbers.where(~odd)
     if "exclude" in frame:
+        # An Omit column says "FALSE" for every kept well: only a true or a reason excludes.
+        kept = frame["exclude"].astype(str).str.lower().isin(["", "false", "no", "0"])
+        frame["exclude"] = frame["exclude"].astype(str).where(~kept, "")
+        omitted = frame["exclude"].str.lower().isin(["true", "yes", "1"])
+        frame.loc[omitted, "exclude"] = "omitted"
         is_excluded = frame["exclude"] != ""
         excluded = frame[is_excluded].rename(columns={"exclude": "reason"})
         frame = frame[~is_excluded]

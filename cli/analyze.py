@@ -16,12 +16,25 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay analyze`."""
-    parser.add_argument("table", help="Ct table, one row per well: .csv, .tsv or .xlsx")
     parser.add_argument(
-        "--reference", required=True, metavar="GENE[,GENE]",
-        help="reference gene(s), e.g. GAPDH or 28S,ACTB (several: mean of their Ct)",
+        "table",
+        help="Ct table, one row per well (.csv, .tsv, .xlsx), or an instrument's export as it "
+        "came (QuantStudio, StepOne, ABI 7900, CFX, LightCycler, RDML; see assay wells)",
     )  # fmt: skip
-    parser.add_argument("--control", required=True, metavar="GROUP", help="calibrator group")
+    parser.add_argument(
+        "--reference", metavar="GENE[,GENE]",
+        help="reference gene(s), e.g. GAPDH or 28S,ACTB (several: mean of their Ct); default: "
+        "the export's Endogenous Control, where it names one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--control", metavar="GROUP",
+        help="calibrator group; default: the export's Reference Sample, where it names one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--samples", metavar="FILE",
+        help="sample sheet for an instrument export: a well or sample column, and group, gene "
+        "or panel columns (without one, each sample is its own group)",
+    )  # fmt: skip
     parser.add_argument(
         "--by", default="", metavar="COLUMN[,COLUMN]",
         help="analyse each value of these columns separately, e.g. cell_line",
@@ -125,13 +138,15 @@ def run(args: argparse.Namespace) -> int:
     for curve in curves:
         efficiencies.setdefault(curve.gene, curve.amplification_factor)
     settings = Settings(
-        reference_genes=tuple(g.strip() for g in args.reference.split(",") if g.strip()),
-        control=args.control, panels=panels, welch=args.welch, replicates=args.replicates,
+        reference_genes=tuple(g.strip() for g in (args.reference or "").split(",") if g.strip()),
+        control=args.control or "", panels=panels, welch=args.welch, replicates=args.replicates,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
         efficiencies=tuple(sorted(efficiencies.items())),
     )  # fmt: skip
     viability = None
     if args.od:
+        if not (args.od_control or args.control):
+            raise InputError("an OD table needs its control group: --od-control or --control")
         viability = ViabilitySettings(
             control=args.od_control or args.control, blank_group=args.blank_group,
             panels=panels, welch=args.welch,
@@ -143,9 +158,10 @@ def run(args: argparse.Namespace) -> int:
                 columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
                 strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
                 od_table=Path(args.od) if args.od else None, viability=viability,
+                samples=Path(args.samples) if args.samples else None,
             )
         )  # fmt: skip
-    sys.stdout.write(summary(outcome.expression, settings, outcome.table))
+    sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))
     if outcome.viability is not None:
         from assay.analysis.viability import summary_text
 

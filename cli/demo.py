@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 viability=ViabilitySettings(control="control", blank_group="blank", panels=panels),
             )
         )  # fmt: skip
-    sys.stdout.write(summary(outcome.expression, settings, outcome.table))
+    sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))
     if outcome.viability is not None:
         sys.stdout.write("\n" + summary_text(outcome.viability))
     for warning in outcome.warnings:

@@ -1,0 +1,616 @@
+"""qPCR instrument exports read as exported: the format found from the content, one well model out.
+
+Formats (``shared/instrument_exports/PROVENANCE.md`` has a real file of each):
+
+* QuantStudio / StepOne / ViiA text exports (``* key = value`` header, ``[Results]`` section,
+  footer with the endogenous control and reference sample);
+* QuantStudio Design & Analysis and Real-Time PCR Software Excel exports (.xlsx; the ``Results``
+  sheet found by its header row, not by its place), StepOne legacy Excel (.xls);
+* ABI 7900HT SDS 2.x RQ results (text; "Summary Data" footer);
+* Bio-Rad CFX Manager / Maestro "Quantification Cq Results" (``,`` or ``;``, with or without a
+  leading empty column);
+* Roche LightCycler 480 "Abs Quant" text (CR-only line endings too);
+* RDML 1.0-1.4 (a zip of XML, namespaced or not, read with defusedxml).
+
+Any of them may be gzipped; text may be UTF-8 (with or without BOM), UTF-16 or cp1252. Adapters
+only map: every well becomes a row of plate, well, sample, target, dye, role, cq (NaN: no Cq),
+omitted, quantity and the software's RQ where the export has one. "Undetermined", "NaN", "N/A"
+and instrument placeholders (LightCycler 96 writes 100 for no amplification) are no Cq, never a
+number. Nothing is computed here.
+
+>>> Role.from_text("NTC"), Role.from_text("Unkn"), Role.from_text("STANDARD")
+(<Role.NTC: 'ntc'>, <Role.UNKNOWN: 'unknown'>, <Role.STANDARD: 'standard'>)
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assay._compat import StrEnum
+from assay.analysis.wells import MISSING_CT, parse_number
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_FILE_BYTES = 200 * 1024 * 1024  # larger than any plate export; refuse before reading
+PLACEHOLDER_CQ = 99.0  # a Cq at or above this is an instrument's "no Cq" (LightCycler 96: 100)
+MAX_CQ = 60.0  # no run has more cycles: a larger Cq is noise an instrument reported (LC96 ntp)
+WELL_COLUMNS = (
+    "plate", "well", "sample", "target", "dye", "role", "cq", "cq_text", "omitted", "quantity",
+    "rq", "biogroup", "row",
+)  # fmt: skip
+
+
+class Role(StrEnum):
+    """What a well is for."""
+
+    UNKNOWN = "unknown"
+    NTC = "ntc"
+    NO_RT = "no-rt"
+    STANDARD = "standard"
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+    @classmethod
+    def from_text(cls, text: str) -> Role:
+        """Read an instrument's task/content word (unknown words are unknown samples)."""
+        word = text.strip().lower()
+        for role, words in _ROLE_WORDS.items():
+            if word in words:
+                return role
+        return cls.UNKNOWN
+
+
+_ROLE_WORDS = {
+    Role.NTC: {"ntc", "neg ctrl", "no template control", "non-template control"},
+    Role.NO_RT: {"nrt", "no rt", "minus rt", "-rt", "nac", "no amplification control"},
+    Role.STANDARD: {"standard", "std"},
+    Role.POSITIVE: {"pos ctrl", "positive", "pos", "ipc"},
+    Role.NEGATIVE: {"ntp", "negative"},
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Export:
+    """The wells of one instrument export and what the software said about the run.
+
+    Attributes:
+        path: The file.
+        instrument: The format, in words ("QuantStudio text export", ...).
+        wells: One row per well and target, columns `WELL_COLUMNS`.
+        endogenous_control: The reference target the software used, when the export names it.
+        reference_sample: The calibrator sample the software used, when named.
+        notes: What a user should know about how the file was read.
+    """
+
+    path: str
+    instrument: str
+    wells: pd.DataFrame
+    endogenous_control: str | None = None
+    reference_sample: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+# Reading bytes into tables ---------------------------------------------------------------------
+
+
+def _bytes(path: Path) -> bytes:
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(
+            f"is larger than {MAX_FILE_BYTES // 2**20} MB: not a plate export", path=path
+        )
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError(f"is a damaged gzip file ({error})", path=path) from None
+    return data
+
+
+def _text(data: bytes) -> str:
+    """Decode by BOM, else UTF-8, else cp1252; every line ending becomes a newline."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def _sheets(data: bytes, path: Path, legacy: bool) -> dict[str, list[list[str]]]:
+    """Every sheet of a workbook as rows of text cells."""
+    try:
+        if legacy:
+            import xlrd
+
+            book = xlrd.open_workbook(file_contents=data)
+            return {
+                sheet.name: [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)]
+                for sheet in book.sheets()
+            }
+        import warnings
+
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "no default style": harmless
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return {
+                ws.title: [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+                for ws in book.worksheets
+            }
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except Exception as error:  # a damaged workbook fails in the library in many ways
+        raise InputError(f"is not a readable Excel workbook ({type(error).__name__})",
+                         path=path) from None  # fmt: skip
+
+
+# Column names, by what they hold (normalised: lower case, Cyrillic т read as t).
+_ALIASES = {
+    "well": ("well position", "pos", "well"),
+    "sample": ("sample name", "sample", "name"),
+    "target": ("target name", "target", "detector", "assay name"),
+    "dye": ("reporter", "fluor", "dye"),
+    "task": ("task", "content"),
+    "cq": ("cq", "ct", "crt", "cp", "c t", "cq value"),
+    "omit": ("omit",),
+    "include": ("include",),
+    "quantity": ("quantity", "starting quantity (sq)", "concentration"),
+    "rq": ("rq",),
+    "plate": ("plateid", "plate"),
+    "biogroup": ("biogroup name", "biological set name", "biogroup"),
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", name.replace("т", "t").replace("Т", "T").strip().lower())
+
+
+def _find_columns(header: Sequence[str]) -> dict[str, int]:
+    names = [_norm(h) for h in header]
+    found: dict[str, int] = {}
+    for field_name, aliases in _ALIASES.items():
+        for alias in aliases:
+            if alias in names:
+                found[field_name] = names.index(alias)
+                break
+    return found
+
+
+def _is_header(row: Sequence[str]) -> bool:
+    columns = _find_columns(row)
+    if "cq" in columns:
+        return "well" in columns or "target" in columns
+    # Genotyping and presence/absence exports have wells and samples but no Cq column.
+    return {"well", "sample"} <= columns.keys() and _norm(row[0]) == "well"
+
+
+def _key_values(rows: Sequence[Sequence[str]]) -> dict[str, str]:
+    """Key/value lines ("* Endogenous Control = GAPDH", tab or cell separated)."""
+    found = {}
+    for row in rows:
+        cells = [c for c in row if c != ""]
+        if len(cells) == 1 and "=" in cells[0]:
+            key, _, value = cells[0].lstrip("* ").partition("=")
+            found[key.strip().lower()] = value.strip()
+        elif len(cells) >= 2:
+            found[cells[0].lstrip("* ").strip().lower()] = cells[1]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (line or row number in the file, cells)
+    before: list[list[str]]
+    after: list[list[str]]
+
+
+def _table_in(rows: list[list[str]]) -> _Table | None:
+    """The well table inside a sheet or text: its header row, the rows to the first blank one."""
+    for index, row in enumerate(rows):
+        if _is_header(row):
+            body: list[tuple[int, list[str]]] = []
+            end = index + 1
+            while end < len(rows) and any(c != "" for c in rows[end]):
+                body.append((end + 1, rows[end]))
+                end += 1
+            return _Table(header=row, rows=body, before=rows[:index], after=rows[end:])
+    return None
+
+
+def _split(line: str) -> list[str]:
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    separator = ";" if line.count(";") > line.count(",") else ","
+    import csv
+
+    return [c.strip() for c in next(csv.reader([line], delimiter=separator))]
+
+
+# From a table to the well model ----------------------------------------------------------------
+
+
+def _cq(text: str, path: Path, row: int, column: str, notes: set[str]) -> float:
+    cleaned = text.strip()
+    if cleaned.lower() in MISSING_CT or cleaned.lower() in ("undetermined", "nan", "no cq"):
+        return math.nan
+    value = parse_number(
+        cleaned.replace(",", ".") if re.fullmatch(r"\d+,\d+", cleaned) else cleaned
+    )
+    if value is None:
+        raise InputError("is not a Cq value", path=path, row=row, column=column, value=text)
+    if value >= PLACEHOLDER_CQ:
+        notes.add(f"Cq {value:g} is the instrument's mark for no amplification: read as no Cq")
+        return math.nan
+    if value <= 0:
+        raise InputError("is not a plausible Cq (expected above 0 cycles)", path=path,
+                         row=row, column=column, value=text)  # fmt: skip
+    if value > MAX_CQ:
+        notes.add(f"Cqs above {MAX_CQ:g} (beyond any run's cycles: instrument noise) read as no Cq")
+        return math.nan
+    return value
+
+
+def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    columns = _find_columns(table.header)
+    if "cq" not in columns:
+        notes.add("the export has no Cq column (a genotyping or presence/absence run): no Cq")
+    cq_name = table.header[columns["cq"]] if "cq" in columns else "Cq"
+    records = []
+    for row, cells in table.rows:
+        cells = cells + [""] * (len(table.header) - len(cells))
+
+        def get(name: str, cells: list[str] = cells) -> str:
+            return cells[columns[name]].strip() if name in columns else ""
+
+        omitted = get("omit").lower() in ("true", "1", "yes")
+        if "include" in columns and get("include").lower() == "false":
+            omitted = True
+        quantity = parse_number(get("quantity")) if get("quantity") else None
+        rq = parse_number(get("rq")) if get("rq") else None
+        records.append({
+            "plate": get("plate"), "well": get("well"), "sample": get("sample"),
+            "target": get("target"), "dye": get("dye"), "role": Role.from_text(get("task")).value,
+            "cq": _cq(get("cq"), path, row, cq_name, notes), "cq_text": get("cq"),
+            "omitted": omitted, "quantity": math.nan if quantity is None else quantity,
+            "rq": math.nan if rq is None else rq, "biogroup": get("biogroup"), "row": row,
+        })  # fmt: skip
+    frame: pd.DataFrame = pd.DataFrame(records, columns=list(WELL_COLUMNS))
+    return frame
+
+
+def _from_rows(
+    rows: list[list[str]], path: Path, instrument: str, extra: list[list[str]] | None = None
+) -> Export:
+    table = _table_in(rows)
+    if table is None:
+        raise InputError("holds no table of wells with a Cq column", path=path)
+    notes: set[str] = set()
+    wells = _wells_from_table(table, path, notes)
+    meta = _key_values([*table.before, *table.after, *(extra or [])])
+    control = meta.get("endogenous control") or None
+    reference = meta.get("reference sample") or meta.get("calibrator") or None
+    return Export(
+        path=str(path), instrument=instrument, wells=wells, endogenous_control=control,
+        reference_sample=reference, notes=tuple(sorted(notes)),
+    )  # fmt: skip
+
+
+def _text_export(text: str, path: Path) -> Export:
+    lines = text.split("\n")
+    if "[Results]" in (line.strip() for line in lines):
+        start = [line.strip() for line in lines].index("[Results]")
+        body = [_split(line) for line in lines[start + 1 :]]
+        end = next((i for i, r in enumerate(body) if r and r[0].startswith("[")), len(body))
+        header = [_split(line) for line in lines[:start] if line.startswith("*")]
+        return _from_rows(body[:end], path, "QuantStudio/StepOne text export", header)
+    first = lines[0] if lines else ""
+    if first.startswith("Experiment:"):
+        return _from_rows([_split(line) for line in lines[1:]], path, "LightCycler 480 text export")
+    if first.startswith("SDS"):
+        return _from_rows([_split(line) for line in lines], path, "ABI 7900HT SDS RQ results")
+    return _from_rows([_split(line) for line in lines], path, "CFX or tabular Cq export")
+
+
+def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export:
+    sheets = _sheets(data, path, legacy)
+    order = sorted(sheets, key=lambda name: name.strip().lower() != "results")
+    for name in order:
+        if _table_in(sheets[name]) is not None:
+            kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
+            return _from_rows(sheets[name], path, f"{kind} (sheet {name})")
+    raise InputError(
+        f"no sheet holds a table of wells with a Cq column (sheets: {', '.join(sheets)})", path=path
+    )
+
+
+# RDML -----------------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(node: Any, name: str) -> Iterator[Any]:
+    return (child for child in node if _local(child.tag) == name)
+
+
+def _child_text(node: Any, name: str) -> str:
+    child = next(_children(node, name), None)
+    return "" if child is None or child.text is None else child.text.strip()
+
+
+_RDML_ROLES = {"unkn": Role.UNKNOWN, "ntc": Role.NTC, "nac": Role.NO_RT, "nrt": Role.NO_RT,
+               "std": Role.STANDARD, "pos": Role.POSITIVE, "ntp": Role.NEGATIVE,
+               "opt": Role.NEGATIVE}  # fmt: skip
+
+
+def _rdml_export(data: bytes, path: Path) -> Export:
+    import pandas as pd
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
+            main = "rdml_data.xml" if "rdml_data.xml" in names else (names[0] if names else "")
+            if not main:
+                raise InputError("is a zip without RDML XML inside", path=path)
+            if archive.getinfo(main).file_size > MAX_FILE_BYTES:
+                raise InputError("holds an RDML document too large to read", path=path)
+            root = ElementTree.fromstring(archive.read(main))
+    except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError) as error:
+        raise InputError(f"is not a readable RDML file ({error})", path=path) from None
+    if _local(root.tag) != "rdml":
+        raise InputError("is not an RDML document (its root is not <rdml>)", path=path)
+    samples = {
+        s.get("id", ""): (_child_text(s, "description") or s.get("id", ""),
+                          _RDML_ROLES.get(_child_text(s, "type").lower(), Role.UNKNOWN),
+                          parse_number(_child_text(next(_children(s, "quantity"), s), "value")))
+        for s in _children(root, "sample")
+    }  # fmt: skip
+    dyes = {t.get("id", ""): _dye_of(t) for t in _children(root, "target")}
+    notes: set[str] = set()
+    records: list[dict[str, Any]] = []
+    for experiment in _children(root, "experiment"):
+        for run in _children(experiment, "run"):
+            columns = _rdml_columns(run)
+            for react in _children(run, "react"):
+                sample_id = next((s.get("id", "") for s in _children(react, "sample")), "")
+                name, role, quantity = samples.get(sample_id, (sample_id, Role.UNKNOWN, None))
+                well = _rdml_well(react.get("id", ""), columns)
+                for datum in _children(react, "data"):
+                    target = next((t.get("id", "") for t in _children(datum, "tar")), "")
+                    cq_text = _child_text(datum, "cq")
+                    records.append({
+                        "plate": run.get("id", ""), "well": well, "sample": name,
+                        "target": target, "dye": dyes.get(target, ""), "role": role.value,
+                        "cq": _cq(cq_text, path, 0, "cq", notes) if cq_text else math.nan,
+                        "cq_text": cq_text, "omitted": False,
+                        "quantity": math.nan if quantity is None else quantity, "rq": math.nan,
+                        "biogroup": "", "row": len(records) + 1,
+                    })  # fmt: skip
+    version = root.get("version", "?")
+    return Export(path=str(path), instrument=f"RDML {version}",
+                  wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)),
+                  notes=tuple(sorted(notes)))  # fmt: skip
+
+
+def _dye_of(target: Any) -> str:
+    dye = next(_children(target, "dyeId"), None)
+    if dye is None:
+        return ""
+    return dye.get("id", "") or (dye.text or "").strip()
+
+
+def _rdml_columns(run: Any) -> int:
+    pcr_format = next(_children(run, "pcrFormat"), None)
+    if pcr_format is None:
+        return 12
+    text = _child_text(pcr_format, "columns")
+    return int(text) if text.isdigit() and int(text) > 0 else 12
+
+
+def _rdml_well(react_id: str, columns: int) -> str:
+    """RDML numbers reactions 1, 2, ... row by row; some writers use the well name itself."""
+    if not react_id.isdigit():
+        return react_id
+    index = int(react_id) - 1
+    row, column = divmod(index, columns)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return f"{letters[row] if row < len(letters) else row + 1}{column + 1}"
+
+
+# The entry point -------------------------------------------------------------------------------
+
+
+def read_export(path: str | Path) -> Export | None:
+    """Read an instrument export; None when the file is a plain table of wells (assay's own).
+
+    Raises:
+        InputError: The file is damaged, or looks like an export but its wells cannot be read
+            (the message names the row, column and value).
+    """
+    path = Path(path)
+    data = _bytes(path)
+    if data[:2] == b"PK":  # a zip: xlsx, or RDML (some writers start with a spanning marker)
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile as error:
+            raise InputError(f"is a damaged zip/xlsx file ({error})", path=path) from None
+        if any(n.startswith("xl/") for n in names):
+            return _workbook_export(data, path, legacy=False)
+        return _rdml_export(data, path)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _workbook_export(data, path, legacy=True)
+    text = _text(data)
+    head = text[:4000]
+    is_export = (
+        "[Results]" in head or "\n[Results]" in text
+        or head.startswith(("Experiment:", "SDS", "* "))
+        or re.search(r"(^|[,;\t])Fluor([,;\t])", head.split("\n", 1)[0]) is not None
+    )  # fmt: skip
+    return _text_export(text, path) if is_export else None
+
+
+def summary(export: Export) -> str:
+    """What was read, for a person to check before analysing."""
+    wells = export.wells
+    roles = wells["role"].value_counts().to_dict()
+    lines = [
+        f"{export.path}: {export.instrument}",
+        f"  {len(wells)} well rows in {wells['well'].nunique()} wells"
+        + (f" on {wells['plate'].nunique()} plates" if wells["plate"].nunique() > 1 else ""),
+        f"  targets ({wells['target'].nunique()}): "
+        + ", ".join(sorted(str(t) for t in set(wells["target"]))),
+        f"  samples ({wells['sample'].nunique()}): "
+        + ", ".join(sorted(str(s) for s in set(wells["sample"]) - {""})[:20]),
+        "  roles: " + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())),
+        f"  no Cq: {int(wells['cq'].isna().sum())}; omitted: {int(wells['omitted'].sum())}",
+    ]
+    if export.endogenous_control or export.reference_sample:
+        lines.append(f"  the software used: endogenous control {export.endogenous_control or '-'}, "
+                     f"reference sample {export.reference_sample or '-'}")  # fmt: skip
+    lines.extend(f"  note: {n}" for n in export.notes)
+    return "\n".join(lines) + "\n"
+
+
+# From the well model to the table `assay analyze` reads -------------------------------------------
+
+_ROLE_REASONS = {
+    Role.NTC.value: "NTC (no-template control)",
+    Role.NO_RT.value: "no-RT control",
+    Role.STANDARD.value: "standard (dilution series)",
+    Role.POSITIVE.value: "positive control",
+    Role.NEGATIVE.value: "negative control",
+}
+
+
+def _ntc_notes(wells: pd.DataFrame) -> list[str]:
+    """An NTC with a Cq is a finding on its target, with how far it lies from the samples."""
+    notes = []
+    samples = wells[(wells["role"] == Role.UNKNOWN.value) & wells["cq"].notna()]
+    ntcs = wells[(wells["role"] == Role.NTC.value) & wells["cq"].notna()]
+    for target, found in ntcs.groupby("target", sort=True):
+        mean = samples.loc[samples["target"] == target, "cq"].mean()
+        lowest = float(found["cq"].min())
+        gap = "" if mean != mean else f", {lowest - mean:.1f} cycles after the samples' mean"
+        notes.append(
+            f"NTC: {target or 'the target'} amplified in {len(found)} NTC well(s) "
+            f"({', '.join(map(str, found['well']))}; lowest Cq {lowest:.2f}{gap}): check for "
+            "contamination or primer-dimers"
+        )
+    return notes
+
+
+def analysis_table(
+    export: Export, samples: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list[int], list[str]]:
+    """The export as the text table of wells `assay analyze` reads, its file rows, and notes.
+
+    Group: the sample sheet's ``group`` (keyed by ``well`` or ``sample``), else the export's
+    biogroup, else the sample name (each sample its own group, as the instrument software's
+    relative quantification does). Sample: the well, when target and reference share a well
+    (multiplex: ΔCq within the well, as the software computes it), else the sample name. NTC,
+    no-RT, standard and control wells, and wells the export omits, are listed as excluded with
+    the reason; they never become groups.
+
+    Raises:
+        InputError: The export names no target and no sample sheet gives one.
+    """
+    import pandas as pd
+
+    wells = export.wells.copy()
+    notes = list(export.notes) + _ntc_notes(wells)
+    wells["group"] = wells["biogroup"].where(wells["biogroup"] != "", wells["sample"])
+    wells["gene"] = wells["target"]
+    if samples is not None:
+        wells = _with_sheet(wells, samples, export.path)
+    if (wells["gene"] == "").all():
+        raise InputError(
+            "names no target for its wells: give a sample sheet (--samples FILE, keyed by well "
+            "or sample) with a gene column", path=export.path,
+        )  # fmt: skip
+    targets_per_well = wells[wells["gene"] != ""].groupby(["plate", "well"])["gene"].nunique()
+    multiplex = bool((targets_per_well > 1).any())
+    if multiplex:
+        notes.append("target and reference share wells (multiplex): ΔCq is taken within each well")
+    unit = wells["plate"] + ":" + wells["well"] if multiplex else wells["sample"]
+    reasons = []
+    for role, omitted, sample, group in zip(
+        wells["role"], wells["omitted"], wells["sample"], wells["group"], strict=True
+    ):
+        if omitted:
+            reasons.append("omitted in the export")
+        elif role in _ROLE_REASONS:
+            reasons.append(_ROLE_REASONS[role])
+        elif not sample and not group:
+            reasons.append("no sample name")
+        else:
+            reasons.append("")
+    table = pd.DataFrame({
+        "group": wells["group"].astype(str), "sample": unit.astype(str),
+        "gene": wells["gene"].astype(str),
+        "ct": [("" if c != c else repr(float(c))) for c in wells["cq"]],
+        "well": wells["well"].astype(str), "plate": wells["plate"].astype(str),
+        "exclude": reasons,
+    })  # fmt: skip
+    for column in wells.columns:
+        if column not in table and column not in WELL_COLUMNS:
+            table[column] = wells[column].astype(str)
+    blank = table["group"] == ""
+    table.loc[blank & (table["exclude"] == ""), "exclude"] = "no sample name"
+    table.loc[blank, "group"] = "-"
+    table.loc[table["gene"] == "", "gene"] = "-"
+    return table, [int(r) for r in wells["row"]], notes
+
+
+def _with_sheet(wells: pd.DataFrame, sheet: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Join a sample sheet (keyed by its well or sample column) onto the wells."""
+    columns = {c.strip().lower(): c for c in sheet.columns}
+    key = "well" if "well" in columns else "sample" if "sample" in columns else None
+    if key is None:
+        raise InputError("a sample sheet needs a well or a sample column to join on", path=path)
+    sheet = sheet.rename(columns={v: k for k, v in columns.items()})
+    lookup = sheet.set_index(key)
+    if not lookup.index.is_unique:
+        dup = lookup.index[lookup.index.duplicated()][0]
+        raise InputError(f"the sample sheet lists {key} {dup} twice", path=path)
+    result = wells.copy()
+    for column in lookup.columns:
+        values = result[key].map(lookup[column])
+        target = "gene" if column in ("gene", "target") else column
+        current = result[target] if target in result else ""  # noqa: SIM401  # a DataFrame
+        result[target] = values.where(values.notna(), current).astype(str)
+    joined: pd.DataFrame = result
+    return joined
