@@ -140,17 +140,23 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _sheets(data: bytes, path: Path, legacy: bool) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook as rows of text cells."""
+def _sheets(data: bytes, path: Path, legacy: bool) -> Iterator[tuple[str, list[list[str]]]]:
+    """The sheets of a workbook as rows of text cells, a sheet named Results first.
+
+    Sheets are read one at a time, as asked: the amplification and melt sheets of a Design &
+    Analysis export hold far more cells than its results, and are seldom needed.
+    """
     try:
         if legacy:
             import xlrd
 
-            book = xlrd.open_workbook(file_contents=data)
-            return {
-                sheet.name: [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)]
-                for sheet in book.sheets()
-            }
+            legacy_book = xlrd.open_workbook(file_contents=data)
+            for sheet in sorted(legacy_book.sheets(), key=lambda s: _norm(s.name) != "results"):
+                yield (
+                    sheet.name,
+                    [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)],
+                )
+            return
         import warnings
 
         import openpyxl
@@ -159,10 +165,8 @@ def _sheets(data: bytes, path: Path, legacy: bool) -> dict[str, list[list[str]]]
             warnings.simplefilter("ignore", UserWarning)  # "no default style": harmless
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return {
-                ws.title: [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
-                for ws in book.worksheets
-            }
+            for ws in sorted(book.worksheets, key=lambda w: _norm(w.title) != "results"):
+                yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
         finally:
             book.close()
     except InputError:
@@ -343,14 +347,14 @@ def _text_export(text: str, path: Path) -> Export:
 
 
 def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export:
-    sheets = _sheets(data, path, legacy)
-    order = sorted(sheets, key=lambda name: name.strip().lower() != "results")
-    for name in order:
-        if _table_in(sheets[name]) is not None:
+    names = []
+    for name, rows in _sheets(data, path, legacy):
+        names.append(name)
+        if _table_in(rows) is not None:
             kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
-            return _from_rows(sheets[name], path, f"{kind} (sheet {name})")
+            return _from_rows(rows, path, f"{kind} (sheet {name})")
     raise InputError(
-        f"no sheet holds a table of wells with a Cq column (sheets: {', '.join(sheets)})", path=path
+        f"no sheet holds a table of wells with a Cq column (sheets: {', '.join(names)})", path=path
     )
 
 
@@ -454,6 +458,12 @@ def _rdml_well(react_id: str, columns: int) -> str:
 # The entry point -------------------------------------------------------------------------------
 
 
+def _cfx_header(line: str) -> bool:
+    """CFX Manager/Maestro Cq results: a Fluor column, or Content beside Cq (reduced exports)."""
+    cells = {_norm(c) for c in _split(line)} if line else set()
+    return "fluor" in cells or {"content", "cq"} <= cells
+
+
 def read_export(path: str | Path) -> Export | None:
     """Read an instrument export; None when the file is a plain table of wells (assay's own).
 
@@ -478,7 +488,7 @@ def read_export(path: str | Path) -> Export | None:
     is_export = (
         "[Results]" in head or "\n[Results]" in text
         or head.startswith(("Experiment:", "SDS", "* "))
-        or re.search(r"(^|[,;\t])Fluor([,;\t])", head.split("\n", 1)[0]) is not None
+        or _cfx_header(head.split("\n", 1)[0])
     )  # fmt: skip
     return _text_export(text, path) if is_export else None
 
@@ -556,6 +566,9 @@ def analysis_table(
     wells["gene"] = wells["target"]
     if samples is not None:
         wells = _with_sheet(wells, samples, export.path)
+    if (wells["gene"] == "").all() and (wells["dye"] != "").any():
+        wells["gene"] = wells["dye"]
+        notes.append("the export names no targets: each dye is taken as the target (FAM, VIC, ...)")
     if (wells["gene"] == "").all():
         raise InputError(
             "names no target for its wells: give a sample sheet (--samples FILE, keyed by well "

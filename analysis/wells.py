@@ -172,6 +172,50 @@ def _stripped(column: pd.Series) -> pd.Series:
     return text
 
 
+def _is_wide(raw: pd.DataFrame) -> bool:
+    """True for a table of Cts with one column per gene and no other column (pcr's ct1.csv)."""
+    if raw.empty or len(raw.columns) < 2:
+        return False
+    cells = {str(c).strip().lower() for c in raw.to_numpy().ravel()}
+    return all(c in MISSING_CT or parse_number(c) is not None for c in cells)
+
+
+def _wide_to_long(
+    raw: pd.DataFrame, samples: str | Path | None, path: Path
+) -> tuple[pd.DataFrame, list[int]]:
+    """Melt a wide table: each row a sample ("row N"), each column a gene; groups from a sheet."""
+    import pandas as pd
+
+    records = [
+        {"sample": f"row {index + 2}", "gene": str(gene), "ct": str(raw.at[index, gene]),
+         "group": "", "row": index + 2}
+        for index in range(len(raw))
+        for gene in raw.columns
+    ]  # fmt: skip
+    long = pd.DataFrame(records)
+    if samples is not None:
+        sheet = read_text_table(Path(samples))
+        columns = {c.strip().lower(): c for c in sheet.columns}
+        if not {"sample", "group"} <= columns.keys():
+            raise InputError(
+                'a sample sheet for a table with one column per gene needs columns "sample" '
+                '(row 2, row 3, ... as the table numbers its rows) and "group"',
+                path=samples,
+            )
+        groups = dict(zip(sheet[columns["sample"]].str.strip(), sheet[columns["group"]],
+                          strict=True))  # fmt: skip
+        long["group"] = long["sample"].map(groups).fillna("")
+    missing = long.loc[long["group"] == "", "sample"]
+    if not missing.empty:
+        raise InputError(
+            f"has one column per gene and no group column: give a sample sheet (--samples FILE) "
+            f'with columns sample and group; no group for "{missing.iloc[0]}"',
+            path=path,
+        )
+    rows = [int(r) for r in long.pop("row")]
+    return long, rows
+
+
 def read_wells(
     path: str | Path,
     *,
@@ -203,7 +247,14 @@ def read_wells(
     path = Path(path)
     export = read_export(path)
     if export is None:
-        return wells_from_table(read_text_table(path), path, columns=columns, panels=panels)
+        raw = read_text_table(path)
+        if columns or looks_like_wells(list(raw.columns)) or not _is_wide(raw):
+            return wells_from_table(raw, path, columns=columns, panels=panels)
+        long, rows = _wide_to_long(raw, samples, path)
+        return replace(
+            wells_from_table(long, path, panels=panels, rows=rows),
+            notes=("one column per gene, one row per sample: read as such (sample = its row)",),
+        )
     sheet = read_text_table(Path(samples)) if samples is not None else None
     raw, rows, notes = analysis_table(export, sheet)
     table = wells_from_table(raw, path, columns=columns, panels=panels, rows=rows)

@@ -49,6 +49,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "analyze": ("analyze", "relative expression (2^-ddCt) with statistics from a Ct table"),
     "viability": ("viability", "MTT viability (percent of control) from plate-reader absorbances"),
+    "wells": (
+        "wells",
+        "show what was read from instrument exports (QuantStudio, StepOne, ABI 7900, CFX, "
+        "LightCycler, RDML) and write the tidy table of wells",
+    ),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
     "demo": (

@@ -1,0 +1,60 @@
+"""`assay wells FILE…`: show what was read from instrument exports, and write the tidy table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `assay wells`."""
+    parser.add_argument("files", nargs="+", metavar="FILE", help="instrument exports or tables")
+    parser.add_argument(
+        "--samples", metavar="FILE",
+        help="sample sheet keyed by well or sample (group, gene, panel columns)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out", metavar="CSV",
+        help="write every well read, one row each, with its fate, as assay analyze sees it",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read each file, print what was read, write the tidy table if asked."""
+    import pandas as pd
+
+    from assay.analysis.instruments import read_export, summary
+    from assay.analysis.outputs import wells_with_fate
+    from assay.analysis.wells import read_wells
+    from assay.errors import InputError
+    from assay.files import write_text_atomic
+
+    tables = []
+    for path in args.files:
+        export = read_export(path)
+        if export is not None:
+            sys.stdout.write(summary(export))
+        try:
+            table = read_wells(path, samples=args.samples)
+        except InputError as error:
+            if export is None:
+                raise
+            # What was read is still shown and written; why it cannot be analysed is said.
+            print(f"  for analysis: not as it is: {error.reason}")
+            tables.append(export.wells.assign(fate=f"not analysable: {error.reason}", file=path))
+            continue
+        if export is None:
+            print(f"{path}: a table of wells ({len(table.wells) + len(table.excluded)} rows)")
+        for note in table.notes:
+            print(f"  {'WARNING' if note.startswith('NTC') else 'note'}: {note}")
+        every = wells_with_fate(table.wells.assign(flags=""), table).assign(file=path)
+        tables.append(every)
+        fates = every["fate"].str.replace(r"^excluded: .*", "excluded", regex=True)
+        counts = fates.value_counts().to_dict()
+        print("  for analysis: " + ", ".join(f"{n} {fate}" for fate, n in sorted(counts.items())))
+    if args.out:
+        combined = pd.concat(tables, ignore_index=True)
+        combined = combined.drop(columns=[c for c in ("ct_text", "flags") if c in combined])
+        write_text_atomic(args.out, combined.to_csv(index=False, float_format="%.6g"))
+        print(f"\nWritten to {args.out}: {len(combined)} wells")
+    return 0
