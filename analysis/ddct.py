@@ -578,11 +578,24 @@ def _paired(
                 path=source, row=int(first_row[(group, sample)]), column="gene",
             )  # fmt: skip
     reference = per_sample[refs].mean(axis=1)
+    per_pair = None
+    if "pair" in panel.columns and panel["pair"].astype(str).str.len().gt(0).all():
+        # Multiplex: target and reference in one well. ΔCt within each well, then averaged over
+        # the sample's wells (technical replicates), so a sample is still one unit.
+        per_pair = (
+            panel.groupby(["group", "sample", "pair", "gene"], sort=True, observed=True)["ct"]
+            .mean()
+            .unstack("gene")
+        )
     groups = list(dict.fromkeys([settings.control, *sorted(panel["group"].unique().tolist())]))
     for gene in targets:
         if gene not in per_sample:
             continue
-        dct = (per_sample[gene] - reference).dropna()
+        if per_pair is not None:
+            within = (per_pair[gene] - per_pair[refs].mean(axis=1)).dropna()
+            dct = within.groupby(level=["group", "sample"], observed=True).mean()
+        else:
+            dct = (per_sample[gene] - reference).dropna()
         by_group = {
             g: dct.xs(g, level="group") for g in groups if g in dct.index.get_level_values("group")
         }
@@ -594,8 +607,9 @@ def _paired(
         for group, values in by_group.items():
             mean, sd = (
                 float(values.mean()),
-                float(values.std(ddof=1)) if values.size > 1 else math.nan,
-            )
+                float(values.std(ddof=1)) if values.size > 1
+                else _technical_sd(panel, group, str(values.index[0]), gene, refs, per_pair),
+            )  # fmt: skip
             ddct = delta_delta_ct(mean, calibrator)
             folds = fold_changes(values.to_numpy(dtype=float) - calibrator)
             rows.append({
@@ -621,6 +635,29 @@ def _paired(
             tests.append(anova.anova.as_row(label, gene, "all groups"))
             for first, second, result in anova.pairs:
                 tests.append(result.as_row(label, gene, f"{second} vs {first}"))
+
+
+def _technical_sd(
+    panel: pd.DataFrame, group: str, sample: str, gene: str, refs: list[str],
+    per_pair: pd.DataFrame | None,
+) -> float:  # fmt: skip
+    """The technical spread of one sample's ΔCt, when it is the only sample of its group.
+
+    Multiplex: the SD of the within-well ΔCts. Otherwise the SDs of the target's and the
+    reference's replicate Cts, propagated (s = √(s₁² + s₂²), ABI User Bulletin #2). NaN when
+    there is one well.
+    """
+    if per_pair is not None:
+        within = (per_pair[gene] - per_pair[refs].mean(axis=1)).dropna()
+        key = (group, sample)
+        here = within[[k[:2] == key for k in within.index]]
+        return float(here.std(ddof=1)) if here.size > 1 else math.nan
+    wells = panel[(panel["group"] == group) & (panel["sample"] == sample)]
+    target = wells.loc[wells["gene"] == gene, "ct"].dropna()
+    reference = wells.loc[wells["gene"].isin(refs), "ct"].dropna()
+    if target.size < 2 or reference.size < 2:
+        return math.nan
+    return propagated_sd(float(target.std(ddof=1)), float(reference.std(ddof=1)))
 
 
 def _unquantified(

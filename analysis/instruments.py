@@ -526,6 +526,28 @@ _ROLE_REASONS = {
 }
 
 
+def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]]:
+    """Target -> (log10 quantity, Cq) of the standard wells that have both and are not omitted.
+
+    A standard's quantity is its Quantity cell, or (Design & Analysis exports) its sample name.
+    """
+    points: dict[str, tuple[list[float], list[float]]] = {}
+    wells = export.wells[export.wells["role"] == Role.STANDARD.value]
+    for target, quantity, sample, cq, omitted in zip(
+        wells["target"], wells["quantity"], wells["sample"], wells["cq"], wells["omitted"],
+        strict=True,
+    ):  # fmt: skip
+        if omitted or cq != cq:
+            continue
+        amount = quantity if quantity == quantity else parse_number(str(sample))
+        if amount is None or not amount > 0:
+            continue
+        xs, ys = points.setdefault(str(target), ([], []))
+        xs.append(math.log10(amount))
+        ys.append(float(cq))
+    return points
+
+
 def _ntc_notes(wells: pd.DataFrame) -> list[str]:
     """An NTC with a Cq is a finding on its target, with how far it lies from the samples."""
     notes = []
@@ -578,7 +600,7 @@ def analysis_table(
     multiplex = bool((targets_per_well > 1).any())
     if multiplex:
         notes.append("target and reference share wells (multiplex): ΔCq is taken within each well")
-    unit = wells["plate"] + ":" + wells["well"] if multiplex else wells["sample"]
+    pair = wells["plate"] + ":" + wells["well"] if multiplex else pd.Series("", index=wells.index)
     reasons = []
     for role, omitted, sample, group in zip(
         wells["role"], wells["omitted"], wells["sample"], wells["group"], strict=True
@@ -592,7 +614,8 @@ def analysis_table(
         else:
             reasons.append("")
     table = pd.DataFrame({
-        "group": wells["group"].astype(str), "sample": unit.astype(str),
+        "group": wells["group"].astype(str), "sample": wells["sample"].astype(str),
+        "pair": pair.astype(str),
         "gene": wells["gene"].astype(str),
         "ct": [("" if c != c else repr(float(c))) for c in wells["cq"]],
         "well": wells["well"].astype(str), "plate": wells["plate"].astype(str),

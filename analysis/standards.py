@@ -48,7 +48,15 @@ def read_standard_curves(path: str | Path) -> list[StandardCurve]:
             number (a standard without Ct cannot be fitted: exclude the well), or a gene's points
             do not make a curve (too few, one quantity, Ct not falling as quantity rises).
     """
+    from assay.analysis.instruments import read_export, standard_points
+
     path = Path(path)
+    export = read_export(path)
+    if export is not None:  # an instrument export: its standard wells
+        found = standard_points(export)
+        if not found:
+            raise InputError("holds no standard wells with a quantity and a Cq", path=path)
+        return fit_curves(found, path)
     raw = read_text_table(path)
     columns = {c.strip().lower(): c for c in raw.columns}
     missing = [name for name in ("gene", "quantity", "ct") if name not in columns]
@@ -85,6 +93,17 @@ def read_standard_curves(path: str | Path) -> list[StandardCurve]:
         xs, ys = points.setdefault(gene, ([], []))
         xs.append(math.log10(quantity))
         ys.append(ct)
+    return fit_curves(points, path)
+
+
+def fit_curves(
+    points: dict[str, tuple[list[float], list[float]]], path: str | Path
+) -> list[StandardCurve]:
+    """Fit gene -> (log10 quantities, Cts) into curves; refuse what is not a dilution series.
+
+    Raises:
+        InputError: Too few points, one quantity only, or Ct not falling as quantity rises.
+    """
     curves = []
     for gene, (xs, ys) in points.items():
         try:

@@ -30,6 +30,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "well": ("well", "well_position", "position"),
     "plate": ("plate",),
     "exclude": ("exclude", "excluded", "omit"),
+    "pair": ("pair",),  # the reaction a multiplex target shares with its reference (a well)
 }
 
 

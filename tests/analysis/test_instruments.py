@@ -141,6 +141,38 @@ def test_quantstudio_design_and_analysis_rq(
     )  # PROVENANCE.md's copy of the same numbers
     for sample, rq in software.items():  # expression.csv holds 6 significant figures
         assert ours[("RNaseP", sample)] == pytest.approx(rq, rel=1e-5)
+    # The technical spread of the one sample per group: the software's "Delta EqCq SD".
+    rows = _sheet(path, "RQ Replicate Group Result")
+    spread = {str(r[0]): float(str(r[5])) for r in rows
+              if len(r) > 5 and r[1] == "RNaseP" and r[5] not in (None, "")}  # fmt: skip
+    with (out / "expression.csv").open() as handle:
+        ours_sd = {r["group"]: float(r["delta_ct_sd"]) for r in csv.DictReader(handle)}
+    assert len(spread) == 5
+    for sample, sd in spread.items():
+        assert ours_sd[sample] == pytest.approx(sd, rel=1e-5)
+
+
+def test_quantstudio_standards_give_the_efficiency_adjusted_rq(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = QS / "appbio_quantstudio_designandanalysis_QS3_Relative_Quantification_example02.xlsx"
+    out = tmp_path / "out"
+    # The file's own STANDARD wells give each target's curve (their sample names are the
+    # quantities); PROVENANCE.md: reference IPC, calibrator Unk_400.
+    assert main(["analyze", str(path), "--standard-curve", str(path), "--reference", "IPC",
+                 "--control", "Unk_400", "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    ours = _expression(out)
+    software = _software_rq_d_and_a(path)
+    assert software == pytest.approx(
+        {"Unk_400": 1.0, "Unk_800": 1.9492019, "Unk_1600": 3.7086229, "Unk_3200": 7.0966136}
+    )  # PROVENANCE.md's copy
+    for sample, rq in software.items():
+        assert ours[("RNaseP", sample)] == pytest.approx(rq, rel=1e-5)
+    # Six NTC wells are never a group; two amplified, which is a warning.
+    assert "WARNING NTC: IPC amplified in 1 NTC well(s) (A7; lowest Cq 37.80" in printed
+    # Replicate wells of one sample are not n: no test, said so.
+    assert "n = 1 biological sample per group" in printed
 
 
 def test_quantstudio_multiplex_rq_per_well(
