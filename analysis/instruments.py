@@ -24,12 +24,10 @@ number. Nothing is computed here.
 
 from __future__ import annotations
 
-import gzip
 import io
 import math
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +36,11 @@ from typing import TYPE_CHECKING, Any
 from assay._compat import StrEnum
 from assay.analysis.wells import MISSING_CT, parse_number
 from assay.errors import InputError
+from assay.tables import MAX_FILE_BYTES, decode, load_bytes, workbook_sheets
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_FILE_BYTES = 200 * 1024 * 1024  # larger than any plate export; refuse before reading
 PLACEHOLDER_CQ = 99.0  # a Cq at or above this is an instrument's "no Cq" (LightCycler 96: 100)
 MAX_CQ = 60.0  # no run has more cycles: a larger Cq is noise an instrument reported (LC96 ntp)
 WELL_COLUMNS = (
@@ -102,78 +100,6 @@ class Export:
 
 
 # Reading bytes into tables ---------------------------------------------------------------------
-
-
-def _bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(
-            f"is larger than {MAX_FILE_BYTES // 2**20} MB: not a plate export", path=path
-        )
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise InputError(f"is a damaged gzip file ({error})", path=path) from None
-    return data
-
-
-def _text(data: bytes) -> str:
-    """Decode by BOM, else UTF-8, else cp1252; every line ending becomes a newline."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value).strip()
-
-
-def _sheets(data: bytes, path: Path, legacy: bool) -> Iterator[tuple[str, list[list[str]]]]:
-    """The sheets of a workbook as rows of text cells, a sheet named Results first.
-
-    Sheets are read one at a time, as asked: the amplification and melt sheets of a Design &
-    Analysis export hold far more cells than its results, and are seldom needed.
-    """
-    try:
-        if legacy:
-            import xlrd
-
-            legacy_book = xlrd.open_workbook(file_contents=data)
-            for sheet in sorted(legacy_book.sheets(), key=lambda s: _norm(s.name) != "results"):
-                yield (
-                    sheet.name,
-                    [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)],
-                )
-            return
-        import warnings
-
-        import openpyxl
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "no default style": harmless
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            for ws in sorted(book.worksheets, key=lambda w: _norm(w.title) != "results"):
-                yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
-        finally:
-            book.close()
-    except InputError:
-        raise
-    except Exception as error:  # a damaged workbook fails in the library in many ways
-        raise InputError(f"is not a readable Excel workbook ({type(error).__name__})",
-                         path=path) from None  # fmt: skip
 
 
 # Column names, by what they hold (normalised: lower case, Cyrillic т read as t).
@@ -348,7 +274,7 @@ def _text_export(text: str, path: Path) -> Export:
 
 def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export:
     names = []
-    for name, rows in _sheets(data, path, legacy):
+    for name, rows in workbook_sheets(data, path, legacy=legacy):
         names.append(name)
         if _table_in(rows) is not None:
             kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
@@ -472,7 +398,7 @@ def read_export(path: str | Path) -> Export | None:
             (the message names the row, column and value).
     """
     path = Path(path)
-    data = _bytes(path)
+    data = load_bytes(path)
     if data[:2] == b"PK":  # a zip: xlsx, or RDML (some writers start with a spanning marker)
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -483,7 +409,7 @@ def read_export(path: str | Path) -> Export | None:
         return _rdml_export(data, path)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _workbook_export(data, path, legacy=True)
-    text = _text(data)
+    text = decode(data)
     head = text[:4000]
     is_export = (
         "[Results]" in head or "\n[Results]" in text

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from assay.analysis.stats import anova_tukey, dunnett, one_sample, stars, two_groups
 from assay.analysis.wells import parse_number, read_text_table
 from assay.errors import InputError
+from assay.tables import read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +118,7 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
                 f'column "{needed}" is missing; columns are: {", ".join(raw.columns)}', path=path
             )
     frame = pd.DataFrame({"group": raw[columns["group"]].str.strip()})
-    frame["row"] = range(2, len(raw) + 2)
+    frame["row"] = [int(i) for i in raw.index]  # each row's number in the file
     for name in (main, *([reference] if reference else [])):
         frame[name] = [
             _number(text, str(path), row, columns[name])
@@ -133,17 +134,9 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
 
 def _grid(path: Path, what: str) -> dict[str, str]:
     """Read a 96-well grid (header row 1-12, first column A-H) into well -> cell text."""
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, header=None, dtype=str, keep_default_na=False)
-    else:
-        raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                          sep="," if path.suffix.lower() == ".csv" else "\t")  # fmt: skip
-    cells = raw.to_numpy().tolist()
-    header = [str(c).strip() for c in cells[0]]
+    cells = [row for row in read_rows(path) if any(c != "" for c in row)]
+    cells = [row + [""] * (13 - len(row)) for row in cells]  # a ragged grid: empty cells
+    header = [str(c).strip() for c in cells[0]] if cells else []
     if header[1:13] != [str(c) for c in COLUMNS] or len(cells) < 9:
         raise InputError(
             f"is not a 96-well {what} grid: the first row must read 1 to 12 after a corner "

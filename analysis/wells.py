@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.errors import InputError
+from assay.tables import frame_from_rows, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,28 +67,16 @@ class WellTable:
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
-    """Read a CSV (",", ";" or tab, found from the header), TSV/TXT or XLSX table, cells as text.
+    """Read a table (text with any separator and encoding, .xlsx, .xls, gzipped) as text cells.
+
+    The reading is `assay.tables.read_rows`, shared by every reader; the index holds each row's
+    number in the file.
 
     Raises:
         InputError: No such file, or it cannot be read as a table.
     """
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputError("no such file", path=path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
-        separator = "," if suffix == ".csv" else "\t"
-        if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", errors="replace") as handle:
-                first = handle.readline()
-            separator = max(",;\t", key=first.count)
-        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig")  # fmt: skip
-    except (ValueError, OSError) as error:
-        raise InputError(f"cannot be read as a table ({error})", path=path) from error
+    frame: pd.DataFrame = frame_from_rows(read_rows(path), path)
+    return frame
 
 
 def _column_map(
@@ -285,7 +274,7 @@ def wells_from_table(
     by_norm = {_normalise(c): c for c in raw.columns}
     for panel in panels:
         frame[panel] = _stripped(raw[panel if panel in raw.columns else by_norm[_normalise(panel)]])
-    frame["row"] = list(rows) if rows is not None else range(2, len(frame) + 2)
+    frame["row"] = list(rows) if rows is not None else [int(i) for i in raw.index]
     frame = frame[(frame[["group", "gene", "ct"]] != "").any(axis=1)]  # blank lines
     for field in ("group", "gene", *panels):
         empty = frame[frame[field] == ""]

@@ -21,8 +21,6 @@ Every problem raises `InputError` naming the file, row, column and value.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,43 +90,13 @@ def _is_header(columns: dict[str, int]) -> bool:
 
 
 def _read_rows(path: Path) -> list[list[str]]:
-    """Return the file's rows as lists of stripped strings (Excel: its first sheet)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix == ".xls":
-        raise InputError("old .xls workbooks are not read: save the sheet as .xlsx", path=path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror})", path=path) from error
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # what Excel on Windows saves as "CSV"
-    if suffix == ".csv":
-        first = text.splitlines()[0] if text else ""
-        delimiter = max(",;\t", key=first.count)
-    else:
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    return [[cell.strip() for cell in row] for row in reader]
+    """The file's rows as stripped text (`assay.tables`); in a workbook, the sheet with a header."""
+    from assay.tables import read_rows
 
+    def has_header(rows: list[list[str]]) -> bool:
+        return any(_is_header(_match_columns(row)) for row in rows[:_HEADER_SEARCH_ROWS])
 
-def _read_xlsx(path: Path) -> list[list[str]]:
-    import openpyxl  # only when an Excel file is read
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError as error:
-        raise InputError("cannot read the file (no such file)", path=path) from error
-    except Exception as error:  # openpyxl raises many kinds for a damaged or non-xlsx file
-        raise InputError(f"not a readable .xlsx workbook ({error})", path=path) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    return read_rows(path, wanted=has_header)
 
 
 def _cell_text(value: object) -> str:

@@ -176,13 +176,18 @@ def test_missing_file(tmp_path: Path) -> None:
         read_primer_table(tmp_path / "absent.tsv")
 
 
-def test_old_xls_is_refused_with_advice(tmp_path: Path) -> None:
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
     path = _write(tmp_path, "old.xls", "")
-    with pytest.raises(InputError, match=r"save the sheet as \.xlsx"):
+    with pytest.raises(InputError, match=r"old\.xls: is empty"):
         read_primer_table(path)
 
 
-def test_damaged_workbook(tmp_path: Path) -> None:
+def test_a_file_is_read_by_its_content_not_its_name(tmp_path: Path) -> None:
+    # Text named .xlsx is read as the text it is (the content decides, not the extension).
     path = _write(tmp_path, "damaged.xlsx", "this is not a zip archive")
-    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
+    with pytest.raises(InputError, match=r"no header .* the first row has: this is not a zip"):
         read_primer_table(path)
+    zipped = tmp_path / "junk.xlsx"
+    zipped.write_bytes(b"PK\x03\x04 a damaged zip")
+    with pytest.raises(InputError, match=r"junk\.xlsx: is a zip file, not a workbook"):
+        read_primer_table(zipped)

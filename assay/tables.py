@@ -1,0 +1,231 @@
+"""The one way assay reads a table a user hands in: bytes to rows of text cells.
+
+Every reader (primer tables, Ct/Cq tables and instrument exports, OD tables and plate grids,
+standard curves, sample sheets) starts here, so that all of them take the same files: gzip or
+not; UTF-8 with or without BOM, UTF-16, or cp1252/latin-1 (what Excel saves as "CSV"); any line
+ending (CR-only included); ``,`` ``;`` or tab found from the content, not the extension; .xlsx
+(the sheet that holds the table, found by its header, not the first one) and legacy .xls.
+Limits are checked before anything large is built: a file over `MAX_FILE_BYTES`, a cell over
+`MAX_CELL_CHARS`.
+
+>>> split_text("a;b" + chr(13) + "1;2" + chr(13))
+[['a', 'b'], ['1', '2']]
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InputError
+
+MAX_FILE_BYTES = 200 * 1024 * 1024  # far beyond any plate export or primer table
+MAX_CELL_CHARS = 10_000  # a primer, a name or a number; a longer cell is a broken file
+Rows = list[list[str]]
+
+
+def load_bytes(path: str | Path) -> bytes:
+    """The file's bytes, decompressed when gzipped.
+
+    Raises:
+        InputError: No such file, too large, unreadable, or a damaged gzip stream.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path=path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"is larger than {MAX_FILE_BYTES // 2**20} MB: not a table", path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror})", path=path) from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_FILE_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError(f"is a damaged gzip file ({error})", path=path) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"unpacks to more than {MAX_FILE_BYTES // 2**20} MB", path=path)
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Text by BOM, else UTF-8, else cp1252; every line ending becomes a newline."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def delimiter_of(line: str) -> str:
+    """The separator a header line uses: tab, ``;`` or ``,`` (the most frequent)."""
+    return max("\t;,", key=line.count) if any(c in line for c in "\t;,") else "\t"
+
+
+def split_text(text: str) -> Rows:
+    """Rows of stripped cells, the separator found from the first non-empty line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(first))
+    try:
+        return [[cell.strip() for cell in row] for row in reader]
+    except csv.Error as error:
+        raise ValueError(str(error)) from None
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def workbook_sheets(data: bytes, path: Path, *, legacy: bool) -> Iterator[tuple[str, Rows]]:
+    """The sheets of a workbook, one at a time, as rows of text cells; "Results" first.
+
+    Raises:
+        InputError: The workbook is damaged or not a workbook.
+    """
+    try:
+        if legacy:
+            import xlrd
+
+            book = xlrd.open_workbook(file_contents=data)
+            for sheet in sorted(book.sheets(), key=lambda s: s.name.strip().lower() != "results"):
+                yield (
+                    sheet.name,
+                    [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)],
+                )
+            return
+        import warnings
+
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "no default style": harmless
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheets = sorted(workbook.worksheets, key=lambda w: w.title.strip().lower() != "results")
+            for ws in sheets:
+                yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except InputError:
+        raise
+    except Exception as error:  # a damaged workbook fails inside the library in many ways
+        raise InputError(f"is not a readable Excel workbook ({type(error).__name__})",
+                         path=path) from None  # fmt: skip
+
+
+def is_workbook(data: bytes) -> bool | None:
+    """True for .xlsx, False for legacy .xls, None for anything else (by content)."""
+    if data[:2] == b"PK":
+        return True
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return False
+    return None
+
+
+def check_cells(rows: Rows, path: Path) -> Rows:
+    """Refuse a cell too long to be anything assay reads (before any of it is parsed)."""
+    for number, row in enumerate(rows, start=1):
+        for column, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise InputError(
+                    f"a cell of {len(cell):,} characters (more than {MAX_CELL_CHARS:,}): the file "
+                    "is damaged or not a table", path=path, row=number, column=f"#{column}",
+                )  # fmt: skip
+    return rows
+
+
+def read_rows(path: str | Path, *, wanted: Callable[[Rows], bool] | None = None) -> Rows:
+    """Read a table file (text, .xlsx, .xls, gzipped or not) as rows of stripped text cells.
+
+    Args:
+        path: The file.
+        wanted: For a workbook, says whether a sheet's rows are the table; the first such
+            sheet is taken (default, or when none is: the first sheet).
+
+    Raises:
+        InputError: Unreadable, damaged, too large, or a cell too long.
+    """
+    path = Path(path)
+    data = load_bytes(path)
+    kind = is_workbook(data)
+    if kind is not None:
+        if kind and not _is_xlsx(data):
+            raise InputError("is a zip file, not a workbook or a table", path=path)
+        first: Rows | None = None
+        for _, rows in workbook_sheets(data, path, legacy=not kind):
+            if first is None:
+                first = rows
+            if wanted is None or wanted(rows):
+                return check_cells(rows, path)
+        if first is None:
+            raise InputError("is a workbook without sheets", path=path)
+        return check_cells(first, path)
+    if not data.strip():
+        raise InputError("is empty", path=path)
+    text = decode(data)
+    if max((len(line) for line in text.split("\n")), default=0) > 64 * MAX_CELL_CHARS:
+        raise InputError("has a line too long to be a table row: the file is damaged", path=path)
+    try:
+        return check_cells(split_text(text), path)
+    except ValueError as error:
+        raise InputError(f"cannot be read as a table ({error})", path=path) from None
+
+
+def _is_xlsx(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        return any(n.startswith("xl/") for n in zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def frame_from_rows(rows: Sequence[Sequence[str]], path: Path) -> Any:
+    """A pandas DataFrame of text: the first non-empty row is the header, short rows padded.
+
+    Header cells that are empty become "column N"; repeated ones get " (2)", " (3)". Blank rows
+    are left out; the index is each row's number in the file (the header's row + 1, ...), as a
+    spreadsheet numbers it, so messages can name it.
+
+    Raises:
+        InputError: No header, or a row with more cells than the header (the cells would shift).
+    """
+    import pandas as pd
+
+    start = next((i for i, r in enumerate(rows) if any(c != "" for c in r)), None)
+    if start is None:
+        raise InputError("is empty", path=path)
+    header: list[str] = []
+    for index, name in enumerate(rows[start], start=1):
+        name = name or f"column {index}"
+        while name in header:
+            name = f"{name} ({header.count(name) + 2})"
+        header.append(name)
+    width = len(header)
+    body = []
+    numbers = []
+    for number, row in enumerate(rows[start + 1 :], start=start + 2):
+        if not any(c != "" for c in row):
+            continue
+        if len(row) > width and any(c != "" for c in row[width:]):
+            raise InputError(
+                f"has {len(row)} cells but the header has {width}: a separator inside a cell, or "
+                "a shifted row", path=path, row=number,
+            )  # fmt: skip
+        body.append(list(row[:width]) + [""] * (width - len(row)))
+        numbers.append(number)
+    return pd.DataFrame(body, columns=header, dtype=str, index=pd.Index(numbers, dtype="int64"))
