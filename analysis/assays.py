@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from assay.errors import InputError
 
@@ -52,9 +51,15 @@ def read_assays(path: str | Path) -> dict[str, AssayFacts]:
     if not isinstance(report.get("pairs"), list):
         raise InputError("is not a report written by assay validate --json", path=path)
     facts: dict[str, AssayFacts] = {}
-    for pair in report["pairs"]:
-        gene = str(pair.get("gene", ""))
-        findings: list[dict[str, Any]] = pair.get("findings", [])
+    for number, pair in enumerate(report["pairs"], start=1):
+        if not isinstance(pair, dict) or not isinstance(pair.get("gene"), str):
+            raise InputError(
+                f"pair {number} is not a pair of assay validate's report (no gene name)", path=path
+            )
+        gene = pair["gene"]
+        findings = [f for f in pair.get("findings", []) if isinstance(f, dict)]
+        if not isinstance(pair.get("findings", []), list):
+            raise InputError(f"pair {number} ({gene}): findings are not a list", path=path)
         facts[gene.lower()] = AssayFacts(
             gene=gene,
             verdict=str(pair.get("verdict", "")),

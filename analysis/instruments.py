@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay._compat import StrEnum
-from assay.analysis.wells import MISSING_CT, parse_number
+from assay.analysis.wells import MISSING_CT
 from assay.errors import InputError
-from assay.tables import MAX_FILE_BYTES, decode, load_bytes, workbook_sheets
+from assay.tables import MAX_FILE_BYTES, decode, load_bytes, parse_number, workbook_sheets
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,9 @@ import math
 from pathlib import Path
 
 from assay.analysis.ddct import StandardCurve, standard_curve
-from assay.analysis.wells import MISSING_CT, parse_number, read_text_table
+from assay.analysis.wells import MISSING_CT, read_text_table
 from assay.errors import InputError
+from assay.tables import parse_number
 
 EFFICIENCY_RANGE_PCT = (90.0, 110.0)  # MIQE (Bustin et al. 2009); Taylor et al. 2010
 MIN_R_SQUARED = 0.98

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.analysis.stats import anova_tukey, dunnett, one_sample, stars, two_groups
-from assay.analysis.wells import parse_number, read_text_table
+from assay.analysis.wells import read_text_table
 from assay.errors import InputError
-from assay.tables import read_rows
+from assay.tables import parse_number, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,7 +175,9 @@ def read_od_grids(
             continue
         record: dict[str, Any] = {"group": group, "well": well, "row": index + 2}
         for nm in wanted:
-            record[f"od{nm}"] = _number(readings[nm][well], str(grids[nm]), 0, well)
+            record[f"od{nm}"] = _number(
+                readings[nm][well], str(grids[nm]), ROWS.index(well[0]) + 2, well
+            )
         records.append(record)
     frame = pd.DataFrame(records)
     frame.attrs["source"] = str(plate_map)
@@ -226,9 +228,20 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
             if keys
             else blanks["net_od"].mean()
         )
+
+        def blank_for(values: tuple[Any, ...]) -> float:
+            try:
+                return float(blank_mean.loc[values if len(keys) > 1 else values[0]])
+            except KeyError:
+                where = ", ".join(f"{k} {v}" for k, v in zip(keys, values, strict=True))
+                raise InputError(
+                    f"{where} has no blank wells: blanks are subtracted within each "
+                    f"{' and '.join(keys)}, so each needs its own ("
+                    "to skip blank subtraction, remove the blank rows)", path=source,
+                ) from None  # fmt: skip
+
         samples["blank_od"] = (
-            [float(blank_mean.loc[tuple(r) if len(keys) > 1 else r[0]])
-             for r in samples[keys].itertuples(index=False)]
+            [blank_for(tuple(r)) for r in samples[keys].itertuples(index=False)]
             if keys else float(blank_mean)
         )  # fmt: skip
         samples["net_od"] = samples["net_od"] - samples["blank_od"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.errors import InputError
-from assay.tables import frame_from_rows, read_rows
+from assay.tables import frame_from_rows, parse_number, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,22 +113,6 @@ def _column_map(
     return found
 
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def parse_number(text: str) -> float | None:
-    """Read a plain decimal number, strictly: None for anything else.
-
-    Python's float() also takes "2_7.43", non-ASCII digits, "nan" and "inf"; a table cell with
-    those is a typing or export fault, not a number.
-
-    >>> parse_number(" 27.43 "), parse_number("2_7.43"), parse_number("27,43"), parse_number("inf")
-    (27.43, None, None, None)
-    """
-    cleaned = text.strip()
-    return float(cleaned) if _NUMBER.fullmatch(cleaned) else None
-
-
 def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
     cleaned = text.strip()
     if cleaned.lower() in MISSING_CT:
@@ -177,9 +161,9 @@ def _wide_to_long(
     import pandas as pd
 
     records = [
-        {"sample": f"row {index + 2}", "gene": str(gene), "ct": str(raw.at[index, gene]),
-         "group": "", "row": index + 2}
-        for index in range(len(raw))
+        {"sample": f"row {number}", "gene": str(gene), "ct": str(raw.at[number, gene]),
+         "group": "", "row": int(number)}
+        for number in raw.index  # each row's number in the file
         for gene in raw.columns
     ]  # fmt: skip
     long = pd.DataFrame(records)

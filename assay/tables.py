@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -27,6 +28,22 @@ from assay.errors import InputError
 MAX_FILE_BYTES = 200 * 1024 * 1024  # far beyond any plate export or primer table
 MAX_CELL_CHARS = 10_000  # a primer, a name or a number; a longer cell is a broken file
 Rows = list[list[str]]
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str) -> float | None:
+    """Read a plain decimal number, strictly: None for anything else.
+
+    Python's float() also takes "2_7.43", non-ASCII digits, "nan" and "inf"; a table cell with
+    those is a typing or export fault, not a number.
+
+    >>> parse_number(" 27.43 "), parse_number("2_7.43"), parse_number("27,43"), parse_number("inf")
+    (27.43, None, None, None)
+    """
+    cleaned = text.strip()
+    return float(cleaned) if _NUMBER.fullmatch(cleaned) else None
 
 
 def load_bytes(path: str | Path) -> bytes:

@@ -215,7 +215,13 @@ class RecordCache:
 
     def index(self) -> dict[str, IndexEntry]:
         """Return the index of the writable directory (file name → entry)."""
-        return {name: IndexEntry(**fields) for name, fields in self._read_index_raw().items()}
+        try:
+            return {name: IndexEntry(**fields) for name, fields in self._read_index_raw().items()}
+        except TypeError:
+            raise CacheError(
+                f"{self.directory / 'index.json'} has entries of another shape; delete it and "
+                "assay rebuilds it as records are fetched"
+            ) from None
 
     def records(self) -> list[tuple[Accession, RecordFormat, Path]]:
         """Return every record file in the cache and the bundled directories (best format each)."""
@@ -293,7 +299,12 @@ class RecordCache:
             return {}
         except (OSError, ValueError) as error:
             raise CacheError(f"{path} is damaged ({error}); delete it to rebuild") from error
-        return raw if isinstance(raw, dict) else {}
+        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+            raise CacheError(
+                f"{path} is not an index assay wrote (valid JSON of another shape); delete it "
+                "and assay rebuilds it as records are fetched"
+            )
+        return raw
 
     def _sweep_stale_parts(self) -> None:
         """Remove temporary files left by killed writers (old enough not to be in use)."""

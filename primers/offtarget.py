@@ -107,6 +107,8 @@ def read_fasta(path: str | Path) -> Iterator[tuple[str, str]]:
                 parts.append(line)
     if name is not None:
         yield name, "".join(parts).upper()
+    else:
+        raise InputError("holds no FASTA records (no line starting with >)", path=path)
 
 
 def record_products(
@@ -186,6 +188,9 @@ def search_databases(
             path, functools.partial(read_fasta, path), directory=_index_directory(path),
             progress=progress,
         )  # fmt: skip
+        if not index.names:
+            # Searching nothing finds nothing: that is no evidence of specificity.
+            raise InputError("holds no FASTA records: nothing to search for off-targets", path=path)
         forward = find_sites_indexed(pair.forward.sequence, index, rule)
         reverse = find_sites_indexed(pair.reverse.sequence, index, rule)
         for record in sorted(set(forward) | set(reverse)):

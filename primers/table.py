@@ -29,7 +29,9 @@ from pathlib import Path
 from assay.errors import InputError
 from assay.primers.accession import parse_accession
 from assay.primers.model import Primer, PrimerPair
-from assay.primers.sequence import clean_sequence, invalid_characters
+from assay.primers.sequence import clean_sequence, expansion_count, invalid_characters
+from assay.primers.thermo import MAX_VARIANTS
+from assay.tables import parse_number
 
 # Canonical field -> normalised aliases. A column matches an alias exactly or as a prefix followed
 # by "_" ("product_size_bp" matches "product_size"). Order matters: earlier fields claim first.
@@ -51,6 +53,7 @@ _LEADING_DIRECTION = re.compile(
     r"^\s*(forward|reverse|fwd|rev|left|right|f|r)\b\s*[:.]?\s*(?P<rest>.*)$", re.IGNORECASE
 )
 _HEADER_SEARCH_ROWS = 20
+MAX_PRIMER_NT = 60  # Primer3 computes Tm and structures for sequences up to 60 nt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,9 +114,8 @@ def _parse_int(cell: _Cell, path: Path) -> int | None:
     text = re.sub(r"\s*(bp|nt)\s*$", "", cell.text, flags=re.IGNORECASE)
     if not text:
         return None
-    try:
-        value = float(text)
-    except ValueError:
+    value = parse_number(text)
+    if value is None:
         raise InputError(
             "is not a whole number of base pairs",
             path=path,
@@ -136,9 +138,8 @@ def _parse_temperature(cell: _Cell, path: Path) -> float | None:
     text = re.sub(r"\s*°?\s*C\s*$", "", cell.text, flags=re.IGNORECASE)
     if not text:
         return None
-    try:
-        value = float(text)
-    except ValueError:
+    value = parse_number(text)
+    if value is None:
         hint = ' (decimal separator must be ".")' if "," in text else ""
         raise InputError(
             f"is not a temperature in °C{hint}",
@@ -175,6 +176,19 @@ def _parse_primer(cell: _Cell, path: Path) -> Primer:
             column=cell.column,
             value=cell.text,
         )
+    if len(sequence) > MAX_PRIMER_NT:
+        raise InputError(
+            f"is {len(sequence)} nt long: primers of more than {MAX_PRIMER_NT} nt are outside "
+            "the nearest-neighbour models (Primer3's limit); is this an amplicon or two cells "
+            "run together?", path=path, row=cell.row, column=cell.column, value=cell.text,
+        )  # fmt: skip
+    count = expansion_count(sequence)
+    if count > MAX_VARIANTS:
+        raise InputError(
+            f"stands for {count:,} sequences (degenerate bases); Tm and structures are computed "
+            f"for at most {MAX_VARIANTS}: give the exact primer, or fewer IUPAC codes",
+            path=path, row=cell.row, column=cell.column, value=cell.text,
+        )  # fmt: skip
     return Primer(sequence=sequence)
 
 

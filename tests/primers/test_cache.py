@@ -192,3 +192,12 @@ def test_a_writer_killed_mid_write_leaves_nothing_read_as_a_record(tmp_path: Pat
     loaded = cache.load(PIK3CA)
     assert loaded is not None
     assert loaded.length == 9259
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"NM_002046.7.gb": 5}', '"text"'])
+def test_an_index_of_another_shape_is_named_not_used(tmp_path: Path, text: str) -> None:
+    cache = RecordCache(tmp_path, read_also=())
+    (tmp_path / "index.json").write_text(text)
+    gapdh = (refseq_dir() / "NM_002046.7.exons.fasta").read_text()
+    with pytest.raises(CacheError, match="is not an index assay wrote"):
+        cache.store(parse_accession("NM_002046.7"), RecordFormat.EXONS, gapdh, source="test")
