@@ -84,3 +84,18 @@ def test_readme_gives_exactly_two_commands_and_ci_runs_the_second() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert test in ci.splitlines(), ".ci/run must call the README's test command verbatim"
     assert install in ci.splitlines(), ".ci/run must set up as the README's install command does"
+
+
+def test_the_checkout_itself_resolves_the_card_folders(tmp_path: Path) -> None:
+    # `python -m pytest` or a script run from the checkout's root imports the bare assay/ there;
+    # its subpackages must then be the checkout's own folders (STYLE.md's open point).
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import assay.primers.records as r, "
+        "assay.analysis.instruments as i; print(r.__file__); print(i.__file__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(root)], cwd=tmp_path,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.split() == [
+        str(root / "primers" / "records.py"), str(root / "analysis" / "instruments.py"),
+    ]  # fmt: skip
