@@ -135,21 +135,38 @@ def _best_site(sites: Sequence[BindingSite], rule: PrimingRule) -> BindingSite |
     return min(sites, key=lambda s: (not rule.primes(s), s.n_mismatches, s.start))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairProducts:
+    """What a pair can make on one sequence.
+
+    Attributes:
+        intended: Forward-reverse products (the forward primer upstream).
+        swapped: Products with the roles swapped (the table's forward primer downstream).
+        forward_sites: Every site of the forward primer, near misses included.
+        reverse_sites: Every site of the reverse primer, near misses included.
+    """
+
+    intended: list[Product]
+    swapped: list[Product]
+    forward_sites: list[BindingSite]
+    reverse_sites: list[BindingSite]
+
+
 def pair_products(
     forward: str, reverse: str, sequence: str, rule: PrimingRule, max_bp: int
-) -> tuple[list[Product], list[Product], list[BindingSite], list[BindingSite]]:
-    """Return (forward-reverse products, swapped products, forward sites, reverse sites)."""
+) -> PairProducts:
+    """The pair's sites on `sequence` (near misses included) and the products they make."""
     codes = encode(sequence)
     search = rule.max_mismatches + 2  # report near misses too
     f_sites = find_sites(forward, sequence, search, encoded_target=codes)
     r_sites = find_sites(reverse, sequence, search, encoded_target=codes)
     f_priming = [s for s in f_sites if rule.primes(s)]
     r_priming = [s for s in r_sites if rule.primes(s)]
-    return (
-        products(f_priming, r_priming, max_bp),
-        products(r_priming, f_priming, max_bp),
-        f_sites,
-        r_sites,
+    return PairProducts(
+        intended=products(f_priming, r_priming, max_bp),
+        swapped=products(r_priming, f_priming, max_bp),
+        forward_sites=f_sites,
+        reverse_sites=r_sites,
     )
 
 
@@ -194,6 +211,205 @@ def _site_text(site: BindingSite) -> str:
     )
 
 
+def _on_record(
+    primer: str, sites: list[BindingSite], used: BindingSite | None, record: Transcript,
+    rule: PrimingRule,
+) -> PrimerOnRecord:  # fmt: skip
+    """Where a primer sits: the site used for the product, else its best site, and a typo."""
+    site = used or _best_site(sites, rule)
+    primes = site is not None and rule.primes(site)
+    exons, junctions = _exons_of(site, record) if site else ((), ())
+    typo = None if primes else find_typo(primer, record.sequence)
+    return PrimerOnRecord(site=site, primes=primes, exons=exons, junctions=junctions, typo=typo)
+
+
+def _finding(
+    code: Check, severity: Severity, message: str, subject: Subject = Subject.PAIR
+) -> Finding:
+    return Finding(code=code, severity=severity, message=message, subject=subject)
+
+
+def _binding_findings(
+    subject: Subject, placed: PrimerOnRecord, acc: Accession, rule: PrimingRule
+) -> list[Finding]:
+    """What is found of one primer's site: none, none that primes, 3' mismatches, junctions."""
+    found: list[Finding] = []
+    site = placed.site
+    exon_text = f", exon {'-'.join(e.name for e in placed.exons)}" if placed.exons else ""
+    if site is None:
+        found.append(_finding(Check.BINDING, Severity.FAIL,
+                              f"no site on {acc} within {rule.max_mismatches + 2} mismatches",
+                              subject))  # fmt: skip
+    elif not placed.primes:
+        found.append(_finding(Check.BINDING, Severity.FAIL,
+                              f"no site on {acc} that can prime: the nearest is {_site_text(site)}",
+                              subject))  # fmt: skip
+    elif site.three_prime_mismatches:
+        found.append(_finding(Check.BINDING, Severity.WARN,
+                              f"binds {_site_text(site)}{exon_text}: a mismatch near the 3' end "
+                              "lowers efficiency", subject))  # fmt: skip
+    else:
+        found.append(
+            _finding(
+                Check.BINDING,
+                Severity.INFO,
+                f"binds {acc} at {_site_text(site)}{exon_text}",
+                subject,
+            )
+        )
+    found.extend(
+        _finding(Check.EXONS, Severity.INFO,
+                 f"spans the exon {j.left_exon}-{j.right_exon} junction ({j.bases_left} + "
+                 f"{j.bases_right} bases)", subject)
+        for j in placed.junctions
+    )  # fmt: skip
+    if placed.typo is not None:
+        typo = placed.typo
+        found.append(_finding(
+            Check.TYPO, Severity.WARN,
+            f"looks like a typing error ({typo.kind.value} at base {typo.position}): "
+            f"{typo.suggested} matches {acc} {typo.start}-{typo.end} ({typo.strand.value}) "
+            f"exactly\n{typo.alignment}", subject,
+        ))  # fmt: skip
+    return found
+
+
+def _corrected_product_bp(
+    pair: PrimerPair, forward: PrimerOnRecord, reverse: PrimerOnRecord, sequence: str,
+    rule: PrimingRule,
+) -> int | None:  # fmt: skip
+    """The product size with the typing errors corrected, when a typo was found."""
+    if not (forward.typo or reverse.typo):
+        return None
+    fixed_fwd = forward.typo.suggested if forward.typo else pair.forward.sequence
+    fixed_rev = reverse.typo.suggested if reverse.typo else pair.reverse.sequence
+    fixed = pair_products(fixed_fwd, fixed_rev, sequence, rule, MAX_PRODUCT_BP)
+    best = best_product(fixed.intended, pair.product_bp)
+    return best.size_bp if best else None
+
+
+def _product_findings(
+    pair: PrimerPair, product: Product | None, swapped: bool, acc: Accession,
+    product_sequence: str | None, tm_c: float | None, corrected_bp: int | None,
+) -> list[Finding]:  # fmt: skip
+    """The product against the claim: none, another size, as claimed; swapped roles."""
+    if product is None:
+        fix = (
+            f"; with the corrected primer(s) it would be {corrected_bp} bp" if corrected_bp else ""
+        )
+        return [
+            _finding(Check.PRODUCT, Severity.FAIL, f"the primers make no product from {acc}{fix}")
+        ]
+    found = []
+    where = f"{product.start}-{product.end}"
+    claimed = pair.product_bp
+    if claimed is not None and product.size_bp != claimed:
+        found.append(_finding(
+            Check.PRODUCT, Severity.FAIL,
+            f"the product from {acc} is {product.size_bp} bp ({where}), not the {claimed} bp "
+            "the table claims",
+        ))  # fmt: skip
+    else:
+        as_claimed = " as claimed" if claimed is not None else ""
+        found.append(_finding(
+            Check.PRODUCT, Severity.INFO,
+            f"product {product.size_bp} bp{as_claimed} ({where}), GC "
+            f"{gc_pct(product_sequence or ''):.0f} %, Tm {tm_c or 0:.1f} C (melt-curve guide)",
+        ))  # fmt: skip
+    if swapped:
+        found.append(_finding(
+            Check.PRODUCT, Severity.WARN,
+            "the product forms only with the primers' roles swapped: the table's forward "
+            "primer is the reverse one",
+        ))  # fmt: skip
+    return found
+
+
+def _gdna(
+    pair: PrimerPair, record: Transcript, genomic: Sequence[GenomicRecord], rule: PrimingRule
+) -> tuple[int | None, str | None]:
+    """The product from the genomic extract the record comes from: (size or None, extract)."""
+    for extract in genomic:
+        if belongs_to(record, extract):
+            found = pair_products(pair.forward.sequence, pair.reverse.sequence,
+                                  extract.sequence, rule, MAX_GDNA_PRODUCT_BP)  # fmt: skip
+            gdna = best_product(found.intended + found.swapped, None)
+            return (gdna.size_bp if gdna else None), extract.name
+    return None, None
+
+
+def _gdna_finding(
+    record: Transcript, product: Product, spans: bool, intron_spanning: bool | None,
+    gdna_bp: int | None, gdna_name: str | None,
+) -> Finding:  # fmt: skip
+    """Whether genomic DNA can give the same product, and why not when it cannot."""
+    gdna_text = ""
+    if gdna_name is not None:
+        gdna_text = (
+            f"; from genomic DNA ({gdna_name}) {gdna_bp} bp" if gdna_bp
+            else f"; no product from genomic DNA ({gdna_name})"
+        )  # fmt: skip
+    longer_or_none = gdna_name is not None and (gdna_bp is None or gdna_bp > product.size_bp)
+    if spans or intron_spanning or longer_or_none:
+        reason = (
+            "a primer spans an exon-exon junction" if spans
+            else "the primers sit in different exons" if intron_spanning
+            else "genomic DNA gives a longer or no product"
+        )  # fmt: skip
+        return _finding(Check.GDNA, Severity.INFO,
+                        f"protected against genomic DNA: {reason}{gdna_text}")  # fmt: skip
+    if intron_spanning is False or (gdna_name is not None and gdna_bp == product.size_bp):
+        return _finding(
+            Check.GDNA, Severity.WARN,
+            f"no protection against genomic DNA: the product lies within one exon{gdna_text}"
+            "; treat RNA with DNase and run no-RT controls",
+        )  # fmt: skip
+    why = record.exon_note or "no exon features, no genomic record"
+    return _finding(
+        Check.GDNA, Severity.INFO,
+        f"exon structure of {record.accession} is not known here ({why}): protection against "
+        "genomic DNA not checked",
+    )  # fmt: skip
+
+
+def _variant_products(
+    pair: PrimerPair, record: Transcript, variants: Sequence[Transcript], rule: PrimingRule,
+    product: Product | None,
+) -> tuple[list[TranscriptProduct], list[Finding]]:  # fmt: skip
+    """The product on each other transcript of the gene, and what that means for the assay."""
+    transcripts = [TranscriptProduct(accession=str(record.accession),
+                                     product_bp=product.size_bp if product else None)]  # fmt: skip
+    found: list[Finding] = []
+    for variant in variants:
+        if variant.accession == record.accession:
+            continue
+        made = best_product(
+            pair_products(pair.forward.sequence, pair.reverse.sequence, variant.sequence, rule,
+                          MAX_PRODUCT_BP).intended,
+            pair.product_bp,
+        )  # fmt: skip
+        transcripts.append(
+            TranscriptProduct(
+                accession=str(variant.accession), product_bp=made.size_bp if made else None
+            )
+        )
+        if product is None:
+            continue
+        if made is None:
+            found.append(
+                _finding(
+                    Check.VARIANTS,
+                    Severity.WARN,
+                    f"does not amplify transcript variant {variant.accession}",
+                )
+            )
+        else:
+            found.append(_finding(Check.VARIANTS, Severity.INFO,
+                                  f"also amplifies transcript variant {variant.accession} "
+                                  f"({made.size_bp} bp)"))  # fmt: skip
+    return transcripts, found
+
+
 def check_reference(
     pair: PrimerPair,
     record: Transcript,
@@ -203,7 +419,7 @@ def check_reference(
     variants: Sequence[Transcript] = (),
     rule: PrimingRule | None = None,
 ) -> ReferenceCheck:
-    """Check a primer pair against its cited record.
+    """Check a primer pair against its cited record, step by step (each step a function above).
 
     Args:
         pair: The pair (its `product_bp` is the claim checked).
@@ -218,31 +434,13 @@ def check_reference(
     """
     conditions = conditions or ReactionConditions()
     rule = rule or PrimingRule()
-    fwd, rev = pair.forward.sequence, pair.reverse.sequence
-    seq = record.sequence
     acc = record.accession
-    findings: list[Finding] = []
-
-    def add(code: Check, severity: Severity, message: str, subject: Subject = Subject.PAIR) -> None:
-        findings.append(Finding(code=code, severity=severity, message=message, subject=subject))
-
-    intended, swapped_products, f_sites, r_sites = pair_products(
-        fwd, rev, seq, rule, MAX_PRODUCT_BP
-    )
-    product = best_product(intended, pair.product_bp)
+    found = pair_products(pair.forward.sequence, pair.reverse.sequence, record.sequence, rule,
+                          MAX_PRODUCT_BP)  # fmt: skip
+    product = best_product(found.intended, pair.product_bp)
     swapped = False
-    if product is None and swapped_products:
-        product, swapped = best_product(swapped_products, pair.product_bp), True
-
-    def on_record(
-        primer: str, sites: list[BindingSite], used: BindingSite | None
-    ) -> PrimerOnRecord:
-        site = used or _best_site(sites, rule)
-        primes = site is not None and rule.primes(site)
-        exons, junctions = _exons_of(site, record) if site else ((), ())
-        typo = None if primes else find_typo(primer, seq)
-        return PrimerOnRecord(site=site, primes=primes, exons=exons, junctions=junctions, typo=typo)
-
+    if product is None and found.swapped:
+        product, swapped = best_product(found.swapped, pair.product_bp), True
     used_f: BindingSite | None = None
     used_r: BindingSite | None = None
     if product is not None:
@@ -250,191 +448,36 @@ def check_reference(
             (product.downstream, product.upstream) if swapped
             else (product.upstream, product.downstream)
         )  # fmt: skip
-    forward = on_record(fwd, f_sites, used_f)
-    reverse = on_record(rev, r_sites, used_r)
-
-    for subject, placed in ((Subject.FORWARD, forward), (Subject.REVERSE, reverse)):
-        site = placed.site
-        exon_text = f", exon {'-'.join(e.name for e in placed.exons)}" if placed.exons else ""
-        if site is None:
-            add(
-                Check.BINDING,
-                Severity.FAIL,
-                f"no site on {acc} within {rule.max_mismatches + 2} mismatches",
-                subject,
-            )
-        elif not placed.primes:
-            add(
-                Check.BINDING,
-                Severity.FAIL,
-                f"no site on {acc} that can prime: the nearest is {_site_text(site)}",
-                subject,
-            )
-        elif site.three_prime_mismatches:
-            add(
-                Check.BINDING,
-                Severity.WARN,
-                f"binds {_site_text(site)}{exon_text}: a mismatch near the 3' end lowers "
-                "efficiency",
-                subject,
-            )
-        else:
-            add(
-                Check.BINDING,
-                Severity.INFO,
-                f"binds {acc} at {_site_text(site)}{exon_text}",
-                subject,
-            )
-        for junction in placed.junctions:
-            add(
-                Check.EXONS,
-                Severity.INFO,
-                f"spans the exon {junction.left_exon}-{junction.right_exon} junction "
-                f"({junction.bases_left} + {junction.bases_right} bases)",
-                subject,
-            )
-        if placed.typo is not None:
-            typo = placed.typo
-            add(
-                Check.TYPO,
-                Severity.WARN,
-                f"looks like a typing error ({typo.kind.value} at base {typo.position}): "
-                f"{typo.suggested} matches {acc} {typo.start}-{typo.end} ({typo.strand.value}) "
-                f"exactly\n{typo.alignment}",
-                subject,
-            )
-
-    corrected_bp = None
-    if forward.typo or reverse.typo:
-        fixed_fwd = forward.typo.suggested if forward.typo else fwd
-        fixed_rev = reverse.typo.suggested if reverse.typo else rev
-        fixed, _, _, _ = pair_products(fixed_fwd, fixed_rev, seq, rule, MAX_PRODUCT_BP)
-        fixed_best = best_product(fixed, pair.product_bp)
-        corrected_bp = fixed_best.size_bp if fixed_best else None
-
-    product_sequence = seq[product.start - 1 : product.end] if product else None
-    claimed = pair.product_bp
-    if product is None:
-        fix = (
-            f"; with the corrected primer(s) it would be {corrected_bp} bp" if corrected_bp else ""
-        )
-        add(Check.PRODUCT, Severity.FAIL, f"the primers make no product from {acc}{fix}")
-    else:
-        where = f"{product.start}-{product.end}"
-        tm = product_tm_c(product_sequence or "", conditions)
-        if claimed is not None and product.size_bp != claimed:
-            add(
-                Check.PRODUCT,
-                Severity.FAIL,
-                f"the product from {acc} is {product.size_bp} bp ({where}), not the "
-                f"{claimed} bp the table claims",
-            )
-        else:
-            as_claimed = " as claimed" if claimed is not None else ""
-            add(
-                Check.PRODUCT,
-                Severity.INFO,
-                f"product {product.size_bp} bp{as_claimed} ({where}), GC "
-                f"{gc_pct(product_sequence or ''):.0f} %, Tm {tm:.1f} C (melt-curve guide)",
-                Subject.PAIR,
-            )
-        if swapped:
-            add(
-                Check.PRODUCT,
-                Severity.WARN,
-                "the product forms only with the primers' roles swapped: the table's "
-                "forward primer is the reverse one",
-            )
-
+    forward = _on_record(pair.forward.sequence, found.forward_sites, used_f, record, rule)
+    reverse = _on_record(pair.reverse.sequence, found.reverse_sites, used_r, record, rule)
+    findings = [
+        *_binding_findings(Subject.FORWARD, forward, acc, rule),
+        *_binding_findings(Subject.REVERSE, reverse, acc, rule),
+    ]
+    corrected_bp = _corrected_product_bp(pair, forward, reverse, record.sequence, rule)
+    product_sequence = record.sequence[product.start - 1 : product.end] if product else None
+    tm_c = product_tm_c(product_sequence, conditions) if product_sequence else None  # once
+    findings += _product_findings(pair, product, swapped, acc, product_sequence, tm_c, corrected_bp)
     intron_spanning: bool | None = None
     if product is not None and forward.exons and reverse.exons:
-        up_exons = forward.exons if not swapped else reverse.exons
-        down_exons = reverse.exons if not swapped else forward.exons
-        intron_spanning = max(e.number for e in up_exons) < min(e.number for e in down_exons)
-
-    gdna_bp, gdna_name = None, None
-    for extract in genomic:
-        if not belongs_to(record, extract):
-            continue
-        gdna_name = extract.name
-        fr, rf, _, _ = pair_products(fwd, rev, extract.sequence, rule, MAX_GDNA_PRODUCT_BP)
-        gdna = best_product(fr + rf, None)
-        gdna_bp = gdna.size_bp if gdna else None
-        break
-
+        up, down = (reverse, forward) if swapped else (forward, reverse)
+        intron_spanning = max(e.number for e in up.exons) < min(e.number for e in down.exons)
+    gdna_bp, gdna_name = _gdna(pair, record, genomic, rule)
     spans = any(
         j.bases_left >= JUNCTION_MIN_BASES and j.bases_right >= JUNCTION_MIN_BASES
         for j in (*forward.junctions, *reverse.junctions)
     )
     if product is not None:
-        gdna_text = ""
-        if gdna_name is not None:
-            gdna_text = (
-                f"; from genomic DNA ({gdna_name}) {gdna_bp} bp" if gdna_bp
-                else f"; no product from genomic DNA ({gdna_name})"
-            )  # fmt: skip
-        protected = (
-            spans
-            or intron_spanning
-            or (gdna_name is not None and (gdna_bp is None or gdna_bp > product.size_bp))
-        )
-        if protected:
-            reason = (
-                "a primer spans an exon-exon junction" if spans
-                else "the primers sit in different exons" if intron_spanning
-                else "genomic DNA gives a longer or no product"
-            )  # fmt: skip
-            add(Check.GDNA, Severity.INFO, f"protected against genomic DNA: {reason}{gdna_text}")
-        elif intron_spanning is False or (gdna_name is not None and gdna_bp == product.size_bp):
-            add(
-                Check.GDNA,
-                Severity.WARN,
-                f"no protection against genomic DNA: the product lies within one exon{gdna_text}"
-                "; treat RNA with DNase and run no-RT controls",
-            )
-        else:
-            why = record.exon_note or "no exon features, no genomic record"
-            add(
-                Check.GDNA,
-                Severity.INFO,
-                f"exon structure of {acc} is not known here ({why}): protection against "
-                "genomic DNA not checked",
-            )
-
-    transcripts = [
-        TranscriptProduct(accession=str(acc), product_bp=product.size_bp if product else None)
-    ]
-    for variant in variants:
-        if variant.accession == acc:
-            continue
-        fr, _, _, _ = pair_products(fwd, rev, variant.sequence, rule, MAX_PRODUCT_BP)
-        made = best_product(fr, pair.product_bp)
-        transcripts.append(
-            TranscriptProduct(
-                accession=str(variant.accession), product_bp=made.size_bp if made else None
-            )
-        )
-        if made is None and product is not None:
-            add(
-                Check.VARIANTS,
-                Severity.WARN,
-                f"does not amplify transcript variant {variant.accession}",
-            )
-        elif made is not None and product is not None:
-            add(
-                Check.VARIANTS,
-                Severity.INFO,
-                f"also amplifies transcript variant {variant.accession} ({made.size_bp} bp)",
-                Subject.PAIR,
-            )
-
+        findings.append(_gdna_finding(record, product, spans, intron_spanning, gdna_bp, gdna_name))
+    transcripts, variant_findings = _variant_products(pair, record, variants, rule, product)
+    findings += variant_findings
     return ReferenceCheck(
         accession=acc,
         forward=forward,
         reverse=reverse,
         product=product,
         product_sequence=product_sequence,
-        product_tm_c=product_tm_c(product_sequence, conditions) if product_sequence else None,
+        product_tm_c=tm_c,
         swapped=swapped,
         corrected_product_bp=corrected_bp,
         intron_spanning=intron_spanning,

@@ -171,3 +171,19 @@ def test_hairpin_as_published() -> None:
     thermo = primer_thermo(Primer(sequence="CCCCCATCCGATCAGGGGG"), ReactionConditions())
     assert thermo.hairpin.tm_c == pytest.approx(66.75, abs=0.005)
     assert thermo.hairpin.dg_kcal_per_mol == pytest.approx(-3.17692, abs=5e-6)
+
+
+def test_product_tm_by_primer3s_long_sequence_formula() -> None:
+    from assay.primers.conditions import ReactionConditions
+    from assay.primers.thermo import product_tm_c
+
+    # 100 nt, 50 G/C. Primer3's conditions: 50 mM monovalent, 1.5 mM Mg2+, 0.6 mM dNTP.
+    # Free Mg2+ 0.9 mM -> 120 * sqrt(0.9) = 113.842 mM monovalent equivalents; 163.842 mM in all.
+    # Tm = 81.5 + 16.6 * log10(0.163842) + 0.41 * 50 - 600 / 100
+    #    = 81.5 - 13.0402 + 20.5 - 6 = 82.9598 C.
+    sequence = "GC" * 25 + "AT" * 25
+    assert product_tm_c(sequence, ReactionConditions()) == pytest.approx(82.9598, abs=1e-3)
+    # Without Mg2+ beyond the dNTP, only the monovalent ions count: 50 mM.
+    # Tm = 81.5 + 16.6 * log10(0.05) + 20.5 - 6 = 81.5 - 21.5969 + 14.5 = 74.4031 C.
+    no_mg = ReactionConditions(dv_conc_mm=0.6)
+    assert product_tm_c(sequence, no_mg) == pytest.approx(74.4031, abs=1e-3)
