@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,12 @@ __version__ = "0.1.0"
 # In a checkout (not an install), the card's folders sit beside this one: let `assay.primers`
 # & co. resolve to them, so that `python -m pytest` and scripts run from the checkout's root see
 # the code as it stands, new modules included. An install maps them itself (pyproject.toml).
-_CHECKOUT = Path(__file__).resolve().parent.parent
-if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "primers" / "__init__.py").is_file():
+_CHECKOUT = Path(os.path.abspath(__file__)).parent.parent  # not resolved: an install links here
+if (
+    __name__ == "assay"
+    and (_CHECKOUT / "pyproject.toml").is_file()
+    and (_CHECKOUT / "primers" / "__init__.py").is_file()
+):
     __path__.append(str(_CHECKOUT))
 __all__ = ["__version__", "analyze", "data", "validate", "viability"]
 

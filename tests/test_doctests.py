@@ -10,7 +10,21 @@ import pytest
 
 import assay
 
-MODULES = ["assay", *sorted(i.name for i in pkgutil.walk_packages(assay.__path__, prefix="assay."))]
+# The root's own modules, then each card folder's package and everything in it. (In a checkout,
+# assay.__path__ also holds the repository root: walking that would find tests/ and the rest.)
+_FOLDERS = ("assay.primers", "assay.analysis", "assay.cli", "assay.data")
+
+
+def _modules() -> list[str]:
+    names = {"assay", *_FOLDERS}
+    names |= {f"assay.{m.name}" for m in pkgutil.iter_modules(assay.__path__[:1]) if not m.ispkg}
+    for folder in _FOLDERS:
+        package = importlib.import_module(folder)
+        names |= {m.name for m in pkgutil.walk_packages(package.__path__, prefix=f"{folder}.")}
+    return sorted(names)
+
+
+MODULES = _modules()
 
 
 @pytest.mark.parametrize("name", MODULES)
