@@ -474,6 +474,11 @@ def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]
     return points
 
 
+def _wells_text(wells: pd.Series) -> str:
+    named = [str(w) for w in wells if str(w)]
+    return f"{', '.join(named)}; " if named else ""
+
+
 def _ntc_notes(wells: pd.DataFrame) -> list[str]:
     """An NTC with a Cq is a finding on its target, with how far it lies from the samples."""
     notes = []
@@ -485,7 +490,7 @@ def _ntc_notes(wells: pd.DataFrame) -> list[str]:
         gap = "" if mean != mean else f", {lowest - mean:.1f} cycles after the samples' mean"
         notes.append(
             f"NTC: {target or 'the target'} amplified in {len(found)} NTC well(s) "
-            f"({', '.join(map(str, found['well']))}; lowest Cq {lowest:.2f}{gap}): check for "
+            f"({_wells_text(found['well'])}lowest Cq {lowest:.2f}{gap}): check for "
             "contamination or primer-dimers"
         )
     return notes

@@ -23,7 +23,7 @@ from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
-from assay.analysis.wells import WellTable, read_wells
+from assay.analysis.wells import WellTable, read_plates
 from assay.errors import InputError
 from assay.files import write_text_atomic
 
@@ -33,7 +33,8 @@ class AnalysisRequest:
     """What to analyse and how.
 
     Attributes:
-        ct_table: The Ct table.
+        ct_table: The Ct table (or the first of several plates).
+        more_tables: Further plates of the same experiment.
         settings: ΔΔCt choices.
         out: Results folder.
         columns: Field -> column name mapping for the Ct table.
@@ -47,6 +48,7 @@ class AnalysisRequest:
     """
 
     ct_table: Path
+    more_tables: tuple[Path, ...] = ()
     settings: Settings
     out: Path
     columns: dict[str, str] = field(default_factory=dict)
@@ -118,9 +120,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     from assay.analysis.viability import read_od_table
     from assay.analysis.viability import viability as compute_viability
 
-    table = read_wells(
-        request.ct_table, columns=request.columns, panels=request.settings.panels,
-        samples=request.samples,
+    table = read_plates(
+        [request.ct_table, *request.more_tables], columns=request.columns,
+        panels=request.settings.panels, samples=request.samples,
     )  # fmt: skip
     settings, chosen = with_export_defaults(request.settings, table)
     problems: dict[str, str] = {}
@@ -195,7 +197,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         validation=validation,
         expression=expression,
         expression_settings=settings,
-        expression_source=str(request.ct_table),
+        expression_source=table.source,
         excluded=cast("list[dict[str, Any]]", table.excluded.to_dict(orient="records")),
         flagged=cast(
             "list[dict[str, Any]]", flagged[flagged["flags"] != ""].to_dict(orient="records")

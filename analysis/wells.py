@@ -146,6 +146,50 @@ def _stripped(column: pd.Series) -> pd.Series:
     return text
 
 
+def read_plates(
+    paths: Sequence[str | Path],
+    *,
+    columns: Mapping[str, str] | None = None,
+    panels: Sequence[str] = (),
+    samples: str | Path | None = None,
+) -> WellTable:
+    """Read several files of one experiment (plates) as one table of wells.
+
+    Each file is read by `read_wells`; a well keeps the file it came from as its plate when the
+    file names no plate. The export's endogenous control and reference sample are taken when the
+    files agree on them.
+
+    Raises:
+        InputError: As `read_wells`, naming the file.
+    """
+    import pandas as pd
+
+    tables = [read_wells(p, columns=columns, panels=panels, samples=samples) for p in paths]
+    if len(tables) == 1:
+        return tables[0]
+
+    def plated(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+        plate = frame["plate"].astype(str) if "plate" in frame else pd.Series("", index=frame.index)
+        named: pd.DataFrame = frame.assign(plate=plate.where(plate != "", Path(path).name))
+        return named
+
+    def agreed(values: list[str | None]) -> str | None:
+        return values[0] if len(set(values)) == 1 else None
+
+    wells = pd.concat([plated(t.wells, p) for t, p in zip(tables, paths, strict=True)],
+                      ignore_index=True)  # fmt: skip
+    excluded = pd.concat([plated(t.excluded, p) for t, p in zip(tables, paths, strict=True)],
+                         ignore_index=True)  # fmt: skip
+    return WellTable(
+        wells=wells, excluded=excluded, missing=wells[wells["ct"].isna()],
+        source=", ".join(str(p) for p in paths),
+        notes=tuple(dict.fromkeys(n for t in tables for n in t.notes)),
+        instrument=agreed([t.instrument for t in tables]),
+        endogenous_control=agreed([t.endogenous_control for t in tables]),
+        reference_sample=agreed([t.reference_sample for t in tables]),
+    )  # fmt: skip
+
+
 def _is_wide(raw: pd.DataFrame) -> bool:
     """True for a table of Cts with one column per gene and no other column (pcr's ct1.csv)."""
     if raw.empty or len(raw.columns) < 2:

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay analyze`."""
     parser.add_argument(
-        "table",
+        "table", nargs="+",
         help="Ct table, one row per well (.csv, .tsv, .xlsx), or an instrument's export as it "
-        "came (QuantStudio, StepOne, ABI 7900, CFX, LightCycler, RDML; see assay wells)",
+        "came (QuantStudio, StepOne, ABI 7900, CFX, LightCycler, RDML; see assay wells); "
+        "several files are plates of one experiment",
     )  # fmt: skip
     parser.add_argument(
         "--reference", metavar="GENE[,GENE]",
@@ -154,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
     with staged_folder(args.out) as staging:
         outcome = run_analysis(
             AnalysisRequest(
-                ct_table=Path(args.table), settings=settings, out=staging,
+                ct_table=Path(args.table[0]), more_tables=tuple(Path(t) for t in args.table[1:]),
+                settings=settings, out=staging,
                 columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
                 strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
                 od_table=Path(args.od) if args.od else None, viability=viability,

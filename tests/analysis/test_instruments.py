@@ -257,3 +257,64 @@ def test_a_gzipped_cr_only_export_reads_like_the_plain_one(tmp_path: Path) -> No
     # PROVENANCE.md: 307 of 384 wells without Cp.
     assert int(a.wells["cq"].isna().sum()) == 307
     assert math.isnan(float(a.wells.loc[a.wells["well"] == "A2", "cq"].iloc[0]))
+
+
+CFX = EXPORTS / "cfx"
+CFX_PLATES = [
+    CFX / "admin_2021-02-19 14-20-42_BR002605 -  Quantification Cq Results_0.csv",  # Uninfected
+    CFX / "admin_2021-02-19 11-52-02_BR002605 -  Quantification Cq Results_0.csv",  # TuMV
+]
+CFX_STANDARDS = CFX / "admin_2021-02-19 09-57-01_BR002605 -  Quantification Cq Results_0.csv"
+
+
+CFX_DEMO = CFX / "username_date_time_model - Quantification Cq Results_0.csv"
+
+
+def _sheet_of(tmp_path: Path, groups: dict[str, str]) -> Path:
+    path = tmp_path / "samples.csv"
+    path.write_text("sample,group\n" + "".join(f"{s},{g}\n" for s, g in groups.items()))
+    return path
+
+
+def test_cfx_with_its_standards_gives_the_published_ratios(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # qPCR.CFX.process's demo file: conditions in the sample names, standards (Content Std) in
+    # the same file. Its README (PROVENANCE.md): fold changes 3.46044 and 6.43567 from
+    # amplification bases 2.161658, 1.821933, 2.081375 (efficiencies 116.2, 82.2, 108.1 %).
+    sheet = _sheet_of(tmp_path, {f"{c}.condition {i}": c for c in ("control", "test")
+                                 for i in (1, 2, 3)})  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["analyze", str(CFX_DEMO), "--samples", str(sheet), "--reference",
+                 "reference.gene", "--control", "control", "--standard-curve", str(CFX_DEMO),
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    ours = _expression(out)
+    assert ours[("gene.of.interest.1", "test")] == pytest.approx(3.46044, rel=1e-5)
+    assert ours[("gene.of.interest.2", "test")] == pytest.approx(6.43567, rel=1e-5)
+    for gene, base in (("gene.of.interest.1", 2.161658), ("gene.of.interest.2", 1.821933),
+                       ("reference.gene", 2.081375)):  # fmt: skip
+        assert f"standard curve {gene}: " in printed
+        assert f"efficiency {(base - 1) * 100:.1f} %" in printed
+
+
+def test_two_cfx_plates_read_as_one_experiment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo file above is these two plates renamed (PROVENANCE.md): read as two plates with
+    # a sample sheet, they give the same ΔΔCt for ATG8a (= gene.of.interest.1).
+    groups = {f"{c} ({i})": c for c in ("Uninfected", "TuMV") for i in (1, 2, 3)}
+    out = tmp_path / "out"
+    sheet = _sheet_of(tmp_path, groups)
+    assert main(["analyze", *map(str, CFX_PLATES), "--samples", str(sheet), "--reference",
+                 "PP2a", "--control", "Uninfected", "--out", str(out)]) == 0  # fmt: skip
+    demo_out = tmp_path / "demo"
+    demo_sheet = _sheet_of(tmp_path, {f"{c}.condition {i}": c for c in ("control", "test")
+                                      for i in (1, 2, 3)})  # fmt: skip
+    assert main(["analyze", str(CFX_DEMO), "--samples", str(demo_sheet), "--reference",
+                 "reference.gene", "--control", "control",
+                 "--out", str(demo_out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert _expression(out)[("ATG8a", "TuMV")] == pytest.approx(
+        _expression(demo_out)[("gene.of.interest.1", "test")], rel=1e-5
+    )
