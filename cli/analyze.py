@@ -7,6 +7,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
+from assay.cli.options import add_samples_option
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -31,11 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--control", metavar="GROUP",
         help="calibrator group; default: the export's Reference Sample, where it names one",
     )  # fmt: skip
-    parser.add_argument(
-        "--samples", metavar="FILE",
-        help="sample sheet for an instrument export: a well or sample column, and group, gene "
-        "or panel columns (without one, each sample is its own group)",
-    )  # fmt: skip
+    add_samples_option(parser)
     parser.add_argument(
         "--by", default="", metavar="COLUMN[,COLUMN]",
         help="analyse each value of these columns separately, e.g. cell_line",

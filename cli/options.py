@@ -46,3 +46,13 @@ def build_store(args: argparse.Namespace) -> RecordStore:
         return RecordStore(cache)
     settings = settings_from(email=args.email, api_key=args.api_key, base_url=args.eutils_url)
     return RecordStore(cache, EntrezClient(settings))
+
+
+def add_samples_option(parser: argparse.ArgumentParser) -> None:
+    """Add --samples: the sample sheet that joins groups, genes and panels onto exported wells."""
+    parser.add_argument(
+        "--samples", metavar="FILE",
+        help="sample sheet for an instrument export (or a table with one column per gene): a "
+        "well or sample column, and group, gene or panel columns; without one, each sample is "
+        "its own group",
+    )  # fmt: skip

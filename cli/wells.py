@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assay.cli.options import add_samples_option
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay wells`."""
     parser.add_argument("files", nargs="+", metavar="FILE", help="instrument exports or tables")
-    parser.add_argument(
-        "--samples", metavar="FILE",
-        help="sample sheet keyed by well or sample (group, gene, panel columns)",
-    )  # fmt: skip
+    add_samples_option(parser)
     parser.add_argument(
         "--out", metavar="CSV",
         help="write every well read, one row each, with its fate, as assay analyze sees it",
