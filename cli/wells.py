@@ -20,11 +20,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read each file, print what was read, write the tidy table if asked."""
+    from pathlib import Path
+
     import pandas as pd
 
     from assay.analysis.instruments import read_export, summary
     from assay.analysis.outputs import wells_with_fate
-    from assay.analysis.wells import read_wells
+    from assay.analysis.wells import read_text_table, read_wells
     from assay.errors import InputError
     from assay.files import write_text_atomic
 
@@ -36,11 +38,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             table = read_wells(path, samples=args.samples)
         except InputError as error:
+            # What was read is still shown (and written); why it cannot be analysed is said.
+            shown = export.wells if export is not None else read_text_table(Path(path))
             if export is None:
-                raise
-            # What was read is still shown and written; why it cannot be analysed is said.
+                print(f"{path}: a table of {len(shown)} rows, columns {', '.join(shown.columns)}")
             print(f"  for analysis: not as it is: {error.reason}")
-            tables.append(export.wells.assign(fate=f"not analysable: {error.reason}", file=path))
+            tables.append(shown.assign(fate=f"not analysable: {error.reason}", file=path))
             continue
         if export is None:
             print(f"{path}: a table of wells ({len(table.wells) + len(table.excluded)} rows)")

@@ -318,3 +318,60 @@ def test_two_cfx_plates_read_as_one_experiment(
     assert _expression(out)[("ATG8a", "TuMV")] == pytest.approx(
         _expression(demo_out)[("gene.of.interest.1", "test")], rel=1e-5
     )
+
+
+TIDY = EXPORTS / "tidy"
+
+
+def _row_groups(tmp_path: Path, first: str, second: str, rows: int) -> Path:
+    """A sheet giving the first half of a wide table's rows one group, the second the other."""
+    half = rows // 2
+    lines = [f"row {r},{first if r < 2 + half else second}" for r in range(2, 2 + rows)]
+    path = tmp_path / "groups.csv"
+    path.write_text("sample,group\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def test_livak_same_tube_table_as_the_pcr_package_publishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pcr vignette, Table 3 (Livak & Schmittgen 2001): ΔΔCt -2.53 ± 0.14, kidney 5.77 (5.23-6.37).
+    out = tmp_path / "out"
+    assert main(["analyze", str(TIDY / "ct2.csv"), "--samples",
+                 str(_row_groups(tmp_path, "brain", "kidney", 12)), "--reference", "GAPDH",
+                 "--control", "brain", "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    with (out / "expression.csv").open() as handle:
+        kidney = next(r for r in csv.DictReader(handle) if r["group"] == "kidney")
+    assert round(float(kidney["delta_delta_ct"]), 2) == -2.53
+    # 2^2.53 = 5.776: the vignette's 5.77 and 6.37 are cut, not rounded, at two decimals.
+    low, high = float(kidney["fold_change_low"]), float(kidney["fold_change_high"])
+    assert float(kidney["fold_change"]) == pytest.approx(5.77, abs=0.015)
+    assert (low, high) == pytest.approx((5.23, 6.37), abs=0.015)
+
+
+def test_yuan_2006_table_as_the_pcr_package_publishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pcr vignette, Table 6 (Yuan et al. 2006): ΔΔCt -0.6848, t-test p < 0.0001,
+    # 95 % CI (-0.955, -0.4147) of the ΔCt difference.
+    out = tmp_path / "out"
+    assert main(["analyze", str(TIDY / "ct4.csv"), "--samples",
+                 str(_row_groups(tmp_path, "control", "treatment", 24)), "--reference", "ref",
+                 "--control", "control", "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    with (out / "stats.csv").open() as handle:
+        (test,) = [r for r in csv.DictReader(handle) if r["comparison"] == "treatment vs control"]
+    assert float(test["estimate"]) == pytest.approx(-0.6848, abs=1e-4)
+    assert float(test["p_value"]) < 1e-4
+    assert (float(test["ci_low"]), float(test["ci_high"])) == pytest.approx(
+        (-0.955, -0.4147), abs=1e-3
+    )
+
+
+def test_wide_tables_are_shown_by_assay_wells_even_without_groups(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["wells", str(TIDY / "ct1.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "one column per gene and no group column" in printed
