@@ -272,16 +272,14 @@ def _text_export(text: str, path: Path) -> Export:
     return _from_rows([_split(line) for line in lines], path, "CFX or tabular Cq export")
 
 
-def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export:
+def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export | None:
     names = []
     for name, rows in workbook_sheets(data, path, legacy=legacy):
         names.append(name)
         if _table_in(rows) is not None:
             kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
             return _from_rows(rows, path, f"{kind} (sheet {name})")
-    raise InputError(
-        f"no sheet holds a table of wells with a Cq column (sheets: {', '.join(names)})", path=path
-    )
+    return None  # a workbook of assay's own table layout, read as such
 
 
 # RDML -----------------------------------------------------------------------------------------

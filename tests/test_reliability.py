@@ -139,3 +139,25 @@ def test_one_huge_cell_is_refused_at_once(tmp_path: Path) -> None:
         read_wells(path)
     # A generous bound (today about 0.05 s; before, 30 s and 9 GB): a guard, not a benchmark.
     assert time.perf_counter() - started < 5
+
+
+def test_an_empty_sheet_and_a_gzip_with_a_bad_checksum(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.save(tmp_path / "empty.xlsx")
+    with pytest.raises(InputError, match=r"empty\.xlsx: is empty"):
+        read_wells(tmp_path / "empty.xlsx")
+    data = bytearray(gzip.compress(b"group,gene,ct\nc,GAPDH,20\n"))
+    data[-8] ^= 0xFF  # the CRC-32 in the gzip trailer
+    with pytest.raises(InputError, match=r"bad_crc\.csv\.gz: is a damaged gzip file"):
+        read_wells(_write(tmp_path, "bad_crc.csv.gz", bytes(data)))
+
+
+def test_a_plain_ct_table_in_excel_is_read(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["group", "gene", "ct"], ["c", "GAPDH", 20.1], ["c", "MYC", 25.3]):
+        sheet.append(row)
+    book.save(tmp_path / "ct.xlsx")
+    table = read_wells(tmp_path / "ct.xlsx")
+    assert table.wells["ct"].tolist() == [20.1, 25.3]
