@@ -278,8 +278,40 @@ def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export | None:
         names.append(name)
         if _table_in(rows) is not None:
             kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
-            return _from_rows(rows, path, f"{kind} (sheet {name})")
+            export = _from_rows(rows, path, f"{kind} (sheet {name})")
+            return _with_biogroups(export, data, path, legacy)
     return None  # a workbook of assay's own table layout, read as such
+
+
+# Where the software writes each sample's biological group when the Results sheet does not.
+_BIOGROUP_SHEETS = ("Replicate Group Result", "Sample Setup")
+
+
+def _with_biogroups(export: Export, data: bytes, path: Path, legacy: bool) -> Export:
+    """Take each sample's biogroup from the sheet that lists it (Design & Analysis, StepOne)."""
+    from dataclasses import replace
+
+    if (export.wells["biogroup"] != "").any():
+        return export
+    groups: dict[str, str] = {}
+    for _, rows in workbook_sheets(data, path, legacy=legacy, only=_BIOGROUP_SHEETS):
+        for index, row in enumerate(rows):
+            names = [_norm(c) for c in row]
+            sample = next((names.index(n) for n in ("sample", "sample name") if n in names), None)
+            group = next(
+                (names.index(n) for n in ("biogroup", "biogroup name") if n in names), None
+            )
+            if sample is None or group is None:
+                continue
+            for cells in rows[index + 1 :]:
+                if len(cells) > max(sample, group) and cells[sample] and cells[group]:
+                    groups.setdefault(cells[sample], cells[group])
+            break
+    if not groups:
+        return export
+    wells = export.wells.assign(biogroup=export.wells["sample"].map(groups).fillna(""))
+    note = f"biological groups from the export's sample list ({len(set(groups.values()))} groups)"
+    return replace(export, wells=wells, notes=(*export.notes, note))
 
 
 # RDML -----------------------------------------------------------------------------------------

@@ -107,8 +107,13 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def workbook_sheets(data: bytes, path: Path, *, legacy: bool) -> Iterator[tuple[str, Rows]]:
+def workbook_sheets(
+    data: bytes, path: Path, *, legacy: bool, only: Sequence[str] | None = None
+) -> Iterator[tuple[str, Rows]]:
     """The sheets of a workbook, one at a time, as rows of text cells; "Results" first.
+
+    `only` names the sheets wanted (the others are not read at all: amplification sheets are
+    large).
 
     Raises:
         InputError: The workbook is damaged or not a workbook.
@@ -119,6 +124,8 @@ def workbook_sheets(data: bytes, path: Path, *, legacy: bool) -> Iterator[tuple[
 
             book = xlrd.open_workbook(file_contents=data)
             for sheet in sorted(book.sheets(), key=lambda s: s.name.strip().lower() != "results"):
+                if only is not None and sheet.name not in only:
+                    continue
                 yield (
                     sheet.name,
                     [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)],
@@ -134,6 +141,8 @@ def workbook_sheets(data: bytes, path: Path, *, legacy: bool) -> Iterator[tuple[
         try:
             sheets = sorted(workbook.worksheets, key=lambda w: w.title.strip().lower() != "results")
             for ws in sheets:
+                if only is not None and ws.title not in only:
+                    continue
                 yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
         finally:
             workbook.close()

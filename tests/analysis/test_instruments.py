@@ -416,3 +416,17 @@ def test_wide_tables_are_shown_by_assay_wells_even_without_groups(
     assert main(["wells", str(TIDY / "ct1.csv")]) == 0
     printed = capsys.readouterr().out
     assert "one column per gene and no group column" in printed
+
+
+def test_design_and_analysis_biogroups_come_from_the_sample_list() -> None:
+    name = "QS7Pro_Relative_Quantification_Biogroup_example12.xlsx"
+    path = QS / f"appbio_quantstudio_designandanalysis_{name}"
+    export = read_export(path)
+    assert export is not None
+    unknown = export.wells[export.wells["role"] == "unknown"]
+    # The "Replicate Group Result" sheet lists Brain1..3 in Brain, Heart1..3 in Heart, ...
+    pairs = set(zip(unknown["sample"], unknown["biogroup"], strict=True))
+    assert pairs == {(f"{g}{i}", g) for g in ("Brain", "Heart", "Liver", "Lung") for i in (1, 2, 3)}
+    table = read_wells(path)
+    per_group = table.wells.groupby("group", observed=True)["sample"].nunique().to_dict()
+    assert per_group == {"Brain": 3, "Heart": 3, "Liver": 3, "Lung": 3}
