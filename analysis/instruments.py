@@ -526,6 +526,50 @@ def _ntc_notes(wells: pd.DataFrame) -> list[str]:
     return notes
 
 
+_NO_RT_NAME = re.compile(r"[\s_.-]*(?:no[\s_-]?rt|nort|minus[\s_-]?rt|-rt|nrt)$", re.IGNORECASE)
+# Notes that are findings on a target (warnings), not information on how the file was read.
+FINDING_PREFIXES = ("NTC:", "no-RT:")
+NO_RT_MIN_GAP = 5.0  # cycles between RNA and its no-RT control below which gDNA matters
+
+
+def _no_rt_notes(wells: pd.DataFrame) -> list[str]:
+    """Each no-RT control against the RNA it was made from (the sample named without "_noRT").
+
+    A no-RT well that amplifies less than `NO_RT_MIN_GAP` cycles after its RNA means genomic DNA
+    contributes more than 2^-5 ≈ 3 % of the signal: a warning on that target.
+    """
+    notes = []
+    no_rt = wells[(wells["role"] == Role.NO_RT.value) & wells["cq"].notna()]
+    samples = wells[wells["role"] == Role.UNKNOWN.value]
+    means = samples.groupby(["sample", "target"])["cq"].mean()
+    for target, found in no_rt.groupby("target", sort=True):
+        gaps = []
+        for name, cq in zip(found["sample"], found["cq"], strict=True):
+            rna = _NO_RT_NAME.sub("", str(name))
+            if (rna, target) in means.index and means[(rna, target)] == means[(rna, target)]:
+                gaps.append((float(cq) - float(means[(rna, target)]), str(name), rna))
+        if not gaps:
+            notes.append(f"no-RT controls: {target} amplified in {len(found)} no-RT well(s) "
+                         "whose RNA sample is not on the plate")  # fmt: skip
+            continue
+        gap, name, rna = min(gaps)
+        if gap <= 0:
+            notes.append(
+                f"no-RT: {target} in {name} amplifies {-gap:.1f} cycles before its RNA {rna}: the "
+                "signal is not from cDNA (genomic DNA or contamination)"
+            )
+        elif gap < NO_RT_MIN_GAP:
+            notes.append(
+                f"no-RT: {target} in {name} is only {gap:.1f} cycles after {rna} (below "
+                f"{NO_RT_MIN_GAP:g}): genomic DNA is about {100 * 2**-gap:.0f} % of the signal; "
+                "treat the RNA with DNase or use intron-spanning primers"
+            )
+        else:
+            notes.append(f"no-RT controls: {target} in {len(gaps)} no-RT well(s), at least "
+                         f"{gap:.1f} cycles after their RNA ({name} vs {rna})")  # fmt: skip
+    return notes
+
+
 def analysis_table(
     export: Export, samples: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, list[int], list[str]]:
@@ -544,7 +588,15 @@ def analysis_table(
     import pandas as pd
 
     wells = export.wells.copy()
-    notes = list(export.notes) + _ntc_notes(wells)
+    named_no_rt = wells["sample"].astype(str).str.contains(_NO_RT_NAME) & wells["role"].isin(
+        [Role.UNKNOWN.value, Role.NTC.value]
+    )
+    if named_no_rt.any():
+        wells.loc[named_no_rt, "role"] = Role.NO_RT.value
+    notes = list(export.notes) + _ntc_notes(wells) + _no_rt_notes(wells)
+    if named_no_rt.any():
+        notes.append(f"{int(named_no_rt.sum())} wells named as no-RT controls (…_noRT, …_nort) "
+                     "are treated as such")  # fmt: skip
     wells["group"] = wells["biogroup"].where(wells["biogroup"] != "", wells["sample"])
     wells["gene"] = wells["target"]
     if samples is not None:

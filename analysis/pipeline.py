@@ -20,6 +20,7 @@ from assay.analysis.ddct import (
     flag_wells,
 )
 from assay.analysis.ddct import relative_expression as compute_expression
+from assay.analysis.instruments import FINDING_PREFIXES
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
@@ -160,8 +161,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         info.append("fold change is the efficiency-corrected ratio (Pfaffl 2001)")
     warnings = [note for note in expression.notes if note != expression.method]
     # A contaminated NTC is a finding; how the file was read is information.
-    warnings += [note for note in table.notes if note.startswith("NTC")]
-    info = chosen + [note for note in table.notes if not note.startswith("NTC")] + info
+    warnings += [note for note in table.notes if note.startswith(FINDING_PREFIXES)]
+    info = chosen + [n for n in table.notes if not n.startswith(FINDING_PREFIXES)] + info
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from assay.analysis.instruments import read_export, summary
+    from assay.analysis.instruments import FINDING_PREFIXES, read_export, summary
     from assay.analysis.outputs import wells_with_fate
     from assay.analysis.wells import read_text_table, read_wells
     from assay.errors import InputError
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if export is None:
             print(f"{path}: a table of wells ({len(table.wells) + len(table.excluded)} rows)")
         for note in table.notes:
-            print(f"  {'WARNING' if note.startswith('NTC') else 'note'}: {note}")
+            print(f"  {'WARNING' if note.startswith(FINDING_PREFIXES) else 'note'}: {note}")
         every = wells_with_fate(table.wells.assign(flags=""), table).assign(file=path)
         tables.append(every)
         fates = every["fate"].str.replace(r"^excluded: .*", "excluded", regex=True)

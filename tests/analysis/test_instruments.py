@@ -430,3 +430,13 @@ def test_design_and_analysis_biogroups_come_from_the_sample_list() -> None:
     table = read_wells(path)
     per_group = table.wells.groupby("group", observed=True)["sample"].nunique().to_dict()
     assert per_group == {"Brain": 3, "Heart": 3, "Liver": 3, "Lung": 3}
+
+
+def test_no_rt_controls_are_compared_with_their_rna() -> None:
+    # StepOne: no-RT wells are named "<sample>_nort" and tasked NTC (PROVENANCE.md). By hand
+    # from the Results sheet: 173-1_nort miR173 Cq 37.2618 vs 173-1 miR173 33.5487 -> 3.7 cycles.
+    table = read_wells(EXPORTS / "stepone/MJA_March15_2021_data.xls")
+    notes = "\n".join(table.notes)
+    assert "no-RT: miR173 in 173-1_nort is only 3.7 cycles after 173-1 (below 5)" in notes
+    assert "40 wells named as no-RT controls" in notes
+    assert (table.excluded["reason"] == "no-RT control").sum() == 40
