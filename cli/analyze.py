@@ -7,7 +7,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from assay.cli.options import add_samples_option
+from assay.cli.options import add_by_option, add_samples_option, panels_of
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,10 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="calibrator group; default: the export's Reference Sample, where it names one",
     )  # fmt: skip
     add_samples_option(parser)
-    parser.add_argument(
-        "--by", default="", metavar="COLUMN[,COLUMN]",
-        help="analyse each value of these columns separately, e.g. cell_line",
-    )  # fmt: skip
+    add_by_option(parser)
     parser.add_argument(
         "--out", default="assay-analysis", metavar="DIR",
         help="folder for expression.csv, stats.csv, wells.csv and analysis.json",
@@ -130,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.analysis.viability import ViabilitySettings
     from assay.files import staged_folder
 
-    panels = tuple(p.strip() for p in args.by.split(",") if p.strip())
+    panels = panels_of(args)
     efficiencies = dict(_efficiency(item) for item in args.efficiency)
     curves = read_standard_curves(args.standard_curve) if args.standard_curve else []
     for curve in curves:

@@ -56,3 +56,16 @@ def add_samples_option(parser: argparse.ArgumentParser) -> None:
         "well or sample column, and group, gene or panel columns; without one, each sample is "
         "its own group",
     )  # fmt: skip
+
+
+def add_by_option(parser: argparse.ArgumentParser) -> None:
+    """Add --by COLUMN[,COLUMN]: panels analysed apart, the same in every command."""
+    parser.add_argument(
+        "--by", default="", metavar="COLUMN[,COLUMN]",
+        help="analyse each value (or combination) of these columns apart, e.g. cell_line",
+    )  # fmt: skip
+
+
+def panels_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --by columns as a tuple (empty when none)."""
+    return tuple(p.strip() for p in str(args.by or "").split(",") if p.strip())

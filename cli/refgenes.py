@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from assay.cli.options import add_by_option, panels_of
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -30,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--group", metavar="COLUMN",
         help="sample groups for NormFinder (e.g. normal/tumour): stability within and between them",
     )  # fmt: skip
-    parser.add_argument("--by", metavar="COLUMN", help="analyse each panel of this column apart")
+    add_by_option(parser)
     parser.add_argument(
         "--by-prefix", action="store_true",
         help="analyse each sample-name prefix apart (BM1, BM2 -> BM), as in the geNorm data",
@@ -89,7 +91,7 @@ def _from_wells(frame: pd.DataFrame, path: Path, args: argparse.Namespace) -> li
             "wells the Ct column holds Ct and the group column gives NormFinder's groups",
             path=path,
         )
-    panels = [args.by] if args.by else []
+    panels = list(panels_of(args))
     table = wells_from_table(frame, path, panels=panels)
     genes = [g.strip() for g in args.genes.split(",")] if args.genes else None
     return candidates_from_wells(table.wells, genes=genes, panels=panels, source=str(path))
@@ -102,9 +104,18 @@ def _from_wide(frame: pd.DataFrame, path: Path, args: argparse.Namespace) -> lis
     if args.genes:
         raise InputError("--genes is for a table of wells; here every numeric column is a gene",
                          path=path)  # fmt: skip
+    by = panels_of(args)
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        raise InputError(f"--by: no column {missing[0]}; columns are: {', '.join(frame.columns)}",
+                         path=path)  # fmt: skip
+    if len(by) > 1:  # several columns: their combinations are the panels
+        frame = frame.assign(
+            **{" / ".join(by): frame[list(by)].astype(str).agg(" / ".join, axis=1)}
+        )
     return candidates_from_table(
-        frame, sample=args.sample, group=args.group, by=args.by, by_prefix=args.by_prefix,
-        ct=args.ct, source=str(path),
+        frame, sample=args.sample, group=args.group, by=" / ".join(by) or None,
+        by_prefix=args.by_prefix, ct=args.ct, source=str(path),
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assay.cli.options import add_by_option, panels_of
 from assay.errors import InputError
 
 
@@ -26,9 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--blank-group", default="blank", metavar="GROUP",
         help="group of blank wells, subtracted from every well (default: blank)",
     )  # fmt: skip
-    parser.add_argument(
-        "--by", default="", metavar="COLUMN[,COLUMN]", help="panels, e.g. cell_line"
-    )
+    add_by_option(parser)
     parser.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
     parser.add_argument(
         "--out", default="assay-viability", metavar="DIR",
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     settings = ViabilitySettings(
         control=args.control, main_nm=args.main_nm,
         reference_nm=args.reference_nm or None, blank_group=args.blank_group,
-        panels=tuple(p.strip() for p in args.by.split(",") if p.strip()), welch=args.welch,
+        panels=panels_of(args), welch=args.welch,
     )  # fmt: skip
     if args.grid:
         if not args.map:

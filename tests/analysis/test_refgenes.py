@@ -376,3 +376,22 @@ def test_a_table_of_wells_with_problems(
     table.write_text(re.sub(r"Undetermined#[^\n]*", "Undetermined", text))
     assert main(["refgenes", str(table), *arguments]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_by_takes_several_columns_as_in_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Constructed Cts (only the split into panels is tested): 2 tissues x 2 sexes, 3 samples each.
+    lines = ["tissue,sex,sample,A,B,C"]
+    for tissue in ("liver", "lung"):
+        for sex in ("f", "m"):
+            for i in range(3):
+                lines.append(
+                    f"{tissue},{sex},{tissue}{sex}{i},{20 + i / 10},{22 + i / 7},{24 + i / 5}"
+                )
+    table = tmp_path / "wide.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert main(["refgenes", str(table), "--by", "tissue,sex"]) == 0
+    printed = capsys.readouterr().out
+    for panel in ("liver / f", "liver / m", "lung / f", "lung / m"):
+        assert f"\n{panel} (3 samples)" in printed
