@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -195,16 +195,23 @@ class Settings:
         return dict(self.efficiencies).get(gene)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Expression:
-    """The outputs of `relative_expression`, as data frames and notes."""
+    """The outputs of `relative_expression`: tables and notes, never changed once made.
+
+    A stage that adds to them makes a new one (`dataclasses.replace`, `with_notes`).
+    """
 
     design: Design
     expression: pd.DataFrame
     tests: pd.DataFrame
     samples: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     method: str = ""  # the unit of replication, n and the tests (`replication_method`)
+
+    def with_notes(self, notes: Sequence[str]) -> Expression:
+        """A copy with `notes` added."""
+        return replace(self, notes=(*self.notes, *notes))
 
 
 def _fold_columns(ddct: float, sd: float) -> dict[str, float]:
@@ -361,16 +368,12 @@ def relative_expression(
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
-        if design is Design.PAIRED:
-            _paired(
-                panel, label, panel_info, refs, targets, settings, rows, tests, sample_rows, source,
-                tested=tested,
-            )  # fmt: skip
-        else:
-            _separate(
-                panel, label, panel_info, refs, targets, settings, rows, tests, source,
-                tested=tested,
-            )  # fmt: skip
+        part = _Panel(wells=panel, label=label, info=panel_info)
+        compute = _paired if design is Design.PAIRED else _separate
+        result = compute(part, refs, targets, settings, source=source, tested=tested)
+        rows += result.rows
+        tests += result.tests
+        sample_rows += result.samples
     expression = pd.DataFrame(rows)
     samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
     if settings.efficiencies and not expression.empty:
@@ -397,7 +400,7 @@ def relative_expression(
         expression["significance"] = ""
     expression = _with_detection(expression, wells, panel_cols, set(refs))
     return Expression(design=design, expression=expression, tests=test_frame,
-                      samples=samples, notes=[method], method=method)  # fmt: skip
+                      samples=samples, notes=(method,), method=method)  # fmt: skip
 
 
 _NUMBER_COLUMNS = (
@@ -553,13 +556,35 @@ def _apply_pfaffl(
     return corrected
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Panel:
+    """One panel's wells and how it is named in the outputs."""
+
+    wells: pd.DataFrame
+    label: str  # the panel values joined by " / "
+    info: dict[str, Any]  # panel column -> value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PanelResult:
+    """What one panel adds to the expression table, the tests and the per-sample values."""
+
+    rows: list[dict[str, Any]]
+    tests: list[dict[str, Any]]
+    samples: list[pd.DataFrame] = field(default_factory=list)
+
+
 def _paired(
-    panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
-    targets: list[str],
-    settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]],
-    sample_rows: list[pd.DataFrame], source: str | None, *, tested: bool = True,
-) -> None:  # fmt: skip
+    part: _Panel, refs: list[str], targets: list[str], settings: Settings, *,
+    source: str | None, tested: bool,
+) -> _PanelResult:  # fmt: skip
+    """ΔCt per sample (the same-sample design), then per group; tests over samples."""
     import pandas as pd
+
+    panel, label, panel_info = part.wells, part.label, part.info
+    rows: list[dict[str, Any]] = []
+    tests: list[dict[str, Any]] = []
+    sample_rows: list[pd.DataFrame] = []
 
     # Technical replicates → one Ct per sample and gene.
     per_sample = (
@@ -635,6 +660,7 @@ def _paired(
             tests.append(anova.anova.as_row(label, gene, "all groups"))
             for first, second, result in anova.pairs:
                 tests.append(result.as_row(label, gene, f"{second} vs {first}"))
+    return _PanelResult(rows=rows, tests=tests, samples=sample_rows)
 
 
 def _technical_sd(
@@ -680,11 +706,13 @@ def _sd(values: Sequence[float]) -> float:
 
 
 def _separate(
-    panel: pd.DataFrame, label: str, panel_info: dict[str, Any], refs: list[str],
-    targets: list[str],
-    settings: Settings, rows: list[dict[str, Any]], tests: list[dict[str, Any]], source: str | None,
-    *, tested: bool = True,
-) -> None:  # fmt: skip
+    part: _Panel, refs: list[str], targets: list[str], settings: Settings, *,
+    source: str | None, tested: bool,
+) -> _PanelResult:  # fmt: skip
+    """ΔCt from group means with SDs propagated (no samples); tests on the cells' values."""
+    panel, label, panel_info = part.wells, part.label, part.info
+    rows: list[dict[str, Any]] = []
+    tests: list[dict[str, Any]] = []
     cells = {
         key: frame["ct"].to_numpy()
         for key, frame in panel.groupby(["group", "gene"], observed=True)
@@ -736,3 +764,4 @@ def _separate(
                     welch=settings.welch,
                 )
                 tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))
+    return _PanelResult(rows=rows, tests=tests)

@@ -7,7 +7,7 @@ are written only when all of it succeeded, each atomically.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -142,10 +142,12 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         table = drop_outliers(table, settings)
     expression = compute_expression(table.wells, settings, source=table.source)
     if problems:
-        expression.expression["assay_problem"] = [
-            problems.get(gene, "") for gene in expression.expression["gene"]
-        ]
-        expression.notes.extend(f"{gene}: {why}" for gene, why in problems.items())
+        marked = expression.expression.assign(
+            assay_problem=[problems.get(gene, "") for gene in expression.expression["gene"]]
+        )
+        expression = replace(expression, expression=marked).with_notes(
+            [f"{gene}: {why}" for gene, why in problems.items()]
+        )
     viability = None
     if request.od_table is not None:
         if request.viability is None:
@@ -175,7 +177,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
                     f"the reference genes disagree with one another (geNorm M {worst:.2f}, above "
                     f"{M_HETEROGENEOUS:g}): check them with assay refgenes before trusting ΔΔCt"
                 )
-    expression.notes.extend(info)
+    expression = expression.with_notes(info)
 
     flagged = flag_wells(table.wells, settings)
     out = request.out

@@ -67,14 +67,17 @@ class ViabilitySettings:
     welch: bool = False
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Viability:
-    """Summary per panel and group, tests, and every well with its values and flags."""
+    """Summary per panel and group, tests, and every well with its values and flags.
+
+    Never changed once made: a stage that adds to it makes a new one.
+    """
 
     summary: pd.DataFrame
     tests: pd.DataFrame
     wells: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     units: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     method: str = ""  # which test, on which unit, with which n (`method_note`)
 
@@ -329,7 +332,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     notes.append(method)
     return Viability(summary=pd.DataFrame(rows), tests=pd.DataFrame(tests),
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
-                     notes=notes, units=unit_values, method=method)  # fmt: skip
+                     notes=tuple(notes), units=unit_values, method=method)  # fmt: skip
 
 
 def method_note(settings: ViabilitySettings, *, by_experiment: bool) -> str:
