@@ -34,16 +34,18 @@ def validate(
     """
     from assay.primers.cache import RecordCache, default_cache_dir
     from assay.primers.entrez import EntrezClient, settings_from
+    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.store import RecordStore
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
 
     cache = RecordCache(default_cache_dir())
     client = None if offline else EntrezClient(settings_from())
+    search = DatabaseSearch(paths=tuple(str(d) for d in databases)) if databases else None
     try:
         return validate_pairs(
             read_primer_table(table), source=str(table), records=RecordStore(cache, client),
-            databases=[str(d) for d in databases] or None,
+            off_targets=search,
         )  # fmt: skip
     finally:
         if client is not None:

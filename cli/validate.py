@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.files import write_text_atomic
     from assay.primers.binding import PrimingRule
     from assay.primers.model import Verdict
+    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.report import to_json, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
@@ -158,8 +159,10 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(len(pairs), "checking")
     try:
         report = validate_pairs(
-            pairs, conditions, thresholds, source=args.table, records=store, databases=args.db,
-            off_target_rule=rule, max_product_bp=args.max_product_bp, indexing=_indexing(),
+            pairs, conditions, thresholds, source=args.table, records=store,
+            off_targets=DatabaseSearch(
+                paths=tuple(args.db), rule=rule, max_bp=args.max_product_bp, progress=_indexing()
+            ) if args.db else None,
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
     finally:

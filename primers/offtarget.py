@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from assay._compat import StrEnum
 from assay.errors import InputError
@@ -158,6 +158,46 @@ def _index_directory(database: Path) -> Path:
 
     digest = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
     return default_cache_dir() / "indexes" / f"{database.name}-{digest}"
+
+
+class OffTargetSearch(Protocol):
+    """Anything that finds a pair's products in sequence databases (given to validation)."""
+
+    @property
+    def databases(self) -> int:
+        """How many databases are searched (for the report)."""
+        ...
+
+    def search(self, pair: PrimerPair, exclude: Iterable[str]) -> list[OffTarget]:
+        """Every product of `pair`, except in records named in `exclude`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseSearch:
+    """Off-target search in local FASTA files through their on-disk indexes (`dbindex`).
+
+    Attributes:
+        paths: The FASTA files (gzip or not).
+        rule: When a site can prime (default: Primer-BLAST's).
+        max_bp: Largest product reported.
+        progress: Called with each record while an index is built.
+    """
+
+    paths: tuple[str, ...]
+    rule: PrimingRule | None = None
+    max_bp: int = MAX_PRODUCT_BP
+    progress: Callable[[str], None] | None = None
+
+    @property
+    def databases(self) -> int:
+        """How many FASTA files are searched."""
+        return len(self.paths)
+
+    def search(self, pair: PrimerPair, exclude: Iterable[str]) -> list[OffTarget]:
+        """Products of `pair` in every database (see `search_databases`)."""
+        return search_databases(pair, self.paths, exclude=exclude, rule=self.rule,
+                                max_bp=self.max_bp, progress=self.progress)  # fmt: skip
 
 
 def search_databases(

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 
 from assay.errors import AssayError
 from assay.primers.accession import parse_versioned
-from assay.primers.binding import PrimingRule
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
-from assay.primers.offtarget import MAX_PRODUCT_BP, OffTarget, search_databases
+from assay.primers.offtarget import OffTarget, OffTargetSearch
 from assay.primers.records import Transcript
 from assay.primers.reference import ReferenceCheck, check_reference, with_exons_from_genome
 from assay.primers.sequence import gc_pct
@@ -311,25 +310,16 @@ def _off_target_finding(found: list[OffTarget], databases: int) -> Finding:
     )
 
 
-def search_off_targets(
-    report: PairReport,
-    databases: list[str],
-    rule: PrimingRule | None = None,
-    max_product_bp: int = MAX_PRODUCT_BP,
-    progress: Callable[[str], None] | None = None,
-) -> PairReport:
+def search_off_targets(report: PairReport, search: OffTargetSearch) -> PairReport:
     """Add the off-target products of a checked pair (its cited record and variants excluded)."""
     exclude = [report.pair.accession or ""]
     if report.reference_check is not None:
         exclude += [t.accession for t in report.reference_check.transcripts]
-    found = search_databases(
-        report.pair, databases, exclude=exclude, rule=rule, max_bp=max_product_bp,
-        progress=progress,
-    )  # fmt: skip
+    found = search.search(report.pair, exclude)
     return replace(
         report,
         off_targets=tuple(found),
-        findings=(*report.findings, _off_target_finding(found, len(databases))),
+        findings=(*report.findings, _off_target_finding(found, search.databases)),
     )
 
 
@@ -340,11 +330,8 @@ def validate_pairs(
     *,
     source: str | None = None,
     records: RecordSource | None = None,
-    databases: list[str] | None = None,
-    off_target_rule: PrimingRule | None = None,
-    max_product_bp: int = MAX_PRODUCT_BP,
+    off_targets: OffTargetSearch | None = None,
     progress: Callable[[PrimerPair], None] | None = None,
-    indexing: Callable[[str], None] | None = None,
 ) -> ValidationReport:
     """Check every pair of a primer table.
 
@@ -354,11 +341,9 @@ def validate_pairs(
         thresholds: Limits of the checks (default: `Thresholds()`).
         source: Where the pairs came from, for the report.
         records: Where to find reference records; None checks the primers alone.
-        databases: FASTA files to search for off-target products.
-        off_target_rule: When a database site can prime (default: Primer-BLAST's rule).
-        max_product_bp: Largest off-target product reported.
+        off_targets: Where to search for off-target products (e.g. `DatabaseSearch` of local
+            FASTA files); None searches nothing, and the report says so.
         progress: Called with each pair before it is checked.
-        indexing: Called with each record while a database index is being built.
 
     Returns:
         The table's report.
@@ -370,10 +355,8 @@ def validate_pairs(
         if progress is not None:
             progress(pair)
         report = validate_pair(pair, conditions, limits, records)
-        if databases:
-            report = search_off_targets(
-                report, databases, off_target_rule, max_product_bp, progress=indexing
-            )
+        if off_targets is not None:
+            report = search_off_targets(report, off_targets)
         reports.append(report)
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source

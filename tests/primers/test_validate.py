@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from assay.data import refseq_dir
@@ -86,3 +88,29 @@ def test_a_replaced_record_is_said_and_the_newest_is_checked_too() -> None:
         "current record"
     ) in messages
     assert report.verdict is Verdict.WARN
+
+
+def test_off_target_search_is_given_to_validation_like_the_record_source() -> None:
+    from assay.primers.binding import Strand
+    from assay.primers.offtarget import Kind, OffTarget
+    from assay.primers.validate import validate_pairs
+
+    seen: list[tuple[str, list[str]]] = []
+
+    class Planted:
+        databases = 1
+
+        def search(self, pair: PrimerPair, exclude: Iterable[str]) -> list[OffTarget]:
+            seen.append((pair.gene, list(exclude)))
+            return [OffTarget(record="chr_planted", start=100, end=219, strand=Strand.PLUS,
+                              product_bp=120, kind=Kind.FR,
+                              forward_mismatches=(), reverse_mismatches=())]  # fmt: skip
+
+    pair = PrimerPair(gene="GAPDH", forward=Primer(sequence="TGAAGGTCGGAGTCAACGG"),
+                      reverse=Primer(sequence="TGGGTGGAATCATATTGGAACA"),
+                      accession="NM_002046.7")  # fmt: skip
+    report = validate_pairs([pair], off_targets=Planted())
+    (checked,) = report.pairs
+    assert seen == [("GAPDH", ["NM_002046.7"])]
+    assert any("1 off-target product(s): FR 120 bp in chr_planted" in f.message
+               for f in checked.findings)  # fmt: skip
