@@ -403,10 +403,14 @@ def relative_expression(
                       samples=samples, notes=(method,), method=method)  # fmt: skip
 
 
-_NUMBER_COLUMNS = (
-    "delta_ct_mean", "delta_ct_sd", "delta_delta_ct", "fold_change", "fold_change_low",
-    "fold_change_high", "fold_change_sample_mean", "fold_change_sample_sd", "p_value",
+# The columns of the expression table, in the order every output writes them: the one place
+# they are named (expression.csv, analysis.json, the report and the console read them from here).
+EXPRESSION_COLUMNS = (
+    "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
+    "fold_change", "fold_change_low", "fold_change_high", "fold_change_sample_mean",
+    "fold_change_sample_sd", "p_value", "significance", "detection",
 )  # fmt: skip
+_NUMBER_COLUMNS = tuple(c for c in EXPRESSION_COLUMNS[4:] if c not in ("significance", "detection"))
 
 
 def _with_detection(

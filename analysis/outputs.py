@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from assay import __version__
-from assay.analysis.ddct import Expression, Settings
+from assay.analysis.ddct import EXPRESSION_COLUMNS, Expression, Settings
+from assay.analysis.stats import STATS_COLUMNS
 from assay.analysis.viability import Viability, ViabilitySettings
 from assay.analysis.wells import WellTable
 from assay.files import strict_json, write_text_atomic
@@ -22,16 +23,6 @@ if TYPE_CHECKING:
 
 # analysis.json's layout (docs/json-schemas.md); bump it when a field changes meaning or goes.
 ANALYSIS_SCHEMA_VERSION = 1
-
-EXPRESSION_COLUMNS = [
-    "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
-    "fold_change", "fold_change_low", "fold_change_high", "fold_change_sample_mean",
-    "fold_change_sample_sd", "p_value", "significance", "detection",
-]  # fmt: skip
-STATS_COLUMNS = [
-    "panel", "gene", "comparison", "test", "statistic", "df", "p_value", "p_adjusted",
-    "estimate", "ci_low", "ci_high", "note",
-]  # fmt: skip
 
 
 def _clean(value: Any) -> Any:
@@ -96,10 +87,8 @@ def write_analysis(
     """Write the analysis files into `out`; return their paths."""
     out = Path(out)
     extra = ["assay_problem"] if "assay_problem" in result.expression else []
-    expression = result.expression.reindex(
-        columns=EXPRESSION_COLUMNS + list(settings.panels) + extra
-    )
-    tests = result.tests.reindex(columns=STATS_COLUMNS)
+    expression = result.expression.reindex(columns=[*EXPRESSION_COLUMNS, *settings.panels, *extra])
+    tests = result.tests.reindex(columns=list(STATS_COLUMNS))
     files = {
         "expression.csv": expression.to_csv(index=False, float_format="%.6g"),
         "stats.csv": tests.to_csv(index=False, float_format="%.6g"),

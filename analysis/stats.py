@@ -31,6 +31,13 @@ class Correction(StrEnum):
     BH = "bh"
 
 
+# The columns of stats.csv: `TestResult.as_row`, and the p-value adjusted across genes.
+STATS_COLUMNS = (
+    "panel", "gene", "comparison", "test", "statistic", "df", "p_value", "p_adjusted",
+    "estimate", "ci_low", "ci_high", "note",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TestResult:
     """One statistical test.
