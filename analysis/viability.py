@@ -65,6 +65,7 @@ class ViabilitySettings:
     blank_group: str | None = "blank"
     panels: tuple[str, ...] = ()
     welch: bool = False
+    columns: tuple[tuple[str, str], ...] = ()  # field -> the table's column name (--column)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +114,11 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
     path = Path(path)
     raw = read_text_table(path)
     columns = {c.strip().lower(): c for c in raw.columns}
+    for field_name, column in settings.columns:  # --column FIELD=NAME
+        if column not in raw.columns:
+            raise InputError(f'--column {field_name}={column}: no such column; columns are: '
+                             f'{", ".join(raw.columns)}', path=path)  # fmt: skip
+        columns[field_name] = column
     main = f"od{settings.main_nm}"
     reference = None if settings.reference_nm is None else f"od{settings.reference_nm}"
     for needed in ("group", main, *([reference] if reference else []), *settings.panels):

@@ -7,7 +7,14 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from assay.cli.options import add_by_option, add_samples_option, panels_of
+from assay.cli.options import (
+    CT_FIELDS,
+    add_by_option,
+    add_column_option,
+    add_samples_option,
+    column_mapping,
+    panels_of,
+)
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -83,22 +90,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="remove technical replicates that are the odd one out (more than 0.5 cycles from "
         "the median of siblings that agree); they are listed as excluded",
     )  # fmt: skip
-    parser.add_argument(
-        "--column", action="append", default=[], metavar="FIELD=NAME",
-        help="use column NAME for FIELD (group, gene, ct, sample, well, plate, exclude)",
-    )  # fmt: skip
-
-
-def _mapping(items: list[str]) -> dict[str, str]:
-    fields = {"group", "gene", "ct", "sample", "well", "plate", "exclude"}
-    mapping = {}
-    for item in items:
-        field, _, name = item.partition("=")
-        if field not in fields or not name:
-            raise InputError(f"must be FIELD=NAME with FIELD one of {', '.join(sorted(fields))}",
-                             column="--column", value=item)  # fmt: skip
-        mapping[field] = name
-    return mapping
+    add_column_option(parser, CT_FIELDS)
 
 
 def _efficiency(item: str) -> tuple[str, float]:
@@ -150,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = run_analysis(
             AnalysisRequest(
                 ct_table=Path(args.table[0]), more_tables=tuple(Path(t) for t in args.table[1:]),
-                settings=settings, out=staging,
-                columns=_mapping(args.column), assays=Path(args.assays) if args.assays else None,
+                settings=settings, out=staging, columns=column_mapping(args, CT_FIELDS),
+                assays=Path(args.assays) if args.assays else None,
                 strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
                 od_table=Path(args.od) if args.od else None, viability=viability,
                 samples=Path(args.samples) if args.samples else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,3 +70,33 @@ def add_by_option(parser: argparse.ArgumentParser) -> None:
 def panels_of(args: argparse.Namespace) -> tuple[str, ...]:
     """The --by columns as a tuple (empty when none)."""
     return tuple(p.strip() for p in str(args.by or "").split(",") if p.strip())
+
+
+CT_FIELDS = ("group", "gene", "ct", "sample", "well", "plate", "exclude")
+OD_FIELDS = ("group", "experiment", "well", "exclude", "role")
+
+
+def add_column_option(parser: argparse.ArgumentParser, fields: Sequence[str]) -> None:
+    """Add --column FIELD=NAME (repeatable): read a field from a column named otherwise."""
+    parser.add_argument(
+        "--column", action="append", default=[], metavar="FIELD=NAME",
+        help=f"use column NAME for FIELD ({', '.join(fields)}); repeatable",
+    )  # fmt: skip
+
+
+def column_mapping(args: argparse.Namespace, fields: Sequence[str]) -> dict[str, str]:
+    """The --column options as field -> column name.
+
+    Raises:
+        InputError: An item is not FIELD=NAME with a known field.
+    """
+    from assay.errors import InputError
+
+    mapping = {}
+    for item in args.column:
+        field, _, name = item.partition("=")
+        if field not in fields or not name:
+            raise InputError(f"must be FIELD=NAME with FIELD one of {', '.join(fields)}",
+                             column="--column", value=item)  # fmt: skip
+        mapping[field] = name
+    return mapping

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assay.cli.options import add_by_option, panels_of
+from assay.cli.options import OD_FIELDS, add_by_option, add_column_option, column_mapping, panels_of
 from assay.errors import InputError
 
 
@@ -28,6 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="group of blank wells, subtracted from every well (default: blank)",
     )  # fmt: skip
     add_by_option(parser)
+    add_column_option(parser, OD_FIELDS)
     parser.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
     parser.add_argument(
         "--out", default="assay-viability", metavar="DIR",
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         control=args.control, main_nm=args.main_nm,
         reference_nm=args.reference_nm or None, blank_group=args.blank_group,
         panels=panels_of(args), welch=args.welch,
+        columns=tuple(column_mapping(args, OD_FIELDS).items()),
     )  # fmt: skip
     if args.grid:
         if not args.map:

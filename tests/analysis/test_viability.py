@@ -252,3 +252,16 @@ def test_viability_command_subtracts_blank_wells_by_default(
                 "viability.png", "viability.svg", "wells.csv"]  # fmt: skip
     assert written == sorted(expected)
     assert "<h2>Cell viability (MTT)</h2>" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_column_maps_a_field_in_viability_as_in_analyze(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "od.csv"
+    path.write_text("Condition,od570\ncontrol,0.8\ncontrol,0.82\ndrug,0.4\ndrug,0.42\n")
+    out = tmp_path / "out"
+    assert main(["viability", str(path), "--control", "control", "--reference-nm", "0",
+                 "--column", "group=Condition", "--out", str(out)]) == 0  # fmt: skip
+    # drug 0.41 / control 0.81 x 100 = 50.617 %.
+    assert "50.62" in capsys.readouterr().out
+    assert main(["viability", str(path), "--control", "control", "--column", "dose=x"]) == 2
