@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["example_dir", "refseq_dir", "shown_path", "table1_path"]
 _HERE = Path(__file__).parent
 
 

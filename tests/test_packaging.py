@@ -103,3 +103,18 @@ def test_the_checkout_itself_resolves_the_card_folders(tmp_path: Path) -> None:
     assert out.stdout.split() == [
         str(root / "primers" / "records.py"), str(root / "analysis" / "instruments.py"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("package", ["assay.primers", "assay.analysis", "assay.cli", "assay.data"])
+def test_every_public_name_is_there(package: str) -> None:
+    module = importlib.import_module(package)
+    assert module.__all__, f"{package} exports nothing"
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+
+
+def test_importing_the_packages_loads_nothing_heavy() -> None:
+    code = ("import sys, assay.primers, assay.analysis, assay.cli, assay.data; "
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
