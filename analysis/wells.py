@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.errors import InputError
-from assay.tables import frame_from_rows, parse_number, read_rows
+from assay.tables import parse_number, read_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +75,7 @@ def read_text_table(path: Path) -> pd.DataFrame:
     Raises:
         InputError: No such file, or it cannot be read as a table.
     """
-    frame: pd.DataFrame = frame_from_rows(read_rows(path), path)
+    frame: pd.DataFrame = read_frame(path)
     return frame
 
 
@@ -302,7 +302,7 @@ def wells_from_table(
     by_norm = {_normalise(c): c for c in raw.columns}
     for panel in panels:
         frame[panel] = _stripped(raw[panel if panel in raw.columns else by_norm[_normalise(panel)]])
-    frame["row"] = list(rows) if rows is not None else [int(i) for i in raw.index]
+    frame["row"] = list(rows) if rows is not None else raw.index.to_numpy()
     frame = frame[(frame[["group", "gene", "ct"]] != "").any(axis=1)]  # blank lines
     for field in ("group", "gene", *panels):
         empty = frame[frame[field] == ""]
