@@ -175,10 +175,15 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         f"{'panel':<12} {'gene':<10} {'group':<14} {'n':>3} {'dCt':>7} {'ddCt':>7} "
         f"{'fold (range)':>22} {'p':>9}",
     ]
+    marked = False
     for row in cast("list[dict[str, Any]]", result.expression.to_dict(orient="records")):
+        # A gene whose assay failed or is unverified is marked where its numbers are shown.
+        untrusted = bool(row.get("assay_problem"))
+        marked |= untrusted
+        gene = f"{str(row['gene'])[:9]}†" if untrusted else str(row["gene"])[:10]
         if row["n"] == 0:
             lines.append(
-                f"{str(row['panel'])[:12]:<12} {str(row['gene'])[:10]:<10} "
+                f"{str(row['panel'])[:12]:<12} {gene:<10} "
                 f"{str(row['group'])[:14]:<14} {row['n']:>3} {row['detection']}"
             )
             continue
@@ -188,8 +193,10 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         p_value = row.get("p_value", math.nan)
         p = "" if math.isnan(p_value) else f"{p_value:.2g} {row['significance']}"
         lines.append(
-            f"{str(row['panel'])[:12]:<12} {str(row['gene'])[:10]:<10} "
+            f"{str(row['panel'])[:12]:<12} {gene:<10} "
             f"{str(row['group'])[:14]:<14} {row['n']:>3} {row['delta_ct_mean']:>7.2f} "
             f"{row['delta_delta_ct']:>7.2f} {fold:>22} {p:>9}"
         )
+    if marked:
+        lines.append("† the gene's assay failed or is unverified in validation (see the warnings)")
     return "\n".join(lines) + "\n"

@@ -20,6 +20,9 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
     for gene in ("JAK2", "STAT3", "PI3k", "mTOR", "GAPDH"):
         assert gene in printed
     assert f"Report: {out / 'report.html'}" in printed
+    # The failed mTOR assay is marked on its rows of the console table too.
+    assert "mTOR†" in printed
+    assert "† the gene's assay failed or is unverified in validation" in printed
     validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
     assert len(validation["pairs"]) == 5
     with (out / "viability.csv").open() as handle:
