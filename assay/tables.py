@@ -299,9 +299,11 @@ def read_frame(path: str | Path) -> Any:
     try:
         raw = pd.read_csv(
             io.BytesIO(data), sep=delimiter_of(lines[start]), header=None, dtype=str,
-            keep_default_na=False, skip_blank_lines=False, skiprows=start + 1,
-            names=range(width), engine="c", encoding=encoding, encoding_errors="replace",
-        )  # fmt: skip
+            keep_default_na=False, skip_blank_lines=False, skiprows=start + 1, index_col=False,
+            engine="c", encoding=encoding, encoding_errors="replace",
+        ).fillna("")  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raw = pd.DataFrame(columns=range(width), dtype=str)
     except pd.errors.ParserError as error:
         found = re.search(r"line (\d+), saw (\d+)", str(error))
         row = int(found.group(1)) + start + 1 if found else None
@@ -311,10 +313,21 @@ def read_frame(path: str | Path) -> Any:
         ) from None  # fmt: skip
     except (ValueError, UnicodeError, OverflowError) as error:
         raise InputError(f"cannot be read as a table ({error})", path=path) from None
+    raw.columns = range(raw.shape[1])
+    if raw.shape[1] > width:  # cells beyond the header: refused unless all empty
+        extra = (raw.iloc[:, width:] != "").any(axis=1)
+        if extra.any():
+            raise InputError(
+                f"has more cells than the header ({width}) on this row: a separator inside a "
+                "cell, or a shifted row", path=path, row=int(extra.to_numpy().argmax()) + start + 2,
+            )  # fmt: skip
+        raw = raw.iloc[:, :width]
+    for missing in range(raw.shape[1], width):
+        raw[missing] = ""
     for number, column in enumerate(raw.columns, start=1):
         longest = raw[column].str.len().max() if len(raw) else 0
         if longest and longest > MAX_CELL_CHARS:
-            row = int(str(raw[column].str.len().idxmax())) + start + 2
+            row = int(raw[column].str.len().to_numpy().argmax()) + start + 2
             raise InputError(
                 f"a cell of {int(longest):,} characters (more than {MAX_CELL_CHARS:,}): the file "
                 "is damaged or not a table", path=path, row=row, column=f"#{number}",
