@@ -8,8 +8,7 @@ importing the package loads no pandas or SciPy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from assay._lazy import lazy_getattr
 
 # name -> the module that defines it
 _PUBLIC = {
@@ -21,9 +20,4 @@ _PUBLIC = {
     "AnalysisRequest": "pipeline", "expression_figure": "figures", "viability_figure": "figures",
 }  # fmt: skip
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

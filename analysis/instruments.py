@@ -439,14 +439,15 @@ def read_export(path: str | Path) -> Export | None:
         return _rdml_export(data, path)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _workbook_export(data, path, legacy=True)
-    text = decode(data)
-    head = text[:4000]
+    # Decided from the first lines and a byte search, so that a large table of assay's own
+    # layout is not decoded here only to be read again by the table reader.
+    head = decode(data[:4000]) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else decode(data)
     is_export = (
-        "[Results]" in head or "\n[Results]" in text
+        b"[Results]" in data or "[Results]".encode("utf-16-le") in data
         or head.startswith(("Experiment:", "SDS", "* "))
         or _cfx_header(head.split("\n", 1)[0])
     )  # fmt: skip
-    return _text_export(text, path) if is_export else None
+    return _text_export(decode(data), path) if is_export else None
 
 
 def summary(export: Export) -> str:

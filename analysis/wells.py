@@ -22,6 +22,8 @@ from assay.tables import parse_number, read_frame
 if TYPE_CHECKING:
     import pandas as pd
 
+    from assay.analysis.instruments import Export
+
 MISSING_CT = {"", "undetermined", "no ct", "noct", "n/a", "na", "nan", "-", "—", "no cq", "none"}
 ALIASES: dict[str, tuple[str, ...]] = {
     "group": ("group", "condition", "treatment"),
@@ -260,7 +262,7 @@ def read_wells(
     """
     from dataclasses import replace
 
-    from assay.analysis.instruments import analysis_table, read_export
+    from assay.analysis.instruments import read_export
 
     path = Path(path)
     export = read_export(path)
@@ -273,9 +275,24 @@ def read_wells(
             wells_from_table(long, path, panels=panels, rows=rows),
             notes=("one column per gene, one row per sample: read as such (sample = its row)",),
         )
+    return wells_from_export(export, columns=columns, panels=panels, samples=samples)
+
+
+def wells_from_export(
+    export: Export,
+    *,
+    columns: Mapping[str, str] | None = None,
+    panels: Sequence[str] = (),
+    samples: str | Path | None = None,
+) -> WellTable:
+    """The table of wells of an instrument export already read (see `read_wells`)."""
+    from dataclasses import replace
+
+    from assay.analysis.instruments import analysis_table
+
     sheet = read_text_table(Path(samples)) if samples is not None else None
     raw, rows, notes = analysis_table(export, sheet)
-    table = wells_from_table(raw, path, columns=columns, panels=panels, rows=rows)
+    table = wells_from_table(raw, export.path, columns=columns, panels=panels, rows=rows)
     return replace(
         table, notes=tuple(notes), instrument=export.instrument,
         endogenous_control=export.endogenous_control, reference_sample=export.reference_sample,

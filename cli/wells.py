@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from assay.analysis.instruments import FINDING_PREFIXES, read_export, summary
     from assay.analysis.outputs import wells_with_fate
-    from assay.analysis.wells import read_text_table, read_wells
+    from assay.analysis.wells import read_text_table, read_wells, wells_from_export
     from assay.errors import InputError
     from assay.files import write_text_atomic
 
@@ -36,7 +36,10 @@ def run(args: argparse.Namespace) -> int:
         if export is not None:
             sys.stdout.write(summary(export))
         try:
-            table = read_wells(path, samples=args.samples)
+            table = (
+                read_wells(path, samples=args.samples) if export is None
+                else wells_from_export(export, samples=args.samples)
+            )  # fmt: skip
         except InputError as error:
             # What was read is still shown (and written); why it cannot be analysed is said.
             shown = export.wells if export is not None else read_text_table(Path(path))

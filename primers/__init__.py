@@ -9,8 +9,7 @@ importing the package loads nothing heavy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from assay._lazy import lazy_getattr
 
 # name -> the module that defines it
 _PUBLIC = {
@@ -23,9 +22,4 @@ _PUBLIC = {
     "to_json": "report", "to_text": "report",
 }  # fmt: skip
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
