@@ -47,6 +47,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "check a primer table: Tm and structures, binding to the cited RefSeq record, product "
         "size, exons and genomic DNA, transcript variants, off-targets in local databases",
     ),
+    "design": (
+        "design",
+        "design qPCR primer pairs on RefSeq transcripts (across exon junctions), each checked as "
+        "validate checks, off-targets included",
+    ),
     "analyze": ("analyze", "relative expression (2^-ddCt) with statistics from a Ct table"),
     "viability": ("viability", "MTT viability (percent of control) from plate-reader absorbances"),
     "wells": (

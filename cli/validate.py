@@ -15,6 +15,7 @@ from assay.errors import InputError
 
 if TYPE_CHECKING:
     from assay.primers.conditions import ReactionConditions
+    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.thresholds import Thresholds
 
 PRESET_NAMES = ("primer3", "sybr-2x")
@@ -44,15 +45,8 @@ def add_condition_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the options of `assay validate`."""
-    parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
-    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
-    parser.add_argument(
-        "--fail-on", choices=("fail", "unverified", "warn"), default="fail",
-        help="exit 1 when any pair is at least this bad: fail; unverified (fail or could not be "
-        "checked against its record, for pipelines that need every pair verified); warn",
-    )  # fmt: skip
+def add_offtarget_options(parser: argparse.ArgumentParser) -> None:
+    """Add --db and the priming rule of the off-target search (validate and design)."""
     group = parser.add_argument_group(
         "off-target products", "Primer-BLAST's specificity rules are the defaults."
     )
@@ -68,6 +62,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     group.add_argument("--max-product-bp", type=int, default=4000, metavar="BP",
                        help="largest product reported (default 4000)")  # fmt: skip
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `assay validate`."""
+    parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
+    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument(
+        "--fail-on", choices=("fail", "unverified", "warn"), default="fail",
+        help="exit 1 when any pair is at least this bad: fail; unverified (fail or could not be "
+        "checked against its record, for pipelines that need every pair verified); warn",
+    )  # fmt: skip
+    add_offtarget_options(parser)
     add_condition_options(parser)
     add_network_options(parser)
 
@@ -133,12 +139,30 @@ def _indexing() -> Callable[[str], None]:
     return seen
 
 
+def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
+    """The search the --db options describe (None without --db)."""
+    from assay.primers.binding import PrimingRule
+    from assay.primers.offtarget import DatabaseSearch
+
+    if not 0 <= args.max_3prime_mismatches <= args.max_mismatches <= 6:
+        raise InputError(
+            "needs 0 <= --max-3prime-mismatches <= --max-mismatches <= 6",
+            value=f"{args.max_3prime_mismatches}, {args.max_mismatches}",
+        )
+    if not args.db:
+        return None
+    rule = PrimingRule(
+        max_mismatches=args.max_mismatches, max_three_prime_mismatches=args.max_3prime_mismatches
+    )
+    return DatabaseSearch(
+        paths=tuple(args.db), rule=rule, max_bp=args.max_product_bp, progress=_indexing()
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
     from assay.files import write_text_atomic
-    from assay.primers.binding import PrimingRule
     from assay.primers.model import Verdict
-    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.report import to_json, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
@@ -146,23 +170,14 @@ def run(args: argparse.Namespace) -> int:
 
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
-    if not 0 <= args.max_3prime_mismatches <= args.max_mismatches <= 6:
-        raise InputError(
-            "needs 0 <= --max-3prime-mismatches <= --max-mismatches <= 6",
-            value=f"{args.max_3prime_mismatches}, {args.max_mismatches}",
-        )
-    rule = PrimingRule(
-        max_mismatches=args.max_mismatches, max_three_prime_mismatches=args.max_3prime_mismatches
-    )
+    search = off_target_search(args)
     pairs = read_primer_table(args.table)
     store = build_store(args)
     progress = Progress(len(pairs), "checking")
     try:
         report = validate_pairs(
             pairs, conditions, thresholds, source=args.table, records=store,
-            off_targets=DatabaseSearch(
-                paths=tuple(args.db), rule=rule, max_bp=args.max_product_bp, progress=_indexing()
-            ) if args.db else None,
+            off_targets=search,
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
     finally:

@@ -150,10 +150,12 @@ def _pair(report: PairReport) -> dict[str, Any]:
         "reference": _reference(report),
         "forward": _primer(report.forward),
         "reverse": _primer(report.reverse),
+        "off_targets": _off_targets(report),
     }
 
 
-def _pair_with_reference(report: PairReport, conditions: dict[str, Any]) -> dict[str, Any]:
+def pair_to_json(report: PairReport, conditions: dict[str, Any]) -> dict[str, Any]:
+    """One pair's report as a JSON-ready mapping (a pair of the validation report)."""
     data = _pair(report)
     check = report.reference_check
     if check is None:
@@ -237,13 +239,7 @@ def to_json_dict(report: ValidationReport) -> dict[str, Any]:
         "summary": {
             verdict.value: sum(p.verdict is verdict for p in report.pairs) for verdict in Verdict
         },
-        "pairs": [
-            {
-                **_pair_with_reference(pair, report.conditions.as_dict()),
-                "off_targets": _off_targets(pair),
-            }
-            for pair in report.pairs
-        ],
+        "pairs": [pair_to_json(pair, report.conditions.as_dict()) for pair in report.pairs],
     }
 
 

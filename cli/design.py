@@ -1,0 +1,122 @@
+"""`assay design TARGET…`: qPCR primer pairs on RefSeq transcripts, each checked as validate checks.
+
+Only argument definitions live at module level; the library is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from assay.cli.options import add_network_options, build_store
+from assay.cli.validate import add_condition_options, add_offtarget_options
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.primers.design import DesignSettings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `assay design`."""
+    parser.add_argument(
+        "targets", nargs="+", metavar="ACCESSION|TABLE",
+        help="RefSeq accessions (e.g. NM_002046.7), or tables with an accession column (and "
+        "optionally gene) to design for every row",
+    )  # fmt: skip
+    parser.add_argument("--pairs", type=int, default=5, metavar="N", help="pairs per target")
+    parser.add_argument("--json", metavar="FILE", help="also write every pair's full report")
+    parser.add_argument(
+        "--table", metavar="FILE",
+        help="also write the proposed pairs as a primer table (tab-separated) for assay validate",
+    )  # fmt: skip
+    preset = parser.add_argument_group(
+        "qPCR preset", "What primer3 is asked for; the preset is printed with every design."
+    )
+    preset.add_argument("--product-bp", default="70-150", metavar="MIN-MAX",
+                        help="product size range")  # fmt: skip
+    preset.add_argument("--tm-c", default="58,60,62", metavar="MIN,OPT,MAX",
+                        help="primer Tm, C")  # fmt: skip
+    preset.add_argument("--max-tm-diff-c", type=float, default=2.0, metavar="C",
+                        help="largest Tm difference between the primers")  # fmt: skip
+    preset.add_argument("--size-nt", default="18,20,25", metavar="MIN,OPT,MAX",
+                        help="primer length")  # fmt: skip
+    preset.add_argument("--gc-pct", default="40-60", metavar="MIN-MAX", help="primer GC %%")
+    preset.add_argument("--anneal-temp-c", type=float, default=60.0, metavar="C",
+                        help="annealing temperature the pairs are checked for")  # fmt: skip
+    add_offtarget_options(parser)
+    add_condition_options(parser)
+    add_network_options(parser)
+
+
+def _numbers(text: str, count: int, option: str) -> list[float]:
+    parts = [p.strip() for p in text.replace("-", ",").split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        shape = "MIN-MAX" if count == 2 else "MIN,OPT,MAX"
+        raise InputError(f"expected {shape}", column=option, value=text)
+    return values
+
+
+def settings_from(args: argparse.Namespace) -> DesignSettings:
+    """The preset with the options' changes."""
+    from assay.primers.design import DesignError, DesignSettings
+
+    low_bp, high_bp = _numbers(args.product_bp, 2, "--product-bp")
+    tm = _numbers(args.tm_c, 3, "--tm-c")
+    size = _numbers(args.size_nt, 3, "--size-nt")
+    gc = _numbers(args.gc_pct, 2, "--gc-pct")
+    try:
+        return DesignSettings(
+            product_min_bp=int(low_bp), product_max_bp=int(high_bp),
+            tm_min_c=tm[0], tm_opt_c=tm[1], tm_max_c=tm[2], tm_diff_max_c=args.max_tm_diff_c,
+            size_min_nt=int(size[0]), size_opt_nt=int(size[1]), size_max_nt=int(size[2]),
+            gc_min_pct=gc[0], gc_max_pct=gc[1], anneal_temp_c=args.anneal_temp_c,
+        )  # fmt: skip
+    except DesignError as error:
+        raise InputError(str(error)) from error
+
+
+def run(args: argparse.Namespace) -> int:
+    """Design pairs for every target, print them, write JSON/table if asked."""
+    from assay.cli.validate import conditions_from, off_target_search, thresholds_from
+    from assay.files import write_text_atomic
+    from assay.primers.design import design_pairs
+    from assay.primers.design_report import design_table, design_to_json, design_to_text
+    from assay.primers.targets import read_targets
+    from assay.progress import Progress
+
+    if args.pairs < 1:
+        raise InputError("must be at least 1", column="--pairs", value=args.pairs)
+    settings = settings_from(args)
+    conditions = conditions_from(args)
+    thresholds = thresholds_from(args)
+    targets = read_targets(args.targets)
+    store = build_store(args)
+    search = off_target_search(args)
+    progress = Progress(len(targets), "designing")
+    designs = []
+    try:
+        for target in targets:
+            progress.step(target.label)
+            record = store.transcript(target.accession)
+            designs.append(design_pairs(
+                record, gene=target.gene, settings=settings, conditions=conditions,
+                thresholds=thresholds, records=store, off_targets=search, want=args.pairs,
+            ))  # fmt: skip
+    finally:
+        progress.finish()
+        if store.client is not None:
+            store.client.close()
+    if args.json:
+        write_text_atomic(args.json, design_to_json(designs, conditions))
+    if args.table:
+        write_text_atomic(args.table, design_table(designs))
+    sys.stdout.write(design_to_text(designs, settings, conditions))
+    for option, path in (("JSON", args.json), ("primer table", args.table)):
+        if path:
+            print(f"{option} written to {path}")
+    return 0 if all(d.pairs for d in designs) else 1

@@ -1,0 +1,460 @@
+"""Design qPCR primer pairs on a transcript, and replacements for pairs that fail.
+
+primer3 proposes candidates under a stated qPCR preset (`DesignSettings`); where the record's exon
+map is known, one run asks for a primer across an exon-exon junction (at least 7 bases on its 5'
+side and 4 on its 3' side, as Primer-BLAST) and one run per junction asks for a product holding
+it (the primers in different exons, an intron between them on the genome). Every candidate is then
+checked exactly as `assay validate` checks a pair (`validate_pair`, and the off-target search when
+databases are given), so a proposed pair is by construction one that validate passes. Candidates
+are ranked by primer3's penalty plus placement (a junction primer best, then different exons, then
+an unknown exon map) and the transcript variants of the gene they miss.
+
+When no candidate passes, the rules are relaxed one step at a time (`RELAXATIONS`), each step said
+in the result, and primer3's own counts of why primers failed are kept (`Design.explain`), with the
+findings that removed checked candidates (`Design.rejected`): never an empty answer without reason.
+
+>>> DesignSettings().describe()[:44]
+'qPCR preset: product 70-150 bp, primers 18-2'
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from assay._compat import StrEnum
+from assay.errors import AssayError
+from assay.primers.conditions import ReactionConditions
+from assay.primers.model import Check, Primer, PrimerPair, Severity, Verdict
+from assay.primers.records import gene_symbol
+from assay.primers.reference import with_exons_from_genome
+from assay.primers.thresholds import Thresholds
+from assay.primers.validate import PairReport, search_off_targets, validate_pair
+
+if TYPE_CHECKING:
+    from assay.primers.offtarget import OffTargetSearch
+    from assay.primers.records import Transcript
+    from assay.primers.store import RecordSource
+
+JUNCTION_5P_NT = 7  # Primer-BLAST: bases of a junction primer on its 5' side of the junction
+JUNCTION_3P_NT = 4  # and on its 3' side
+MAX_CHECKED = 40  # candidates checked per step, best primer3 penalty first
+
+
+class DesignError(AssayError):
+    """A design that cannot start (no usable record, impossible settings)."""
+
+
+class Placement(StrEnum):
+    """Where a pair sits on the exon map: what protects it against genomic DNA."""
+
+    JUNCTION = "junction"  # a primer across an exon-exon junction
+    EXONS = "different exons"  # the primers in different exons, an intron between them
+    ONE_EXON = "one exon"  # the product lies within one exon
+    UNKNOWN = "exon map unknown"
+
+
+_PLACEMENT_PENALTY = {
+    Placement.JUNCTION: 0.0,
+    Placement.EXONS: 0.5,
+    Placement.UNKNOWN: 1.0,
+    Placement.ONE_EXON: 5.0,
+}
+_VARIANT_MISSED_PENALTY = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesignSettings:
+    """The qPCR preset: what primer3 is asked for (sources as in `thresholds`).
+
+    The defaults are Primer3Plus's qPCR settings narrowed to what `assay validate` passes without a
+    warning: GC 40-60 % (validate warns outside), Tm 58-62 °C around 60 °C with at most 2 °C
+    between the primers, at most 3 G/C in the last 5 bases, no run longer than 4 bases.
+    """
+
+    product_min_bp: int = 70
+    product_max_bp: int = 150
+    size_min_nt: int = 18
+    size_opt_nt: int = 20
+    size_max_nt: int = 25
+    tm_min_c: float = 58.0
+    tm_opt_c: float = 60.0
+    tm_max_c: float = 62.0
+    tm_diff_max_c: float = 2.0
+    gc_min_pct: float = 40.0
+    gc_max_pct: float = 60.0
+    max_end_gc: int = 3
+    max_poly_x: int = 4
+    anneal_temp_c: float = 60.0
+
+    def __post_init__(self) -> None:
+        for low, high in (("product_min_bp", "product_max_bp"), ("size_min_nt", "size_opt_nt"),
+                          ("size_opt_nt", "size_max_nt"), ("tm_min_c", "tm_opt_c"),
+                          ("tm_opt_c", "tm_max_c"), ("gc_min_pct", "gc_max_pct")):  # fmt: skip
+            if getattr(self, low) > getattr(self, high):
+                raise DesignError(
+                    f"design setting {low} ({getattr(self, low)}) must not exceed {high} "
+                    f"({getattr(self, high)})"
+                )
+        if self.product_min_bp < 2 * self.size_min_nt:
+            raise DesignError(f"product_min_bp {self.product_min_bp} is shorter than two primers")
+
+    def describe(self) -> str:
+        """The preset in one line, for every output."""
+        return (
+            f"qPCR preset: product {self.product_min_bp}-{self.product_max_bp} bp, primers "
+            f"{self.size_min_nt}-{self.size_opt_nt}-{self.size_max_nt} nt, Tm "
+            f"{self.tm_min_c:g}-{self.tm_opt_c:g}-{self.tm_max_c:g} C, dTm <= "
+            f"{self.tm_diff_max_c:g} C, GC {self.gc_min_pct:g}-{self.gc_max_pct:g} %, at most "
+            f"{self.max_end_gc} G/C in the last 5 bases, runs <= {self.max_poly_x}, annealing "
+            f"{self.anneal_temp_c:g} C; junction primers >= {JUNCTION_5P_NT} nt 5' and >= "
+            f"{JUNCTION_3P_NT} nt 3' of the junction"
+        )
+
+    def primer3_args(self, conditions: ReactionConditions, limits: Thresholds) -> dict[str, Any]:
+        """primer3's global arguments for these settings under `conditions`."""
+        return {
+            "PRIMER_TASK": "generic",
+            "PRIMER_PICK_LEFT_PRIMER": 1,
+            "PRIMER_PICK_RIGHT_PRIMER": 1,
+            "PRIMER_PICK_INTERNAL_OLIGO": 0,
+            "PRIMER_EXPLAIN_FLAG": 1,
+            "PRIMER_PRODUCT_SIZE_RANGE": [[self.product_min_bp, self.product_max_bp]],
+            "PRIMER_MIN_SIZE": self.size_min_nt,
+            "PRIMER_OPT_SIZE": self.size_opt_nt,
+            "PRIMER_MAX_SIZE": self.size_max_nt,
+            "PRIMER_MIN_TM": self.tm_min_c,
+            "PRIMER_OPT_TM": self.tm_opt_c,
+            "PRIMER_MAX_TM": self.tm_max_c,
+            "PRIMER_PAIR_MAX_DIFF_TM": self.tm_diff_max_c,
+            "PRIMER_MIN_GC": self.gc_min_pct,
+            "PRIMER_MAX_GC": self.gc_max_pct,
+            "PRIMER_MAX_END_GC": self.max_end_gc,
+            "PRIMER_GC_CLAMP": 1,
+            "PRIMER_MAX_POLY_X": self.max_poly_x,
+            "PRIMER_MAX_HAIRPIN_TH": limits.hairpin_tm_max_c,
+            "PRIMER_SALT_MONOVALENT": conditions.mv_conc_mm,
+            "PRIMER_SALT_DIVALENT": conditions.dv_conc_mm,
+            "PRIMER_DNTP_CONC": conditions.dntp_conc_mm,
+            "PRIMER_DNA_CONC": conditions.primer_conc_nm,
+            "PRIMER_MIN_5_PRIME_OVERLAP_OF_JUNCTION": JUNCTION_5P_NT,
+            "PRIMER_MIN_3_PRIME_OVERLAP_OF_JUNCTION": JUNCTION_3P_NT,
+        }
+
+
+# Each step relaxes the one before it, in this order, until a candidate passes.
+RELAXATIONS: tuple[tuple[str, Callable[[DesignSettings], DesignSettings]], ...] = (
+    ("product size widened to 60-250 bp",
+     lambda s: replace(s, product_min_bp=min(s.product_min_bp, 60),
+                       product_max_bp=max(s.product_max_bp, 250))),
+    ("primer Tm widened to 57-63 C and dTm to 3 C",
+     lambda s: replace(s, tm_min_c=min(s.tm_min_c, 57.0), tm_max_c=max(s.tm_max_c, 63.0),
+                       tm_diff_max_c=max(s.tm_diff_max_c, 3.0))),
+    ("primer length widened to 17-28 nt",
+     lambda s: replace(s, size_min_nt=min(s.size_min_nt, 17), size_max_nt=max(s.size_max_nt, 28))),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    """A pair primer3 proposed, before checking (positions 1-based on the template)."""
+
+    forward: str
+    reverse: str
+    penalty: float
+    start: int
+    end: int
+    asked: str  # which primer3 run proposed it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DesignedPair:
+    """A proposed pair with its full validation.
+
+    Attributes:
+        rank: 1 = best.
+        report: What `validate_pair` (and the off-target search) found: the same as validate.
+        penalty: primer3's pair penalty.
+        placement: Where it sits on the exon map.
+        placement_text: That placement in words ("reverse across exon 3-4 (12 + 8 nt)").
+        score: penalty + placement and missed-variant penalties (lower is better).
+        asked: Which primer3 run proposed it.
+    """
+
+    rank: int
+    report: PairReport
+    penalty: float
+    placement: Placement
+    placement_text: str
+    score: float
+    asked: str
+
+    @property
+    def pair(self) -> PrimerPair:
+        """The pair."""
+        return self.report.pair
+
+    @property
+    def gdna_text(self) -> str:
+        """What genomic DNA would give, as validate says it."""
+        found = [f.message for f in self.report.findings if f.code is Check.GDNA]
+        return found[0] if found else "genomic DNA product not checked"
+
+    @property
+    def variants(self) -> tuple[tuple[str, int | None], ...]:
+        """(accession, product bp or None) on each transcript of the gene that was compared."""
+        check = self.report.reference_check
+        if check is None:
+            return ()
+        return tuple((t.accession, t.product_bp) for t in check.transcripts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Design:
+    """The design for one target.
+
+    Attributes:
+        target: The record designed on.
+        gene: The gene name used for the pairs.
+        settings: The settings of the step that gave the pairs (the relaxed ones if relaxed).
+        pairs: Ranked proposals; empty when none passed (then `explain` and `rejected` say why).
+        relaxed: The relaxations applied, in order (empty: the preset as stated).
+        explain: primer3's counts of why primers and pairs were not picked, per run and step.
+        candidates: How many distinct candidates primer3 proposed over all steps.
+        rejected: Finding code -> how many checked candidates it removed (a code per candidate).
+        notes: What the reader should know (exon map unknown, no databases searched, ...).
+    """
+
+    target: str
+    gene: str
+    settings: DesignSettings
+    pairs: tuple[DesignedPair, ...]
+    relaxed: tuple[str, ...]
+    explain: tuple[str, ...]
+    candidates: int
+    rejected: tuple[tuple[str, int], ...]
+    notes: tuple[str, ...]
+
+
+def junction_positions(record: Transcript) -> list[int]:
+    """0-based positions of the last base before each exon-exon junction (primer3's convention)."""
+    if not record.tiles:
+        return []
+    return [exon.end - 1 for exon in record.exons[:-1]]
+
+
+def _candidates(result: dict[str, Any], asked: str) -> list[Candidate]:
+    found = []
+    for left, right, pair in zip(result.get("PRIMER_LEFT", []), result.get("PRIMER_RIGHT", []),
+                                 result.get("PRIMER_PAIR", []), strict=False):  # fmt: skip
+        start = int(left["COORDS"][0]) + 1
+        end = int(right["COORDS"][0]) + 1
+        found.append(Candidate(forward=str(left["SEQUENCE"]), reverse=str(right["SEQUENCE"]),
+                               penalty=float(pair["PENALTY"]), start=start, end=end,
+                               asked=asked))  # fmt: skip
+    return found
+
+
+def _explain(result: dict[str, Any], asked: str) -> str:
+    parts = [f"{side}: {result[key]}" for side, key in
+             (("forward", "PRIMER_LEFT_EXPLAIN"), ("reverse", "PRIMER_RIGHT_EXPLAIN"),
+              ("pair", "PRIMER_PAIR_EXPLAIN")) if result.get(key)]  # fmt: skip
+    return f"{asked}: " + "; ".join(parts)
+
+
+def run_primer3(
+    template: str, args: dict[str, Any], extra: dict[str, Any], asked: str, number: int
+) -> tuple[list[Candidate], str]:
+    """One primer3 run: its candidates and its explain line."""
+    import primer3  # only when designing
+
+    seq_args: dict[str, Any] = {"SEQUENCE_ID": asked, "SEQUENCE_TEMPLATE": template, **extra}
+    try:
+        result = primer3.bindings.design_primers(seq_args, {**args, "PRIMER_NUM_RETURN": number})
+    except (OSError, ValueError) as error:  # primer3 reports bad arguments this way
+        raise DesignError(f"primer3 refused the design ({asked}): {error}") from error
+    return _candidates(result, asked), _explain(result, asked)
+
+
+def _runs(record: Transcript, want: int) -> list[tuple[str, dict[str, Any], int]]:
+    """(what is asked, primer3 sequence arguments, pairs to return) for each run on `record`."""
+    junctions = junction_positions(record)
+    if not junctions:
+        return [("anywhere on the record", {}, max(want * 4, 20))]
+    runs: list[tuple[str, dict[str, Any], int]] = [
+        ("a primer across a junction", {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions},
+         max(want * 3, 15)),
+    ]  # fmt: skip
+    exon_of = {exon.end - 1: exon for exon in record.exons}
+    for position in junctions:
+        left = exon_of[position]
+        runs.append((f"product across the exon {left.name} junction",
+                     {"SEQUENCE_TARGET": [position, 2]}, 2))  # fmt: skip
+    return runs
+
+
+def _placement(report: PairReport, record: Transcript) -> tuple[Placement, str]:
+    check = report.reference_check
+    if check is None or not record.tiles or check.product is None:
+        return Placement.UNKNOWN, "exon map unknown"
+    for name, placed, five, three in (("forward", check.forward, "bases_left", "bases_right"),
+                                      ("reverse", check.reverse, "bases_right", "bases_left")):  # fmt: skip
+        for span in placed.junctions:
+            if getattr(span, five) >= JUNCTION_5P_NT and getattr(span, three) >= JUNCTION_3P_NT:
+                return Placement.JUNCTION, (
+                    f"{name} primer across the exon {span.left_exon}-{span.right_exon} junction "
+                    f"({span.bases_left} + {span.bases_right} nt)"
+                )
+    if check.intron_spanning:
+        up = "-".join(e.name for e in check.forward.exons)
+        down = "-".join(e.name for e in check.reverse.exons)
+        return Placement.EXONS, f"primers in different exons ({up} and {down})"
+    return Placement.ONE_EXON, "the product lies within one exon"
+
+
+def _blocking(report: PairReport) -> list[str]:
+    """Why a checked candidate is not proposed: its warn/fail finding codes (or verdict)."""
+    codes = [f.code.value for f in report.findings if f.severity is not Severity.INFO]
+    if codes:
+        return sorted(set(codes))
+    if report.verdict is not Verdict.PASS:
+        return [f"verdict {report.verdict.value}"]
+    return []
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Checker:
+    """Checks candidates as `assay validate` does."""
+
+    gene: str
+    accession: str
+    conditions: ReactionConditions
+    limits: Thresholds
+    records: RecordSource | None
+    off_targets: OffTargetSearch | None
+    anneal_temp_c: float
+
+    def check(self, forward: str, reverse: str) -> PairReport:
+        pair = PrimerPair(gene=self.gene, forward=Primer(sequence=forward),
+                          reverse=Primer(sequence=reverse), accession=self.accession,
+                          anneal_temp_c=self.anneal_temp_c)  # fmt: skip
+        report = validate_pair(pair, self.conditions, self.limits, self.records)
+        if self.off_targets is not None:
+            report = search_off_targets(report, self.off_targets)
+        return report
+
+
+def _rank(
+    checked: Sequence[tuple[Candidate, PairReport, Placement, str]], want: int
+) -> tuple[DesignedPair, ...]:
+    """The best `want` passing candidates by score (primer3 penalty, placement, variants)."""
+    scored = []
+    for candidate, report, placement, text in checked:
+        check = report.reference_check
+        missed = sum(t.product_bp is None for t in check.transcripts) if check else 0
+        score = candidate.penalty + _PLACEMENT_PENALTY[placement] + missed * _VARIANT_MISSED_PENALTY
+        scored.append((score, candidate, report, placement, text))
+    scored.sort(key=lambda item: (item[0], item[1].start))
+    return tuple(
+        DesignedPair(rank=i, report=report, penalty=candidate.penalty, placement=placement,
+                     placement_text=text, score=round(score, 3), asked=candidate.asked)
+        for i, (score, candidate, report, placement, text) in enumerate(scored[:want], start=1)
+    )  # fmt: skip
+
+
+def design_pairs(
+    record: Transcript,
+    *,
+    gene: str | None = None,
+    settings: DesignSettings | None = None,
+    conditions: ReactionConditions | None = None,
+    thresholds: Thresholds | None = None,
+    records: RecordSource | None = None,
+    off_targets: OffTargetSearch | None = None,
+    want: int = 5,
+) -> Design:
+    """Design up to `want` qPCR pairs on `record`, each checked as `assay validate` checks.
+
+    Args:
+        record: The transcript (its exon map, or one found on a genomic record in `records`,
+            places junction primers).
+        gene: Gene name for the pairs (default: the accession).
+        settings: The preset (default: `DesignSettings()`).
+        conditions: Reaction conditions for Tm and structures (default: Primer3's).
+        thresholds: The limits validate applies (default: `Thresholds()`).
+        records: Where validate finds the record, its variants and genomic records; None checks
+            the primers alone (then no placement can be said).
+        off_targets: Databases to screen every candidate against.
+        want: Most pairs proposed.
+
+    Returns:
+        The design, with the reasons when it proposes nothing.
+    """
+    settings = settings or DesignSettings()
+    conditions = conditions or ReactionConditions()
+    limits = thresholds or Thresholds()
+    if want < 1:
+        raise DesignError(f"the number of pairs asked for must be at least 1, not {want}")
+    genomic = records.genomic_records() if records is not None else []
+    mapped, _ = with_exons_from_genome(record, genomic)
+    checker = _Checker(gene=gene or gene_symbol(record.description) or str(record.accession), accession=str(record.accession),
+                       conditions=conditions, limits=limits, records=records,
+                       off_targets=off_targets, anneal_temp_c=settings.anneal_temp_c)  # fmt: skip
+    notes = _notes(mapped, records, off_targets)
+    steps = [("", lambda s: s), *RELAXATIONS]
+    relaxed: list[str] = []
+    explain: list[str] = []
+    seen: dict[tuple[str, str], PairReport] = {}
+    rejected: Counter[str] = Counter()
+    current = settings
+    for label, relax in steps:
+        current = relax(current)
+        if label:
+            relaxed.append(label)
+        args = current.primer3_args(conditions, limits)
+        proposed: dict[tuple[str, str], Candidate] = {}
+        for asked, extra, number in _runs(mapped, want):
+            found, why = run_primer3(mapped.sequence, args, extra, asked, number)
+            explain.append(f"{label or 'preset'}, {why}")
+            for candidate in found:
+                proposed.setdefault((candidate.forward, candidate.reverse), candidate)
+        fresh = sorted((c for k, c in proposed.items() if k not in seen), key=lambda c: c.penalty)
+        checked: list[tuple[Candidate, PairReport, Placement, str]] = []
+        for candidate in fresh[:MAX_CHECKED]:
+            report = checker.check(candidate.forward, candidate.reverse)
+            seen[(candidate.forward, candidate.reverse)] = report
+            placement, text = _placement(report, mapped)
+            blocking = _blocking(report)
+            if placement is Placement.ONE_EXON:
+                blocking.append("product within one exon")
+            rejected.update(blocking)
+            if not blocking:
+                checked.append((candidate, report, placement, text))
+        ranked = _rank(checked, want)
+        if ranked:
+            return Design(target=str(record.accession), gene=checker.gene, settings=current,
+                          pairs=ranked, relaxed=tuple(relaxed), explain=tuple(explain),
+                          candidates=len(seen), rejected=tuple(rejected.most_common()),
+                          notes=notes)  # fmt: skip
+    return Design(target=str(record.accession), gene=checker.gene, settings=current, pairs=(),
+                  relaxed=tuple(relaxed), explain=tuple(explain), candidates=len(seen),
+                  rejected=tuple(rejected.most_common()), notes=notes)  # fmt: skip
+
+
+def _notes(
+    record: Transcript, records: RecordSource | None, off_targets: OffTargetSearch | None
+) -> tuple[str, ...]:
+    notes = []
+    if not record.tiles:
+        why = record.exon_note or "the record has no exon features and no genomic record holds it"
+        notes.append(
+            f"exon map of {record.accession} unknown ({why}): pairs cannot be placed across "
+            "junctions; run no-RT controls"
+        )
+    if records is None:
+        notes.append("no record source: binding, product and variants not checked")
+    if off_targets is None:
+        notes.append("no --db given: candidates not screened for off-target products")
+    return tuple(notes)
