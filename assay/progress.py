@@ -25,6 +25,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.done = 0
         self._tty = self.stream.isatty()
+        self._finished = False
 
     def step(self, label: str) -> None:
         """Announce the next step."""
@@ -43,6 +44,7 @@ class Progress:
 
     def finish(self) -> None:
         """End the display (a newline on a terminal)."""
-        if self._tty and self.done:
+        if self._tty and self.done and not self._finished:
             self.stream.write("\n")
             self.stream.flush()
+        self._finished = True

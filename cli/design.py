@@ -20,30 +20,44 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay design`."""
     parser.add_argument(
-        "targets", nargs="+", metavar="ACCESSION|TABLE",
+        "targets",
+        nargs="+",
+        metavar="ACCESSION|TABLE",
         help="RefSeq accessions (e.g. NM_002046.7), or tables with an accession column (and "
         "optionally gene) to design for every row",
-    )  # fmt: skip
+    )
     parser.add_argument("--pairs", type=int, default=5, metavar="N", help="pairs per target")
     parser.add_argument("--json", metavar="FILE", help="also write every pair's full report")
     parser.add_argument(
-        "--table", metavar="FILE",
+        "--table",
+        metavar="FILE",
         help="also write the proposed pairs as a primer table (tab-separated) for assay validate",
-    )  # fmt: skip
+    )
     preset = parser.add_argument_group(
         "qPCR preset", "What primer3 is asked for; the preset is printed with every design."
     )
-    preset.add_argument("--product-bp", default="70-150", metavar="MIN-MAX",
-                        help="product size range")  # fmt: skip
-    preset.add_argument("--tm-c", default="58,60,62", metavar="MIN,OPT,MAX",
-                        help="primer Tm, C")  # fmt: skip
-    preset.add_argument("--max-tm-diff-c", type=float, default=2.0, metavar="C",
-                        help="largest Tm difference between the primers")  # fmt: skip
-    preset.add_argument("--size-nt", default="18,20,25", metavar="MIN,OPT,MAX",
-                        help="primer length")  # fmt: skip
+    preset.add_argument(
+        "--product-bp", default="70-150", metavar="MIN-MAX", help="product size range"
+    )
+    preset.add_argument("--tm-c", default="58,60,62", metavar="MIN,OPT,MAX", help="primer Tm, C")
+    preset.add_argument(
+        "--max-tm-diff-c",
+        type=float,
+        default=2.0,
+        metavar="C",
+        help="largest Tm difference between the primers",
+    )
+    preset.add_argument(
+        "--size-nt", default="18,20,25", metavar="MIN,OPT,MAX", help="primer length"
+    )
     preset.add_argument("--gc-pct", default="40-60", metavar="MIN-MAX", help="primer GC %%")
-    preset.add_argument("--anneal-temp-c", type=float, default=60.0, metavar="C",
-                        help="annealing temperature the pairs are checked for")  # fmt: skip
+    preset.add_argument(
+        "--anneal-temp-c",
+        type=float,
+        default=60.0,
+        metavar="C",
+        help="annealing temperature the pairs are checked for",
+    )
     add_offtarget_options(parser)
     add_condition_options(parser)
     add_network_options(parser)
@@ -57,7 +71,7 @@ def _numbers(text: str, count: int, option: str) -> list[float]:
         values = []
     if len(values) != count:
         shape = "MIN-MAX" if count == 2 else "MIN,OPT,MAX"
-        raise InputError(f"expected {shape}", column=option, value=text)
+        raise InputError(f"{option} needs {shape}", value=text)
     return values
 
 
@@ -71,11 +85,19 @@ def settings_from(args: argparse.Namespace) -> DesignSettings:
     gc = _numbers(args.gc_pct, 2, "--gc-pct")
     try:
         return DesignSettings(
-            product_min_bp=int(low_bp), product_max_bp=int(high_bp),
-            tm_min_c=tm[0], tm_opt_c=tm[1], tm_max_c=tm[2], tm_diff_max_c=args.max_tm_diff_c,
-            size_min_nt=int(size[0]), size_opt_nt=int(size[1]), size_max_nt=int(size[2]),
-            gc_min_pct=gc[0], gc_max_pct=gc[1], anneal_temp_c=args.anneal_temp_c,
-        )  # fmt: skip
+            product_min_bp=int(low_bp),
+            product_max_bp=int(high_bp),
+            tm_min_c=tm[0],
+            tm_opt_c=tm[1],
+            tm_max_c=tm[2],
+            tm_diff_max_c=args.max_tm_diff_c,
+            size_min_nt=int(size[0]),
+            size_opt_nt=int(size[1]),
+            size_max_nt=int(size[2]),
+            gc_min_pct=gc[0],
+            gc_max_pct=gc[1],
+            anneal_temp_c=args.anneal_temp_c,
+        )
     except DesignError as error:
         raise InputError(str(error)) from error
 
@@ -103,10 +125,18 @@ def run(args: argparse.Namespace) -> int:
         for target in targets:
             progress.step(target.label)
             record = store.transcript(target.accession)
-            designs.append(design_pairs(
-                record, gene=target.gene, settings=settings, conditions=conditions,
-                thresholds=thresholds, records=store, off_targets=search, want=args.pairs,
-            ))  # fmt: skip
+            designs.append(
+                design_pairs(
+                    record,
+                    gene=target.gene,
+                    settings=settings,
+                    conditions=conditions,
+                    thresholds=thresholds,
+                    records=store,
+                    off_targets=search,
+                    want=args.pairs,
+                )
+            )
     finally:
         progress.finish()
         if store.client is not None:

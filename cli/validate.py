@@ -15,8 +15,11 @@ from assay.errors import InputError
 
 if TYPE_CHECKING:
     from assay.primers.conditions import ReactionConditions
+    from assay.primers.design import Proposal
     from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.store import RecordSource
     from assay.primers.thresholds import Thresholds
+    from assay.primers.validate import PairReport, ValidationReport
 
 PRESET_NAMES = ("primer3", "sybr-2x")
 
@@ -68,6 +71,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay validate`."""
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument(
+        "--redesign", action="store_true",
+        help="for every pair that fails or warns on binding, a typing error, its product or "
+        "off-targets: propose replacements (corrected primer, new partner, new pair), each "
+        "validated",
+    )  # fmt: skip
     parser.add_argument(
         "--fail-on", choices=("fail", "unverified", "warn"), default="fail",
         help="exit 1 when any pair is at least this bad: fail; unverified (fail or could not be "
@@ -159,11 +168,32 @@ def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
     )
 
 
+def _redesign(
+    report: ValidationReport, store: RecordSource, search: DatabaseSearch | None
+) -> list[tuple[PairReport, tuple[Proposal, ...]]]:
+    """Proposals for every pair that needs them (see `design.redesign`), with progress."""
+    from assay.primers.design import needs_redesign, redesign
+    from assay.progress import Progress
+
+    due = [r for r in report.pairs if r.reference is not None and needs_redesign(r)]
+    progress = Progress(len(due), "redesigning")
+    found = []
+    for pair in due:
+        progress.step(pair.pair.gene)
+        found.append((pair, redesign(
+            pair, conditions=report.conditions, thresholds=report.thresholds, records=store,
+            off_targets=search,
+        )))  # fmt: skip
+    progress.finish()
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate the table, print the report, write JSON if asked; exit 1 if any pair fails."""
-    from assay.files import write_text_atomic
+    from assay.files import strict_json, write_text_atomic
+    from assay.primers.design_report import redesign_to_json, redesign_to_text
     from assay.primers.model import Verdict
-    from assay.primers.report import to_json, to_text
+    from assay.primers.report import to_json_dict, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
     from assay.progress import Progress
@@ -180,13 +210,20 @@ def run(args: argparse.Namespace) -> int:
             off_targets=search,
             progress=lambda pair: progress.step(pair.gene),
         )  # fmt: skip
+        progress.finish()
+        proposals = _redesign(report, store, search) if args.redesign else None
     finally:
         progress.finish()
         if store.client is not None:
             store.client.close()
     if args.json:
-        write_text_atomic(args.json, to_json(report))
+        data = to_json_dict(report)
+        if proposals is not None:
+            data["redesign"] = redesign_to_json(proposals, conditions)
+        write_text_atomic(args.json, strict_json(data))
     sys.stdout.write(to_text(report))
+    if proposals is not None:
+        sys.stdout.write(redesign_to_text(proposals))
     if args.json:
         print(f"JSON report written to {args.json}")
     return 1 if report.any_at_least(Verdict(args.fail_on)) else 0

@@ -90,9 +90,14 @@ class DesignSettings:
     anneal_temp_c: float = 60.0
 
     def __post_init__(self) -> None:
-        for low, high in (("product_min_bp", "product_max_bp"), ("size_min_nt", "size_opt_nt"),
-                          ("size_opt_nt", "size_max_nt"), ("tm_min_c", "tm_opt_c"),
-                          ("tm_opt_c", "tm_max_c"), ("gc_min_pct", "gc_max_pct")):  # fmt: skip
+        for low, high in (
+            ("product_min_bp", "product_max_bp"),
+            ("size_min_nt", "size_opt_nt"),
+            ("size_opt_nt", "size_max_nt"),
+            ("tm_min_c", "tm_opt_c"),
+            ("tm_opt_c", "tm_max_c"),
+            ("gc_min_pct", "gc_max_pct"),
+        ):
             if getattr(self, low) > getattr(self, high):
                 raise DesignError(
                     f"design setting {low} ({getattr(self, low)}) must not exceed {high} "
@@ -108,7 +113,8 @@ class DesignSettings:
             f"{self.size_min_nt}-{self.size_opt_nt}-{self.size_max_nt} nt, Tm "
             f"{self.tm_min_c:g}-{self.tm_opt_c:g}-{self.tm_max_c:g} C, dTm <= "
             f"{self.tm_diff_max_c:g} C, GC {self.gc_min_pct:g}-{self.gc_max_pct:g} %, at most "
-            f"{self.max_end_gc} G/C in the last 5 bases, runs <= {self.max_poly_x}, annealing "
+            f"{self.max_end_gc} G/C in the last 5 bases and a G or C at the 3' end, runs <= "
+            f"{self.max_poly_x}, annealing "
             f"{self.anneal_temp_c:g} C; junction primers >= {JUNCTION_5P_NT} nt 5' and >= "
             f"{JUNCTION_3P_NT} nt 3' of the junction"
         )
@@ -146,15 +152,28 @@ class DesignSettings:
 
 # Each step relaxes the one before it, in this order, until a candidate passes.
 RELAXATIONS: tuple[tuple[str, Callable[[DesignSettings], DesignSettings]], ...] = (
-    ("product size widened to 60-250 bp",
-     lambda s: replace(s, product_min_bp=min(s.product_min_bp, 60),
-                       product_max_bp=max(s.product_max_bp, 250))),
-    ("primer Tm widened to 57-63 C and dTm to 3 C",
-     lambda s: replace(s, tm_min_c=min(s.tm_min_c, 57.0), tm_max_c=max(s.tm_max_c, 63.0),
-                       tm_diff_max_c=max(s.tm_diff_max_c, 3.0))),
-    ("primer length widened to 17-28 nt",
-     lambda s: replace(s, size_min_nt=min(s.size_min_nt, 17), size_max_nt=max(s.size_max_nt, 28))),
-)  # fmt: skip
+    (
+        "product size widened to 60-250 bp",
+        lambda s: replace(
+            s, product_min_bp=min(s.product_min_bp, 60), product_max_bp=max(s.product_max_bp, 250)
+        ),
+    ),
+    (
+        "primer Tm widened to 57-63 C and dTm to 3 C",
+        lambda s: replace(
+            s,
+            tm_min_c=min(s.tm_min_c, 57.0),
+            tm_max_c=max(s.tm_max_c, 63.0),
+            tm_diff_max_c=max(s.tm_diff_max_c, 3.0),
+        ),
+    ),
+    (
+        "primer length widened to 17-28 nt",
+        lambda s: replace(
+            s, size_min_nt=min(s.size_min_nt, 17), size_max_nt=max(s.size_max_nt, 28)
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,20 +266,37 @@ def junction_positions(record: Transcript) -> list[int]:
 
 def _candidates(result: dict[str, Any], asked: str) -> list[Candidate]:
     found = []
-    for left, right, pair in zip(result.get("PRIMER_LEFT", []), result.get("PRIMER_RIGHT", []),
-                                 result.get("PRIMER_PAIR", []), strict=False):  # fmt: skip
+    for left, right, pair in zip(
+        result.get("PRIMER_LEFT", []),
+        result.get("PRIMER_RIGHT", []),
+        result.get("PRIMER_PAIR", []),
+        strict=False,
+    ):
         start = int(left["COORDS"][0]) + 1
         end = int(right["COORDS"][0]) + 1
-        found.append(Candidate(forward=str(left["SEQUENCE"]), reverse=str(right["SEQUENCE"]),
-                               penalty=float(pair["PENALTY"]), start=start, end=end,
-                               asked=asked))  # fmt: skip
+        found.append(
+            Candidate(
+                forward=str(left["SEQUENCE"]),
+                reverse=str(right["SEQUENCE"]),
+                penalty=float(pair["PENALTY"]),
+                start=start,
+                end=end,
+                asked=asked,
+            )
+        )
     return found
 
 
 def _explain(result: dict[str, Any], asked: str) -> str:
-    parts = [f"{side}: {result[key]}" for side, key in
-             (("forward", "PRIMER_LEFT_EXPLAIN"), ("reverse", "PRIMER_RIGHT_EXPLAIN"),
-              ("pair", "PRIMER_PAIR_EXPLAIN")) if result.get(key)]  # fmt: skip
+    parts = [
+        f"{side}: {result[key]}"
+        for side, key in (
+            ("forward", "PRIMER_LEFT_EXPLAIN"),
+            ("reverse", "PRIMER_RIGHT_EXPLAIN"),
+            ("pair", "PRIMER_PAIR_EXPLAIN"),
+        )
+        if result.get(key)
+    ]
     return f"{asked}: " + "; ".join(parts)
 
 
@@ -284,14 +320,18 @@ def _runs(record: Transcript, want: int) -> list[tuple[str, dict[str, Any], int]
     if not junctions:
         return [("anywhere on the record", {}, max(want * 4, 20))]
     runs: list[tuple[str, dict[str, Any], int]] = [
-        ("a primer across a junction", {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions},
-         max(want * 3, 15)),
-    ]  # fmt: skip
+        (
+            "a primer across a junction",
+            {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions},
+            max(want * 3, 15),
+        ),
+    ]
     exon_of = {exon.end - 1: exon for exon in record.exons}
     for position in junctions:
         left = exon_of[position]
-        runs.append((f"product across the exon {left.name} junction",
-                     {"SEQUENCE_TARGET": [position, 2]}, 2))  # fmt: skip
+        runs.append(
+            (f"product across the exon {left.name} junction", {"SEQUENCE_TARGET": [position, 2]}, 2)
+        )
     return runs
 
 
@@ -299,8 +339,10 @@ def _placement(report: PairReport, record: Transcript) -> tuple[Placement, str]:
     check = report.reference_check
     if check is None or not record.tiles or check.product is None:
         return Placement.UNKNOWN, "exon map unknown"
-    for name, placed, five, three in (("forward", check.forward, "bases_left", "bases_right"),
-                                      ("reverse", check.reverse, "bases_right", "bases_left")):  # fmt: skip
+    for name, placed, five, three in (
+        ("forward", check.forward, "bases_left", "bases_right"),
+        ("reverse", check.reverse, "bases_right", "bases_left"),
+    ):
         for span in placed.junctions:
             if getattr(span, five) >= JUNCTION_5P_NT and getattr(span, three) >= JUNCTION_3P_NT:
                 return Placement.JUNCTION, (
@@ -337,9 +379,19 @@ class _Checker:
     anneal_temp_c: float
 
     def check(self, forward: str, reverse: str) -> PairReport:
-        pair = PrimerPair(gene=self.gene, forward=Primer(sequence=forward),
-                          reverse=Primer(sequence=reverse), accession=self.accession,
-                          anneal_temp_c=self.anneal_temp_c)  # fmt: skip
+        """A new pair of these primers on the record, checked."""
+        return self.check_pair(
+            PrimerPair(
+                gene=self.gene,
+                forward=Primer(sequence=forward),
+                reverse=Primer(sequence=reverse),
+                accession=self.accession,
+                anneal_temp_c=self.anneal_temp_c,
+            )
+        )
+
+    def check_pair(self, pair: PrimerPair) -> PairReport:
+        """The pair checked as validate checks, off-targets included when databases are given."""
         report = validate_pair(pair, self.conditions, self.limits, self.records)
         if self.off_targets is not None:
             report = search_off_targets(report, self.off_targets)
@@ -358,10 +410,17 @@ def _rank(
         scored.append((score, candidate, report, placement, text))
     scored.sort(key=lambda item: (item[0], item[1].start))
     return tuple(
-        DesignedPair(rank=i, report=report, penalty=candidate.penalty, placement=placement,
-                     placement_text=text, score=round(score, 3), asked=candidate.asked)
+        DesignedPair(
+            rank=i,
+            report=report,
+            penalty=candidate.penalty,
+            placement=placement,
+            placement_text=text,
+            score=round(score, 3),
+            asked=candidate.asked,
+        )
         for i, (score, candidate, report, placement, text) in enumerate(scored[:want], start=1)
-    )  # fmt: skip
+    )
 
 
 def design_pairs(
@@ -399,11 +458,20 @@ def design_pairs(
         raise DesignError(f"the number of pairs asked for must be at least 1, not {want}")
     genomic = records.genomic_records() if records is not None else []
     mapped, _ = with_exons_from_genome(record, genomic)
-    checker = _Checker(gene=gene or gene_symbol(record.description) or str(record.accession), accession=str(record.accession),
-                       conditions=conditions, limits=limits, records=records,
-                       off_targets=off_targets, anneal_temp_c=settings.anneal_temp_c)  # fmt: skip
+    checker = _Checker(
+        gene=gene or gene_symbol(record.description) or str(record.accession),
+        accession=str(record.accession),
+        conditions=conditions,
+        limits=limits,
+        records=records,
+        off_targets=off_targets,
+        anneal_temp_c=settings.anneal_temp_c,
+    )
     notes = _notes(mapped, records, off_targets)
-    steps = [("", lambda s: s), *RELAXATIONS]
+    steps: list[tuple[str, Callable[[DesignSettings], DesignSettings]]] = [
+        ("", _as_given),
+        *RELAXATIONS,
+    ]
     relaxed: list[str] = []
     explain: list[str] = []
     seen: dict[tuple[str, str], PairReport] = {}
@@ -434,13 +502,32 @@ def design_pairs(
                 checked.append((candidate, report, placement, text))
         ranked = _rank(checked, want)
         if ranked:
-            return Design(target=str(record.accession), gene=checker.gene, settings=current,
-                          pairs=ranked, relaxed=tuple(relaxed), explain=tuple(explain),
-                          candidates=len(seen), rejected=tuple(rejected.most_common()),
-                          notes=notes)  # fmt: skip
-    return Design(target=str(record.accession), gene=checker.gene, settings=current, pairs=(),
-                  relaxed=tuple(relaxed), explain=tuple(explain), candidates=len(seen),
-                  rejected=tuple(rejected.most_common()), notes=notes)  # fmt: skip
+            return Design(
+                target=str(record.accession),
+                gene=checker.gene,
+                settings=current,
+                pairs=ranked,
+                relaxed=tuple(relaxed),
+                explain=tuple(explain),
+                candidates=len(seen),
+                rejected=tuple(rejected.most_common()),
+                notes=notes,
+            )
+    return Design(
+        target=str(record.accession),
+        gene=checker.gene,
+        settings=current,
+        pairs=(),
+        relaxed=tuple(relaxed),
+        explain=tuple(explain),
+        candidates=len(seen),
+        rejected=tuple(rejected.most_common()),
+        notes=notes,
+    )
+
+
+def _as_given(settings: DesignSettings) -> DesignSettings:
+    return settings
 
 
 def _notes(
@@ -458,3 +545,141 @@ def _notes(
     if off_targets is None:
         notes.append("no --db given: candidates not screened for off-target products")
     return tuple(notes)
+
+
+# Findings that call for a replacement: the pair does not bind, has a typo, makes no product or
+# the wrong one, or makes off-target products.
+REDESIGN_CODES = frozenset({Check.BINDING, Check.TYPO, Check.PRODUCT, Check.OFF_TARGET})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proposal:
+    """A replacement proposed for a pair, with its own validation.
+
+    Attributes:
+        kind: "corrected primer", "new partner" or "new pair" (in the order they are tried).
+        text: What was changed, in words.
+        report: The proposed pair checked as validate checks.
+    """
+
+    kind: str
+    text: str
+    report: PairReport
+
+
+def needs_redesign(report: PairReport) -> bool:
+    """True when a pair warns or fails on binding, a typo, its product or off-targets."""
+    return any(
+        f.code in REDESIGN_CODES and f.severity is not Severity.INFO for f in report.findings
+    )
+
+
+def _corrected(report: PairReport, checker: _Checker) -> list[Proposal]:
+    check = report.reference_check
+    if check is None or not (check.forward.typo or check.reverse.typo):
+        return []
+    pair = report.pair
+    forward = check.forward.typo.suggested if check.forward.typo else pair.forward.sequence
+    reverse = check.reverse.typo.suggested if check.reverse.typo else pair.reverse.sequence
+    changed = [
+        f"{side} primer {placed.typo.suggested} ({placed.typo.kind.value} at base "
+        f"{placed.typo.position} corrected to match {check.accession})"
+        for side, placed in (("forward", check.forward), ("reverse", check.reverse))
+        if placed.typo is not None
+    ]
+    fixed = replace(pair, forward=Primer(sequence=forward), reverse=Primer(sequence=reverse))
+    return [
+        Proposal(kind="corrected primer", text="; ".join(changed), report=checker.check_pair(fixed))
+    ]
+
+
+def _new_partner(
+    report: PairReport, record: Transcript, checker: _Checker, args: dict[str, Any]
+) -> list[Proposal]:
+    """A new primer for the side that fails, beside the sound one (exact on the record)."""
+    check = report.reference_check
+    if check is None:
+        return []
+    sides = (
+        ("forward", check.forward, report.pair.forward.sequence, "SEQUENCE_PRIMER"),
+        ("reverse", check.reverse, report.pair.reverse.sequence, "SEQUENCE_PRIMER_REVCOMP"),
+    )
+    sound = [
+        (name, seq, key)
+        for name, placed, seq, key in sides
+        if placed.primes and placed.site is not None and not placed.site.mismatches
+    ]
+    if len(sound) != 1:  # both sound: the fault is the pair's, not one primer's
+        return []
+    name, sequence, key = sound[0]
+    other = "reverse" if name == "forward" else "forward"
+    found, _ = run_primer3(
+        record.sequence,
+        {**args, "PRIMER_PICK_ANYWAY": 1},
+        {key: sequence},
+        f"a {other} primer for the {name} primer",
+        10,
+    )
+    for candidate in sorted(found, key=lambda c: c.penalty):
+        checked = checker.check(candidate.forward, candidate.reverse)
+        if checked.verdict is Verdict.PASS:
+            new = candidate.reverse if name == "forward" else candidate.forward
+            return [
+                Proposal(
+                    kind="new partner",
+                    text=f"new {other} primer {new} for the sound {name} primer",
+                    report=checked,
+                )
+            ]
+    return []
+
+
+def redesign(
+    report: PairReport,
+    *,
+    settings: DesignSettings | None = None,
+    conditions: ReactionConditions | None = None,
+    thresholds: Thresholds | None = None,
+    records: RecordSource | None = None,
+    off_targets: OffTargetSearch | None = None,
+) -> tuple[Proposal, ...]:
+    """Replacements for a pair that fails or warns on binding, typo, product or specificity.
+
+    Tried in order, each validated: the pair with its typing error(s) corrected; a new partner
+    for the primer that binds exactly; a new pair designed on the record (`design_pairs`).
+    Nothing is proposed for a pair whose record could not be had (nothing to design on).
+    """
+    record = report.reference
+    if record is None or not needs_redesign(report):
+        return ()
+    settings = settings or DesignSettings()
+    conditions = conditions or ReactionConditions()
+    limits = thresholds or Thresholds()
+    anneal = report.pair.anneal_temp_c or settings.anneal_temp_c
+    checker = _Checker(
+        gene=report.pair.gene,
+        accession=str(record.accession),
+        conditions=conditions,
+        limits=limits,
+        records=records,
+        off_targets=off_targets,
+        anneal_temp_c=anneal,
+    )
+    proposals = _corrected(report, checker)
+    mapped, _ = with_exons_from_genome(record, records.genomic_records() if records else [])
+    proposals += _new_partner(report, mapped, checker, settings.primer3_args(conditions, limits))
+    new = design_pairs(
+        record,
+        gene=report.pair.gene,
+        settings=replace(settings, anneal_temp_c=anneal),
+        conditions=conditions,
+        thresholds=limits,
+        records=records,
+        off_targets=off_targets,
+        want=1,
+    )
+    proposals += [
+        Proposal(kind="new pair", text=f"new pair ({item.placement_text})", report=item.report)
+        for item in new.pairs
+    ]
+    return tuple(proposals)

@@ -11,8 +11,9 @@ from typing import Any
 from assay import __version__
 from assay.files import strict_json
 from assay.primers.conditions import ReactionConditions
-from assay.primers.design import Design, DesignedPair, DesignSettings, Placement
+from assay.primers.design import Design, DesignedPair, DesignSettings, Placement, Proposal
 from assay.primers.report import pair_to_json
+from assay.primers.validate import PairReport
 
 SCHEMA_VERSION = 1
 TABLE_COLUMNS = ("gene", "accession", "forward", "reverse", "product_bp", "anneal_temp_c", "rank")
@@ -80,11 +81,19 @@ def design_table(designs: list[Design]) -> str:
         for item in design.pairs:
             pair = item.pair
             bp = _product_bp(item)
-            lines.append("\t".join([
-                f"{pair.gene}_{item.rank}", pair.accession or "", pair.forward.sequence, pair.reverse.sequence,
-                "" if bp is None else str(bp), f"{pair.anneal_temp_c:g}" if pair.anneal_temp_c
-                else "", str(item.rank),
-            ]))  # fmt: skip
+            lines.append(
+                "\t".join(
+                    [
+                        f"{pair.gene}_{item.rank}",
+                        pair.accession or "",
+                        pair.forward.sequence,
+                        pair.reverse.sequence,
+                        "" if bp is None else str(bp),
+                        f"{pair.anneal_temp_c:g}" if pair.anneal_temp_c else "",
+                        str(item.rank),
+                    ]
+                )
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -103,12 +112,17 @@ def _design_text(design: Design) -> list[str]:
     header = ["#", "forward", "reverse", "Tm F", "Tm R", "bp", "score", "placement"]
     rows = [
         [
-            str(item.rank), item.pair.forward.sequence, item.pair.reverse.sequence,
-            f"{item.report.forward.thermo.tm_c:.1f}", f"{item.report.reverse.thermo.tm_c:.1f}",
-            str(_product_bp(item) or "-"), f"{item.score:.2f}", item.placement_text,
+            str(item.rank),
+            item.pair.forward.sequence,
+            item.pair.reverse.sequence,
+            f"{item.report.forward.thermo.tm_c:.1f}",
+            f"{item.report.reverse.thermo.tm_c:.1f}",
+            str(_product_bp(item) or "-"),
+            f"{item.score:.2f}",
+            item.placement_text,
         ]
         for item in design.pairs
-    ]  # fmt: skip
+    ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     lines.append("  " + "  ".join("-" * w for w in widths))
@@ -141,4 +155,52 @@ def design_to_text(
     found = sum(len(d.pairs) for d in designs)
     lines.append("")
     lines.append(f"{found} pair(s) proposed for {len(designs)} target(s)")
+    return "\n".join(lines) + "\n"
+
+
+Redesigned = list[tuple[PairReport, tuple[Proposal, ...]]]
+
+
+def redesign_to_json(items: Redesigned, conditions: ReactionConditions) -> list[dict[str, Any]]:
+    """The `redesign` list of the validation JSON: per pair, its proposals with their reports."""
+    as_dict = conditions.as_dict()
+    return [
+        {
+            "gene": report.pair.gene,
+            "row": report.pair.row,
+            "proposals": [
+                {"kind": p.kind, "text": p.text, **pair_to_json(p.report, as_dict)}
+                for p in proposals
+            ],
+        }
+        for report, proposals in items
+    ]
+
+
+def redesign_to_text(items: Redesigned) -> str:
+    """The proposals under the validation report, one block per pair."""
+    lines = ["", "Redesign (each proposal checked as above):"]
+    if not items:
+        lines.append(
+            "  no pair fails or warns on binding, a typing error, its product or "
+            "off-targets: nothing to redesign"
+        )
+    for report, proposals in items:
+        lines.append(f"  {report.pair.gene} ({report.verdict.value}):")
+        if not proposals:
+            lines.append("    no replacement found that passes; see `assay design` for why")
+        for proposal in proposals:
+            pair = proposal.report.pair
+            check = proposal.report.reference_check
+            bp = check.product.size_bp if check is not None and check.product else None
+            lines.append(
+                f"    {proposal.kind}: {pair.forward.sequence} / {pair.reverse.sequence}"
+                f"{f', {bp} bp' if bp else ''}: {proposal.report.verdict.value.upper()}"
+            )
+            lines.append(f"      {proposal.text}")
+            lines.extend(
+                f"      {f.severity.value} {f.message.splitlines()[0]}"
+                for f in proposal.report.findings
+                if f.severity.value != "info"
+            )
     return "\n".join(lines) + "\n"

@@ -43,8 +43,10 @@ def _table_targets(path: Path) -> list[Target]:
     if where is None:
         raise InputError(
             f"no accession column (named one of: {', '.join(ACCESSION_COLUMNS)})",
-            path=path, row=1, value=", ".join(rows[0]),
-        )  # fmt: skip
+            path=path,
+            row=1,
+            value=", ".join(rows[0]),
+        )
     gene_at = _column(rows[0], GENE_COLUMNS)
     found = []
     for number, row in enumerate(rows[1:], start=2):

@@ -1,0 +1,99 @@
+"""`assay design` and `assay validate --redesign` end to end, in-process through `main(argv)`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assay.cli.main import main
+from assay.data import table1_path
+
+
+def _offline(tmp_path: Path) -> list[str]:
+    return ["--offline", "--cache", str(tmp_path / "cache")]
+
+
+def test_designed_pairs_pass_assay_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "designed.tsv"
+    report = tmp_path / "design.json"
+    status = main(
+        [
+            "design",
+            "NM_002046.7",
+            "NM_004958.4",
+            "--pairs",
+            "3",
+            "--table",
+            str(table),
+            "--json",
+            str(report),
+            *_offline(tmp_path),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert "qPCR preset: product 70-150 bp" in printed
+    assert "6 pair(s) proposed for 2 target(s)" in printed
+    rows = table.read_text().splitlines()
+    assert rows[0].split("\t")[:4] == ["gene", "accession", "forward", "reverse"]
+    assert [r.split("\t")[0] for r in rows[1:]] == [
+        "GAPDH_1",
+        "GAPDH_2",
+        "GAPDH_3",
+        "MTOR_1",
+        "MTOR_2",
+        "MTOR_3",
+    ]
+    data = json.loads(report.read_text())
+    assert data["schema_version"] == 1
+    assert [len(d["pairs"]) for d in data["designs"]] == [3, 3]
+    checked = tmp_path / "checked.json"
+    assert main(["validate", str(table), "--json", str(checked), *_offline(tmp_path)]) == 0
+    verdicts = [p["verdict"] for p in json.loads(checked.read_text())["pairs"]]
+    assert verdicts == ["pass"] * 6
+
+
+@pytest.mark.parametrize(
+    ("argv_tail", "message"),
+    [
+        (["NM_002046.7", "--tm-c", "62,60,58"], "tm_min_c (62.0) must not exceed tm_opt_c"),
+        (["NM_002046.7", "--product-bp", "70"], '"70": --product-bp needs MIN-MAX'),
+        (["GAPDH"], "Gene symbols are not looked up"),
+        (["NM_002046"], "has no version"),
+        (["NM_002046.7", "--pairs", "0"], "must be at least 1"),
+    ],
+)
+def test_bad_design_requests_are_named(
+    tmp_path: Path, argv_tail: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["design", *argv_tail, *_offline(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_table_of_targets_names_the_bad_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets = tmp_path / "targets.csv"
+    targets.write_text("gene,accession\nGAPDH,NM_002046.7\nmTOR,NM_004958\n")
+    assert main(["design", str(targets), *_offline(tmp_path)]) == 2
+    assert 'row 3, column "accession"' in capsys.readouterr().err
+
+
+def test_redesign_proposes_passing_replacements_for_mtor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.json"
+    status = main(
+        ["validate", str(table1_path()), "--redesign", "--json", str(out), *_offline(tmp_path)]
+    )
+    printed = capsys.readouterr().out
+    assert status == 1  # the table's own mTOR pair still fails
+    assert "corrected primer: CAACAAGCGATCCCGAACGA / CCAAGTTCCACACCGTCCAA, 78 bp: PASS" in printed
+    redesigned = json.loads(out.read_text())["redesign"]
+    assert [r["gene"] for r in redesigned] == ["mTOR"]
+    kinds = [(p["kind"], p["verdict"]) for p in redesigned[0]["proposals"]]
+    assert kinds == [("corrected primer", "pass"), ("new partner", "pass"), ("new pair", "pass")]
