@@ -61,3 +61,29 @@ def test_the_viability_json_is_documented(tmp_path: Path) -> None:
     analysis = json.loads((out / "analysis.json").read_text())
     section = '## `analysis.json` of `assay viability` (`"kind": "viability"`), schema 1'
     assert set(analysis) == _documented(section)
+
+
+def test_the_design_json_is_documented(tmp_path: Path) -> None:
+    out = tmp_path / "design.json"
+    argv = ["design", "NM_002046.7", "--pairs", "2", "--json", str(out), "--offline"]
+    assert main([*argv, "--cache", str(tmp_path / "cache")]) == 0
+    design = json.loads(out.read_text())
+    assert design["schema_version"] == 1
+    assert set(design) == _documented("## Design (`assay design --json`), schema 1")
+    target = _documented("### A target's design")
+    assert {k for d in design["designs"] for k in d} == target
+    pair_fields = {k for d in design["designs"] for p in d["pairs"] for k in p}
+    own = {"rank", "score", "primer3_penalty", "placement", "placement_text"}
+    assert pair_fields == own | _documented("### A pair")
+
+
+def test_the_redesign_json_is_documented(tmp_path: Path) -> None:
+    from assay.data import table1_path
+
+    out = tmp_path / "report.json"
+    argv = ["validate", str(table1_path()), "--redesign", "--json", str(out), "--offline"]
+    main([*argv, "--cache", str(tmp_path / "cache")])
+    redesign = json.loads(out.read_text())["redesign"]
+    assert {k for r in redesign for k in r} == {"gene", "row", "proposals"}
+    proposal = {k for r in redesign for p in r["proposals"] for k in p}
+    assert proposal == {"kind", "text"} | _documented("### A pair")
