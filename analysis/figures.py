@@ -203,3 +203,95 @@ def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]
     paths = _save(figure, stem)
     plt.close(figure)
     return paths
+
+
+def _grid(count: int, plt: Any, height_in: float = 1.45) -> tuple[Any, list[Any]]:
+    columns = min(4, max(count, 1))
+    rows = math.ceil(count / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height_in * rows + 0.3),
+                                squeeze=False)  # fmt: skip
+    flat = list(axes.ravel())
+    for extra in flat[count:]:
+        extra.set_visible(False)
+    return figure, flat[:count]
+
+
+MAX_PANELS = 24  # targets per figure; more are drawn on further pages (_2, _3, ...)
+
+
+def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
+    """Baseline-corrected curves per target on a log scale, window shaded, threshold dashed.
+
+    Args:
+        runs: `rawcurves.ExportCurves` of the analysis (those with amplification data are drawn).
+        stem: Output path without suffix.
+    """
+    import numpy as np
+
+    plt = _pyplot()
+    panels = []
+    for run in runs:
+        if run.fit is None:
+            continue
+        wells = run.export.wells.reset_index(drop=True)
+        x = run.export.amplification.x
+        for target, window in run.fit.windows.items():
+            rows = np.flatnonzero((wells["target"].astype(str) == target).to_numpy())
+            controls = wells["role"].iloc[rows].isin(("ntc", "no-rt", "negative")).to_numpy()
+            panels.append((target, window, x[rows], run.fit.corrected[rows], controls))
+    paths: list[Path] = []
+    for page in range(0, len(panels), MAX_PANELS):
+        chunk = panels[page : page + MAX_PANELS]
+        figure, axes = _grid(len(chunk), plt)
+        for axis, (target, window, x, y, controls) in zip(axes, chunk, strict=True):
+            for xs, ys, control in zip(x, y, controls, strict=True):
+                shown = np.where(ys > 0, ys, np.nan)
+                axis.plot(xs, shown, lw=0.6, color="#999999" if control else OKABE_ITO[0],
+                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
+            if np.isfinite(window.upper_log10):
+                axis.axhspan(10**window.lower_log10, 10**window.upper_log10, color=OKABE_ITO[1],
+                             alpha=0.18, lw=0)  # fmt: skip
+                axis.axhline(10**window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
+            axis.set_yscale("log")
+            eff = f"E = {window.efficiency:.2f}" if np.isfinite(window.efficiency) else "no E"
+            axis.set_title(f"{target}\n{eff}", fontsize=7)
+            axis.set_xlabel("cycle", fontsize=7)
+        figure.tight_layout()
+        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
+        paths += _save(figure, stem.with_name(stem.name + suffix))
+        plt.close(figure)
+    return paths
+
+
+def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) -> list[Path]:
+    """-dF/dT per target, controls grey, the predicted amplicon Tm as a dashed line."""
+    import numpy as np
+
+    plt = _pyplot()
+    panels = []
+    for run in runs:
+        if run.melt is None:
+            continue
+        wells = run.export.wells.reset_index(drop=True)
+        for target in dict.fromkeys(wells["target"].astype(str)):
+            rows = np.flatnonzero((wells["target"].astype(str) == target).to_numpy())
+            controls = wells["role"].iloc[rows].isin(("ntc", "no-rt", "negative")).to_numpy()
+            panels.append((target, run.melt.temperature[rows], run.melt.derivative[rows],
+                           controls))  # fmt: skip
+    paths: list[Path] = []
+    for page in range(0, len(panels), MAX_PANELS):
+        chunk = panels[page : page + MAX_PANELS]
+        figure, axes = _grid(len(chunk), plt)
+        for axis, (target, x, d, controls) in zip(axes, chunk, strict=True):
+            for xs, ds, control in zip(x, d, controls, strict=True):
+                axis.plot(xs, ds, lw=0.6, color="#999999" if control else OKABE_ITO[2],
+                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
+            if target in predicted:
+                axis.axvline(predicted[target], color=OKABE_ITO[5], lw=0.8, ls="--")
+            axis.set_title(target, fontsize=7)
+            axis.set_xlabel("°C", fontsize=7)
+        figure.tight_layout()
+        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
+        paths += _save(figure, stem.with_name(stem.name + suffix))
+        plt.close(figure)
+    return paths

@@ -89,6 +89,9 @@ class Export:
         endogenous_control: The reference target the software used, when the export names it.
         reference_sample: The calibrator sample the software used, when named.
         notes: What a user should know about how the file was read.
+        amplification: Raw fluorescence per cycle, when the export carries it (RDML ``adp``).
+        melt: Raw fluorescence per temperature, when the export carries it (RDML ``mdp``).
+        amplicons: (target, amplicon sequence) where the export gives a real one.
     """
 
     path: str
@@ -97,6 +100,29 @@ class Export:
     endogenous_control: str | None = None
     reference_sample: str | None = None
     notes: tuple[str, ...] = field(default=())
+    amplification: Traces | None = None
+    melt: Traces | None = None
+    amplicons: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traces:
+    """Raw readings of an export, one row per row of `Export.wells` (same order).
+
+    Attributes:
+        x: Cycle numbers (amplification) or temperatures in °C (melt), shape (wells, points).
+        y: Fluorescence at those points; NaN where a well has fewer points or none.
+    """
+
+    x: Any  # numpy float array (wells, points)
+    y: Any
+
+    @property
+    def has_data(self) -> Any:
+        """Per well: True when it has at least one reading."""
+        import numpy as np
+
+        return np.isfinite(self.y).any(axis=1)
 
 
 # Reading bytes into tables ---------------------------------------------------------------------
@@ -362,6 +388,8 @@ def _rdml_export(data: bytes, path: Path) -> Export:
     dyes = {t.get("id", ""): _dye_of(t) for t in _children(root, "target")}
     notes: set[str] = set()
     records: list[dict[str, Any]] = []
+    amplification: list[list[tuple[float, float]]] = []
+    melt: list[list[tuple[float, float]]] = []
     for experiment in _children(root, "experiment"):
         for run in _children(experiment, "run"):
             columns = _rdml_columns(run)
@@ -380,10 +408,52 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                         "quantity": math.nan if quantity is None else quantity, "rq": math.nan,
                         "biogroup": "", "row": len(records) + 1,
                     })  # fmt: skip
+                    amplification.append(_points(datum, "adp", "cyc"))
+                    melt.append(_points(datum, "mdp", "tmp"))
     version = root.get("version", "?")
     return Export(path=str(path), instrument=f"RDML {version}",
                   wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)),
-                  notes=tuple(sorted(notes)))  # fmt: skip
+                  notes=tuple(sorted(notes)), amplification=_traces(amplification),
+                  melt=_traces(melt), amplicons=_amplicons(root))  # fmt: skip
+
+
+def _points(datum: Any, name: str, x_name: str) -> list[tuple[float, float]]:
+    """The (x, fluorescence) readings of one reaction (unreadable numbers left out)."""
+    found = []
+    for point in _children(datum, name):
+        x = parse_number(_child_text(point, x_name))
+        y = parse_number(_child_text(point, "fluor"))
+        if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
+            found.append((x, y))
+    found.sort()
+    return found
+
+
+def _traces(rows: list[list[tuple[float, float]]]) -> Traces | None:
+    """Readings as NaN-padded arrays, or None when no reaction has any."""
+    import numpy as np
+
+    width = max((len(r) for r in rows), default=0)
+    if width == 0:
+        return None
+    x = np.full((len(rows), width), np.nan)
+    y = np.full((len(rows), width), np.nan)
+    for index, points in enumerate(rows):
+        if points:
+            x[index, : len(points)], y[index, : len(points)] = zip(*points, strict=True)
+    return Traces(x=x, y=y)
+
+
+def _amplicons(root: Any) -> tuple[tuple[str, str], ...]:
+    """(target, amplicon) for targets whose amplicon sequence is given in DNA letters."""
+    found = []
+    for target in _children(root, "target"):
+        sequences = next(_children(target, "sequences"), None)
+        amplicon = next(_children(sequences, "amplicon"), None) if sequences is not None else None
+        text = _child_text(amplicon, "sequence").upper() if amplicon is not None else ""
+        if text and set(text) <= set("ACGT"):
+            found.append((target.get("id", ""), text))
+    return tuple(found)
 
 
 def _dye_of(target: Any) -> str:

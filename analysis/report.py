@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from assay.analysis.ddct import Expression, Settings
+    from assay.analysis.rawcurves import CurveAnalysis
     from assay.analysis.viability import Viability, ViabilitySettings
 
 STYLE = """
@@ -58,6 +59,7 @@ class ReportInputs:
     viability_source: str | None = None
     figures: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    curves: CurveAnalysis | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -186,7 +188,14 @@ def methods_text(inputs: ReportInputs) -> str:
             f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}, blank-subtracted; "
             f"{method}."
         )
-    parts.append("Values are mean ± SD; p < 0.05 was considered significant.")
+    if inputs.curves is not None:
+        from assay.analysis.curves import METHOD
+        from assay.analysis.melt import RULES
+
+        parts.append(f"Raw amplification curves were analysed by a {METHOD}.")
+        parts.append(f"Melt curves: {RULES}.")
+    if inputs.expression is not None or inputs.viability is not None:
+        parts.append("Values are mean ± SD; p < 0.05 was considered significant.")
     parts.append(
         f"Analyses used assay {v['assay']} (Python {v['Python']}"
         + "".join(f", {k} {val}" for k, val in v.items() if k not in ("assay", "Python"))
@@ -237,6 +246,31 @@ def _validation_section(report: dict[str, Any]) -> str:
         + "</table>"
         + "".join(miqe_blocks)
     )
+
+
+def _curves_section(analysis: CurveAnalysis, figures: dict[str, Path]) -> str:
+    """Targets' efficiencies and melt verdicts, with the amplification and melt figures."""
+    parts = ["<h2>Amplification and melt curves</h2>"]
+    if analysis.notes:
+        parts.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in analysis.notes) + "</ul>")
+    parts.append(_table(analysis.targets, [
+        ("file", "file"), ("target", "target"), ("reactions", "reactions"),
+        ("amplified", "amplified"), ("efficiency", "efficiency"), ("efficiency_sd", "SD"),
+        ("amplicon_bp", "amplicon bp"), ("predicted_tm_c", "predicted Tm"),
+        ("observed_tm_c", "observed Tm"), ("melt", "melt"), ("ntc_melt", "controls' melt"),
+        ("flags", "check"),
+    ]))  # fmt: skip
+    for key, caption in (
+        ("amplification", "Baseline-corrected amplification curves per target (log scale); "
+         "shaded: the window of linearity; dashed: the threshold where Cq is read; grey: NTC "
+         "and no-RT controls."),
+        ("melt", "Melt curves, -dF/dT of fluorescence scaled 0-1, per target; dashed line: the "
+         "amplicon's predicted Tm; grey: controls."),
+    ):  # fmt: skip
+        if key in figures:
+            parts.append(_figure(figures[key], caption))
+    parts.append("<p class='muted'>Every reaction: curves.csv; every target: targets.csv.</p>")
+    return "\n".join(parts)
 
 
 def render(inputs: ReportInputs) -> str:
@@ -306,6 +340,8 @@ def render(inputs: ReportInputs) -> str:
             ("change_pct", "change (points)"), ("test", "test"), ("p_value", "p"),
             ("significance", ""),
         ]))  # fmt: skip
+    if inputs.curves is not None:
+        body.append(_curves_section(inputs.curves, inputs.figures))
     if inputs.excluded or inputs.flagged:
         body.append("<h2>Exclusions and flags</h2><ul>")
         body += [f"<li>row {_e(e.get('row'))}: {_e(e.get('gene'))} {_e(e.get('group'))} – "
@@ -317,10 +353,11 @@ def render(inputs: ReportInputs) -> str:
     shown = {k: v for k, v in inputs.parameters.items() if not isinstance(v, list | dict) or k in
              ("reference_genes", "panels", "efficiencies", "wells")}  # fmt: skip
     body.append(_key_values({**shown, "versions": versions()}))
-    body.append(
-        "<p class='muted'>Everything, row by row: <a href='analysis.json'>analysis.json</a>, "
-        "expression.csv, stats.csv and wells.csv beside this report.</p>"
-    )
+    if inputs.expression is not None or inputs.viability is not None:
+        body.append(
+            "<p class='muted'>Everything, row by row: <a href='analysis.json'>analysis.json</a>, "
+            "expression.csv, stats.csv and wells.csv beside this report.</p>"
+        )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(inputs.title)}</title><style>{STYLE}</style></head><body>"

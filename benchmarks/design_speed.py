@@ -52,7 +52,7 @@ def write_transcriptome(path: Path, megabases: int, store: RecordStore, seed: in
 def primer3_alone(template: str, junctions: list[int], pairs: int) -> float:
     """Seconds for primer3's own design of the target with the same settings."""
     args = DesignSettings().primer3_args(ReactionConditions(), Thresholds())
-    seq = {"SEQUENCE_ID": "t", "SEQUENCE_TEMPLATE": template}
+    seq: dict[str, object] = {"SEQUENCE_ID": "t", "SEQUENCE_TEMPLATE": template}
     if junctions:
         seq["SEQUENCE_OVERLAP_JUNCTION_LIST"] = junctions
     start = time.perf_counter()

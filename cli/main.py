@@ -59,6 +59,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "show what was read from instrument exports (QuantStudio, StepOne, ABI 7900, CFX, "
         "LightCycler, RDML) and write the tidy table of wells",
     ),
+    "curves": (
+        "curves",
+        "Cq, efficiency and starting quantity from raw amplification curves (LinRegPCR-style), "
+        "and melt peaks against the amplicon's predicted Tm",
+    ),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
     "demo": (

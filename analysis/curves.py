@@ -1,0 +1,354 @@
+"""Raw amplification curves: baseline, Cq, efficiency and starting quantity from the data itself.
+
+The method is LinRegPCR's window of linearity (Ruijter et al. 2009, Nucleic Acids Res 37:e45;
+Ruijter et al. 2021), with each rule stated here and in every output:
+
+1. **Baseline** per reaction, constant: the value that makes the log of the baseline-corrected
+   fluorescence a straight line over the exponential phase (the `EXP_POINTS` cycles before the
+   second-derivative maximum, SDM): the slope of its lower half equals the slope of its upper half,
+   found by bisection between far below the data and just below the lowest point of that phase.
+2. **Amplification call**: a reaction amplifies when its corrected plateau (the median of its last
+   three readings) is above
+   `MIN_RISE_NOISE` times the noise of its early cycles and above `MIN_RISE_FRACTION` of its
+   target's median rise, and its curve crosses the target's threshold before its SDM.
+3. **Window of linearity** per target: a band of `WINDOW_DECADES` of log10 fluorescence, its top
+   at or below the median log fluorescence at the SDM, placed where the efficiencies of the target's
+   reactions vary least; a reaction's efficiency is 10^slope of log10 fluorescence on cycle over its
+   points in the band (at least `MIN_POINTS`).
+4. **Target efficiency**: the mean of its reactions' efficiencies, leaving out those more than
+   `EFFICIENCY_TOLERANCE` from the median (LinRegPCR's 5 % rule).
+5. **Cq** where the corrected curve crosses the threshold Nq (the middle of the band), by
+   interpolation in log space; **N0** = Nq / E^Cq with the target's mean efficiency E.
+
+Everything is computed on whole arrays (reactions x cycles): thousands of curves take milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+EXP_POINTS = 8  # cycles before the SDM that make up the exponential phase for the baseline
+MIN_RISE_NOISE = 20.0  # corrected plateau at least this many noise SDs above the baseline
+MIN_RISE_FRACTION = 0.05  # and at least this fraction of the target's median rise
+WINDOW_DECADES = 1.2  # width of the window of linearity, log10 units
+WINDOW_STEP = 0.05  # the window's top is searched in steps of this many log10 units
+MIN_POINTS = 3  # fewest points of a reaction inside the window for an efficiency
+EFFICIENCY_TOLERANCE = 0.05  # reactions further than this from the median are left out of the mean
+BISECTION_STEPS = 60
+
+METHOD = (
+    "LinRegPCR-style window of linearity: constant baseline per reaction (equal slopes of the "
+    f"lower and upper half of the {EXP_POINTS} cycles before the second-derivative maximum), a "
+    f"window of {WINDOW_DECADES:g} log10 units per target placed where efficiencies vary least, "
+    f"reaction efficiency from at least {MIN_POINTS} points in it, target efficiency the mean of "
+    f"reactions within {EFFICIENCY_TOLERANCE:.0%} of the median, Cq at the window's middle, "
+    "N0 = Nq / E^Cq"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    """A target's window of linearity and what it gives.
+
+    Attributes:
+        target: The target.
+        lower_log10: Bottom of the window (log10 corrected fluorescence).
+        upper_log10: Top of the window.
+        threshold_log10: log10 Nq, where Cq is read.
+        efficiency: Mean amplification factor per cycle (2 = doubling); NaN when none could be had.
+        efficiency_sd: SD of the reactions' efficiencies used for the mean.
+        reactions: Amplified reactions of the target.
+        used: Reactions whose efficiency entered the mean.
+    """
+
+    target: str
+    lower_log10: float
+    upper_log10: float
+    threshold_log10: float
+    efficiency: float
+    efficiency_sd: float
+    reactions: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurveFit:
+    """Per-reaction results, arrays aligned with the input rows.
+
+    Attributes:
+        baseline: Constant baseline subtracted.
+        corrected: Baseline-corrected fluorescence (reactions x cycles).
+        sdm_cycle: Cycle of the second-derivative maximum.
+        amplified: Whether the reaction amplified.
+        reason: Why a reaction is not called amplified ("" when it is).
+        efficiency: The reaction's own efficiency (NaN: too few points in the window).
+        points: Its points inside the window.
+        cq: Cycle where the corrected curve crosses the target's threshold (NaN: none).
+        n0: Starting quantity in fluorescence units, with the target's mean efficiency.
+        windows: Each target's window, by target.
+    """
+
+    baseline: Any
+    corrected: Any
+    sdm_cycle: Any
+    amplified: Any
+    reason: tuple[str, ...]
+    efficiency: Any
+    points: Any
+    cq: Any
+    n0: Any
+    windows: dict[str, Window]
+
+
+def _slopes(x: Any, y: Any) -> Any:
+    """Least-squares slope of y on x per row (rows of equal length, no NaN)."""
+    xm = x - x.mean(axis=1, keepdims=True)
+    ym = y - y.mean(axis=1, keepdims=True)
+    return (xm * ym).sum(axis=1) / (xm * xm).sum(axis=1)
+
+
+def _masked_slopes(x: Any, y: Any, mask: Any) -> tuple[Any, Any]:
+    """Slope of y on x per row over the points where `mask` holds, and how many points."""
+    n = mask.sum(axis=1)
+    w = mask.astype(float)
+    safe_y = np.where(mask, y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = (w * x).sum(axis=1) / n
+        my = (w * safe_y).sum(axis=1) / n
+        sxy = (w * (x - mx[:, None]) * (safe_y - my[:, None])).sum(axis=1)
+        sxx = (w * (x - mx[:, None]) ** 2).sum(axis=1)
+        slope = np.where(n >= 2, sxy / sxx, np.nan)
+    return slope, n
+
+
+def second_derivative_maximum(y: Any) -> Any:
+    """Index of the second-derivative maximum per row (central differences; NaN rows give 0)."""
+    filled = np.where(np.isfinite(y), y, -np.inf)
+    ahead = np.maximum.accumulate(filled, axis=1)  # NaN tails: the curve held at its last value
+    second = ahead[:, 2:] - 2 * ahead[:, 1:-1] + ahead[:, :-2]
+    second = np.where(np.isfinite(second), second, -np.inf)
+    return np.argmax(second, axis=1) + 1
+
+
+def baselines(y: Any, sdm: Any) -> Any:
+    """Constant baseline per row by the equal-slopes rule (see the module's rule 1)."""
+    rows = np.arange(y.shape[0])
+    start = np.clip(sdm - EXP_POINTS, 0, None)
+    index = start[:, None] + np.arange(EXP_POINTS)[None, :]
+    index = np.clip(index, 0, y.shape[1] - 1)
+    phase = y[rows[:, None], index]
+    cycles = index.astype(float)
+    half = EXP_POINTS // 2
+    lowest = np.nanmin(phase, axis=1)
+    rise = np.nanmax(y, axis=1) - np.nanmin(y, axis=1)
+    rise = np.where(rise > 0, rise, 1.0)
+    high = lowest - 1e-6 * rise
+    low = np.nanmin(y, axis=1) - 2.0 * rise
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        logs = np.log10(np.clip(phase - middle[:, None], 1e-300, None))
+        gap = _slopes(cycles[:, :half], logs[:, :half]) - _slopes(cycles[:, half:], logs[:, half:])
+        # Lower half steeper: the baseline is too high.
+        too_high = gap > 0
+        high = np.where(too_high, middle, high)
+        low = np.where(too_high, low, middle)
+    return (low + high) / 2
+
+
+def _noise(y: Any, sdm: Any) -> Any:
+    """SD of the cycle-to-cycle change over the early cycles (before SDM - 2 x EXP_POINTS)."""
+    steps = np.diff(y, axis=1)
+    cols = np.arange(steps.shape[1])[None, :]
+    early = (cols >= 1) & (cols < np.maximum(sdm - 2 * EXP_POINTS, 4)[:, None])
+    values = np.where(early & np.isfinite(steps), steps, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.nanstd(values, axis=1) / np.sqrt(2)
+
+
+def _plateau(corrected: Any) -> Any:
+    """Corrected fluorescence at the end of the run: the median of the last 3 readings."""
+    filled = np.isfinite(corrected)
+    last = _last_true(filled)
+    rows = np.arange(corrected.shape[0])
+    picks = np.stack([corrected[rows, np.clip(last - k, 0, None)] for k in range(3)], axis=1)
+    with np.errstate(invalid="ignore"):
+        return np.where(last >= 2, np.nanmedian(picks, axis=1), np.nan)
+
+
+def _crossing(cycles: Any, logs: Any, threshold: Any, last: Any) -> Any:
+    """Fractional cycle of the last upward crossing of `threshold` at or before index `last`."""
+    below = logs[:, :-1] < threshold[:, None]
+    above = logs[:, 1:] >= threshold[:, None]
+    cols = np.arange(logs.shape[1] - 1)[None, :]
+    ok = below & above & (cols <= last[:, None])
+    any_ok = ok.any(axis=1)
+    k = np.where(any_ok, ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1), 0)
+    rows = np.arange(logs.shape[0])
+    l0, l1 = logs[rows, k], logs[rows, k + 1]
+    c0, c1 = cycles[rows, k], cycles[rows, k + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cq = c0 + (threshold - l0) / (l1 - l0) * (c1 - c0)
+    return np.where(any_ok, cq, np.nan)
+
+
+def _inside(logs: Any, phase: Any, upper: float) -> Any:
+    """Points in the band [upper - width, upper] on the final rise before the SDM only.
+
+    Early cycles can sit inside the band too (a baseline drifting down, noise): only the
+    unbroken run of points that ends the rise counts, after the last point below the band.
+    """
+    lower = upper - WINDOW_DECADES
+    cols = np.arange(logs.shape[1])[None, :]
+    low = phase.any(axis=1)[:, None] & ~(logs >= lower) & (cols <= _last_true(phase)[:, None])
+    last_low = np.where(low.any(axis=1), logs.shape[1] - 1 - np.argmax(low[:, ::-1], axis=1), -1)
+    return phase & (cols > last_low[:, None]) & (logs <= upper) & (logs >= lower)
+
+
+def _last_true(mask: Any) -> Any:
+    return np.where(mask.any(axis=1), mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1), -1)
+
+
+def _window(cycles: Any, logs: Any, sdm: Any, members: Any) -> tuple[float, Any, Any]:
+    """The top of the window for one target's reactions, and their efficiencies and points."""
+    rows = np.arange(logs.shape[0])
+    top = float(np.nanmedian(logs[rows, sdm][members]))
+    cols = np.arange(logs.shape[1])[None, :]
+    # The rise starts after the lowest reading before the SDM (earlier: a decaying background).
+    before = np.where((cols <= sdm[:, None]) & np.isfinite(logs), logs, np.inf)
+    start = np.argmin(
+        np.where(cols <= sdm[:, None], np.nan_to_num(before, nan=np.inf), np.inf), axis=1
+    )
+    phase = (cols >= start[:, None]) & (cols <= sdm[:, None]) & np.isfinite(logs)
+    tried: list[tuple[float, float, Any, Any]] = []
+    for upper in np.arange(top, top - 1.0 - 1e-9, -WINDOW_STEP):
+        inside = _inside(logs, phase, upper)
+        slopes, n = _masked_slopes(cycles, logs, inside)
+        efficiency = np.where(n >= MIN_POINTS, 10.0**slopes, np.nan)
+        good = np.isfinite(efficiency[members])
+        if good.sum() < max(1, int(0.8 * members.sum())):
+            continue
+        tried.append((float(upper), float(np.nanstd(efficiency[members])), efficiency, n))
+    if tried:
+        best = min(tried, key=lambda t: t[1])  # the first (highest) of equal spreads
+        return best[0], best[2], best[3]
+    inside = _inside(logs, phase, top)
+    slopes, n = _masked_slopes(cycles, logs, inside)
+    return top, np.where(n >= MIN_POINTS, 10.0**slopes, np.nan), n
+
+
+def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> CurveFit:
+    """Analyse raw amplification curves (rows: reactions; NaN where a reaction has no reading).
+
+    Args:
+        x: Cycle numbers, same shape as `y`.
+        y: Raw fluorescence.
+        targets: The target of each row (the window and mean efficiency are per target).
+        use: Rows that place the window and give the mean efficiency (default all); the others
+            (NTCs, no-RT controls) are read with their target's window and efficiency.
+
+    Returns:
+        Per-reaction baseline, Cq, efficiency, N0 and amplification call, and each target's
+        window.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = y.shape[0]
+    use = np.ones(n, dtype=bool) if use is None else np.asarray(use, dtype=bool)
+    cycles = np.where(np.isfinite(x), x, np.arange(1, y.shape[1] + 1)[None, :])
+    has_data = np.isfinite(y).sum(axis=1) >= 2 * EXP_POINTS
+    safe = np.where(np.isfinite(y), y, np.nan)
+    sdm = second_derivative_maximum(safe)
+    sdm = np.clip(sdm, EXP_POINTS, y.shape[1] - 2)
+    base = np.full(n, np.nan)
+    if has_data.any():
+        base[has_data] = baselines(safe[has_data], sdm[has_data])
+    corrected = safe - base[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log10(np.where(corrected > 0, corrected, np.nan))
+    noise = _noise(safe, sdm)
+    rise = _plateau(corrected)
+    reasons = ["" if ok else "too few readings" for ok in has_data]
+    targets_array = np.asarray(list(targets), dtype=object)
+    efficiency = np.full(n, np.nan)
+    points = np.zeros(n, dtype=int)
+    cq = np.full(n, np.nan)
+    n0 = np.full(n, np.nan)
+    amplified = np.zeros(n, dtype=bool)
+    windows: dict[str, Window] = {}
+    for target in dict.fromkeys(targets_array.tolist()):
+        rows = np.flatnonzero((targets_array == target) & has_data)
+        if rows.size == 0:
+            continue
+        with np.errstate(invalid="ignore"):
+            strong = rise[rows] > MIN_RISE_NOISE * noise[rows]
+        typical = strong & use[rows]
+        median_rise = float(np.median(rise[rows][typical])) if typical.any() else np.inf
+        rising = strong & (rise[rows] >= MIN_RISE_FRACTION * median_rise)
+        for r, ok, loud in zip(rows, rising, strong, strict=True):
+            if not ok:
+                reasons[r] = (
+                    "no rise above the noise"
+                    if not loud
+                    else f"rise below {MIN_RISE_FRACTION:.0%} of the target's median"
+                )
+        members = rows[rising]
+        if not use[members].any():
+            windows[str(target)] = Window(
+                target=str(target),
+                lower_log10=np.nan,
+                upper_log10=np.nan,
+                threshold_log10=np.nan,
+                efficiency=np.nan,
+                efficiency_sd=np.nan,
+                reactions=0,
+                used=0,
+            )
+            continue
+        upper, own, count = _window(cycles[members], logs[members], sdm[members], use[members])
+        efficiency[members] = own
+        points[members] = count
+        finite = own[np.isfinite(own) & use[members]]
+        median = float(np.median(finite)) if finite.size else np.nan
+        keep = (
+            np.isfinite(own)
+            & use[members]
+            & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
+        )
+        mean = float(own[keep].mean()) if keep.any() else np.nan
+        sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
+        threshold = upper - WINDOW_DECADES / 2
+        found = _crossing(
+            cycles[members], logs[members], np.full(members.size, threshold), sdm[members] + 1
+        )
+        cq[members] = found
+        n0[members] = 10.0**threshold / mean**found
+        amplified[members] = np.isfinite(found)
+        for r in members[~np.isfinite(found)]:
+            reasons[r] = "does not cross the threshold before its SDM"
+        windows[str(target)] = Window(
+            target=str(target),
+            lower_log10=upper - WINDOW_DECADES,
+            upper_log10=upper,
+            threshold_log10=threshold,
+            efficiency=mean,
+            efficiency_sd=sd,
+            reactions=int(use[members].sum()),
+            used=int(keep.sum()),
+        )
+    sdm_cycle = cycles[np.arange(n), sdm]
+    return CurveFit(
+        baseline=base,
+        corrected=corrected,
+        sdm_cycle=sdm_cycle,
+        amplified=amplified,
+        reason=tuple(reasons),
+        efficiency=efficiency,
+        points=points,
+        cq=cq,
+        n0=n0,
+        windows=windows,
+    )

@@ -1,0 +1,160 @@
+"""Melt curves: −dF/dT per reaction, peaks called by stated rules, and the product's identity.
+
+Rules (each printed with the results):
+
+* The fluorescence of each reaction is scaled to 0-1 over its ramp and smoothed with a
+  Savitzky-Golay filter (`SMOOTH_POINTS` points, quadratic) before −dF/dT is taken.
+* A peak is a local maximum of −dF/dT whose prominence (height above the surrounding minima) is at
+  least `MIN_PROMINENCE` per °C of the scaled fluorescence and at least `MIN_RELATIVE` of the
+  reaction's largest peak, and lies at least `EDGE_C` from either end of the ramp. Its Tm is the
+  vertex of a parabola through the three points at the top.
+* Where the amplicon is known, its predicted Tm (`primers.thermo.product_tm_c`) stands beside the
+  observed main peak: within `TOLERANCE_C` it is "as predicted". Mixes shift melt Tm by a few °C
+  (dye, Mg²⁺, DMSO), so the tolerance is wide; a second peak is the stronger evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SMOOTH_POINTS = 7
+MIN_PROMINENCE = 0.03  # per °C, of fluorescence scaled 0-1 over the ramp
+MIN_RELATIVE = 0.10  # of the reaction's largest peak
+EDGE_C = 1.5
+TOLERANCE_C = 3.0
+DIMER_BELOW_C = 5.0  # an extra peak this far below the main one looks like primer-dimer
+
+RULES = (
+    f"-dF/dT of fluorescence scaled 0-1, Savitzky-Golay smoothing over {SMOOTH_POINTS} points; "
+    f"peaks with prominence >= {MIN_PROMINENCE:g}/C and >= {MIN_RELATIVE:.0%} of the largest, "
+    f">= {EDGE_C:g} C from the ramp's ends; Tm at the parabola's vertex; predicted amplicon Tm "
+    f"(Primer3's long-sequence formula) within {TOLERANCE_C:g} C counts as as predicted"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeltPeak:
+    """One peak: its Tm and its prominence relative to the reaction's largest peak."""
+
+    tm_c: float
+    relative: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeltCurves:
+    """Per-reaction peaks (largest first) and the −dF/dT curves drawn in figures.
+
+    Attributes:
+        peaks: For each reaction, its peaks, the main (largest) first; empty: no peak.
+        temperature: °C per point (reactions x points; NaN where none).
+        derivative: −dF/dT of the scaled fluorescence at those points.
+    """
+
+    peaks: tuple[tuple[MeltPeak, ...], ...]
+    temperature: Any
+    derivative: Any
+
+
+def _vertex(x: Any, y: Any, i: int) -> float:
+    if i <= 0 or i >= len(x) - 1:
+        return float(x[i])
+    x0, x1, x2 = x[i - 1], x[i], x[i + 1]
+    y0, y1, y2 = y[i - 1], y[i], y[i + 1]
+    denominator = (x0 - x1) * (x0 - x2) * (x1 - x2)
+    a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / denominator
+    b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / denominator
+    return float(-b / (2 * a)) if a < 0 else float(x1)
+
+
+def _one(x: Any, y: Any) -> tuple[tuple[MeltPeak, ...], Any]:
+    from scipy.signal import find_peaks, savgol_filter
+
+    ok = np.isfinite(x) & np.isfinite(y)
+    derivative = np.full(x.shape, np.nan)
+    if ok.sum() < 2 * SMOOTH_POINTS:
+        return (), derivative
+    xs, ys = x[ok], y[ok]
+    span = ys.max() - ys.min()
+    if span <= 0:
+        return (), derivative
+    smooth = savgol_filter((ys - ys.min()) / span, SMOOTH_POINTS, 2)
+    d = -np.gradient(smooth, xs)
+    derivative[ok] = d
+    found, props = find_peaks(d, prominence=MIN_PROMINENCE)
+    inside = (xs[found] >= xs[0] + EDGE_C) & (xs[found] <= xs[-1] - EDGE_C)
+    found, prominence = found[inside], props["prominences"][inside]
+    if found.size == 0:
+        return (), derivative
+    largest = prominence.max()
+    order = np.argsort(-prominence)
+    peaks = tuple(
+        MeltPeak(
+            tm_c=round(_vertex(xs, d, int(found[k])), 2),
+            relative=round(float(prominence[k] / largest), 3),
+        )
+        for k in order
+        if prominence[k] >= MIN_RELATIVE * largest
+    )
+    return peaks, derivative
+
+
+def melt_peaks(x: Any, y: Any) -> MeltCurves:
+    """Call melt peaks in every reaction (rows of `x` temperatures and `y` fluorescence)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    derivative = np.full(y.shape, np.nan)
+    peaks = []
+    for row in range(y.shape[0]):
+        found, derivative[row] = _one(x[row], y[row])
+        peaks.append(found)
+    return MeltCurves(peaks=tuple(peaks), temperature=x, derivative=derivative)
+
+
+def peaks_text(peaks: Sequence[MeltPeak]) -> str:
+    """The main peak, then the others with their relative size: "88.4; 86.1 (15 %)"."""
+    if not peaks:
+        return ""
+    main, *more = peaks
+    return "; ".join([f"{main.tm_c:.1f}", *(f"{p.tm_c:.1f} ({p.relative:.0%})" for p in more)])
+
+
+def verdict(
+    main_tms: Sequence[float], extra_tms: Sequence[float], predicted_c: float | None
+) -> str:
+    """One sentence per target: one product as predicted, or what the extra peaks may be.
+
+    Args:
+        main_tms: Main-peak Tm of each reaction of the target that has a peak (NTCs apart).
+        extra_tms: Tm of every extra peak in those reactions.
+        predicted_c: The amplicon's predicted Tm, when known.
+    """
+    if not main_tms:
+        return "no melt peak"
+    observed = float(np.median(main_tms))
+    said = f"main peak {observed:.1f} C"
+    as_predicted = predicted_c is not None and abs(observed - predicted_c) <= TOLERANCE_C
+    if predicted_c is not None:
+        off = observed - predicted_c
+        said += f", predicted {predicted_c:.1f} C" + ("" if as_predicted else f" ({off:+.1f} C)")
+    if not extra_tms:
+        if predicted_c is None:
+            return f"one product ({said})"
+        return f"one product, {'as predicted' if as_predicted else 'not where predicted'} ({said})"
+    extras = sorted({round(t, 1) for t in extra_tms})
+    dimers = [t for t in extras if t <= observed - DIMER_BELOW_C]
+    near = [t for t in extras if t > observed - DIMER_BELOW_C]
+    parts = []
+    if dimers:
+        parts.append(
+            f"extra peak at {', '.join(f'{t:.1f}' for t in dimers)} C: primer-dimer or off-target"
+        )
+    if near:
+        parts.append(
+            f"extra peak at {', '.join(f'{t:.1f}' for t in near)} C: a second product "
+            "or a second melting domain of the amplicon"
+        )
+    return f"{'; '.join(parts)} ({said})"

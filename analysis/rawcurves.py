@@ -1,0 +1,294 @@
+"""Raw-curve analysis of instrument exports: per-reaction and per-target tables, figures, a report.
+
+`analyse_exports` runs `curves.fit_curves` and `melt.melt_peaks` on each export that carries raw
+data (each file is its own run: its targets' windows and efficiencies are its own) and joins the
+results to the wells. NTCs and no-RT controls do not place windows or enter efficiencies, and their
+melt peaks are reported apart from their target's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assay.analysis import curves, melt
+from assay.analysis.instruments import Export, Role
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from assay.primers.conditions import ReactionConditions
+
+REACTION_COLUMNS = (
+    "file",
+    "plate",
+    "well",
+    "sample",
+    "target",
+    "role",
+    "cq",
+    "efficiency",
+    "target_efficiency",
+    "n0",
+    "amplified",
+    "not_amplified_because",
+    "baseline",
+    "melt_tm_c",
+    "melt_peaks",
+    "instrument_cq",
+)
+TARGET_COLUMNS = (
+    "file",
+    "target",
+    "reactions",
+    "amplified",
+    "efficiency",
+    "efficiency_sd",
+    "efficiencies_used",
+    "window_log10",
+    "threshold_log10",
+    "amplicon_bp",
+    "predicted_tm_c",
+    "observed_tm_c",
+    "melt",
+    "ntc_melt",
+    "flags",
+)
+EFFICIENCY_RANGE = (1.7, 2.05)  # outside: flagged (above 2 is not physical; below 1.7 is poor)
+_CONTROLS = {Role.NTC.value, Role.NO_RT.value, Role.NEGATIVE.value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportCurves:
+    """One export's raw data with what was computed from it (for figures)."""
+
+    export: Export
+    fit: curves.CurveFit | None
+    melt: melt.MeltCurves | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurveAnalysis:
+    """Everything `assay curves` writes.
+
+    Attributes:
+        reactions: One row per reaction, `REACTION_COLUMNS`.
+        targets: One row per target and file, `TARGET_COLUMNS`.
+        runs: Per export, the data and fits behind the figures.
+        notes: What the reader should know (files without raw data, ...).
+    """
+
+    reactions: pd.DataFrame
+    targets: pd.DataFrame
+    runs: tuple[ExportCurves, ...]
+    notes: tuple[str, ...]
+
+
+def _target_rows(
+    name: str,
+    wells: pd.DataFrame,
+    fit: curves.CurveFit | None,
+    found: melt.MeltCurves | None,
+    amplicons: dict[str, str],
+    conditions: ReactionConditions,
+) -> list[dict[str, Any]]:
+    from assay.primers.thermo import product_tm_c
+
+    rows = []
+    for target in dict.fromkeys(wells["target"].tolist()):
+        mine = np.flatnonzero((wells["target"] == target).to_numpy())
+        controls = wells["role"].iloc[mine].isin(_CONTROLS).to_numpy()
+        window = fit.windows.get(str(target)) if fit is not None else None
+        amplicon = amplicons.get(str(target))
+        predicted = round(product_tm_c(amplicon, conditions), 1) if amplicon else None
+        text = ntc_text = ""
+        observed: float | None = None
+        if found is not None:
+            mains = [found.peaks[r][0].tm_c for r in mine[~controls] if found.peaks[r]]
+            extras = [p.tm_c for r in mine[~controls] for p in found.peaks[r][1:]]
+            text = melt.verdict(mains, extras, predicted)
+            observed = round(float(np.median(mains)), 1) if mains else None
+            ntc = [melt.peaks_text(found.peaks[r]) for r in mine[controls] if found.peaks[r]]
+            ntc_text = (
+                (f"{len(ntc)} of {int(controls.sum())} control(s) with a peak: " + ", ".join(ntc))
+                if ntc
+                else ("" if not controls.any() else "no peak")
+            )
+        rows.append(
+            {
+                "file": name,
+                "target": target,
+                "reactions": int((~controls).sum()),
+                "amplified": int(fit.amplified[mine[~controls]].sum()) if fit is not None else None,
+                "efficiency": window.efficiency if window else np.nan,
+                "efficiency_sd": window.efficiency_sd if window else np.nan,
+                "efficiencies_used": window.used if window else 0,
+                "window_log10": (
+                    f"{window.lower_log10:.2f} to {window.upper_log10:.2f}"
+                    if window and np.isfinite(window.upper_log10)
+                    else ""
+                ),
+                "threshold_log10": window.threshold_log10 if window else np.nan,
+                "amplicon_bp": len(amplicon) if amplicon else None,
+                "predicted_tm_c": predicted,
+                "observed_tm_c": observed,
+                "melt": text,
+                "ntc_melt": ntc_text,
+                "flags": _flags(window, int((~controls).sum())),
+            }
+        )
+    return rows
+
+
+def _flags(window: curves.Window | None, reactions: int) -> str:
+    """What to look at before trusting a target's efficiency."""
+    if window is None or not np.isfinite(window.efficiency):
+        return "no efficiency: no reaction amplified" if reactions else ""
+    flags = []
+    low, high = EFFICIENCY_RANGE
+    if not low <= window.efficiency <= high:
+        flags.append(
+            f"efficiency {window.efficiency:.2f} outside {low:g}-{high:g}: look at "
+            "the curves (baseline drift, too few points in the window)"
+        )
+    if window.used < 3:
+        flags.append(f"efficiency from {window.used} reaction(s) only")
+    return "; ".join(flags)
+
+
+def _reaction_rows(
+    name: str, wells: pd.DataFrame, fit: curves.CurveFit | None, found: melt.MeltCurves | None
+) -> pd.DataFrame:
+    frame = wells[["plate", "well", "sample", "target", "role"]].copy()
+    frame.insert(0, "file", name)
+    n = len(frame)
+    nan = np.full(n, np.nan)
+    if fit is not None:
+        by_target = {t: w.efficiency for t, w in fit.windows.items()}
+        frame["cq"] = fit.cq
+        frame["efficiency"] = fit.efficiency
+        frame["target_efficiency"] = frame["target"].map(by_target).astype(float)
+        frame["n0"] = fit.n0
+        frame["amplified"] = fit.amplified
+        frame["not_amplified_because"] = list(fit.reason)
+        frame["baseline"] = fit.baseline
+    else:
+        for column in ("cq", "efficiency", "target_efficiency", "n0", "baseline"):
+            frame[column] = nan
+        frame["amplified"] = None
+        frame["not_amplified_because"] = "no amplification data in the file"
+    if found is not None:
+        frame["melt_tm_c"] = [p[0].tm_c if p else np.nan for p in found.peaks]
+        frame["melt_peaks"] = [melt.peaks_text(p) for p in found.peaks]
+    else:
+        frame["melt_tm_c"] = nan
+        frame["melt_peaks"] = ""
+    frame["instrument_cq"] = wells["cq"].to_numpy()
+    ordered: pd.DataFrame = frame.reindex(columns=list(REACTION_COLUMNS))
+    return ordered
+
+
+def analyse_exports(
+    exports: Sequence[Export], conditions: ReactionConditions | None = None
+) -> CurveAnalysis:
+    """Analyse the raw amplification and melt data of every export that has any.
+
+    Raises:
+        InputError: No export carries raw amplification or melt data.
+    """
+    import pandas as pd
+
+    from assay.primers.conditions import ReactionConditions
+
+    conditions = conditions or ReactionConditions()
+    reactions, targets, runs, notes = [], [], [], []
+    for export in exports:
+        name = Path(export.path).name
+        if export.amplification is None and export.melt is None:
+            notes.append(f"{name}: no raw amplification or melt data; left out")
+            continue
+        wells = export.wells.reset_index(drop=True)
+        fit = None
+        if export.amplification is not None:
+            use = ~wells["role"].isin(_CONTROLS).to_numpy()
+            fit = curves.fit_curves(
+                export.amplification.x,
+                export.amplification.y,
+                wells["target"].astype(str).tolist(),
+                use=use,
+            )
+        found = melt.melt_peaks(export.melt.x, export.melt.y) if export.melt is not None else None
+        reactions.append(_reaction_rows(name, wells, fit, found))
+        targets.extend(_target_rows(name, wells, fit, found, dict(export.amplicons), conditions))
+        runs.append(ExportCurves(export=export, fit=fit, melt=found))
+    if not runs:
+        raise InputError(
+            "none of the files carries raw amplification or melt data (RDML adp/mdp points)",
+            path=", ".join(e.path for e in exports),
+        )
+    return CurveAnalysis(
+        reactions=pd.concat(reactions, ignore_index=True),
+        targets=pd.DataFrame(targets, columns=list(TARGET_COLUMNS)),
+        runs=tuple(runs),
+        notes=tuple(notes),
+    )
+
+
+def predicted_tms(analysis: CurveAnalysis) -> dict[str, float]:
+    """Target -> predicted amplicon Tm, where an amplicon is known."""
+    known = analysis.targets.dropna(subset=["predicted_tm_c"])
+    return {str(t): float(v) for t, v in zip(known["target"], known["predicted_tm_c"], strict=True)}
+
+
+def write_curves(out: Path, analysis: CurveAnalysis, title: str) -> list[Path]:
+    """Write curves.csv, targets.csv, the figures and report.html into `out`; return the paths."""
+    from assay.analysis.figures import amplification_figure, melt_figure
+    from assay.analysis.report import ReportInputs, render
+    from assay.files import write_text_atomic
+
+    paths = []
+    for name, frame in (("curves.csv", analysis.reactions), ("targets.csv", analysis.targets)):
+        write_text_atomic(out / name, frame.to_csv(index=False, float_format="%.6g"))
+        paths.append(out / name)
+    figures: dict[str, Path] = {}
+    drawn = amplification_figure(analysis.runs, out / "amplification")
+    if drawn:
+        figures["amplification"] = drawn[0]
+    molten = melt_figure(analysis.runs, predicted_tms(analysis), out / "melt")
+    if molten:
+        figures["melt"] = molten[0]
+    report = ReportInputs(
+        title=title, curves=analysis, figures=figures, warnings=list(analysis.notes)
+    )
+    write_text_atomic(out / "report.html", render(report))
+    return [*paths, *drawn, *molten, out / "report.html"]
+
+
+def summary_text(analysis: CurveAnalysis) -> str:
+    """What a terminal shows: the method, then per target its efficiency and melt verdict."""
+    from assay.analysis.curves import METHOD
+    from assay.analysis.melt import RULES
+
+    lines = [f"Amplification: {METHOD}.", f"Melt: {RULES}.", ""]
+    reactions = analysis.reactions
+    amplified = reactions["amplified"].fillna(False).astype(bool)
+    with_cq = int(reactions["cq"].notna().sum())
+    lines.append(f"{len(reactions)} reactions: {int(amplified.sum())} amplified, {with_cq} with Cq")
+    for row in analysis.targets.to_dict(orient="records"):
+        efficiency = row["efficiency"]
+        shown = f"E {efficiency:.3f}" if efficiency == efficiency else "no efficiency"
+        melt_text = f"; {row['melt']}" if row["melt"] else ""
+        lines.append(
+            f"  {row['target']}: {row['amplified']}/{row['reactions']} amplified, "
+            f"{shown}{melt_text}"
+        )
+        if row["ntc_melt"]:
+            lines.append(f"    controls: {row['ntc_melt']}")
+        if row["flags"]:
+            lines.append(f"    check: {row['flags']}")
+    return "\n".join(lines) + "\n"
