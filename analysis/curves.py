@@ -311,23 +311,21 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         upper, own, count = _window(cycles[members], logs[members], sdm[members], use[members])
         efficiency[members] = own
         points[members] = count
-        finite = own[np.isfinite(own) & use[members]]
-        median = float(np.median(finite)) if finite.size else np.nan
-        keep = (
-            np.isfinite(own)
-            & use[members]
-            & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
-        )
-        mean = float(own[keep].mean()) if keep.any() else np.nan
-        sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
         threshold = upper - WINDOW_DECADES / 2
         found = _crossing(
             cycles[members], logs[members], np.full(members.size, threshold), sdm[members] + 1
         )
+        crossed = np.isfinite(found)
+        # The efficiency comes from reactions that amplified (cross the threshold) only.
+        candidates = np.isfinite(own) & use[members] & crossed
+        median = float(np.median(own[candidates])) if candidates.any() else np.nan
+        keep = candidates & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
+        mean = float(own[keep].mean()) if keep.any() else np.nan
+        sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
         cq[members] = found
         n0[members] = 10.0**threshold / mean**found
-        amplified[members] = np.isfinite(found)
-        for r in members[~np.isfinite(found)]:
+        amplified[members] = crossed
+        for r in members[~crossed]:
             reasons[r] = "does not cross the threshold before its SDM"
         windows[str(target)] = Window(
             target=str(target),

@@ -45,16 +45,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
 
 
-def _save(figure: Any, stem: Path) -> list[Path]:
-    """Write the figure as PNG and SVG, each whole or not at all (see `write_bytes_atomic`)."""
+def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> list[Path]:
+    """Write the figure as PNG (and SVG), each whole or not at all (see `write_bytes_atomic`).
+
+    Grids of curves are PNG only, with the grid's own margins: they are for looking at, and a
+    tight box and an SVG of thousands of lines cost seconds per page.
+    """
     import io
 
     from assay.files import write_bytes_atomic
 
     paths = []
-    for suffix, options in ((".png", {"dpi": DPI}), (".svg", {})):
+    formats = ((".png", {"dpi": DPI}), (".svg", {})) if svg else ((".png", {"dpi": DPI}),)
+    for suffix, options in formats:
         buffer = io.BytesIO()
-        figure.savefig(buffer, format=suffix[1:], bbox_inches="tight", **options)
+        figure.savefig(buffer, format=suffix[1:], bbox_inches="tight" if tight else None,
+                       **options)  # fmt: skip
         write_bytes_atomic(stem.with_suffix(suffix), buffer.getvalue())
         paths.append(stem.with_suffix(suffix))
     return paths
@@ -206,10 +212,14 @@ def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]
 
 
 def _grid(count: int, plt: Any, height_in: float = 1.45) -> tuple[Any, list[Any]]:
+    """Small multiples, 4 a row, with fixed margins (tight_layout costs seconds per page)."""
     columns = min(4, max(count, 1))
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height_in * rows + 0.3),
-                                squeeze=False)  # fmt: skip
+    height = height_in * rows + 0.3
+    figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height), squeeze=False)
+    figure.subplots_adjust(
+        left=0.08, right=0.98, bottom=0.45 / height, top=1 - 0.35 / height, wspace=0.35, hspace=0.9
+    )
     flat = list(axes.ravel())
     for extra in flat[count:]:
         extra.set_visible(False)
@@ -244,21 +254,30 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
         chunk = panels[page : page + MAX_PANELS]
         figure, axes = _grid(len(chunk), plt)
         for axis, (target, window, x, y, controls) in zip(axes, chunk, strict=True):
-            for xs, ys, control in zip(x, y, controls, strict=True):
-                shown = np.where(ys > 0, ys, np.nan)
-                axis.plot(xs, shown, lw=0.6, color="#999999" if control else OKABE_ITO[0],
-                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
+            # log10 drawn on a linear axis: the same picture as a log scale, at a fraction of
+            # matplotlib's cost for log ticks on dozens of panels.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                logs = np.log10(np.where(y > 0, y, np.nan))
+            for xs, ys, control in zip(x, logs, controls, strict=True):
+                axis.plot(
+                    xs,
+                    ys,
+                    lw=0.6,
+                    color="#999999" if control else OKABE_ITO[0],
+                    ls="--" if control else "-",
+                    alpha=0.8,
+                )
             if np.isfinite(window.upper_log10):
-                axis.axhspan(10**window.lower_log10, 10**window.upper_log10, color=OKABE_ITO[1],
-                             alpha=0.18, lw=0)  # fmt: skip
-                axis.axhline(10**window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
-            axis.set_yscale("log")
+                axis.axhspan(
+                    window.lower_log10, window.upper_log10, color=OKABE_ITO[1], alpha=0.18, lw=0
+                )
+                axis.axhline(window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
+            axis.set_ylabel("log10 F", fontsize=7)
             eff = f"E = {window.efficiency:.2f}" if np.isfinite(window.efficiency) else "no E"
             axis.set_title(f"{target}\n{eff}", fontsize=7)
             axis.set_xlabel("cycle", fontsize=7)
-        figure.tight_layout()
         suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
-        paths += _save(figure, stem.with_name(stem.name + suffix))
+        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
         plt.close(figure)
     return paths
 
@@ -290,8 +309,7 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
                 axis.axvline(predicted[target], color=OKABE_ITO[5], lw=0.8, ls="--")
             axis.set_title(target, fontsize=7)
             axis.set_xlabel("°C", fontsize=7)
-        figure.tight_layout()
         suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
-        paths += _save(figure, stem.with_name(stem.name + suffix))
+        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
         plt.close(figure)
     return paths

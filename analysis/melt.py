@@ -3,7 +3,8 @@
 Rules (each printed with the results):
 
 * The fluorescence of each reaction is scaled to 0-1 over its ramp and smoothed with a
-  Savitzky-Golay filter (`SMOOTH_POINTS` points, quadratic) before −dF/dT is taken.
+  Savitzky-Golay filter (quadratic, over `SMOOTH_C` °C, at least 3 readings) before −dF/dT is
+  taken.
 * A peak is a local maximum of −dF/dT whose prominence (height above the surrounding minima) is at
   least `MIN_PROMINENCE` per °C of the scaled fluorescence and at least `MIN_RELATIVE` of the
   reaction's largest peak, and lies at least `EDGE_C` from either end of the ramp. Its Tm is the
@@ -21,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-SMOOTH_POINTS = 7
+SMOOTH_C = 1.6  # Savitzky-Golay window in °C (7 points at the common 0.25 °C step)
+SMOOTH_POINTS = 7  # fewest readings a ramp must have
 MIN_PROMINENCE = 0.03  # per °C, of fluorescence scaled 0-1 over the ramp
 MIN_RELATIVE = 0.10  # of the reaction's largest peak
 EDGE_C = 1.5
@@ -29,7 +31,7 @@ TOLERANCE_C = 3.0
 DIMER_BELOW_C = 5.0  # an extra peak this far below the main one looks like primer-dimer
 
 RULES = (
-    f"-dF/dT of fluorescence scaled 0-1, Savitzky-Golay smoothing over {SMOOTH_POINTS} points; "
+    f"-dF/dT of fluorescence scaled 0-1, Savitzky-Golay smoothing over {SMOOTH_C:g} C; "
     f"peaks with prominence >= {MIN_PROMINENCE:g}/C and >= {MIN_RELATIVE:.0%} of the largest, "
     f">= {EDGE_C:g} C from the ramp's ends; Tm at the parabola's vertex; predicted amplicon Tm "
     f"(Primer3's long-sequence formula) within {TOLERANCE_C:g} C counts as as predicted"
@@ -81,7 +83,10 @@ def _one(x: Any, y: Any) -> tuple[tuple[MeltPeak, ...], Any]:
     span = ys.max() - ys.min()
     if span <= 0:
         return (), derivative
-    smooth = savgol_filter((ys - ys.min()) / span, SMOOTH_POINTS, 2)
+    step = float(np.median(np.diff(xs)))
+    points = round(SMOOTH_C / step) if step > 0 else 3
+    points = max(3, points + (points + 1) % 2)  # odd, at least 3
+    smooth = savgol_filter((ys - ys.min()) / span, points, 2)
     d = -np.gradient(smooth, xs)
     derivative[ok] = d
     found, props = find_peaks(d, prominence=MIN_PROMINENCE)

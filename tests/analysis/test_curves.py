@@ -1,0 +1,257 @@
+"""Raw-curve analysis against published results and curves with known parameters.
+
+Expected values come from outside our code: Ruijter et al. 2013's per-reaction LinRegPCR Cq and
+quantities for the Vermeulen dilution series (data_vermeulen_methods_*.tsv), the efficiencies
+RDML-Tools stored in the RDML files, curves simulated here with known efficiency, N0 and baseline,
+and melt Tms predicted by Primer3's long-sequence formula written out by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.integrate import cumulative_trapezoid
+
+from assay.analysis.curves import fit_curves
+from assay.analysis.instruments import read_export
+from assay.analysis.melt import melt_peaks
+from assay.analysis.rawcurves import analyse_exports
+from assay.cli.main import main
+
+CURVES = Path(__file__).parent / "fixtures" / "curves"
+VERMEULEN = CURVES / "vermeulen" / "data_vermeulen_std_150000_15.rdml"
+Fitted = tuple[Any, Any]  # (the wells with our Cq, N0, assay and input copies; the CurveFit)
+EXPORTS = Path(__file__).parent / "fixtures" / "instrument_exports"
+# Every real RDML file: the curve sets and the instrument exports (all carry raw points).
+ALL_RDML = sorted(CURVES.glob("*/*.rdml")) + sorted((EXPORTS / "rdml").glob("*.rdml"))
+
+
+def _published(name: str, method: str) -> dict[str, dict[float, list[float]]]:
+    """Assay -> input copies -> the method's values, from the paper's semicolon tables."""
+    found: dict[str, dict[float, list[float]]] = {}
+    genes: list[str] = []
+    current = None
+    for line in (CURVES / "vermeulen" / name).read_text().splitlines():
+        cells = line.split(";")
+        if cells[0] == "method":
+            current, genes = cells[1], cells[3:]
+            continue
+        if current == method and len(cells) > 3 and cells[2].startswith("STD_"):
+            copies = float(cells[2].split("_")[1])
+            for gene, text in zip(genes, cells[3:], strict=False):
+                value = float(text) if text.strip() else math.nan
+                found.setdefault(gene, {}).setdefault(copies, []).append(value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def vermeulen() -> Fitted:
+    export = read_export(VERMEULEN)
+    assert export is not None
+    assert export.amplification is not None
+    wells = export.wells
+    fit = fit_curves(export.amplification.x, export.amplification.y, wells["target"].tolist())
+    return wells.assign(
+        cq_ours=fit.cq, n0=fit.n0,
+        assay=wells["target"].str.replace(r"_\d{8}$", "", regex=True),
+        copies=wells["sample"].str.extract(r"STD_(\d+)")[0].astype(float),
+    ), fit  # fmt: skip
+
+
+def _slope(copies: list[float], values: list[float]) -> float:
+    x, y = np.log10(copies), np.log10(values)
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def test_vermeulen_quantities_are_as_unbiased_as_linregpcrs(vermeulen: Fitted) -> None:
+    # Ruijter 2013: the slope of log N0 on log input over the five ten-fold dilutions is 1 for
+    # an unbiased method. Ours is compared, per assay, with LinRegPCR's published quantities.
+    wells, _ = vermeulen
+    published = _published("data_vermeulen_methods_quant.tsv", "LinRegPCR")
+    ours, theirs = [], []
+    for assay, rows in wells.groupby("assay"):
+        if assay not in published:
+            continue
+        ours.append(_slope(rows["copies"].tolist(), rows["n0"].tolist()))
+        pairs = [(q, v) for q, vs in published[assay].items() for v in vs if v > 0]
+        theirs.append(_slope([q for q, _ in pairs], [v for _, v in pairs]))
+    assert len(ours) >= 60
+    bias_ours = np.median(np.abs(np.array(ours) - 1))
+    bias_theirs = np.median(np.abs(np.array(theirs) - 1))
+    assert bias_ours <= bias_theirs
+    assert 0.9 < np.mean(ours) < 1.05
+
+
+def test_vermeulen_cq_for_nearly_every_reaction(vermeulen: Fitted) -> None:
+    wells, fit = vermeulen
+    assert len(wells) == 960
+    assert np.isfinite(wells["cq_ours"]).mean() >= 0.95
+    efficiencies = [w.efficiency for w in fit.windows.values()]
+    assert all(1.75 <= e <= 2.0 for e in efficiencies)
+
+
+def test_vermeulen_cq_follows_linregpcrs_within_each_assay(vermeulen: Fitted) -> None:
+    # Thresholds differ by a constant per assay; after it, the Cqs agree to a few hundredths.
+    wells, _ = vermeulen
+    published = _published("data_vermeulen_methods_cq.tsv", "LinRegPCR")
+    spreads = []
+    for assay, rows in wells.groupby("assay"):
+        if assay not in published:
+            continue
+        gaps: list[float] = []
+        for copies, group in rows.groupby("copies"):
+            gaps += list(np.sort(group["cq_ours"]) - np.sort(published[assay][copies]))
+        spreads.append(float(np.std(gaps, ddof=1)))
+    assert len(spreads) >= 60
+    assert np.median(spreads) < 0.03
+    assert max(spreads) < 0.1
+
+
+def test_vermeulen_efficiencies_match_rdml_tools(vermeulen: Fitted) -> None:
+    # The file carries each target's efficiency as RDML-Tools (LinRegPCR) computed it.
+    _, fit = vermeulen
+    xml = zipfile.ZipFile(VERMEULEN).read("rdml_data.xml").decode()
+    pattern = r'<(?:rdml:)?target id="([^"]+)">.*?<amplificationEfficiency>([\d.]+)<'
+    stored = {m.group(1): float(m.group(2)) for m in re.finditer(pattern, xml, re.S)}
+    differences = [fit.windows[t].efficiency - e for t, e in stored.items() if t in fit.windows]
+    assert len(differences) >= 60
+    assert abs(float(np.median(differences))) < 0.03
+    assert np.mean(np.abs(differences) < 0.05) >= 0.8  # measured: 86 % of 64 targets
+
+
+def _simulated(efficiency: float, n0: float, baseline: float, cycles: int = 45) -> np.ndarray:
+    """A curve with known parameters, on a constant baseline, with noise.
+
+    The efficiency is constant until the amount nears the plateau of 1000; it falls as
+    1 - (N/1000)^3.
+    """
+    rng = np.random.default_rng(int(n0 * 1e9) % 2**32)
+    amount = [n0]
+    for _ in range(cycles - 1):
+        last = amount[-1]
+        amount.append(last + last * (efficiency - 1) * (1 - (last / 1000.0) ** 3))
+    return baseline + np.array(amount) + rng.normal(0, 0.002, cycles)
+
+
+def test_known_efficiency_n0_and_baseline_are_recovered() -> None:
+    starts = [1e-5, 1e-4, 1e-3, 1e-2]
+    y = np.array([_simulated(1.9, n0, 5.0) for n0 in starts for _ in range(3)])
+    x = np.tile(np.arange(1, y.shape[1] + 1, dtype=float), (y.shape[0], 1))
+    fit = fit_curves(x, y, ["sim"] * len(y))
+    assert fit.windows["sim"].efficiency == pytest.approx(1.9, abs=0.02)
+    assert np.allclose(fit.baseline, 5.0, atol=0.01)
+    ratios = fit.n0[3::3] / fit.n0[:-3:3]  # each dilution step is ten-fold
+    assert np.allclose(ratios, 10.0, rtol=0.1)
+    # Cq steps by log(10)/log(1.9) = 3.59 cycles per ten-fold.
+    assert np.allclose(np.diff(fit.cq[::3]), -math.log(10) / math.log(1.9), atol=0.1)
+
+
+def test_a_flat_curve_is_not_called_amplified() -> None:
+    rng = np.random.default_rng(3)
+    flat = 5.0 + rng.normal(0, 0.01, 40)
+    rising = _simulated(1.9, 1e-3, 5.0, 40)
+    y = np.array([rising, rising + 0.01, flat])
+    fit = fit_curves(np.tile(np.arange(1.0, 41.0), (3, 1)), y, ["t", "t", "t"])
+    assert fit.amplified.tolist() == [True, True, False]
+    assert fit.reason[2] == "no rise above the noise"
+    assert math.isnan(fit.cq[2])
+
+
+def _melt(peaks: list[tuple[float, float]], step: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """Fluorescence whose -dF/dT is a sum of Gaussians (Tm, height), plus a falling background."""
+    t = np.arange(60.0, 95.0, step)
+    derivative = np.full(t.shape, 0.01)
+    for tm, height in peaks:
+        derivative += height * np.exp(-0.5 * ((t - tm) / 0.8) ** 2)
+    fluorescence = 10.0 - cumulative_trapezoid(derivative, t, initial=0.0)
+    return t, fluorescence
+
+
+def test_melt_peaks_of_known_tm_are_found() -> None:
+    one = _melt([(82.0, 1.0)])
+    two = _melt([(84.0, 1.0), (75.0, 0.4)])
+    x = np.array([one[0], two[0]])
+    y = np.array([one[1], two[1]])
+    found = melt_peaks(x, y).peaks
+    assert [p.tm_c for p in found[0]] == [pytest.approx(82.0, abs=0.1)]
+    assert [p.tm_c for p in found[1]] == [
+        pytest.approx(84.0, abs=0.1),
+        pytest.approx(75.0, abs=0.1),
+    ]
+    assert found[1][1].relative == pytest.approx(0.4, abs=0.05)
+
+
+def _long_seq_tm(sequence: str) -> float:
+    # Primer3's long-sequence formula by hand: 50 mM K+, 1.5 mM Mg2+ and 0.6 mM dNTP counted as
+    # 50 + 120 * sqrt(0.9) = 163.84 mM monovalent equivalents.
+    gc = 100.0 * sum(b in "GC" for b in sequence) / len(sequence)
+    return 81.5 + 16.6 * math.log10(0.16384) + 0.41 * gc - 600.0 / len(sequence)
+
+
+def test_melt_peaks_of_the_evagreen_run_sit_at_the_predicted_tm() -> None:
+    export = read_export(CURVES / "untergasser" / "eva_green_a.rdml")
+    assert export is not None
+    analysis = analyse_exports([export])
+    amplicons = dict(export.amplicons)
+    for row in analysis.targets.to_dict(orient="records"):
+        predicted = _long_seq_tm(amplicons[row["target"]])
+        assert row["predicted_tm_c"] == pytest.approx(predicted, abs=0.05)
+        assert abs(row["observed_tm_c"] - predicted) <= 3.0
+        assert row["melt"].startswith("one product, as predicted")
+
+
+def test_non_amplifying_reactions_have_no_melt_peak_and_no_cq() -> None:
+    # own_mix_b: SYBR at 1:100 inhibits the reaction (the raw curves only fall).
+    export = read_export(CURVES / "untergasser" / "own_mix_b.rdml")
+    assert export is not None
+    reactions = analyse_exports([export]).reactions
+    inhibited = reactions[reactions["target"] == "SYBR 1:100"]
+    assert not inhibited["amplified"].any()
+    assert inhibited["cq"].isna().all()
+    assert (inhibited["melt_peaks"] == "").all()
+
+
+@pytest.mark.parametrize("path", ALL_RDML, ids=lambda p: p.name)
+def test_every_real_rdml_is_analysed(path: Path) -> None:
+    export = read_export(path)
+    assert export is not None
+    analysis = analyse_exports([export])
+    assert len(analysis.reactions) == len(export.wells)
+    called = analysis.reactions["amplified"].fillna(False).astype(bool)
+    # A Cq exactly where a reaction is called amplified, and a reason wherever it is not.
+    assert (analysis.reactions["cq"].notna() == called).all()
+    reasons = analysis.reactions.loc[~called, "not_amplified_because"]
+    assert (reasons != "").all()
+    assert set(analysis.targets["target"]) == set(export.wells["target"])
+
+
+def test_assay_curves_writes_tables_figures_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    path = CURVES / "untergasser" / "own_mix_b.rdml"
+    assert main(["curves", str(path), "--out", str(out)]) == 0
+    written = {p.name for p in out.iterdir()}
+    assert {"curves.csv", "targets.csv", "report.html", "amplification.png", "melt.png"} <= written
+    text = (out / "report.html").read_text()
+    assert "Amplification and melt curves" in text
+    assert "one product, as predicted" in text
+    printed = capsys.readouterr().out
+    assert "window of linearity" in printed
+    assert "SYBR 1:100: 0/3 amplified" in printed
+
+
+def test_a_file_without_raw_data_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exports = Path(__file__).parent / "fixtures" / "instrument_exports"
+    plain = next(p for p in sorted((exports / "quantstudio").iterdir()) if p.suffix == ".txt")
+    status = main(["curves", str(plain), "--out", str(tmp_path / "out")])
+    assert status == 2
+    assert "raw amplification or melt data" in capsys.readouterr().err
