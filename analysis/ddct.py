@@ -521,6 +521,8 @@ def _apply_pfaffl(
         """E^(Ct in the control − Ct in the group): the gene's ratio, group over control."""
         control_key = (*panel_values, settings.control, gene)
         group_key = (*panel_values, group, gene)
+        if control_key not in means.index or group_key not in means.index:
+            return math.nan  # not measured in the calibrator or the group: not quantified
         return float(given[gene] ** (float(means[control_key]) - float(means[group_key])))
 
     ratios = []
@@ -540,6 +542,8 @@ def _apply_pfaffl(
     def per_sample(where: tuple[Any, ...], group: str, sample: str, gene: str) -> float:
         control_key = (*where, settings.control, gene)
         sample_key = (*where, group, sample, gene)
+        if control_key not in means.index or sample_key not in sample_cts.index:
+            return math.nan
         return float(given[gene] ** (float(means[control_key]) - float(sample_cts[sample_key])))
 
     folds = []
@@ -555,8 +559,8 @@ def _apply_pfaffl(
         tuple(row[c] for c in [*panel_cols, "gene", "group"])
         for row in expression.to_dict(orient="records")
     ]
-    expression["fold_change_sample_mean"] = [float(mean[k]) for k in rows]
-    expression["fold_change_sample_sd"] = [float(sd[k]) for k in rows]
+    expression["fold_change_sample_mean"] = [float(mean.get(k, math.nan)) for k in rows]
+    expression["fold_change_sample_sd"] = [float(sd.get(k, math.nan)) for k in rows]
     return corrected
 
 

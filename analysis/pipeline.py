@@ -46,6 +46,8 @@ class AnalysisRequest:
         od_table: MTT absorbances, for viability in the same report.
         viability: Viability choices (required with `od_table`).
         samples: A sample sheet for an instrument export (group, gene, panels by well/sample).
+        cq_from: Where an export's Cqs come from: its raw curves or the instrument (see
+            `wells.read_wells`).
     """
 
     ct_table: Path
@@ -60,6 +62,7 @@ class AnalysisRequest:
     od_table: Path | None = None
     viability: ViabilitySettings | None = None
     samples: Path | None = None
+    cq_from: str = "auto"
 
 
 @dataclass
@@ -123,9 +126,13 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
 
     table = read_plates(
         [request.ct_table, *request.more_tables], columns=request.columns,
-        panels=request.settings.panels, samples=request.samples,
+        panels=request.settings.panels, samples=request.samples, cq_from=request.cq_from,
     )  # fmt: skip
     settings, chosen = with_export_defaults(request.settings, table)
+    if table.efficiencies and not settings.efficiencies:
+        settings = replace(settings, efficiencies=table.efficiencies)
+        chosen.append("efficiencies from the raw curves: " + ", ".join(
+            f"{t} {e:.3f}" for t, e in table.efficiencies))  # fmt: skip
     problems: dict[str, str] = {}
     validation: dict[str, Any] | None = None
     if request.assays is not None:

@@ -292,3 +292,53 @@ def summary_text(analysis: CurveAnalysis) -> str:
         if row["flags"]:
             lines.append(f"    check: {row['flags']}")
     return "\n".join(lines) + "\n"
+
+
+CQ_SOURCES = ("auto", "instrument", "curves")
+
+
+def with_curve_cq(export: Export) -> tuple[Export, dict[str, float], list[str]]:
+    """The export with its Cqs taken from its raw curves, the targets' efficiencies, and notes.
+
+    A reaction that did not amplify has no Cq, its reason kept as the Cq's text; NTCs and no-RT
+    controls do not place windows or enter efficiencies. The notes say where the Cqs came from,
+    and give each target whose melt curve shows more than the expected product (as a finding).
+
+    Raises:
+        InputError: The export has no raw amplification data.
+    """
+    from dataclasses import replace
+
+    if export.amplification is None:
+        raise InputError("has no raw amplification data to take Cqs from", path=export.path)
+    analysis = analyse_exports([export])
+    reactions = analysis.reactions
+    wells = export.wells.reset_index(drop=True)
+    reasons = reactions["not_amplified_because"].fillna("").astype(str)
+    wells = wells.assign(
+        cq=reactions["cq"].to_numpy(),
+        cq_text=[f"no Cq: {r}" if r else "" for r in reasons],
+    )
+    efficiencies = {
+        str(row["target"]): float(row["efficiency"])
+        for row in analysis.targets.to_dict(orient="records")
+        if row["efficiency"] == row["efficiency"]
+    }
+    name = Path(export.path).name
+    notes = [f"{name}: Cq and efficiency of each target from the raw curves ({curves.METHOD})"]
+    for row in analysis.targets.to_dict(orient="records"):
+        if row["melt"] and not str(row["melt"]).startswith("one product, as predicted"):
+            notes.append(f"melt curve: {row['target']}: {row['melt']}")
+        if row["ntc_melt"] and row["ntc_melt"] != "no peak":
+            notes.append(f"melt curve: {row['target']} controls: {row['ntc_melt']}")
+        if row["flags"]:
+            notes.append(f"curves: {row['target']}: {row['flags']}")
+    return replace(export, wells=wells), efficiencies, notes
+
+
+def chooses_curves(export: Export, cq_from: str) -> bool:
+    """Whether Cqs come from the raw curves: asked for, or `auto` and the export has no Cq."""
+    if cq_from == "curves":
+        return True
+    return (cq_from == "auto" and export.amplification is not None
+            and not export.wells["cq"].notna().any())  # fmt: skip

@@ -66,6 +66,7 @@ class WellTable:
     instrument: str | None = None  # the export's format, when the file is an instrument export
     endogenous_control: str | None = None  # what the export says the software used
     reference_sample: str | None = None
+    efficiencies: tuple[tuple[str, float], ...] = ()  # per target, from raw curves when used
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
@@ -148,12 +149,22 @@ def _stripped(column: pd.Series) -> pd.Series:
     return text
 
 
+def _mean_efficiencies(tables: Sequence[WellTable]) -> tuple[tuple[str, float], ...]:
+    """Each target's efficiency over the plates that gave one (their mean)."""
+    found: dict[str, list[float]] = {}
+    for table in tables:
+        for target, value in table.efficiencies:
+            found.setdefault(target, []).append(value)
+    return tuple(sorted((t, sum(v) / len(v)) for t, v in found.items()))
+
+
 def read_plates(
     paths: Sequence[str | Path],
     *,
     columns: Mapping[str, str] | None = None,
     panels: Sequence[str] = (),
     samples: str | Path | None = None,
+    cq_from: str = "auto",
 ) -> WellTable:
     """Read several files of one experiment (plates) as one table of wells.
 
@@ -166,7 +177,10 @@ def read_plates(
     """
     import pandas as pd
 
-    tables = [read_wells(p, columns=columns, panels=panels, samples=samples) for p in paths]
+    tables = [
+        read_wells(p, columns=columns, panels=panels, samples=samples, cq_from=cq_from)
+        for p in paths
+    ]
     if len(tables) == 1:
         return tables[0]
 
@@ -189,6 +203,7 @@ def read_plates(
         instrument=agreed([t.instrument for t in tables]),
         endogenous_control=agreed([t.endogenous_control for t in tables]),
         reference_sample=agreed([t.reference_sample for t in tables]),
+        efficiencies=_mean_efficiencies(tables),
     )  # fmt: skip
 
 
@@ -242,6 +257,7 @@ def read_wells(
     columns: Mapping[str, str] | None = None,
     panels: Sequence[str] = (),
     samples: str | Path | None = None,
+    cq_from: str = "auto",
 ) -> WellTable:
     """Read and check a well table, or an instrument's export (`instruments.read_export`).
 
@@ -252,6 +268,9 @@ def read_wells(
         columns: Explicit mapping from a field (group, gene, ct, sample, well, plate, exclude) to
             the table's column name.
         panels: Panel columns (analysed separately), e.g. ``["cell_line"]``.
+        cq_from: For an export with raw amplification data: ``curves`` takes Cqs and
+            efficiencies from the curves (`rawcurves.with_curve_cq`), ``instrument`` the
+            instrument's Cqs, ``auto`` the curves only when the export has no Cq at all.
 
     Returns:
         The usable wells, the excluded ones and those without a Ct.
@@ -275,7 +294,14 @@ def read_wells(
             wells_from_table(long, path, panels=panels, rows=rows),
             notes=("one column per gene, one row per sample: read as such (sample = its row)",),
         )
-    return wells_from_export(export, columns=columns, panels=panels, samples=samples)
+    from assay.analysis.rawcurves import chooses_curves, with_curve_cq
+
+    if not chooses_curves(export, cq_from):
+        return wells_from_export(export, columns=columns, panels=panels, samples=samples)
+    export, efficiencies, notes = with_curve_cq(export)
+    table = wells_from_export(export, columns=columns, panels=panels, samples=samples)
+    return replace(table, notes=(*notes, *table.notes),
+                   efficiencies=tuple(sorted(efficiencies.items())))  # fmt: skip
 
 
 def wells_from_export(

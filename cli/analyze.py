@@ -63,6 +63,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "gene, the Pfaffl ratio replaces 2^-ddCt",
     )  # fmt: skip
     parser.add_argument(
+        "--cq-from", choices=("auto", "instrument", "curves"), default="auto",
+        help="for exports with raw amplification data (RDML): curves takes each Cq and each "
+        "target's efficiency from the raw curves (as assay curves; fold change then the "
+        "efficiency-corrected ratio); instrument the instrument's Cqs; auto: the curves only when "
+        "the file has no Cq",
+    )  # fmt: skip
+    parser.add_argument(
         "--standard-curve", metavar="FILE",
         help="dilution series (columns gene, quantity, ct): fit each gene's efficiency",
     )  # fmt: skip
@@ -146,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                 assays=Path(args.assays) if args.assays else None,
                 strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
                 od_table=Path(args.od) if args.od else None, viability=viability,
-                samples=Path(args.samples) if args.samples else None,
+                samples=Path(args.samples) if args.samples else None, cq_from=args.cq_from,
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))

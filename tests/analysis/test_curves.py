@@ -255,3 +255,39 @@ def test_a_file_without_raw_data_is_refused(
     status = main(["curves", str(plain), "--out", str(tmp_path / "out")])
     assert status == 2
     assert "raw amplification or melt data" in capsys.readouterr().err
+
+
+def test_assay_analyze_takes_cq_and_efficiency_from_the_curves(tmp_path: Path) -> None:
+    # own_mix_a has raw curves and no Cq: analyze reads Cqs and efficiencies from the curves
+    # (as assay curves does) and gives the efficiency-corrected ratio (Pfaffl 2001).
+    rdml = CURVES / "untergasser" / "own_mix_a.rdml"
+    export = read_export(rdml)
+    assert export is not None
+    chosen = {"D11": "a", "H8": "a", "D12": "b", "H9": "b"}  # one target and Roche each
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("well,sample,group\n" + "".join(
+        f"{w},s_{chosen.get(w, 'other')},{chosen.get(w, 'other')}\n" for w in export.wells["well"]
+    ))  # fmt: skip
+    out = tmp_path / "analysis"
+    argv = ["analyze", str(rdml), "--samples", str(sheet), "--reference", "Roche",
+            "--control", "a", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    curves_out = tmp_path / "curves"
+    assert main(["curves", str(rdml), "--out", str(curves_out)]) == 0
+    import pandas as pd
+
+    by_well = pd.read_csv(curves_out / "curves.csv").set_index("well")
+    targets = pd.read_csv(curves_out / "targets.csv").set_index("target")["efficiency"]
+    wells = pd.read_csv(out / "wells.csv").set_index("well")
+    used = wells[wells["fate"] == "used"]
+    assert np.allclose(used["ct"], by_well.loc[used.index, "cq"], atol=1e-3)
+    target, reference = "DMSO 0.0 - Mg 3.0", "Roche"
+    e_t, e_r = targets[target], targets[reference]
+    ct = by_well["cq"]
+    # Pfaffl: E_t^(Ct_t,a - Ct_t,b) / E_r^(Ct_r,a - Ct_r,b), b against the calibrator a.
+    expected = e_t ** (ct["D11"] - ct["D12"]) / e_r ** (ct["H8"] - ct["H9"])
+    expression = pd.read_csv(out / "expression.csv")
+    row = expression[(expression["gene"] == target) & (expression["group"] == "b")]
+    assert float(row["fold_change"].iloc[0]) == pytest.approx(expected, rel=1e-3)
+    analysis = (out / "analysis.json").read_text()
+    assert "Pfaffl" in analysis
