@@ -12,7 +12,8 @@ Ruijter et al. 2021), with each rule stated here and in every output:
    `MIN_RISE_NOISE` times the noise of its early cycles and above `MIN_RISE_FRACTION` of its
    target's median rise, and its curve crosses the target's threshold before its SDM.
 3. **Window of linearity** per target: a band of `WINDOW_DECADES` of log10 fluorescence, its top
-   at or below the median log fluorescence at the SDM, placed where the efficiencies of the target's
+   at most `WINDOW_SEARCH` below the median log fluorescence at the SDM (not lower: a drifting
+   baseline would pass for a straight line), placed where the efficiencies of the target's
    reactions vary least; a reaction's efficiency is 10^slope of log10 fluorescence on cycle over its
    points in the band (at least `MIN_POINTS`).
 4. **Target efficiency**: the mean of its reactions' efficiencies, leaving out those more than
@@ -36,8 +37,10 @@ MIN_RISE_NOISE = 20.0  # corrected plateau at least this many noise SDs above th
 MIN_RISE_FRACTION = 0.05  # and at least this fraction of the target's median rise
 WINDOW_DECADES = 1.2  # width of the window of linearity, log10 units
 WINDOW_STEP = 0.05  # the window's top is searched in steps of this many log10 units
+WINDOW_SEARCH = 0.5  # down to this far below the median log fluorescence at the SDM
 MIN_POINTS = 3  # fewest points of a reaction inside the window for an efficiency
 EFFICIENCY_TOLERANCE = 0.05  # reactions further than this from the median are left out of the mean
+SDM_FLOOR = 0.05  # the SDM is looked for where the curve has risen this fraction of its range
 BISECTION_STEPS = 60
 
 METHOD = (
@@ -126,11 +129,23 @@ def _masked_slopes(x: Any, y: Any, mask: Any) -> tuple[Any, Any]:
 
 
 def second_derivative_maximum(y: Any) -> Any:
-    """Index of the second-derivative maximum per row (central differences; NaN rows give 0)."""
-    filled = np.where(np.isfinite(y), y, -np.inf)
-    ahead = np.maximum.accumulate(filled, axis=1)  # NaN tails: the curve held at its last value
+    """Index of the second-derivative maximum per row (central differences; NaN rows give 0).
+
+    Taken on the curve smoothed over three cycles (1-2-1) and held at its running maximum, and
+    only where the curve has risen SDM_FLOOR of the way from its lowest to its highest reading:
+    a noise spike in the baseline of a weak curve is not its SDM.
+    """
+    filled = np.where(np.isfinite(y), y, np.nan)
+    padded = np.pad(filled, ((0, 0), (1, 1)), mode="edge")
+    smooth = (padded[:, :-2] + 2 * padded[:, 1:-1] + padded[:, 2:]) / 4
+    smooth = np.where(np.isfinite(smooth), smooth, filled)
+    ahead = np.maximum.accumulate(np.where(np.isfinite(smooth), smooth, -np.inf), axis=1)
     second = ahead[:, 2:] - 2 * ahead[:, 1:-1] + ahead[:, :-2]
-    second = np.where(np.isfinite(second), second, -np.inf)
+    with np.errstate(invalid="ignore"):
+        low = np.nanmin(filled, axis=1, keepdims=True)
+        high = np.nanmax(filled, axis=1, keepdims=True)
+        risen = ahead[:, 1:-1] >= low + SDM_FLOOR * (high - low)
+    second = np.where(np.isfinite(second) & risen, second, -np.inf)
     return np.argmax(second, axis=1) + 1
 
 
@@ -224,7 +239,7 @@ def _window(cycles: Any, logs: Any, sdm: Any, members: Any) -> tuple[float, Any,
     )
     phase = (cols >= start[:, None]) & (cols <= sdm[:, None]) & np.isfinite(logs)
     tried: list[tuple[float, float, Any, Any]] = []
-    for upper in np.arange(top, top - 1.0 - 1e-9, -WINDOW_STEP):
+    for upper in np.arange(top, top - WINDOW_SEARCH - 1e-9, -WINDOW_STEP):
         inside = _inside(logs, phase, upper)
         slopes, n = _masked_slopes(cycles, logs, inside)
         efficiency = np.where(n >= MIN_POINTS, 10.0**slopes, np.nan)

@@ -36,7 +36,14 @@ from typing import TYPE_CHECKING, Any
 from assay._compat import StrEnum
 from assay.analysis.wells import MISSING_CT
 from assay.errors import InputError
-from assay.tables import MAX_FILE_BYTES, decode, load_bytes, parse_number, workbook_sheets
+from assay.tables import (
+    MAX_FILE_BYTES,
+    Rows,
+    decode,
+    load_bytes,
+    parse_number,
+    workbook_sheets,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -340,6 +347,65 @@ def _with_biogroups(export: Export, data: bytes, path: Path, legacy: bool) -> Ex
     return replace(export, wells=wells, notes=(*export.notes, note))
 
 
+# Raw sheets of QuantStudio workbooks: (sheet, x column, y column).
+_RAW_SHEETS = {
+    "amplification": ("Amplification Data", ("cycle number", "cycle"), ("rn",)),
+    "melt": ("Melt Curve Raw", ("temperature",), ("fluorescence",)),
+}
+
+
+Points = dict[tuple[str, str], list[tuple[float, float]]]
+
+
+def _sheet_points(rows: Rows, xs: Sequence[str], ys: Sequence[str]) -> Points:
+    """(well position, target) -> its (x, y) readings, from a raw sheet's table."""
+    for index, row in enumerate(rows):
+        names = [_norm(c) for c in row]
+        where = {key: next((names.index(n) for n in options if n in names), None)
+                 for key, options in (("well", ("well position", "well")),
+                                      ("target", ("target", "target name")),
+                                      ("x", xs), ("y", ys))}  # fmt: skip
+        if where["well"] is None or where["x"] is None or where["y"] is None:
+            continue
+        numbered = names[where["well"]] == "well"  # 1, 2, ... row by row (older exports)
+        found: Points = {}
+        width = max(i for i in where.values() if i is not None)
+        for cells in rows[index + 1 :]:
+            if len(cells) <= width:
+                continue
+            x, y = parse_number(cells[where["x"]]), parse_number(cells[where["y"]])
+            if x is None or y is None:
+                continue
+            target = cells[where["target"]] if where["target"] is not None else ""
+            found.setdefault((cells[where["well"]], target), []).append((x, y))
+        if numbered:
+            numbers = [parse_number(w) or 0 for w, _ in found]
+            columns = 24 if max(numbers, default=0) > 96 else 12
+            found = {(_rdml_well(str(int(parse_number(w) or 0)), columns), t): p
+                     for (w, t), p in found.items()}  # fmt: skip
+        return found
+    return {}
+
+
+def _with_raw_sheets(export: Export, data: bytes, path: Path) -> Export:
+    """The export with the raw amplification and melt readings its workbook carries."""
+    from dataclasses import replace
+
+    wanted = {sheet: kind for kind, (sheet, _, _) in _RAW_SHEETS.items()}
+    traces: dict[str, Traces | None] = {}
+    keys = list(zip(export.wells["well"].astype(str), export.wells["target"].astype(str),
+                    strict=True))  # fmt: skip
+    for name, rows in workbook_sheets(data, path, legacy=False, only=tuple(wanted)):
+        kind = wanted[name]
+        _, xs, ys = _RAW_SHEETS[kind]
+        points = _sheet_points(rows, xs, ys)
+        by_well = {well: p for (well, _), p in points.items()}
+        traces[kind] = _traces([sorted(points.get(k) or by_well.get(k[0]) or []) for k in keys])
+    if not traces:
+        return export
+    return replace(export, amplification=traces.get("amplification"), melt=traces.get("melt"))
+
+
 # RDML -----------------------------------------------------------------------------------------
 
 
@@ -490,8 +556,14 @@ def _cfx_header(line: str) -> bool:
     return "fluor" in cells or {"content", "cq"} <= cells
 
 
-def read_export(path: str | Path) -> Export | None:
+def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
     """Read an instrument export; None when the file is a plain table of wells (assay's own).
+
+    Args:
+        path: The file.
+        raw: Also read a workbook's raw amplification and melt sheets (QuantStudio
+            "Amplification Data" and "Melt Curve Raw": large, so only when asked). RDML files
+            always bring their raw points.
 
     Raises:
         InputError: The file is damaged, or looks like an export but its wells cannot be read
@@ -505,7 +577,8 @@ def read_export(path: str | Path) -> Export | None:
         except zipfile.BadZipFile as error:
             raise InputError(f"is a damaged zip/xlsx file ({error})", path=path) from None
         if any(n.startswith("xl/") for n in names):
-            return _workbook_export(data, path, legacy=False)
+            export = _workbook_export(data, path, legacy=False)
+            return _with_raw_sheets(export, data, path) if raw and export is not None else export
         return _rdml_export(data, path)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _workbook_export(data, path, legacy=True)

@@ -284,7 +284,7 @@ def read_wells(
     from assay.analysis.instruments import read_export
 
     path = Path(path)
-    export = read_export(path)
+    export = read_export(path, raw=cq_from == "curves")
     if export is None:
         raw = read_text_table(path)
         if columns or looks_like_wells(list(raw.columns)) or not _is_wide(raw):

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     exports = []
     for path in args.files:
-        export = read_export(path)
+        export = read_export(path, raw=True)
         if export is None:
             raise InputError("is not an instrument export with raw curves (RDML)", path=path)
         exports.append(export)

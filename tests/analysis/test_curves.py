@@ -291,3 +291,67 @@ def test_assay_analyze_takes_cq_and_efficiency_from_the_curves(tmp_path: Path) -
     assert float(row["fold_change"].iloc[0]) == pytest.approx(expected, rel=1e-3)
     analysis = (out / "analysis.json").read_text()
     assert "Pfaffl" in analysis
+
+
+QUANTSTUDIO = sorted(
+    p for p in (EXPORTS / "quantstudio").glob("*.xlsx")
+)  # every workbook there carries an Amplification Data sheet
+MELT_WORKBOOK = (
+    EXPORTS
+    / "quantstudio"
+    / ("appbio_quantstudio_designandanalysis_QS7Pro_PCR_with_Melt_example09.xlsx")
+)
+
+
+@pytest.mark.parametrize("path", QUANTSTUDIO, ids=lambda p: p.name[-30:])
+def test_quantstudio_raw_sheets_give_the_instruments_amplification_calls(path: Path) -> None:
+    # The instrument software gave a Ct exactly to the wells it called amplified.
+    export = read_export(path, raw=True)
+    assert export is not None
+    assert export.amplification is not None
+    reactions = analyse_exports([export]).reactions
+    assert (reactions["cq"].notna() == reactions["instrument_cq"].notna()).all()
+
+
+def _instrument_melt_peaks() -> dict[str, list[tuple[float, float]]]:
+    """Well -> the instrument's (Tm, peak height), from the Melt Curve Result sheet."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(MELT_WORKBOOK, read_only=True)
+    rows = list(book["Melt Curve Result"].iter_rows(values_only=True))
+    book.close()
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "Well") + 1
+    peaks: dict[str, list[tuple[float, float]]] = {}
+    for row in rows[start:]:
+        if row and row[1]:
+            peaks.setdefault(str(row[1]), []).append((float(row[4]), float(row[5])))
+    return peaks
+
+
+def test_quantstudio_melt_peaks_match_the_instruments() -> None:
+    export = read_export(MELT_WORKBOOK, raw=True)
+    assert export is not None
+    assert export.melt is not None
+    reactions = analyse_exports([export]).reactions.set_index("well")
+    instrument = _instrument_melt_peaks()
+    assert len(instrument) == 96
+    for well, peaks in instrument.items():
+        main_tm = max(peaks, key=lambda p: p[1])[0]
+        assert reactions.loc[well, "melt_tm_c"] == pytest.approx(main_tm, abs=0.5)
+    # The instrument also lists peaks of about 15 % of the main one at 63-78 C; they sit on the
+    # flat -dF/dT below the main melt (prominence under 0.01/C), which our rules do not call.
+    assert (reactions["melt_peaks"].str.count(";") == 0).all()
+
+
+def test_quantstudio_cq_follows_the_instruments_ct() -> None:
+    # Thresholds differ by a constant; after it, Cq and the instrument's Ct agree closely.
+    export = read_export(MELT_WORKBOOK, raw=True)
+    assert export is not None
+    reactions = analyse_exports([export]).reactions
+    gaps = reactions["cq"] - reactions["instrument_cq"]
+    assert gaps.notna().sum() == 96
+    assert float(gaps.std()) < 0.06
