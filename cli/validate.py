@@ -222,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
             data["redesign"] = redesign_to_json(proposals, conditions)
         write_text_atomic(args.json, strict_json(data))
     sys.stdout.write(to_text(report))
+    if search is not None and search.methods:
+        print(f"Off-target search: {'; '.join(dict.fromkeys(search.methods))}")
     if proposals is not None:
         sys.stdout.write(redesign_to_text(proposals))
     if args.json:

@@ -57,7 +57,8 @@ class DatabaseIndex:
         return np.searchsorted(self.starts, position, side="right").astype(np.int64) - 1
 
 
-def _fingerprint(fasta: Path) -> dict[str, object]:
+def fingerprint(fasta: Path) -> dict[str, object]:
+    """What an index of `fasta` records of it: size, modification time, first megabyte."""
     stat = fasta.stat()
     with fasta.open("rb") as handle:
         head = hashlib.sha256(handle.read(1 << 20)).hexdigest()
@@ -145,7 +146,7 @@ def _sorted_positions(
 
 
 def build_index(
-    records: Iterable[tuple[str, str]], directory: Path, fingerprint: dict[str, object],
+    records: Iterable[tuple[str, str]], directory: Path, stamp: dict[str, object],
     progress: Callable[[str], None] | None = None, *, chunk: int = 1 << 24,
 ) -> DatabaseIndex:  # fmt: skip
     """Build and save the index of `records` (name, sequence) into `directory`.
@@ -177,12 +178,12 @@ def build_index(
     write_text_atomic(directory / "names.json", json.dumps(names))
     sizes["names.json"] = (directory / "names.json").stat().st_size
     # Last: meta.json marks the index whole, and gives each file's size to check it by.
-    write_text_atomic(directory / "meta.json", json.dumps({**fingerprint, "sizes": sizes}))
+    write_text_atomic(directory / "meta.json", json.dumps({**stamp, "sizes": sizes}))
     return DatabaseIndex(names=names, starts=bounds, codes=codes, positions=positions,
                          offsets=offsets)  # fmt: skip
 
 
-def _whole(directory: Path, fingerprint: dict[str, object]) -> bool:
+def index_is_whole(directory: Path, expected: dict[str, object]) -> bool:
     """True when the index in `directory` is of this FASTA and every file has its recorded size.
 
     A file cut short, replaced or missing (a disk that filled, a copy interrupted, a hand edit)
@@ -192,7 +193,7 @@ def _whole(directory: Path, fingerprint: dict[str, object]) -> bool:
         meta = json.loads((directory / "meta.json").read_text())
     except (OSError, ValueError):
         return False
-    if not isinstance(meta, dict) or {k: meta.get(k) for k in fingerprint} != fingerprint:
+    if not isinstance(meta, dict) or {k: meta.get(k) for k in expected} != expected:
         return False
     sizes = meta.get("sizes")
     if not isinstance(sizes, dict) or set(sizes) != set(_INDEX_FILES):
@@ -215,8 +216,8 @@ def open_index(
 ) -> DatabaseIndex:
     """Open the index of `fasta`, building it first when it is missing or out of date."""
     directory = directory or fasta.with_name(fasta.name + ".assay-index")
-    fingerprint = _fingerprint(fasta)
-    if _whole(directory, fingerprint):
+    fingerprint_now = fingerprint(fasta)
+    if index_is_whole(directory, fingerprint_now):
         load = {n: np.load(directory / f"{n}.npy", mmap_mode="r")
                 for n in ("codes", "starts", "positions", "offsets")}  # fmt: skip
         return DatabaseIndex(
@@ -224,10 +225,10 @@ def open_index(
             starts=np.asarray(load["starts"]), codes=load["codes"],
             positions=load["positions"], offsets=load["offsets"],
         )  # fmt: skip
-    return build_index(records(), directory, fingerprint, progress)
+    return build_index(records(), directory, fingerprint_now, progress)
 
 
-def _seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
+def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
     """Keys of every ACGT variant of a 3'-terminal k-mer that `rule` still lets prime.
 
     `seed` is written so that its last base is the primer's 3'-terminal base.
@@ -263,15 +264,13 @@ def find_sites_indexed(
     found: dict[int, list[BindingSite]] = {}
     if length < KMER:
         return found
-    masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
-    variants = _seed_keys(primer[-KMER:], rule)
-    codes = index.codes
+    variants = seed_keys(primer[-KMER:], rule)
     for strand in (Strand.PLUS, Strand.MINUS):
         # Plus strand: the record holds the primer; its last k bases are the k-mer.
         # Minus strand: the record holds the reverse complement, which starts with the
         # complement of the primer's last k bases.
         keys = variants if strand is Strand.PLUS else np.asarray(
-            [_revcomp_key(int(k)) for k in variants], dtype=np.uint32
+            [revcomp_key(int(k)) for k in variants], dtype=np.uint32
         )  # fmt: skip
         lo = index.offsets[keys.astype(np.int64)].astype(np.int64)
         hi = index.offsets[keys.astype(np.int64) + 1].astype(np.int64)
@@ -279,37 +278,58 @@ def find_sites_indexed(
         if not spans:
             continue
         kmer_start = np.concatenate([index.positions[a:b] for a, b in spans]).astype(np.int64)
-        start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
-        record = index.record_of(kmer_start)
-        inside = (start >= index.starts[record]) & (start + length <= index.starts[record + 1])
-        start, record = start[inside], record[inside]
-        if start.size == 0:
-            continue
-        windows = np.asarray(codes[start[:, None] + np.arange(length)])
-        probe = masks if strand is Strand.PLUS else _complement_masks(masks)
-        mismatched = (_MASK_OF_CODE[windows] & probe) == 0
-        # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.
-        by_distance = mismatched[:, ::-1] if strand is Strand.PLUS else mismatched
-        keep = (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches) & (
-            by_distance.sum(axis=1) <= rule.max_mismatches
-        )
-        if rule.terminal_must_match:
-            keep &= ~by_distance[:, 0]
-        for row, site_start, rec in zip(by_distance[keep], start[keep], record[keep], strict=True):
-            offset = int(site_start - index.starts[rec])
-            found.setdefault(int(rec), []).append(
-                BindingSite(
-                    start=offset + 1,
-                    end=offset + length,
-                    strand=strand,
-                    mismatches=tuple(int(d) + 1 for d in np.flatnonzero(row)),
-                    primer_length=length,
-                )
-            )
+        for record, sites in verify_sites(
+            primer, index.codes, index.starts, kmer_start, strand, rule
+        ).items():
+            found.setdefault(record, []).extend(sites)
     return found
 
 
-def _revcomp_key(key: int) -> int:
+def verify_sites(
+    primer: str, codes: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64],
+    kmer_start: npt.NDArray[np.int64], strand: Strand, rule: PrimingRule,
+) -> dict[int, list[BindingSite]]:  # fmt: skip
+    """The sites among candidate 3'-terminal k-mer positions that `rule` lets prime, by record.
+
+    `kmer_start` are positions in `codes` where a seed variant of the primer's 3' end lies (on
+    the plus strand the k-mer is the site's end, on the minus strand its start); each candidate
+    is checked against the whole primer with IUPAC masks, and sites never span two records.
+    """
+    length = len(primer)
+    masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
+    found: dict[int, list[BindingSite]] = {}
+    start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
+    record = np.searchsorted(starts, kmer_start, side="right").astype(np.int64) - 1
+    inside = (start >= starts[record]) & (start + length <= starts[record + 1])
+    start, record = start[inside], record[inside]
+    if start.size == 0:
+        return found
+    windows = np.asarray(codes[start[:, None] + np.arange(length)])
+    probe = masks if strand is Strand.PLUS else _complement_masks(masks)
+    mismatched = (_MASK_OF_CODE[windows] & probe) == 0
+    # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.
+    by_distance = mismatched[:, ::-1] if strand is Strand.PLUS else mismatched
+    keep = (by_distance[:, :5].sum(axis=1) <= rule.max_three_prime_mismatches) & (
+        by_distance.sum(axis=1) <= rule.max_mismatches
+    )
+    if rule.terminal_must_match:
+        keep &= ~by_distance[:, 0]
+    for row, site_start, rec in zip(by_distance[keep], start[keep], record[keep], strict=True):
+        offset = int(site_start - starts[rec])
+        found.setdefault(int(rec), []).append(
+            BindingSite(
+                start=offset + 1,
+                end=offset + length,
+                strand=strand,
+                mismatches=tuple(int(d) + 1 for d in np.flatnonzero(row)),
+                primer_length=length,
+            )
+        )
+    return found
+
+
+def revcomp_key(key: int) -> int:
+    """The key of the reverse complement of a k-mer's key."""
     value = 0
     for _ in range(KMER):
         value = value * 4 + (3 - key % 4)

@@ -17,8 +17,8 @@ import gzip
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -182,12 +182,14 @@ class DatabaseSearch:
         rule: When a site can prime (default: Primer-BLAST's).
         max_bp: Largest product reported.
         progress: Called with each record while an index is built.
+        methods: Filled by `search_many`: how each database was searched (index or scan).
     """
 
     paths: tuple[str, ...]
     rule: PrimingRule | None = None
     max_bp: int = MAX_PRODUCT_BP
     progress: Callable[[str], None] | None = None
+    methods: list[str] = field(default_factory=list)  # how each batch searched each database
 
     @property
     def databases(self) -> int:
@@ -198,6 +200,83 @@ class DatabaseSearch:
         """Products of `pair` in every database (see `search_databases`)."""
         return search_databases(pair, self.paths, exclude=exclude, rule=self.rule,
                                 max_bp=self.max_bp, progress=self.progress)  # fmt: skip
+
+    def search_many(self, queries: Sequence[Query]) -> list[list[OffTarget]]:
+        """Products of many pairs at once, in query order (see `search_pairs`)."""
+        found, how = search_pairs(queries, self.paths, rule=self.rule, max_bp=self.max_bp,
+                                  progress=self.progress)  # fmt: skip
+        self.methods.extend(how)
+        return found
+
+
+Query = tuple[PrimerPair, Iterable[str]]  # a pair and the records not to report for it
+SCAN_MAX_PAIRS = 200  # up to this many pairs a database without an index is scanned directly
+
+
+def search_all(search: OffTargetSearch, queries: Sequence[Query]) -> list[list[OffTarget]]:
+    """Every query's products: in one batch where the search can (`search_many`), else singly."""
+    many = getattr(search, "search_many", None)
+    if callable(many):
+        found: list[list[OffTarget]] = many(queries)
+        return found
+    return [search.search(pair, exclude) for pair, exclude in queries]
+
+
+def search_pairs(
+    queries: Sequence[Query],
+    databases: Iterable[str | Path],
+    *,
+    rule: PrimingRule | None = None,
+    max_bp: int = MAX_PRODUCT_BP,
+    progress: Callable[[str], None] | None = None,
+    method: str = "auto",
+) -> tuple[list[list[OffTarget]], list[str]]:
+    """Products of every pair in every database, and how each database was searched.
+
+    A database with a whole index is searched through it. One without is scanned directly
+    (`scan`) when there are at most `SCAN_MAX_PAIRS` pairs, which is faster than building an
+    index it would use once; with more pairs (or `method="index"`) the index is built first.
+
+    Returns:
+        Per query, its products; per database, "index" or "direct scan" with why.
+    """
+    from assay.primers.dbindex import fingerprint, index_is_whole
+    from assay.primers.scan import load_database, scan_sites
+
+    rule = rule or PrimingRule()
+    found: list[list[OffTarget]] = [[] for _ in queries]
+    how: list[str] = []
+    skips = [{_base(a) for a in exclude} for _, exclude in queries]
+    for database in databases:
+        path = Path(database)
+        if not path.is_file():
+            raise InputError("no such FASTA file", path=path)
+        directory = _index_directory(path)
+        indexed = index_is_whole(directory, fingerprint(path))
+        scan = method == "scan" or (
+            method == "auto" and not indexed and len(queries) <= SCAN_MAX_PAIRS
+        )
+        if not scan:
+            how.append(f"{path.name}: index" + ("" if indexed else " (built now)"))
+            for number, (pair, exclude) in enumerate(queries):
+                found[number] += search_databases(pair, [path], exclude=exclude, rule=rule,
+                                                  max_bp=max_bp, progress=progress)  # fmt: skip
+            continue
+        how.append(f"{path.name}: direct scan ({len(queries)} pair(s), no index yet)")
+        loaded = load_database(path)
+        primers = sorted({p for pair, _ in queries
+                          for p in (pair.forward.sequence, pair.reverse.sequence)})  # fmt: skip
+        sites = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
+        for number, (pair, _) in enumerate(queries):
+            forward, reverse = sites[pair.forward.sequence], sites[pair.reverse.sequence]
+            for record in sorted(set(forward) | set(reverse)):
+                name = loaded.names[record]
+                if _base(name) in skips[number]:
+                    continue
+                found[number].extend(_products_from_sites(
+                    name, forward.get(record, []), reverse.get(record, []), max_bp
+                ))  # fmt: skip
+    return found, how
 
 
 def search_databases(

@@ -11,7 +11,7 @@ Pure orchestration over `checks` and `thermo`; reading tables and writing report
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from assay.primers.accession import parse_versioned
 from assay.primers.checks import pair_findings, sequence_findings, thermo_findings, verdict_of
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, Primer, PrimerPair, Severity, Subject, Verdict
-from assay.primers.offtarget import OffTarget, OffTargetSearch
+from assay.primers.offtarget import OffTarget, OffTargetSearch, search_all
 from assay.primers.records import Transcript
 from assay.primers.reference import ReferenceCheck, check_reference, with_exons_from_genome
 from assay.primers.sequence import gc_pct
@@ -310,17 +310,35 @@ def _off_target_finding(found: list[OffTarget], databases: int) -> Finding:
     )
 
 
-def search_off_targets(report: PairReport, search: OffTargetSearch) -> PairReport:
-    """Add the off-target products of a checked pair (its cited record and variants excluded)."""
+def _excluded(report: PairReport) -> list[str]:
+    """Records not to report off-targets in: the cited record and the variants compared."""
     exclude = [report.pair.accession or ""]
     if report.reference_check is not None:
         exclude += [t.accession for t in report.reference_check.transcripts]
-    found = search.search(report.pair, exclude)
+    return exclude
+
+
+def with_off_targets(report: PairReport, found: list[OffTarget], databases: int) -> PairReport:
+    """The report with the off-target products found for it, and their finding."""
     return replace(
         report,
         off_targets=tuple(found),
-        findings=(*report.findings, _off_target_finding(found, search.databases)),
+        findings=(*report.findings, _off_target_finding(found, databases)),
     )
+
+
+def search_off_targets(report: PairReport, search: OffTargetSearch) -> PairReport:
+    """Add the off-target products of a checked pair (its cited record and variants excluded)."""
+    return with_off_targets(report, search.search(report.pair, _excluded(report)),
+                            search.databases)  # fmt: skip
+
+
+def search_off_targets_many(
+    reports: Sequence[PairReport], search: OffTargetSearch
+) -> list[PairReport]:
+    """`search_off_targets` for many pairs in one batch (one scan of each database)."""
+    found = search_all(search, [(r.pair, _excluded(r)) for r in reports])
+    return [with_off_targets(r, f, search.databases) for r, f in zip(reports, found, strict=True)]
 
 
 def validate_pairs(
@@ -354,10 +372,9 @@ def validate_pairs(
     for pair in pairs:
         if progress is not None:
             progress(pair)
-        report = validate_pair(pair, conditions, limits, records)
-        if off_targets is not None:
-            report = search_off_targets(report, off_targets)
-        reports.append(report)
+        reports.append(validate_pair(pair, conditions, limits, records))
+    if off_targets is not None:  # all pairs at once: one pass over each database
+        reports = search_off_targets_many(reports, off_targets)
     return ValidationReport(
         pairs=tuple(reports), conditions=conditions, thresholds=limits, source=source
     )
