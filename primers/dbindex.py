@@ -16,6 +16,7 @@ Sites never span two records.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -51,10 +52,6 @@ class DatabaseIndex:
     codes: npt.NDArray[np.uint8]
     positions: npt.NDArray[np.uint32]  # k-mer start positions, ordered by k-mer
     offsets: npt.NDArray[np.uint32]  # bucket k of `positions` is offsets[k]:offsets[k+1]
-
-    def record_of(self, position: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Index of the record holding each position."""
-        return np.searchsorted(self.starts, position, side="right").astype(np.int64) - 1
 
 
 def fingerprint(fasta: Path) -> dict[str, object]:
@@ -218,7 +215,8 @@ def open_index(
     directory = directory or fasta.with_name(fasta.name + ".assay-index")
     fingerprint_now = fingerprint(fasta)
     if index_is_whole(directory, fingerprint_now):
-        load = {n: np.load(directory / f"{n}.npy", mmap_mode="r")
+        # Memory-mapped, seen as plain arrays (slicing a memmap object costs microseconds).
+        load = {n: np.load(directory / f"{n}.npy", mmap_mode="r").view(np.ndarray)
                 for n in ("codes", "starts", "positions", "offsets")}  # fmt: skip
         return DatabaseIndex(
             names=json.loads((directory / "names.json").read_text()),
@@ -229,17 +227,25 @@ def open_index(
 
 
 def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
-    """Keys of every ACGT variant of a 3'-terminal k-mer that `rule` still lets prime.
+    """Keys of every ACGT variant of a 3'-terminal k-mer that `rule` still lets prime (cached).
 
     `seed` is written so that its last base is the primer's 3'-terminal base.
     """
+    return _seed_keys(seed, rule.max_mismatches, rule.max_three_prime_mismatches,
+                      rule.terminal_must_match)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _seed_keys(
+    seed: str, max_mismatches: int, max_three_prime: int, terminal_must_match: bool
+) -> npt.NDArray[np.uint32]:
     exact = [list(IUPAC_CODES[c]) for c in seed]
     keys: set[int] = set()
     # The 3'-terminal base (the last) may differ only where the rule allows it.
-    changeable = list(range(KMER if not rule.terminal_must_match else KMER - 1))
-    for count in range(rule.max_mismatches + 1):
+    changeable = list(range(KMER if not terminal_must_match else KMER - 1))
+    for count in range(max_mismatches + 1):
         for where in itertools.combinations(changeable, count):
-            if sum(1 for w in where if w >= KMER - 5) > rule.max_three_prime_mismatches:
+            if sum(1 for w in where if w >= KMER - 5) > max_three_prime:
                 continue
             choices = [
                 [b for b in "ACGT" if b not in exact[i]] if i in where else exact[i]
@@ -250,7 +256,9 @@ def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
                 for b in bases:
                     key = key * 4 + "ACGT".index(b)
                 keys.add(key)
-    return np.fromiter(keys, dtype=np.uint32, count=len(keys))
+    found = np.fromiter(sorted(keys), dtype=np.uint32, count=len(keys))
+    found.flags.writeable = False  # shared by the cache
+    return found
 
 
 def find_sites_indexed(
@@ -269,15 +277,17 @@ def find_sites_indexed(
         # Plus strand: the record holds the primer; its last k bases are the k-mer.
         # Minus strand: the record holds the reverse complement, which starts with the
         # complement of the primer's last k bases.
-        keys = variants if strand is Strand.PLUS else np.asarray(
-            [revcomp_key(int(k)) for k in variants], dtype=np.uint32
-        )  # fmt: skip
+        keys = variants if strand is Strand.PLUS else revcomp_keys(variants)
         lo = index.offsets[keys.astype(np.int64)].astype(np.int64)
-        hi = index.offsets[keys.astype(np.int64) + 1].astype(np.int64)
-        spans = [(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
-        if not spans:
+        sizes = index.offsets[keys.astype(np.int64) + 1].astype(np.int64) - lo
+        total = int(sizes.sum())
+        if total == 0:
             continue
-        kmer_start = np.concatenate([index.positions[a:b] for a, b in spans]).astype(np.int64)
+        # Every position of every bucket at once: each bucket's start repeated over its size,
+        # plus the place within it.
+        ends = np.cumsum(sizes)
+        within = np.arange(total) - np.repeat(ends - sizes, sizes)
+        kmer_start = index.positions[np.repeat(lo, sizes) + within].astype(np.int64)
         for record, sites in verify_sites(
             primer, index.codes, index.starts, kmer_start, strand, rule
         ).items():
@@ -328,12 +338,13 @@ def verify_sites(
     return found
 
 
-def revcomp_key(key: int) -> int:
-    """The key of the reverse complement of a k-mer's key."""
-    value = 0
+def revcomp_keys(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The key of the reverse complement of each k-mer key."""
+    value = np.zeros(keys.shape, dtype=np.uint32)
+    rest = keys.astype(np.uint32)
     for _ in range(KMER):
-        value = value * 4 + (3 - key % 4)
-        key //= 4
+        value = value * 4 + (3 - rest % 4)
+        rest = rest // 4
     return value
 
 

@@ -240,7 +240,7 @@ def search_pairs(
     Returns:
         Per query, its products; per database, "index" or "direct scan" with why.
     """
-    from assay.primers.dbindex import fingerprint, index_is_whole
+    from assay.primers.dbindex import find_sites_indexed, fingerprint, index_is_whole, open_index
     from assay.primers.scan import load_database, scan_sites
 
     rule = rule or PrimingRule()
@@ -256,21 +256,26 @@ def search_pairs(
         scan = method == "scan" or (
             method == "auto" and not indexed and len(queries) <= SCAN_MAX_PAIRS
         )
-        if not scan:
-            how.append(f"{path.name}: index" + ("" if indexed else " (built now)"))
-            for number, (pair, exclude) in enumerate(queries):
-                found[number] += search_databases(pair, [path], exclude=exclude, rule=rule,
-                                                  max_bp=max_bp, progress=progress)  # fmt: skip
-            continue
-        how.append(f"{path.name}: direct scan ({len(queries)} pair(s), no index yet)")
-        loaded = load_database(path)
         primers = sorted({p for pair, _ in queries
                           for p in (pair.forward.sequence, pair.reverse.sequence)})  # fmt: skip
-        sites = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
+        if scan:
+            how.append(f"{path.name}: direct scan ({len(queries)} pair(s), no index yet)")
+            loaded = load_database(path)
+            names = loaded.names
+            sites = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
+        else:
+            how.append(f"{path.name}: index" + ("" if indexed else " (built now)"))
+            index = open_index(path, functools.partial(read_fasta, path), directory=directory,
+                               progress=progress)  # fmt: skip
+            if not index.names:
+                raise InputError("holds no FASTA records: nothing to search for off-targets",
+                                 path=path)  # fmt: skip
+            names = index.names
+            sites = {p: find_sites_indexed(p, index, rule) for p in primers}
         for number, (pair, _) in enumerate(queries):
             forward, reverse = sites[pair.forward.sequence], sites[pair.reverse.sequence]
             for record in sorted(set(forward) | set(reverse)):
-                name = loaded.names[record]
+                name = names[record]
                 if _base(name) in skips[number]:
                     continue
                 found[number].extend(_products_from_sites(

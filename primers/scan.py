@@ -14,7 +14,6 @@ table, whatever the number of primers.
 from __future__ import annotations
 
 import gzip
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,9 @@ import numpy.typing as npt
 
 from assay.errors import InputError
 from assay.primers.binding import BindingSite, PrimingRule, Strand
-from assay.primers.dbindex import _CODE, KMER, revcomp_key, seed_keys, verify_sites
+from assay.primers.dbindex import _CODE, KMER, revcomp_keys, seed_keys, verify_sites
 
-CHUNK = 1 << 23  # positions looked at at once (about 60 MB of temporaries)
-_HEADER = re.compile(rb"^>([^\r\n]*)\r?\n?", re.MULTILINE)
-_BREAKS = re.compile(rb"[\s]+")
+CHUNK = 1 << 22  # positions looked at at once (about 30 MB of temporaries)
 _LETTERS = b"ACGTURYSWKMBDHVN*-acgturyswkmbdhvn"
 
 
@@ -41,11 +38,45 @@ class Database:
     codes: npt.NDArray[np.uint8]
 
 
+def _lookup() -> tuple[npt.NDArray[np.uint8], int]:
+    """Byte -> base code (0-3 ACGT/U, 4 other IUPAC codes), DROP for whitespace, BAD otherwise."""
+    table = np.full(256, 7, dtype=np.uint8)
+    for byte in _LETTERS:
+        table[byte] = _CODE[byte]
+    for byte in b" \t\r\n":
+        table[byte] = 6
+    return table, 6
+
+
+_BYTE_CODE, _DROP = _lookup()
+_BAD = 7
+BLOCK = 1 << 23  # bytes of FASTA decoded at once
+
+
+def _headers(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every header line ('>' at a line start, to its newline or the end)."""
+    found = []
+    at = 0 if data.startswith(b">") else data.find(b"\n>")
+    if at > 0 or (at == 0 and not data.startswith(b">")):
+        at += 1
+    while at != -1 and at < len(data):
+        end = data.find(b"\n", at)
+        end = len(data) if end == -1 else end + 1
+        found.append((at, end))
+        following = data.find(b"\n>", end - 1)
+        at = -1 if following == -1 else following + 1
+    return found
+
+
 def load_database(path: Path) -> Database:
-    """Read a FASTA file (gzip or not) into codes, one pass over its bytes.
+    """Read a FASTA file (gzip or not) into codes, a block of bytes at a time.
+
+    There is no loop over records (a transcriptome has tens of thousands) but for their names.
 
     Raises:
-        InputError: The file cannot be read or holds no FASTA record.
+        InputError: The file cannot be read, holds no FASTA record, or is not FASTA (text before
+            the first header, a header without a name, letters that are not nucleotide codes:
+            the line is given).
     """
     try:
         data = path.read_bytes()
@@ -53,58 +84,77 @@ def load_database(path: Path) -> Database:
             data = gzip.decompress(data)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise InputError(f"cannot be read as FASTA ({error})", path=path) from None
-    headers = list(_HEADER.finditer(data))
+    headers = _headers(data)
     if not headers:
         raise InputError("holds no FASTA records: nothing to search for off-targets", path=path)
-    if data[: headers[0].start()].strip():
+    if data[: headers[0][0]].strip():
         raise InputError("text before the first FASTA header (is this FASTA?)", path=path, row=1)
-    names: list[str] = []
-    pieces: list[bytes] = []
-    starts = [0]
-    for this, following in zip(headers, [*headers[1:], None], strict=True):
-        words = this.group(1).decode("utf-8", "replace").split()
+    names = []
+    for start, end in headers:
+        words = data[start + 1 : end].decode("utf-8", "replace").split()
         if not words:
-            row = data.count(b"\n", 0, this.start()) + 1
-            raise InputError("a FASTA header without a name", path=path, row=row)
+            raise InputError("a FASTA header without a name", path=path,
+                             row=data.count(b"\n", 0, start) + 1)  # fmt: skip
         names.append(words[0])
-        body = data[this.end() : following.start() if following is not None else len(data)]
-        sequence = _BREAKS.sub(b"", body)
-        if sequence.translate(None, _LETTERS):
-            bad = next(i for i, c in enumerate(body) if c not in _LETTERS and c not in b" \t\r\n")
-            row = data.count(b"\n", 0, this.end() + bad) + 1
-            letters = sorted({chr(c) for c in sequence.translate(None, _LETTERS)})
-            raise InputError(f"characters that are not nucleotide codes: {letters}",
-                             path=path, row=row)  # fmt: skip
-        pieces.append(sequence)
-        starts.append(starts[-1] + len(sequence))
+    codes = np.empty(len(data), dtype=np.uint8)
+    written = 0
+    record_starts = np.empty(len(headers) + 1, dtype=np.int64)
+    header_at = np.array([h[0] for h in headers], dtype=np.int64)
+    next_header = 0
+    for block in range(0, len(data), BLOCK):
+        stop = min(block + BLOCK, len(data))
+        mapped = _BYTE_CODE[np.frombuffer(data, dtype=np.uint8, count=stop - block, offset=block)]
+        keep = mapped != _DROP
+        first = next_header
+        for start, end in headers[max(first - 1, 0) :]:  # header lines are not sequence
+            if start >= stop:
+                break
+            if end > block:
+                keep[max(start, block) - block : min(end, stop) - block] = False
+        while next_header < len(headers) and headers[next_header][0] < stop:
+            next_header += 1
+        bad = np.flatnonzero(keep & (mapped == _BAD))
+        if bad.size:
+            where = block + int(bad[0])
+            raise InputError(f"characters that are not nucleotide codes: ['{chr(data[where])}']",
+                             path=path, row=data.count(b"\n", 0, where) + 1)  # fmt: skip
+        if next_header > first:  # records starting here: their first base's place in `codes`
+            cuts = np.r_[0, header_at[first:next_header] - block]
+            before = np.add.reduceat(keep, cuts, dtype=np.int64)[:-1]
+            record_starts[first:next_header] = written + np.cumsum(before)
+        chunk = mapped[keep]
+        codes[written : written + chunk.size] = chunk
+        written += chunk.size
+    record_starts[-1] = written
     del data
-    joined = b"".join(pieces)
-    del pieces
-    codes = _CODE[np.frombuffer(joined, dtype=np.uint8)]
-    return Database(names=names, starts=np.asarray(starts, dtype=np.int64), codes=codes)
+    return Database(names=names, starts=record_starts, codes=codes[:written])
 
 
 def _window_keys(
     codes: npt.NDArray[np.uint8], start: int, stop: int
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_] | None]:
     """The 12-mer key starting at each position of [start, stop), and whether it is clean.
+
+    Clean is None when every k-mer is (the chunk holds only A, C, G and T).
 
     Built from 3-mers to 6-mers to 12-mers (six array operations instead of twelve).
     """
     count = stop - start
-    window = np.full(count + KMER - 1, 4, dtype=np.uint8)
-    available = codes[start : stop + KMER - 1]
-    window[: available.size] = available
-    base = np.minimum(window, 3)
+    window = codes[start : stop + KMER - 1]
+    if window.size < count + KMER - 1:  # the database's end: past it is not a base
+        window = np.concatenate([window, np.full(count + KMER - 1 - window.size, 4, np.uint8)])
     other = window == 4
+    base = np.minimum(window, 3) if other.any() else window
     n3 = count + KMER - 3
     k3 = (base[:n3] << 4) | (base[1 : n3 + 1] << 2) | base[2 : n3 + 2]
-    o3 = other[:n3] | other[1 : n3 + 1] | other[2 : n3 + 2]
     n6 = count + KMER - 6
     k6 = (k3[:n6].astype(np.uint16) << 6) | k3[3 : n6 + 3]
-    o6 = o3[:n6] | o3[3 : n6 + 3]
     keys = np.left_shift(k6[:count].astype(np.uint32), np.uint32(12))
     np.bitwise_or(keys, k6[6 : count + 6], out=keys)
+    if base is window:  # only A, C, G and T here: every k-mer is clean
+        return keys, None
+    o3 = other[:n3] | other[1 : n3 + 1] | other[2 : n3 + 2]
+    o6 = o3[:n6] | o3[3 : n6 + 3]
     clean: npt.NDArray[np.bool_] = ~(o6[:count] | o6[6 : count + 6])
     return keys, clean
 
@@ -128,9 +178,7 @@ def scan_sites(
         variants = seed_keys(primer[-KMER:], rule)
         for strand in (Strand.PLUS, Strand.MINUS):
             wanted.append((number, strand))
-            keys = variants if strand is Strand.PLUS else np.asarray(
-                [revcomp_key(int(k)) for k in variants], dtype=np.uint32
-            )  # fmt: skip
+            keys = variants if strand is Strand.PLUS else revcomp_keys(variants)
             for key in keys.tolist():
                 seekers.setdefault(key, []).append(len(wanted) - 1)
     if not wanted:
@@ -139,17 +187,22 @@ def scan_sites(
         raise InputError(f"{len(primers)} primers are too many for one scan; give fewer at once")
     for key, who in seekers.items():
         table[key] = who[0] + 1
+    # A bit per k-mer (2 MB, held in cache) says which are sought at all; `table` is read only
+    # for those.
+    sought = np.packbits(table > 0, bitorder="little")
     shared = {key: who for key, who in seekers.items() if len(who) > 1}
     hits: list[list[npt.NDArray[np.int64]]] = [[] for _ in wanted]
     codes = database.codes
     for start in range(0, codes.size, CHUNK):
         stop = min(start + CHUNK, codes.size)
         keys, clean = _window_keys(codes, start, stop)
-        marked = table[keys]
-        where = np.flatnonzero((marked > 0) & clean)
+        flagged = (sought[keys >> 3] >> (keys & 7).astype(np.uint8)) & 1
+        if clean is not None:
+            flagged &= clean
+        where = np.flatnonzero(flagged)
         if where.size == 0:
             continue
-        owner = marked[where].astype(np.int64) - 1
+        owner = table[keys[where]].astype(np.int64) - 1
         positions = where.astype(np.int64) + start
         order = np.argsort(owner, kind="stable")
         owner, positions = owner[order], positions[order]
