@@ -14,6 +14,7 @@ from assay.cli.options import add_network_options, build_store
 from assay.errors import InputError
 
 if TYPE_CHECKING:
+    from assay.primers.batch import Cluster
     from assay.primers.conditions import ReactionConditions
     from assay.primers.design import Proposal
     from assay.primers.offtarget import DatabaseSearch
@@ -83,8 +84,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "checked against its record, for pipelines that need every pair verified); warn",
     )  # fmt: skip
     add_offtarget_options(parser)
+    add_cluster_options(parser)
     add_condition_options(parser)
     add_network_options(parser)
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Add --workers and --scheduler: large batches on Dask (pip install 'assay[dask]')."""
+    group = parser.add_argument_group(
+        "large batches", "Thousands of pairs on a Dask cluster; one process (no Dask) by default."
+    )
+    group.add_argument("--workers", type=int, default=0, metavar="N",
+                       help="run on a local Dask cluster of N worker processes")  # fmt: skip
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786); the record cache and "
+        "the --db files must be at the same paths on every worker",
+    )  # fmt: skip
+
+
+def cluster_from(args: argparse.Namespace) -> Cluster:
+    """The cluster the options ask for (none by default)."""
+    from assay.primers.batch import Cluster
+
+    if args.workers < 0:
+        raise InputError("must be 0 (one process) or more", column="--workers", value=args.workers)
+    if args.workers and args.scheduler:
+        raise InputError("give --workers or --scheduler, not both")
+    return Cluster(workers=args.workers, scheduler=args.scheduler)
 
 
 def conditions_from(args: argparse.Namespace) -> ReactionConditions:
@@ -201,15 +228,34 @@ def run(args: argparse.Namespace) -> int:
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
     search = off_target_search(args)
+    cluster = cluster_from(args)
     pairs = read_primer_table(args.table)
     store = build_store(args)
     progress = Progress(len(pairs), "checking")
     try:
-        report = validate_pairs(
-            pairs, conditions, thresholds, source=args.table, records=store,
-            off_targets=search,
-            progress=lambda pair: progress.step(pair.gene),
-        )  # fmt: skip
+        if cluster.wanted:
+            from assay.primers.batch import validate_on_cluster
+
+            print(f"Running on a {cluster.describe()}", file=sys.stderr)
+            chunks: list[Progress] = []
+
+            def chunk_done(done: int, total: int) -> None:
+                if not chunks:
+                    chunks.append(Progress(total, "chunks of pairs done"))
+                chunks[0].step(f"({done * 100 // total} %)")
+
+            report = validate_on_cluster(
+                pairs, cluster, conditions, thresholds, source=args.table, records=store,
+                off_targets=search, progress=chunk_done,
+            )  # fmt: skip
+            for shown in chunks:
+                shown.finish()
+        else:
+            report = validate_pairs(
+                pairs, conditions, thresholds, source=args.table, records=store,
+                off_targets=search,
+                progress=lambda pair: progress.step(pair.gene),
+            )  # fmt: skip
         progress.finish()
         proposals = _redesign(report, store, search) if args.redesign else None
     finally:

@@ -1,0 +1,178 @@
+"""Validation of large primer tables on a Dask cluster (a LocalCluster, or a scheduler's workers).
+
+Single process is the default and needs no Dask at all; `pip install 'assay[dask]'` adds it.
+The work is split so that the cluster only computes:
+
+* records, NCBI's variant lists and record status are fetched by this process first, once per
+  cited accession (NCBI's rate limit is per user, not per worker), into the record cache;
+  workers read that cache and never contact NCBI;
+* a database searched for off-targets by more than `SCAN_MAX_PAIRS` pairs has its index built
+  here first; workers memory-map it;
+* pairs go out in chunks, and the reports come back in table order, the same as a single
+  process would give (tests compare the two).
+
+For a scheduler on other machines, the record cache and the FASTA databases must be on storage
+every worker sees at the same path.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assay.errors import AssayError, InputError
+from assay.primers.conditions import ReactionConditions
+from assay.primers.model import PrimerPair
+from assay.primers.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.store import RecordStore
+    from assay.primers.validate import PairReport, ValidationReport
+
+CHUNK_PAIRS = 250
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cluster:
+    """Where to run: `workers` local processes (a LocalCluster), or an existing scheduler."""
+
+    workers: int = 0
+    scheduler: str | None = None
+
+    @property
+    def wanted(self) -> bool:
+        """True when a cluster is asked for at all."""
+        return self.workers > 0 or self.scheduler is not None
+
+    def describe(self) -> str:
+        """For the output: where the work ran."""
+        if self.scheduler is not None:
+            return f"Dask scheduler {self.scheduler}"
+        return f"Dask LocalCluster of {self.workers} worker process(es)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SearchSpec:
+    """What a worker needs to rebuild the off-target search (no callables cross the wire)."""
+
+    paths: tuple[str, ...]
+    rule: Any
+    max_bp: int
+
+
+def _validate_chunk(
+    pairs: list[PrimerPair], conditions: ReactionConditions, thresholds: Thresholds,
+    cache_dir: str | None, search: _SearchSpec | None,
+) -> list[PairReport]:  # fmt: skip
+    """On a worker: validate a chunk against the record cache, offline."""
+    from assay.primers.cache import RecordCache
+    from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.store import RecordStore
+    from assay.primers.validate import validate_pairs
+
+    records = RecordStore(RecordCache(Path(cache_dir))) if cache_dir is not None else None
+    off_targets = (
+        DatabaseSearch(paths=search.paths, rule=search.rule, max_bp=search.max_bp)
+        if search is not None else None
+    )  # fmt: skip
+    report = validate_pairs(pairs, conditions, thresholds, records=records,
+                            off_targets=off_targets)  # fmt: skip
+    return list(report.pairs)
+
+
+def _warm(store: RecordStore, pairs: Sequence[PrimerPair]) -> None:
+    """Fetch what validation will look up for each cited accession into the cache, once."""
+    from assay.primers.accession import parse_versioned
+
+    for accession in dict.fromkeys(p.accession for p in pairs if p.accession):
+        try:
+            parsed = parse_versioned(accession)
+            record = store.transcript(parsed)
+            store.variants_of(record)
+            store.status(parsed)
+        except (AssayError, ValueError):
+            continue  # the worker meets the same gap and reports it for the pair
+
+
+def _client(cluster: Cluster) -> Any:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--workers and --scheduler need Dask: pip install 'assay[dask]'") from None
+    if cluster.scheduler is not None:
+        try:
+            return Client(cluster.scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise InputError(f"cannot reach the Dask scheduler ({error})",
+                             value=cluster.scheduler) from None  # fmt: skip
+    local = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=cluster.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    return Client(local)  # type: ignore[no-untyped-call]
+
+
+def validate_on_cluster(
+    pairs: Sequence[PrimerPair],
+    cluster: Cluster,
+    conditions: ReactionConditions | None = None,
+    thresholds: Thresholds | None = None,
+    *,
+    source: str | None = None,
+    records: RecordStore | None = None,
+    off_targets: DatabaseSearch | None = None,
+    chunk: int = CHUNK_PAIRS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
+    """`validate.validate_pairs` on a Dask cluster; the same report, in table order.
+
+    Args:
+        pairs: The pairs.
+        cluster: Where to run.
+        conditions: Reaction conditions (default: Primer3's).
+        thresholds: Limits of the checks.
+        source: The table, for the report.
+        records: The record store; its cache is what the workers read.
+        off_targets: Databases to search.
+        chunk: Pairs per task.
+        progress: Called with (chunks done, chunks) as results come back.
+    """
+    from assay.primers.dbindex import open_index
+    from assay.primers.offtarget import SCAN_MAX_PAIRS, _index_directory, read_fasta
+    from assay.primers.validate import ValidationReport
+
+    conditions = conditions or ReactionConditions()
+    limits = thresholds or Thresholds()
+    if records is not None:
+        _warm(records, pairs)
+    search = None
+    if off_targets is not None:
+        search = _SearchSpec(paths=off_targets.paths, rule=off_targets.rule,
+                             max_bp=off_targets.max_bp)  # fmt: skip
+        if len(pairs) > SCAN_MAX_PAIRS:  # build each index once, here; workers map it
+            for path in map(Path, off_targets.paths):
+                records_of = functools.partial(read_fasta, path)
+                open_index(path, records_of, directory=_index_directory(path),
+                           progress=off_targets.progress)  # fmt: skip
+    cache_dir = str(records.cache.directory) if records is not None else None
+    pieces = [list(pairs[i : i + chunk]) for i in range(0, len(pairs), chunk)]
+    client = _client(cluster)
+    try:
+        futures = [client.submit(_validate_chunk, piece, conditions, limits, cache_dir, search,
+                                 pure=False) for piece in pieces]  # fmt: skip
+        from dask.distributed import as_completed
+
+        for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
+            if progress is not None:
+                progress(done, len(futures))
+        reports = [report for future in futures for report in future.result()]
+    finally:
+        cluster_object = getattr(client, "cluster", None)
+        client.close()
+        if cluster_object is not None and cluster.scheduler is None:
+            cluster_object.close()
+    return ValidationReport(pairs=tuple(reports), conditions=conditions, thresholds=limits,
+                            source=source)  # fmt: skip
