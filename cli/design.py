@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from assay.cli.options import add_network_options, build_store
-from assay.cli.validate import add_condition_options, add_offtarget_options
+from assay.cli.validate import add_cluster_options, add_condition_options, add_offtarget_options
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="annealing temperature the pairs are checked for",
     )
     add_offtarget_options(parser)
+    add_cluster_options(parser)
     add_condition_options(parser)
     add_network_options(parser)
 
@@ -104,7 +105,12 @@ def settings_from(args: argparse.Namespace) -> DesignSettings:
 
 def run(args: argparse.Namespace) -> int:
     """Design pairs for every target, print them, write JSON/table if asked."""
-    from assay.cli.validate import conditions_from, off_target_search, thresholds_from
+    from assay.cli.validate import (
+        cluster_from,
+        conditions_from,
+        off_target_search,
+        thresholds_from,
+    )
     from assay.files import write_text_atomic
     from assay.primers.design import design_pairs
     from assay.primers.design_report import design_table, design_to_json, design_to_text
@@ -119,24 +125,27 @@ def run(args: argparse.Namespace) -> int:
     targets = read_targets(args.targets)
     store = build_store(args)
     search = off_target_search(args)
+    cluster = cluster_from(args)
     progress = Progress(len(targets), "designing")
     designs = []
     try:
-        for target in targets:
+        if cluster.wanted:
+            from assay.primers.batch import design_on_cluster
+
+            print(f"Running on a {cluster.describe()}", file=sys.stderr)
+            designs = design_on_cluster(
+                [(str(t.accession), t.gene) for t in targets], cluster, records=store,
+                settings=settings, conditions=conditions, thresholds=thresholds,
+                off_targets=search, want=args.pairs,
+                progress=lambda done, total: progress.step(f"({done} of {total} done)"),
+            )  # fmt: skip
+        for target in [] if cluster.wanted else targets:
             progress.step(target.label)
             record = store.transcript(target.accession)
-            designs.append(
-                design_pairs(
-                    record,
-                    gene=target.gene,
-                    settings=settings,
-                    conditions=conditions,
-                    thresholds=thresholds,
-                    records=store,
-                    off_targets=search,
-                    want=args.pairs,
-                )
-            )
+            designs.append(design_pairs(
+                record, gene=target.gene, settings=settings, conditions=conditions,
+                thresholds=thresholds, records=store, off_targets=search, want=args.pairs,
+            ))  # fmt: skip
     finally:
         progress.finish()
         if store.client is not None:

@@ -18,7 +18,7 @@ every worker sees at the same path.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,11 +84,11 @@ def _validate_chunk(
     return list(report.pairs)
 
 
-def _warm(store: RecordStore, pairs: Sequence[PrimerPair]) -> None:
+def _warm(store: RecordStore, accessions: Iterable[str | None]) -> None:
     """Fetch what validation will look up for each cited accession into the cache, once."""
     from assay.primers.accession import parse_versioned
 
-    for accession in dict.fromkeys(p.accession for p in pairs if p.accession):
+    for accession in dict.fromkeys(a for a in accessions if a):
         try:
             parsed = parse_versioned(accession)
             record = store.transcript(parsed)
@@ -113,6 +113,43 @@ def _client(cluster: Cluster) -> Any:
         n_workers=cluster.workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
     return Client(local)  # type: ignore[no-untyped-call]
+
+
+def _run(
+    cluster: Cluster, calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]],
+    progress: Callable[[int, int], None] | None,
+) -> list[Any]:  # fmt: skip
+    """Run each (function, arguments) as a task; the results in the order of `calls`."""
+    client = _client(cluster)
+    try:
+        futures = [client.submit(function, *arguments, pure=False)
+                   for function, arguments in calls]  # fmt: skip
+        from dask.distributed import as_completed
+
+        for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
+            if progress is not None:
+                progress(done, len(futures))
+        return [future.result() for future in futures]
+    finally:
+        cluster_object = getattr(client, "cluster", None)
+        client.close()
+        if cluster_object is not None and cluster.scheduler is None:
+            cluster_object.close()
+
+
+def _search_spec(off_targets: DatabaseSearch | None, build: bool) -> _SearchSpec | None:
+    """What workers need of the search; with `build`, each database's index is built here."""
+    from assay.primers.dbindex import open_index
+    from assay.primers.offtarget import _index_directory, read_fasta
+
+    if off_targets is None:
+        return None
+    if build:
+        for path in map(Path, off_targets.paths):
+            records_of = functools.partial(read_fasta, path)
+            open_index(path, records_of, directory=_index_directory(path),
+                       progress=off_targets.progress)  # fmt: skip
+    return _SearchSpec(paths=off_targets.paths, rule=off_targets.rule, max_bp=off_targets.max_bp)
 
 
 def validate_on_cluster(
@@ -140,39 +177,68 @@ def validate_on_cluster(
         chunk: Pairs per task.
         progress: Called with (chunks done, chunks) as results come back.
     """
-    from assay.primers.dbindex import open_index
-    from assay.primers.offtarget import SCAN_MAX_PAIRS, _index_directory, read_fasta
+    from assay.primers.offtarget import SCAN_MAX_PAIRS
     from assay.primers.validate import ValidationReport
 
     conditions = conditions or ReactionConditions()
     limits = thresholds or Thresholds()
     if records is not None:
-        _warm(records, pairs)
-    search = None
-    if off_targets is not None:
-        search = _SearchSpec(paths=off_targets.paths, rule=off_targets.rule,
-                             max_bp=off_targets.max_bp)  # fmt: skip
-        if len(pairs) > SCAN_MAX_PAIRS:  # build each index once, here; workers map it
-            for path in map(Path, off_targets.paths):
-                records_of = functools.partial(read_fasta, path)
-                open_index(path, records_of, directory=_index_directory(path),
-                           progress=off_targets.progress)  # fmt: skip
+        _warm(records, (p.accession for p in pairs))
+    search = _search_spec(off_targets, build=len(pairs) > SCAN_MAX_PAIRS)
     cache_dir = str(records.cache.directory) if records is not None else None
     pieces = [list(pairs[i : i + chunk]) for i in range(0, len(pairs), chunk)]
-    client = _client(cluster)
-    try:
-        futures = [client.submit(_validate_chunk, piece, conditions, limits, cache_dir, search,
-                                 pure=False) for piece in pieces]  # fmt: skip
-        from dask.distributed import as_completed
-
-        for done, _ in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
-            if progress is not None:
-                progress(done, len(futures))
-        reports = [report for future in futures for report in future.result()]
-    finally:
-        cluster_object = getattr(client, "cluster", None)
-        client.close()
-        if cluster_object is not None and cluster.scheduler is None:
-            cluster_object.close()
+    calls = [(_validate_chunk, (piece, conditions, limits, cache_dir, search)) for piece in pieces]
+    reports = [report for done in _run(cluster, calls, progress) for report in done]
     return ValidationReport(pairs=tuple(reports), conditions=conditions, thresholds=limits,
                             source=source)  # fmt: skip
+
+
+def _design_one(
+    accession: str, gene: str | None, settings: Any, conditions: ReactionConditions,
+    thresholds: Thresholds, cache_dir: str, search: _SearchSpec | None, want: int,
+) -> Any:  # fmt: skip
+    """On a worker: design one target from the record cache, offline."""
+    from assay.primers.accession import parse_versioned
+    from assay.primers.cache import RecordCache
+    from assay.primers.design import design_pairs
+    from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.store import RecordStore
+
+    store = RecordStore(RecordCache(Path(cache_dir)))
+    off_targets = (
+        DatabaseSearch(paths=search.paths, rule=search.rule, max_bp=search.max_bp)
+        if search is not None else None
+    )  # fmt: skip
+    return design_pairs(store.transcript(parse_versioned(accession)), gene=gene,
+                        settings=settings, conditions=conditions, thresholds=thresholds,
+                        records=store, off_targets=off_targets, want=want)  # fmt: skip
+
+
+def design_on_cluster(
+    targets: Sequence[tuple[str, str | None]],
+    cluster: Cluster,
+    *,
+    records: RecordStore,
+    settings: Any = None,
+    conditions: ReactionConditions | None = None,
+    thresholds: Thresholds | None = None,
+    off_targets: DatabaseSearch | None = None,
+    want: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """`design.design_pairs` for every (accession, gene) target on a Dask cluster, in order.
+
+    Each target's record (and what validation looks up for it) is fetched here first; each
+    database's index is built here once; workers design from the cache.
+    """
+    from assay.primers.design import DesignSettings
+
+    conditions = conditions or ReactionConditions()
+    limits = thresholds or Thresholds()
+    settings = settings or DesignSettings()
+    _warm(records, (accession for accession, _ in targets))
+    search = _search_spec(off_targets, build=True)  # design searches many candidates: index
+    cache = str(records.cache.directory)
+    calls = [(_design_one, (accession, gene, settings, conditions, limits, cache, search, want))
+             for accession, gene in targets]  # fmt: skip
+    return _run(cluster, calls, progress)

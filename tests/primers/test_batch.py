@@ -75,3 +75,14 @@ def test_chunks_spread_over_both_workers_come_back_in_table_order(tmp_path: Path
     assert seen[-1] == (9, 9)  # 60 pairs in chunks of 7
     assert [p.pair.gene for p in clustered.pairs] == [p.gene for p in pairs]
     assert to_json_dict(clustered) == to_json_dict(single)
+
+
+def test_design_on_a_two_worker_cluster_equals_one_process(tmp_path: Path) -> None:
+    targets = ["NM_002046.7", "NM_004958.4", "NM_006218.4"]
+    common = ["--offline", "--cache", str(tmp_path / "cache"), "--pairs", "2"]
+    single, clustered = tmp_path / "one.json", tmp_path / "two.json"
+    assert main(["design", *targets, "--json", str(single), *common]) == 0
+    assert main(["design", *targets, "--json", str(clustered), "--workers", "2", *common]) == 0
+    one = json.loads(single.read_text())
+    assert [d["target"] for d in one["designs"]] == targets
+    assert one == json.loads(clustered.read_text())
