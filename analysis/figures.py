@@ -13,7 +13,8 @@ Plotting only: the numbers come from `ddct`, `viability` and `refgenes`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -227,6 +228,59 @@ def _grid(count: int, plt: Any, height_in: float = 1.45) -> tuple[Any, list[Any]
 
 
 MAX_PANELS = 24  # targets per figure; more are drawn on further pages (_2, _3, ...)
+_CONTROL_ROLES = ("ntc", "no-rt", "negative")
+
+
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    """One target's curves: x and y per reaction, which are controls, and what else to mark."""
+
+    target: str
+    x: Any
+    y: Any
+    controls: Any
+    mark: Any  # the window (amplification) or the predicted Tm (melt), or None
+
+
+def _panels(runs: Sequence[Any], data: Callable[[Any], Any], marks: Callable[[Any, str], Any],
+            x_of: Callable[[Any], Any]) -> list[_Panel]:  # fmt: skip
+    """A panel per target of each run that has the data."""
+    import numpy as np
+
+    panels = []
+    for run in runs:
+        y = data(run)
+        if y is None:
+            continue
+        wells = run.export.wells.reset_index(drop=True)
+        targets = wells["target"].astype(str)
+        for target in dict.fromkeys(targets):
+            rows = np.flatnonzero((targets == target).to_numpy())
+            controls = wells["role"].iloc[rows].isin(_CONTROL_ROLES).to_numpy()
+            panels.append(_Panel(target, x_of(run)[rows], y[rows], controls, marks(run, target)))
+    return panels
+
+
+def _paged(
+    panels: Sequence[_Panel], stem: Path, colour: str, x_label: str,
+    decorate: Callable[[Any, _Panel], None],
+) -> list[Path]:  # fmt: skip
+    """Draw the panels, `MAX_PANELS` a page (PNG), controls grey and dashed."""
+    plt = _pyplot()
+    paths: list[Path] = []
+    for page in range(0, len(panels), MAX_PANELS):
+        chunk = panels[page : page + MAX_PANELS]
+        figure, axes = _grid(len(chunk), plt)
+        for axis, panel in zip(axes, chunk, strict=True):
+            for xs, ys, control in zip(panel.x, panel.y, panel.controls, strict=True):
+                axis.plot(xs, ys, lw=0.6, color="#999999" if control else colour,
+                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
+            axis.set_xlabel(x_label, fontsize=7)
+            decorate(axis, panel)
+        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
+        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
+        plt.close(figure)
+    return paths
 
 
 def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
@@ -238,78 +292,39 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
     """
     import numpy as np
 
-    plt = _pyplot()
-    panels = []
-    for run in runs:
+    def logs(run: Any) -> Any:
+        # log10 drawn on a linear axis: the same picture as a log scale, at a fraction of
+        # matplotlib's cost for log ticks on dozens of panels.
         if run.fit is None:
-            continue
-        wells = run.export.wells.reset_index(drop=True)
-        x = run.export.amplification.x
-        for target, window in run.fit.windows.items():
-            rows = np.flatnonzero((wells["target"].astype(str) == target).to_numpy())
-            controls = wells["role"].iloc[rows].isin(("ntc", "no-rt", "negative")).to_numpy()
-            panels.append((target, window, x[rows], run.fit.corrected[rows], controls))
-    paths: list[Path] = []
-    for page in range(0, len(panels), MAX_PANELS):
-        chunk = panels[page : page + MAX_PANELS]
-        figure, axes = _grid(len(chunk), plt)
-        for axis, (target, window, x, y, controls) in zip(axes, chunk, strict=True):
-            # log10 drawn on a linear axis: the same picture as a log scale, at a fraction of
-            # matplotlib's cost for log ticks on dozens of panels.
-            with np.errstate(invalid="ignore", divide="ignore"):
-                logs = np.log10(np.where(y > 0, y, np.nan))
-            for xs, ys, control in zip(x, logs, controls, strict=True):
-                axis.plot(
-                    xs,
-                    ys,
-                    lw=0.6,
-                    color="#999999" if control else OKABE_ITO[0],
-                    ls="--" if control else "-",
-                    alpha=0.8,
-                )
-            if np.isfinite(window.upper_log10):
-                axis.axhspan(
-                    window.lower_log10, window.upper_log10, color=OKABE_ITO[1], alpha=0.18, lw=0
-                )
-                axis.axhline(window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
-            axis.set_ylabel("log10 F", fontsize=7)
-            eff = f"E = {window.efficiency:.2f}" if np.isfinite(window.efficiency) else "no E"
-            axis.set_title(f"{target}\n{eff}", fontsize=7)
-            axis.set_xlabel("cycle", fontsize=7)
-        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
-        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
-        plt.close(figure)
-    return paths
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log10(np.where(run.fit.corrected > 0, run.fit.corrected, np.nan))
+
+    def decorate(axis: Any, panel: _Panel) -> None:
+        window = panel.mark
+        if window is not None and np.isfinite(window.upper_log10):
+            axis.axhspan(window.lower_log10, window.upper_log10, color=OKABE_ITO[1], alpha=0.18,
+                         lw=0)  # fmt: skip
+            axis.axhline(window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
+        has_e = window is not None and np.isfinite(window.efficiency)
+        axis.set_title(f"{panel.target}\n{f'E = {window.efficiency:.2f}' if has_e else 'no E'}",
+                       fontsize=7)  # fmt: skip
+        axis.set_ylabel("log10 F", fontsize=7)
+
+    panels = _panels(runs, logs, lambda run, target: run.fit.windows.get(target),
+                     lambda run: run.export.amplification.x)  # fmt: skip
+    return _paged(panels, stem, OKABE_ITO[0], "cycle", decorate)
 
 
 def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) -> list[Path]:
     """-dF/dT per target, controls grey, the predicted amplicon Tm as a dashed line."""
-    import numpy as np
 
-    plt = _pyplot()
-    panels = []
-    for run in runs:
-        if run.melt is None:
-            continue
-        wells = run.export.wells.reset_index(drop=True)
-        for target in dict.fromkeys(wells["target"].astype(str)):
-            rows = np.flatnonzero((wells["target"].astype(str) == target).to_numpy())
-            controls = wells["role"].iloc[rows].isin(("ntc", "no-rt", "negative")).to_numpy()
-            panels.append((target, run.melt.temperature[rows], run.melt.derivative[rows],
-                           controls))  # fmt: skip
-    paths: list[Path] = []
-    for page in range(0, len(panels), MAX_PANELS):
-        chunk = panels[page : page + MAX_PANELS]
-        figure, axes = _grid(len(chunk), plt)
-        for axis, (target, x, d, controls) in zip(axes, chunk, strict=True):
-            for xs, ds, control in zip(x, d, controls, strict=True):
-                axis.plot(xs, ds, lw=0.6, color="#999999" if control else OKABE_ITO[2],
-                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
-            if target in predicted:
-                axis.axvline(predicted[target], color=OKABE_ITO[5], lw=0.8, ls="--")
-            axis.set_title(target, fontsize=7)
-            axis.set_xlabel("°C", fontsize=7)
-        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
-        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
-        plt.close(figure)
-    return paths
+    def decorate(axis: Any, panel: _Panel) -> None:
+        if panel.mark is not None:
+            axis.axvline(panel.mark, color=OKABE_ITO[5], lw=0.8, ls="--")
+        axis.set_title(panel.target, fontsize=7)
+
+    panels = _panels(runs, lambda run: run.melt.derivative if run.melt is not None else None,
+                     lambda _run, target: predicted.get(target),
+                     lambda run: run.melt.temperature)  # fmt: skip
+    return _paged(panels, stem, OKABE_ITO[2], "°C", decorate)
