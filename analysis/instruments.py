@@ -99,6 +99,7 @@ class Export:
         amplification: Raw fluorescence per cycle, when the export carries it (RDML ``adp``).
         melt: Raw fluorescence per temperature, when the export carries it (RDML ``mdp``).
         amplicons: (target, amplicon sequence) where the export gives a real one.
+        efficiencies: (target, amplification factor) the software applied, where it says.
     """
 
     path: str
@@ -110,6 +111,7 @@ class Export:
     amplification: Traces | None = None
     melt: Traces | None = None
     amplicons: tuple[tuple[str, str], ...] = ()
+    efficiencies: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,8 +314,43 @@ def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export | None:
         if _table_in(rows) is not None:
             kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
             export = _from_rows(rows, path, f"{kind} (sheet {name})")
-            return _with_biogroups(export, data, path, legacy)
+            return _with_applied_efficiencies(_with_biogroups(export, data, path, legacy),
+                                              data, path, legacy)  # fmt: skip
     return None  # a workbook of assay's own table layout, read as such
+
+
+def _with_applied_efficiencies(export: Export, data: bytes, path: Path, legacy: bool) -> Export:
+    """The efficiency per target the software applied, read from its "Adjusted EqCq Mean".
+
+    Design & Analysis writes each sample's efficiency-adjusted Cq (Cq x log2 E of the target's
+    efficiency, from the run's standard curve or the user's setting) beside its Cq; their ratio
+    gives E. A ratio of 1 (no adjustment) gives nothing.
+    """
+    from dataclasses import replace
+
+    cq = export.wells[~export.wells["omitted"]].groupby(["sample", "target"])["cq"].mean()
+    ratios: dict[str, list[float]] = {}
+    for _, rows in workbook_sheets(data, path, legacy=legacy, only=("RQ Replicate Group Result",)):
+        for index, row in enumerate(rows):
+            names = [_norm(c) for c in row]
+            if "adjusted eqcq mean" not in names or "sample" not in names or "target" not in names:
+                continue
+            at = {n: names.index(n) for n in ("sample", "target", "adjusted eqcq mean")}
+            for cells in rows[index + 1 :]:
+                if len(cells) <= max(at.values()):
+                    continue
+                adjusted = parse_number(cells[at["adjusted eqcq mean"]])
+                plain = cq.get((cells[at["sample"]], cells[at["target"]]))
+                if adjusted is not None and plain is not None and plain == plain and plain > 0:
+                    ratios.setdefault(cells[at["target"]], []).append(adjusted / float(plain))
+            break
+    applied = {t: 2.0 ** sorted(r)[len(r) // 2] for t, r in ratios.items()}
+    if not applied or all(abs(e - 2.0) < 1e-3 for e in applied.values()):
+        return export
+    shown = ", ".join(f"{t} {e:.3f}" for t, e in sorted(applied.items()))
+    return replace(export, efficiencies=tuple(sorted(applied.items())),
+                   notes=(*export.notes, f"the software applied efficiencies (its Adjusted EqCq): "
+                          f"{shown}"))  # fmt: skip
 
 
 # Where the software writes each sample's biological group when the Results sheet does not.
@@ -629,7 +666,8 @@ _ROLE_REASONS = {
 def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]]:
     """Target -> (log10 quantity, Cq) of the standard wells that have both and are not omitted.
 
-    A standard's quantity is its Quantity cell, or (Design & Analysis exports) its sample name.
+    A standard's quantity is its Quantity cell, or (Design & Analysis exports) its sample name:
+    the name itself ("400") or the number that ends it ("RNase P 400").
     """
     points: dict[str, tuple[list[float], list[float]]] = {}
     wells = export.wells[export.wells["role"] == Role.STANDARD.value]
@@ -639,13 +677,22 @@ def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]
     ):  # fmt: skip
         if omitted or cq != cq:
             continue
-        amount = quantity if quantity == quantity else parse_number(str(sample))
+        amount = quantity if quantity == quantity else _quantity_in_name(str(sample))
         if amount is None or not amount > 0:
             continue
         xs, ys = points.setdefault(str(target), ([], []))
         xs.append(math.log10(amount))
         ys.append(float(cq))
     return points
+
+
+def _quantity_in_name(name: str) -> float | None:
+    """The quantity a standard's name states: "400", "400.0", "RNase P 400" (None: no number)."""
+    whole = parse_number(name)
+    if whole is not None:
+        return whole
+    last = name.rsplit(maxsplit=1)[-1] if name.strip() else ""
+    return parse_number(last) if last != name else None
 
 
 def _wells_text(wells: pd.Series) -> str:

@@ -131,7 +131,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     settings, chosen = with_export_defaults(request.settings, table)
     if table.efficiencies and not settings.efficiencies:
         settings = replace(settings, efficiencies=table.efficiencies)
-        chosen.append("efficiencies from the raw curves: " + ", ".join(
+        where = table.efficiency_source or "the files"
+        chosen.append(f"efficiencies from {where}: " + ", ".join(
             f"{t} {e:.3f}" for t, e in table.efficiencies))  # fmt: skip
     problems: dict[str, str] = {}
     validation: dict[str, Any] | None = None

@@ -66,7 +66,10 @@ class WellTable:
     instrument: str | None = None  # the export's format, when the file is an instrument export
     endogenous_control: str | None = None  # what the export says the software used
     reference_sample: str | None = None
-    efficiencies: tuple[tuple[str, float], ...] = ()  # per target, from raw curves when used
+    # Per target: from the raw curves when Cqs come from them, else what the export's software
+    # applied (Design & Analysis "Adjusted EqCq"); analyze uses them unless told otherwise.
+    efficiencies: tuple[tuple[str, float], ...] = ()
+    efficiency_source: str = ""  # where `efficiencies` come from, in words
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
@@ -204,6 +207,7 @@ def read_plates(
         endogenous_control=agreed([t.endogenous_control for t in tables]),
         reference_sample=agreed([t.reference_sample for t in tables]),
         efficiencies=_mean_efficiencies(tables),
+        efficiency_source=agreed([t.efficiency_source for t in tables]) or "",
     )  # fmt: skip
 
 
@@ -301,7 +305,8 @@ def read_wells(
     export, efficiencies, notes = with_curve_cq(export)
     table = wells_from_export(export, columns=columns, panels=panels, samples=samples)
     return replace(table, notes=(*notes, *table.notes),
-                   efficiencies=tuple(sorted(efficiencies.items())))  # fmt: skip
+                   efficiencies=tuple(sorted(efficiencies.items())),
+                   efficiency_source="the raw curves")  # fmt: skip
 
 
 def wells_from_export(
@@ -322,6 +327,8 @@ def wells_from_export(
     return replace(
         table, notes=tuple(notes), instrument=export.instrument,
         endogenous_control=export.endogenous_control, reference_sample=export.reference_sample,
+        efficiencies=export.efficiencies,
+        efficiency_source="the export (what its software applied)" if export.efficiencies else "",
     )  # fmt: skip
 
 

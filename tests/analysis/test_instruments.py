@@ -440,3 +440,49 @@ def test_no_rt_controls_are_compared_with_their_rna() -> None:
     assert "no-RT: miR173 in 173-1_nort is only 3.7 cycles after 173-1 (below 5)" in notes
     assert "40 wells named as no-RT controls" in notes
     assert (table.excluded["reason"] == "no-RT control").sum() == 40
+
+
+def _group_rq(path: Path, sheet: str) -> dict[str, float]:
+    """Rq per sample or biological group, from a Design & Analysis result sheet."""
+    rows = _sheet(path, sheet)
+    header = next(i for i, r in enumerate(rows) if r and "Rq" in r)
+    at = rows[header].index("Rq")
+    return {str(r[0]): float(str(r[at])) for r in rows[header + 1 :]
+            if len(r) > at and r[0] is not None and r[at] not in (None, "")}  # fmt: skip
+
+
+def test_biogroup_rq_uses_the_efficiencies_the_software_applied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Design & Analysis adjusted each Cq by its target's efficiency (Adjusted EqCq = Cq x log2 E,
+    # IPC 1.680, RNase P 1.931); read from the export, the biogroup Rq are the software's.
+    path = QS / ("appbio_quantstudio_designandanalysis_QS7Pro_Relative_Quantification_"
+                 "Biogroup_example12.xlsx")  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--reference", "IPC", "--control", "Brain",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert "efficiencies from the export (what its software applied)" in capsys.readouterr().out
+    software = _group_rq(path, "Sample Group Result")
+    assert set(software) == {"Brain", "Heart", "Liver", "Lung"}
+    ours = _expression(out)
+    for group, rq in software.items():
+        assert ours[("RNase P", group)] == pytest.approx(rq, rel=1e-5)
+
+
+@pytest.mark.parametrize("own_standards", [True, False], ids=["standard-curve", "applied"])
+def test_relative_standard_curve_run_gives_the_softwares_rq(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], own_standards: bool
+) -> None:
+    # Standards named "RNase P 400", "IPC 100", ...: the number that ends the name is the
+    # quantity. Their curves (or the efficiencies the software applied) give its Rq.
+    path = QS / "appbio_quantstudio_designandanalysis_QS7Pro_Relative_Standard_Curve_example13.xlsx"
+    out = tmp_path / "out"
+    extra = ["--standard-curve", str(path)] if own_standards else []
+    assert main(["analyze", str(path), *extra, "--reference", "IPC", "--control", "unk_400",
+                 "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    software = _group_rq(path, "RQ Replicate Group Result")
+    assert software["unk_800"] == pytest.approx(2.1298246, rel=1e-6)
+    ours = _expression(out)
+    for sample, rq in software.items():
+        assert ours[("RNase P", sample)] == pytest.approx(rq, rel=1e-4)
