@@ -41,6 +41,7 @@ _CODE[ord("U")] = _CODE[ord("u")] = 3
 _MASK_OF_CODE = np.array([1, 2, 4, 8, 0], dtype=np.uint8)  # code 4 (N, other) matches nothing
 _PRIMER_MASK = {b: sum(1 << "ACGT".index(x) for x in bases) for b, bases in IUPAC_CODES.items()}
 INDEX_VERSION = 1
+VERIFY_BATCH = 1 << 16  # candidate sites verified at once
 
 
 @dataclass
@@ -304,16 +305,26 @@ def verify_sites(
     `kmer_start` are positions in `codes` where a seed variant of the primer's 3' end lies (on
     the plus strand the k-mer is the site's end, on the minus strand its start); each candidate
     is checked against the whole primer with IUPAC masks, and sites never span two records.
+    Candidates are checked `VERIFY_BATCH` at a time (the windows take a primer's length in bytes
+    each, and a loose rule can give millions of candidates).
     """
+    if kmer_start.size > VERIFY_BATCH:
+        merged: dict[int, list[BindingSite]] = {}
+        for first in range(0, kmer_start.size, VERIFY_BATCH):
+            part = verify_sites(primer, codes, starts, kmer_start[first : first + VERIFY_BATCH],
+                                strand, rule)  # fmt: skip
+            for number, some in part.items():
+                merged.setdefault(number, []).extend(some)
+        return merged
     length = len(primer)
     masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
-    found: dict[int, list[BindingSite]] = {}
+    sites: dict[int, list[BindingSite]] = {}
     start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
     record = np.searchsorted(starts, kmer_start, side="right").astype(np.int64) - 1
     inside = (start >= starts[record]) & (start + length <= starts[record + 1])
     start, record = start[inside], record[inside]
     if start.size == 0:
-        return found
+        return sites
     windows = np.asarray(codes[start[:, None] + np.arange(length)])
     probe = masks if strand is Strand.PLUS else _complement_masks(masks)
     mismatched = (_MASK_OF_CODE[windows] & probe) == 0
@@ -326,7 +337,7 @@ def verify_sites(
         keep &= ~by_distance[:, 0]
     for row, site_start, rec in zip(by_distance[keep], start[keep], record[keep], strict=True):
         offset = int(site_start - starts[rec])
-        found.setdefault(int(rec), []).append(
+        sites.setdefault(int(rec), []).append(
             BindingSite(
                 start=offset + 1,
                 end=offset + length,
@@ -335,7 +346,7 @@ def verify_sites(
                 primer_length=length,
             )
         )
-    return found
+    return sites
 
 
 def revcomp_keys(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:

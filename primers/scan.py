@@ -14,6 +14,7 @@ table, whatever the number of primers.
 from __future__ import annotations
 
 import gzip
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,10 @@ def load_database(path: Path) -> Database:
             raise InputError(f"characters that are not nucleotide codes: ['{chr(data[where])}']",
                              path=path, row=data.count(b"\n", 0, where) + 1)  # fmt: skip
         if next_header > first:  # records starting here: their first base's place in `codes`
-            cuts = np.r_[0, header_at[first:next_header] - block]
-            before = np.add.reduceat(keep, cuts, dtype=np.int64)[:-1]
+            # Bases kept before each header of this block (a count per segment: summing the
+            # block as int64 would cost 8 bytes a base).
+            cuts = [0, *(header_at[first:next_header] - block).tolist()]
+            before = [np.count_nonzero(keep[a:b]) for a, b in itertools.pairwise(cuts)]
             record_starts[first:next_header] = written + np.cumsum(before)
         chunk = mapped[keep]
         codes[written : written + chunk.size] = chunk
@@ -167,30 +170,36 @@ def scan_sites(
     Primers shorter than the 12-mer seed have no site (as with the index).
     """
     found: list[dict[int, list[BindingSite]]] = [{} for _ in primers]
+
     # table[key] = 1 + index into `wanted` of the first (primer, strand) seeking that key; the
-    # rest of a key's seekers are in `more`.
-    table = np.zeros(4**KMER, dtype=np.uint16)
+    # other seekers of a key several seek are in `shared` (built with arrays: a loose rule gives
+    # each primer thousands of variants).
     wanted: list[tuple[int, Strand]] = []
-    seekers: dict[int, list[int]] = {}
+    sought_keys: list[npt.NDArray[np.uint32]] = []
     for number, primer in enumerate(primers):
         if len(primer) < KMER:
             continue
         variants = seed_keys(primer[-KMER:], rule)
         for strand in (Strand.PLUS, Strand.MINUS):
             wanted.append((number, strand))
-            keys = variants if strand is Strand.PLUS else revcomp_keys(variants)
-            for key in keys.tolist():
-                seekers.setdefault(key, []).append(len(wanted) - 1)
+            sought_keys.append(variants if strand is Strand.PLUS else revcomp_keys(variants))
     if not wanted:
         return found
     if len(wanted) >= 2**16 - 1:
         raise InputError(f"{len(primers)} primers are too many for one scan; give fewer at once")
-    for key, who in seekers.items():
-        table[key] = who[0] + 1
+    every = np.concatenate(sought_keys)
+    owner_of = np.repeat(np.arange(len(wanted)), [k.size for k in sought_keys])
+    order = np.argsort(every, kind="stable")
+    every, owner_of = every[order], owner_of[order]
+    first = np.r_[True, every[1:] != every[:-1]]
+    table = np.zeros(4**KMER, dtype=np.uint16)
+    table[every[first]] = owner_of[first] + 1
+    shared: dict[int, list[int]] = {}
+    for key, who in zip(every[~first].tolist(), owner_of[~first].tolist(), strict=True):
+        shared.setdefault(key, [int(table[key]) - 1]).append(who)
     # A bit per k-mer (2 MB, held in cache) says which are sought at all; `table` is read only
     # for those.
     sought = np.packbits(table > 0, bitorder="little")
-    shared = {key: who for key, who in seekers.items() if len(who) > 1}
     hits: list[list[npt.NDArray[np.int64]]] = [[] for _ in wanted]
     codes = database.codes
     for start in range(0, codes.size, CHUNK):
