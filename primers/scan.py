@@ -162,6 +162,23 @@ def _window_keys(
     return keys, clean
 
 
+def _with_more_seekers(
+    owner: npt.NDArray[np.int64], positions: npt.NDArray[np.int64],
+    found_keys: npt.NDArray[np.uint32], more_keys: npt.NDArray[np.uint32],
+    more_owners: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:  # fmt: skip
+    """Add a (seeker, position) for every further seeker of each hit's key (all as arrays)."""
+    low = np.searchsorted(more_keys, found_keys, side="left")
+    counts = np.searchsorted(more_keys, found_keys, side="right") - low
+    total = int(counts.sum())
+    if total == 0:
+        return owner, positions
+    ends = np.cumsum(counts)
+    index = np.repeat(low, counts) + np.arange(total) - np.repeat(ends - counts, counts)
+    return (np.concatenate([owner, more_owners[index].astype(np.int64)]),
+            np.concatenate([positions, np.repeat(positions, counts)]))  # fmt: skip
+
+
 def scan_sites(
     primers: Sequence[str], database: Database, rule: PrimingRule
 ) -> list[dict[int, list[BindingSite]]]:
@@ -194,9 +211,8 @@ def scan_sites(
     first = np.r_[True, every[1:] != every[:-1]]
     table = np.zeros(4**KMER, dtype=np.uint16)
     table[every[first]] = owner_of[first] + 1
-    shared: dict[int, list[int]] = {}
-    for key, who in zip(every[~first].tolist(), owner_of[~first].tolist(), strict=True):
-        shared.setdefault(key, [int(table[key]) - 1]).append(who)
+    # Keys sought by more than one (primer, strand): their further seekers, sorted by key.
+    more_keys, more_owners = every[~first], owner_of[~first]
     # A bit per k-mer (2 MB, held in cache) says which are sought at all; `table` is read only
     # for those.
     sought = np.packbits(table > 0, bitorder="little")
@@ -211,19 +227,18 @@ def scan_sites(
         where = np.flatnonzero(flagged)
         if where.size == 0:
             continue
-        owner = table[keys[where]].astype(np.int64) - 1
+        found_keys = keys[where]
+        owner = table[found_keys].astype(np.int64) - 1
         positions = where.astype(np.int64) + start
+        if more_keys.size:
+            owner, positions = _with_more_seekers(owner, positions, found_keys, more_keys,
+                                                  more_owners)  # fmt: skip
         order = np.argsort(owner, kind="stable")
         owner, positions = owner[order], positions[order]
         cuts = np.flatnonzero(np.diff(owner)) + 1
         for group, chunk_places in zip(np.split(owner, cuts), np.split(positions, cuts),
                                        strict=True):  # fmt: skip
             hits[int(group[0])].append(chunk_places)
-        if shared:
-            for key, who in shared.items():
-                extra = positions[keys[positions - start] == key]
-                for other in who[1:]:
-                    hits[other].append(extra)
     for (number, strand), places in zip(wanted, hits, strict=True):
         if not places:
             continue
