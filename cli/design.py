@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
         thresholds_from,
     )
     from assay.files import write_text_atomic
-    from assay.primers.design import design_pairs
+    from assay.primers.design import MAX_CHECKED, design_pairs
     from assay.primers.design_report import design_table, design_to_json, design_to_text
+    from assay.primers.offtarget import SCAN_MAX_PAIRS
     from assay.primers.targets import read_targets
     from assay.progress import Progress
 
@@ -126,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     store = build_store(args)
     search = off_target_search(args)
     cluster = cluster_from(args)
+    if search is not None and len(targets) * MAX_CHECKED > SCAN_MAX_PAIRS:
+        search.build_indexes()  # many targets: one index beats a scan of each database each
     progress = Progress(len(targets), "designing")
     designs = []
     try:

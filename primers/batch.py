@@ -17,7 +17,6 @@ every worker sees at the same path.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,16 +138,10 @@ def _run(
 
 def _search_spec(off_targets: DatabaseSearch | None, build: bool) -> _SearchSpec | None:
     """What workers need of the search; with `build`, each database's index is built here."""
-    from assay.primers.dbindex import open_index
-    from assay.primers.offtarget import _index_directory, read_fasta
-
     if off_targets is None:
         return None
     if build:
-        for path in map(Path, off_targets.paths):
-            records_of = functools.partial(read_fasta, path)
-            open_index(path, records_of, directory=_index_directory(path),
-                       progress=off_targets.progress)  # fmt: skip
+        off_targets.build_indexes()
     return _SearchSpec(paths=off_targets.paths, rule=off_targets.rule, max_bp=off_targets.max_bp)
 
 

@@ -31,7 +31,7 @@ from assay.primers.model import Check, Primer, PrimerPair, Severity, Verdict
 from assay.primers.records import gene_symbol
 from assay.primers.reference import with_exons_from_genome
 from assay.primers.thresholds import Thresholds
-from assay.primers.validate import PairReport, search_off_targets, validate_pair
+from assay.primers.validate import PairReport, search_off_targets_many, validate_pair
 
 if TYPE_CHECKING:
     from assay.primers.offtarget import OffTargetSearch
@@ -378,24 +378,21 @@ class _Checker:
     off_targets: OffTargetSearch | None
     anneal_temp_c: float
 
-    def check(self, forward: str, reverse: str) -> PairReport:
-        """A new pair of these primers on the record, checked."""
-        return self.check_pair(
-            PrimerPair(
-                gene=self.gene,
-                forward=Primer(sequence=forward),
-                reverse=Primer(sequence=reverse),
-                accession=self.accession,
-                anneal_temp_c=self.anneal_temp_c,
-            )
-        )
+    def _pair(self, forward: str, reverse: str) -> PrimerPair:
+        return PrimerPair(gene=self.gene, forward=Primer(sequence=forward),
+                          reverse=Primer(sequence=reverse), accession=self.accession,
+                          anneal_temp_c=self.anneal_temp_c)  # fmt: skip
 
-    def check_pair(self, pair: PrimerPair) -> PairReport:
-        """The pair checked as validate checks, off-targets included when databases are given."""
-        report = validate_pair(pair, self.conditions, self.limits, self.records)
+    def check_many(self, primers: Sequence[tuple[str, str]]) -> list[PairReport]:
+        """Many new pairs (forward, reverse) on the record, checked in one batch."""
+        return self.check_pairs([self._pair(f, r) for f, r in primers])
+
+    def check_pairs(self, pairs: Sequence[PrimerPair]) -> list[PairReport]:
+        """The pairs checked as validate checks, with one off-target search for all of them."""
+        reports = [validate_pair(p, self.conditions, self.limits, self.records) for p in pairs]
         if self.off_targets is not None:
-            report = search_off_targets(report, self.off_targets)
-        return report
+            reports = search_off_targets_many(reports, self.off_targets)
+        return reports
 
 
 def _rank(
@@ -490,8 +487,9 @@ def design_pairs(
                 proposed.setdefault((candidate.forward, candidate.reverse), candidate)
         fresh = sorted((c for k, c in proposed.items() if k not in seen), key=lambda c: c.penalty)
         checked: list[tuple[Candidate, PairReport, Placement, str]] = []
-        for candidate in fresh[:MAX_CHECKED]:
-            report = checker.check(candidate.forward, candidate.reverse)
+        batch = fresh[:MAX_CHECKED]
+        reports = checker.check_many([(c.forward, c.reverse) for c in batch])
+        for candidate, report in zip(batch, reports, strict=True):
             seen[(candidate.forward, candidate.reverse)] = report
             placement, text = _placement(report, mapped)
             blocking = _blocking(report)
@@ -589,7 +587,9 @@ def _corrected(report: PairReport, checker: _Checker) -> list[Proposal]:
     ]
     fixed = replace(pair, forward=Primer(sequence=forward), reverse=Primer(sequence=reverse))
     return [
-        Proposal(kind="corrected primer", text="; ".join(changed), report=checker.check_pair(fixed))
+        Proposal(
+            kind="corrected primer", text="; ".join(changed), report=checker.check_pairs([fixed])[0]
+        )
     ]
 
 
@@ -620,8 +620,9 @@ def _new_partner(
         f"a {other} primer for the {name} primer",
         10,
     )
-    for candidate in sorted(found, key=lambda c: c.penalty):
-        checked = checker.check(candidate.forward, candidate.reverse)
+    ordered = sorted(found, key=lambda c: c.penalty)
+    reports = checker.check_many([(c.forward, c.reverse) for c in ordered])
+    for candidate, checked in zip(ordered, reports, strict=True):
         if checked.verdict is Verdict.PASS:
             new = candidate.reverse if name == "forward" else candidate.forward
             return [

@@ -201,6 +201,16 @@ class DatabaseSearch:
         return search_databases(pair, self.paths, exclude=exclude, rule=self.rule,
                                 max_bp=self.max_bp, progress=self.progress)  # fmt: skip
 
+    def build_indexes(self) -> None:
+        """Build (or check) each database's index now: for work that will search many times."""
+        from assay.primers.dbindex import open_index
+
+        for path in map(Path, self.paths):
+            if not path.is_file():
+                raise InputError("no such FASTA file", path=path)
+            open_index(path, functools.partial(read_fasta, path),
+                       directory=_index_directory(path), progress=self.progress)  # fmt: skip
+
     def search_many(self, queries: Sequence[Query]) -> list[list[OffTarget]]:
         """Products of many pairs at once, in query order (see `search_pairs`)."""
         found, how = search_pairs(queries, self.paths, rule=self.rule, max_bp=self.max_bp,
