@@ -10,7 +10,6 @@ Run:  .venv/bin/python -P benchmarks/batch_speed.py [--pairs 10000] [--mb 5] [--
 from __future__ import annotations
 
 import argparse
-import functools
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from assay.primers.batch import Cluster, validate_on_cluster
 from assay.primers.dbindex import open_index
 from assay.primers.model import Primer, PrimerPair
-from assay.primers.offtarget import DatabaseSearch, _index_directory, read_fasta
+from assay.primers.offtarget import DatabaseSearch, _index_directory
 from assay.primers.report import to_json_dict
 from assay.primers.validate import validate_pairs
 
@@ -47,7 +46,7 @@ def main() -> None:
             for record in range(args.mb * 500):
                 out.write(f">r{record}\n{BASES[rng.integers(0, 4, 2000)].tobytes().decode()}\n")
         start = time.perf_counter()
-        open_index(fasta, functools.partial(read_fasta, fasta), directory=_index_directory(fasta))
+        open_index(fasta, directory=_index_directory(fasta))
         print(f"{args.pairs:,} pairs; {args.mb} Mb database indexed in "
               f"{time.perf_counter() - start:.1f} s")  # fmt: skip
         search = DatabaseSearch(paths=(str(fasta),))

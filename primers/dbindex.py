@@ -112,20 +112,22 @@ def _sorted_positions(
     """
     total = codes.size
     spans = [(a, min(a + chunk, total)) for a in range(0, total, chunk)]
-    counts = np.zeros(4**KMER + 1, dtype=np.int64)
+    # uint32 is enough for counts, offsets and cursors: a database indexed here has fewer than
+    # 2**32 bases.
+    counts = np.zeros(4**KMER + 1, dtype=np.uint32)
     for a, b in spans:
         keys = _chunk_keys(codes, bounds, a, b)
         if keys.size > 4**KMER // 16:
-            counts += np.bincount(keys, minlength=4**KMER + 1)
+            np.add(counts, np.bincount(keys, minlength=4**KMER + 1), out=counts,
+                   casting="unsafe")  # fmt: skip
         else:  # a small chunk: do not sweep all 4**KMER counters for it
             present, times = np.unique(keys, return_counts=True)
-            counts[present] += times
-    # uint32 is enough: a database indexed here has fewer than 2**32 bases.
+            counts[present] += times.astype(np.uint32)
     offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
     np.cumsum(counts[: 4**KMER], out=offsets[1:])
     del counts
     positions = np.empty(int(offsets[-1]), dtype=np.uint32)
-    cursor = offsets[:-1].astype(np.int64)  # next free slot of each bucket
+    cursor = offsets[:-1].copy()  # next free slot of each bucket
     for a, b in spans:
         keys = _chunk_keys(codes, bounds, a, b)
         order = _sort_order(keys)
@@ -137,19 +139,20 @@ def _sorted_positions(
         starts_run = np.r_[True, keys[1:] != keys[:-1]]  # first of each run of one key
         index = np.arange(keys.size)
         rank = index - np.maximum.accumulate(np.where(starts_run, index, 0))  # place in its run
-        positions[cursor[keys] + rank] = order + a
+        positions[cursor[keys].astype(np.int64) + rank] = order + a
         first = np.flatnonzero(starts_run)
-        cursor[keys[first]] += np.diff(np.r_[first, keys.size])
+        cursor[keys[first]] += np.diff(np.r_[first, keys.size]).astype(np.uint32)
     return positions, offsets
 
 
 def build_index(
     records: Iterable[tuple[str, str]], directory: Path, stamp: dict[str, object],
-    progress: Callable[[str], None] | None = None, *, chunk: int = 1 << 24,
+    progress: Callable[[str], None] | None = None, *, chunk: int = 1 << 20,
 ) -> DatabaseIndex:  # fmt: skip
     """Build and save the index of `records` (name, sequence) into `directory`.
 
-    `chunk` positions are sorted at a time (memory about 30 bytes each on top of the index).
+    `chunk` positions are sorted at a time (memory about 30 bytes each on top of the index:
+    30 MB at the default, whatever the database).
     """
     names: list[str] = []
     chunks: list[npt.NDArray[np.uint8]] = []
@@ -162,9 +165,17 @@ def build_index(
         starts.append(starts[-1] + len(sequence))
     codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
     del chunks
+    return save_index(names, np.asarray(starts, dtype=np.int64), codes, directory, stamp,
+                      chunk=chunk)  # fmt: skip
+
+
+def save_index(
+    names: list[str], bounds: npt.NDArray[np.int64], codes: npt.NDArray[np.uint8],
+    directory: Path, stamp: dict[str, object], *, chunk: int = 1 << 20,
+) -> DatabaseIndex:  # fmt: skip
+    """Sort the k-mer positions of `codes` (records starting at `bounds`) and save the index."""
     if codes.size >= 2**32:
         raise InputError(f"a database of {codes.size} bases is too large to index (limit 2^32)")
-    bounds = np.asarray(starts, dtype=np.int64)
     positions, offsets = _sorted_positions(codes, bounds, chunk)
     directory.mkdir(parents=True, exist_ok=True)
     sizes: dict[str, int] = {}
@@ -207,12 +218,15 @@ _INDEX_FILES = ("codes.npy", "starts.npy", "positions.npy", "offsets.npy", "name
 
 def open_index(
     fasta: Path,
-    records: Callable[[], Iterable[tuple[str, str]]],
     *,
     directory: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DatabaseIndex:
-    """Open the index of `fasta`, building it first when it is missing or out of date."""
+    """Open the index of `fasta`, building it first when it is missing or out of date.
+
+    A build reads the FASTA a block at a time (`scan.load_database`, which also checks it is
+    FASTA) and sorts the k-mer positions in chunks; `progress` is called with each record's name.
+    """
     directory = directory or fasta.with_name(fasta.name + ".assay-index")
     fingerprint_now = fingerprint(fasta)
     if index_is_whole(directory, fingerprint_now):
@@ -224,7 +238,14 @@ def open_index(
             starts=np.asarray(load["starts"]), codes=load["codes"],
             positions=load["positions"], offsets=load["offsets"],
         )  # fmt: skip
-    return build_index(records(), directory, fingerprint_now, progress)
+    from assay.primers.scan import load_database  # the same reader as the direct scan
+
+    database = load_database(fasta)
+    if progress is not None:
+        for name in database.names:
+            progress(name)
+    return save_index(database.names, database.starts, database.codes, directory,
+                      fingerprint_now)  # fmt: skip
 
 
 def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:

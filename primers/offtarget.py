@@ -12,7 +12,6 @@ scans one record directly and is the reference the index is tested against.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import os
@@ -208,8 +207,7 @@ class DatabaseSearch:
         for path in map(Path, self.paths):
             if not path.is_file():
                 raise InputError("no such FASTA file", path=path)
-            open_index(path, functools.partial(read_fasta, path),
-                       directory=_index_directory(path), progress=self.progress)  # fmt: skip
+            open_index(path, directory=_index_directory(path), progress=self.progress)
 
     def search_many(self, queries: Sequence[Query]) -> list[list[OffTarget]]:
         """Products of many pairs at once, in query order (see `search_pairs`)."""
@@ -275,8 +273,7 @@ def search_pairs(
             sites = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
         else:
             how.append(f"{path.name}: index" + ("" if indexed else " (built now)"))
-            index = open_index(path, functools.partial(read_fasta, path), directory=directory,
-                               progress=progress)  # fmt: skip
+            index = open_index(path, directory=directory, progress=progress)
             if not index.names:
                 raise InputError("holds no FASTA records: nothing to search for off-targets",
                                  path=path)  # fmt: skip
@@ -318,10 +315,7 @@ def search_databases(
         path = Path(database)
         if not path.is_file():
             raise InputError("no such FASTA file", path=path)
-        index = open_index(
-            path, functools.partial(read_fasta, path), directory=_index_directory(path),
-            progress=progress,
-        )  # fmt: skip
+        index = open_index(path, directory=_index_directory(path), progress=progress)
         if not index.names:
             # Searching nothing finds nothing: that is no evidence of specificity.
             raise InputError("holds no FASTA records: nothing to search for off-targets", path=path)

@@ -57,7 +57,7 @@ def database(
     folder = tmp_path_factory.mktemp("db")
     fasta = folder / "db.fa"
     fasta.write_text("".join(f">{name}\n{seq}\n" for name, seq in records))
-    return open_index(fasta, lambda: read_fasta(fasta)), records
+    return open_index(fasta), records
 
 
 @pytest.mark.parametrize("rule", RULES, ids=["primer-blast", "three-mismatches", "any-3prime"])
@@ -92,7 +92,7 @@ def test_sites_never_span_records(tmp_path: Path) -> None:
     cut = gapdh.find("TGAAGGTCGGAGTCAACGG") + 10  # the forward primer split across two records
     fasta = tmp_path / "split.fa"
     fasta.write_text(f">a\n{gapdh[:cut]}\n>b\n{gapdh[cut:]}\n")
-    index = open_index(fasta, lambda: read_fasta(fasta))
+    index = open_index(fasta)
     assert find_sites_indexed("TGAAGGTCGGAGTCAACGG", index, RULES[1]) == {}
 
 
@@ -101,7 +101,7 @@ def test_bases_other_than_acgt_count_as_mismatches(tmp_path: Path) -> None:
     at = gapdh.find("TGAAGGTCGGAGTCAACGG") + 5  # N under the forward primer's base 6
     fasta = tmp_path / "n.fa"
     fasta.write_text(f">n\n{gapdh[:at]}N{gapdh[at + 1 :]}\n")
-    index = open_index(fasta, lambda: read_fasta(fasta))
+    index = open_index(fasta)
     (site,) = find_sites_indexed("TGAAGGTCGGAGTCAACGG", index, RULES[0])[0]
     assert site.mismatches == (14,)  # base 6 of 19 is 14th from the 3' end
 
@@ -110,11 +110,11 @@ def test_the_index_is_reused_and_rebuilt_when_the_file_changes(tmp_path: Path) -
     fasta = tmp_path / "db.fa"
     fasta.write_text(">a\n" + _records()[0][1] + "\n")
     builds: list[str] = []
-    open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
-    open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    open_index(fasta, progress=builds.append)
+    open_index(fasta, progress=builds.append)
     assert builds == ["a"]  # built once, then reused
     fasta.write_text(">b\n" + _records()[0][1] + "\n")
-    index = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    index = open_index(fasta, progress=builds.append)
     assert builds == ["a", "b"]
     assert index.names == ["b"]
 
@@ -155,11 +155,11 @@ def test_a_damaged_index_file_is_found_and_the_index_rebuilt(tmp_path: Path, dam
     fasta = tmp_path / "db.fa"
     fasta.write_text(">a\n" + _records()[0][1] + "\n")
     builds: list[str] = []
-    first = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    first = open_index(fasta, progress=builds.append)
     folder = tmp_path / "db.fa.assay-index"
     path = folder / damaged
     path.write_bytes(path.read_bytes()[:-7])  # cut short, as a full disk or broken copy leaves it
-    again = open_index(fasta, lambda: read_fasta(fasta), progress=builds.append)
+    again = open_index(fasta, progress=builds.append)
     assert builds == ["a", "a"]  # rebuilt, not trusted
     assert again.names == first.names
     assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -176,7 +176,7 @@ def test_concurrent_first_builds_do_not_collide(tmp_path: Path) -> None:
 
     def build() -> None:
         try:
-            open_index(fasta, lambda: read_fasta(fasta))
+            open_index(fasta)
         except BaseException as error:  # collected and asserted below
             errors.append(error)
 
@@ -186,4 +186,4 @@ def test_concurrent_first_builds_do_not_collide(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert open_index(fasta, lambda: read_fasta(fasta)).names == ["a"]
+    assert open_index(fasta).names == ["a"]
