@@ -261,24 +261,32 @@ def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
 def _seed_keys(
     seed: str, max_mismatches: int, max_three_prime: int, terminal_must_match: bool
 ) -> npt.NDArray[np.uint32]:
-    exact = [list(IUPAC_CODES[c]) for c in seed]
-    keys: set[int] = set()
+    weights = [4 ** (KMER - 1 - i) for i in range(KMER)]
+    # Each position's key contribution for the bases that match it, and for those that do not.
+    matching = [np.array([weights[i] * "ACGT".index(b) for b in IUPAC_CODES[c]], dtype=np.int64)
+                for i, c in enumerate(seed)]  # fmt: skip
+    other = [np.array([weights[i] * "ACGT".index(b) for b in "ACGT" if b not in IUPAC_CODES[c]],
+                      dtype=np.int64) for i, c in enumerate(seed)]  # fmt: skip
+    plain = all(m.size == 1 for m in matching)
+    exact_key = sum(int(m[0]) for m in matching)
+    keys_parts: list[npt.NDArray[np.int64]] = []
     # The 3'-terminal base (the last) may differ only where the rule allows it.
     changeable = list(range(KMER if not terminal_must_match else KMER - 1))
     for count in range(max_mismatches + 1):
         for where in itertools.combinations(changeable, count):
             if sum(1 for w in where if w >= KMER - 5) > max_three_prime:
                 continue
-            choices = [
-                [b for b in "ACGT" if b not in exact[i]] if i in where else exact[i]
-                for i in range(KMER)
-            ]
-            for bases in itertools.product(*choices):
-                key = 0
-                for b in bases:
-                    key = key * 4 + "ACGT".index(b)
-                keys.add(key)
-    found = np.fromiter(sorted(keys), dtype=np.uint32, count=len(keys))
+            if plain:  # one base per position: the exact key, less what the changes remove
+                total = np.array([exact_key - sum(int(matching[w][0]) for w in where)])
+                for w in where:
+                    total = np.add.outer(total, other[w]).ravel()
+            else:  # degenerate bases: every combination of the allowed bases, as one array
+                total = np.zeros(1, dtype=np.int64)
+                for i in range(KMER):
+                    total = np.add.outer(total, other[i] if i in where else matching[i]).ravel()
+            keys_parts.append(total)
+    keys = np.unique(np.concatenate(keys_parts))
+    found = keys.astype(np.uint32)
     found.flags.writeable = False  # shared by the cache
     return found
 

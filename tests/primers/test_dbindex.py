@@ -187,3 +187,34 @@ def test_concurrent_first_builds_do_not_collide(tmp_path: Path) -> None:
         thread.join()
     assert errors == []
     assert open_index(fasta).names == ["a"]
+
+
+def _brute_force_seed_keys(seed: str, rule: PrimingRule) -> list[int]:
+    """Every ACGT 12-mer within the rule of `seed`, one by one (the plain reading of the rule).
+
+    Mismatch positions and bases are enumerated with itertools, one key at a time.
+    """
+    import itertools
+
+    from assay.primers.sequence import IUPAC_CODES
+
+    exact = [list(IUPAC_CODES[c]) for c in seed]
+    keys = set()
+    changeable = range(KMER - 1 if rule.terminal_must_match else KMER)
+    for count in range(rule.max_mismatches + 1):
+        for where in itertools.combinations(changeable, count):
+            if sum(w >= KMER - 5 for w in where) > rule.max_three_prime_mismatches:
+                continue
+            choices = [[b for b in "ACGT" if b not in exact[i]] if i in where else exact[i]
+                       for i in range(KMER)]  # fmt: skip
+            for bases in itertools.product(*choices):
+                keys.add(int("".join("0123"["ACGT".index(b)] for b in bases), 4))
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=["primer-blast", "three-mismatches", "any-3prime"])
+@pytest.mark.parametrize("seed", ["GGAGTCAACGGA", "ACGTNRYACGTA", "TTTTTTTTTTTW"])
+def test_seed_variants_are_every_12mer_the_rule_admits(seed: str, rule: PrimingRule) -> None:
+    from assay.primers.dbindex import seed_keys
+
+    assert seed_keys(seed, rule).tolist() == _brute_force_seed_keys(seed, rule)
