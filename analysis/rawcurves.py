@@ -297,12 +297,30 @@ def summary_text(analysis: CurveAnalysis) -> str:
 CQ_SOURCES = ("auto", "instrument", "curves")
 
 
-def with_curve_cq(export: Export) -> tuple[Export, dict[str, float], list[str]]:
-    """The export with its Cqs taken from its raw curves, the targets' efficiencies, and notes.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurveCq:
+    """An export with Cqs from its raw curves, and what goes with them.
 
-    A reaction that did not amplify has no Cq, its reason kept as the Cq's text; NTCs and no-RT
-    controls do not place windows or enter efficiencies. The notes say where the Cqs came from,
-    and give each target whose melt curve shows more than the expected product (as a finding).
+    Attributes:
+        export: The export, its Cqs replaced by the curves' (NaN where a reaction did not
+            amplify).
+        efficiencies: Each target's mean efficiency.
+        notes: Where the Cqs came from, and melt and curve findings per target.
+        per_row: The export's row number -> what the curves say of that well ("amplified; melt
+            81.6", "not amplified: no rise above the noise"), for wells.csv.
+    """
+
+    export: Export
+    efficiencies: dict[str, float]
+    notes: list[str]
+    per_row: dict[int, str]
+
+
+def with_curve_cq(export: Export) -> CurveCq:
+    """The export with its Cqs taken from its raw curves (see `CurveCq`).
+
+    NTCs and no-RT controls do not place windows or enter efficiencies. The notes give each
+    target whose melt curve shows more than the expected product (as a finding).
 
     Raises:
         InputError: The export has no raw amplification data.
@@ -319,6 +337,12 @@ def with_curve_cq(export: Export) -> tuple[Export, dict[str, float], list[str]]:
         cq=reactions["cq"].to_numpy(),
         cq_text=[f"no Cq: {r}" if r else "" for r in reasons],
     )
+    per_row = {
+        int(row): ("not amplified: " + reason if reason else "amplified")
+        + (f"; melt {peaks}" if peaks else "")
+        for row, reason, peaks in zip(wells["row"], reasons, reactions["melt_peaks"].fillna(""),
+                                      strict=True)
+    }  # fmt: skip
     efficiencies = {
         str(row["target"]): float(row["efficiency"])
         for row in analysis.targets.to_dict(orient="records")
@@ -333,7 +357,8 @@ def with_curve_cq(export: Export) -> tuple[Export, dict[str, float], list[str]]:
             notes.append(f"melt curve: {row['target']} controls: {row['ntc_melt']}")
         if row["flags"]:
             notes.append(f"curves: {row['target']}: {row['flags']}")
-    return replace(export, wells=wells), efficiencies, notes
+    return CurveCq(export=replace(export, wells=wells), efficiencies=efficiencies, notes=notes,
+                   per_row=per_row)  # fmt: skip
 
 
 def chooses_curves(export: Export, cq_from: str) -> bool:

@@ -302,11 +302,19 @@ def read_wells(
 
     if not chooses_curves(export, cq_from):
         return wells_from_export(export, columns=columns, panels=panels, samples=samples)
-    export, efficiencies, notes = with_curve_cq(export)
-    table = wells_from_export(export, columns=columns, panels=panels, samples=samples)
-    return replace(table, notes=(*notes, *table.notes),
-                   efficiencies=tuple(sorted(efficiencies.items())),
-                   efficiency_source="the raw curves")  # fmt: skip
+    curves = with_curve_cq(export)
+    table = wells_from_export(curves.export, columns=columns, panels=panels, samples=samples)
+
+    def annotated(frame: pd.DataFrame) -> pd.DataFrame:  # what the curves say of each well
+        said: pd.DataFrame = frame.assign(curves=frame["row"].map(curves.per_row).fillna(""))
+        return said
+
+    return replace(
+        table, wells=annotated(table.wells), excluded=annotated(table.excluded),
+        missing=annotated(table.missing), notes=(*curves.notes, *table.notes),
+        efficiencies=tuple(sorted(curves.efficiencies.items())),
+        efficiency_source="the raw curves",
+    )  # fmt: skip
 
 
 def wells_from_export(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.integrate import cumulative_trapezoid
 
@@ -274,9 +275,7 @@ def test_assay_analyze_takes_cq_and_efficiency_from_the_curves(tmp_path: Path) -
     assert main(argv) == 0
     curves_out = tmp_path / "curves"
     assert main(["curves", str(rdml), "--out", str(curves_out)]) == 0
-    import pandas as pd
-
-    by_well = pd.read_csv(curves_out / "curves.csv").set_index("well")
+    by_well = pd.read_csv(curves_out / "curves.csv", dtype={"melt_peaks": str}).set_index("well")
     targets = pd.read_csv(curves_out / "targets.csv").set_index("target")["efficiency"]
     wells = pd.read_csv(out / "wells.csv").set_index("well")
     used = wells[wells["fate"] == "used"]
@@ -291,6 +290,19 @@ def test_assay_analyze_takes_cq_and_efficiency_from_the_curves(tmp_path: Path) -
     assert float(row["fold_change"].iloc[0]) == pytest.approx(expected, rel=1e-3)
     analysis = (out / "analysis.json").read_text()
     assert "Pfaffl" in analysis
+    # wells.csv says what the curves say of each well: amplified, and its melt peak(s).
+    assert (used["curves"] == "amplified; melt " + by_well.loc[used.index, "melt_peaks"]).all()
+
+
+def test_wells_not_amplified_say_why() -> None:
+    from assay.analysis.wells import read_wells
+
+    table = read_wells(CURVES / "untergasser" / "own_mix_b.rdml", cq_from="curves")
+    every = pd.concat([table.wells, table.excluded])
+    inhibited = every[every["gene"] == "SYBR 1:100"]
+    assert len(inhibited) == 3
+    assert inhibited["curves"].str.startswith("not amplified: ").all()
+    assert inhibited["ct"].isna().all()
 
 
 QUANTSTUDIO = sorted(
