@@ -22,9 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "targets",
         nargs="+",
-        metavar="ACCESSION|TABLE",
-        help="RefSeq accessions (e.g. NM_002046.7), or tables with an accession column (and "
-        "optionally gene) to design for every row",
+        metavar="ACCESSION|GENE|TABLE",
+        help="RefSeq accessions (e.g. NM_002046.7), gene symbols found among the cached and "
+        "bundled records (GAPDH), or tables with an accession column (and optionally gene)",
     )
     parser.add_argument("--pairs", type=int, default=5, metavar="N", help="pairs per target")
     parser.add_argument("--json", metavar="FILE", help="also write every pair's full report")
@@ -123,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
-    targets = read_targets(args.targets)
     store = build_store(args)
+    targets = read_targets(args.targets, store.records_of_gene)
     search = off_target_search(args)
     cluster = cluster_from(args)
     if search is not None and len(targets) * MAX_CHECKED > SCAN_MAX_PAIRS:

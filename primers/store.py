@@ -174,15 +174,18 @@ class RecordStore:
         )  # fmt: skip
 
     def _cached_of_gene(self, record: Transcript, symbol: str) -> list[Transcript]:
+        return [r for r in self.records_of_gene(symbol) if r.accession != record.accession]
+
+    def records_of_gene(self, symbol: str) -> list[Transcript]:
+        """The cached and bundled records whose title names gene `symbol` (any case)."""
         found = []
         for accession, _, _ in self.cache.records():
-            if accession == record.accession:
-                continue
             try:
                 candidate = self.cache.load(accession)
             except AssayError:
                 continue  # a damaged cached file is reported where it is asked for itself
-            if candidate is not None and gene_symbol(candidate.description) == symbol:
+            named = gene_symbol(candidate.description) if candidate is not None else None
+            if candidate is not None and named is not None and named.upper() == symbol.upper():
                 found.append(candidate)
         return found
 

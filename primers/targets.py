@@ -1,14 +1,19 @@
-"""What to design for: accessions given on the command line, or rows of a table of targets."""
+"""What to design for: accessions or gene symbols on the command line, or a table of targets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assay.errors import InputError
 from assay.primers.accession import Accession, parse_versioned
 from assay.tables import read_rows
+
+if TYPE_CHECKING:
+    from assay.primers.records import Transcript
 
 ACCESSION_COLUMNS = ("accession", "refseq", "transcript", "record")
 GENE_COLUMNS = ("gene", "symbol", "target")
@@ -64,11 +69,22 @@ def _table_targets(path: Path) -> list[Target]:
     return found
 
 
-def read_targets(items: Sequence[str]) -> list[Target]:
-    """Each item is an accession.version or a table file of them; returned in the order given.
+_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,29}$")
+
+
+def read_targets(
+    items: Sequence[str], records_of_gene: Callable[[str], list[Transcript]] | None = None
+) -> list[Target]:
+    """Each item is an accession.version, a gene symbol, or a table file of accessions.
+
+    A gene symbol stands for the gene's RefSeq mRNA among the cached and bundled records
+    (`records_of_gene`): an NM_ record before an XM_ one, the lowest number (transcript variant
+    1 by NCBI's numbering as a rule), its newest version; the others are compared as its
+    variants by validation.
 
     Raises:
-        InputError: An item is neither, or a table row holds no valid accession.
+        InputError: An item is none of these, a symbol has no cached record, or a table row
+            holds no valid accession.
     """
     targets: list[Target] = []
     for item in items:
@@ -80,9 +96,26 @@ def read_targets(items: Sequence[str]) -> list[Target]:
         path = Path(item)
         if path.is_file():
             targets.extend(_table_targets(path))
+        elif _SYMBOL.match(item.strip()) and records_of_gene is not None:
+            targets.append(_gene_target(item.strip(), records_of_gene))
         else:
-            raise InputError(
-                f"{reason}; nor is it a file. Gene symbols are not looked up: give the RefSeq "
-                "transcript (e.g. GAPDH: NM_002046.7)"
-            )
+            raise InputError(f"{reason}; nor is it a file or a gene symbol")
     return targets
+
+
+def _gene_target(symbol: str, records_of_gene: Callable[[str], list[Transcript]]) -> Target:
+    found = [r for r in records_of_gene(symbol) if r.accession.accession[:3] in ("NM_", "XM_")]
+    if not found:
+        raise InputError(
+            "no RefSeq mRNA of this gene is in the record cache or among the bundled records: "
+            "give its accession (e.g. NM_002046.7), or fetch it first with assay fetch",
+            value=symbol,
+        )
+
+    def order(record: Transcript) -> tuple[bool, int, int]:
+        number = int(record.accession.accession[3:].lstrip("0") or 0)
+        return (not record.accession.accession.startswith("NM_"), number,
+                -(record.accession.version or 0))  # fmt: skip
+
+    chosen = min(found, key=order)
+    return Target(accession=chosen.accession, gene=symbol.upper())

@@ -62,7 +62,8 @@ def test_designed_pairs_pass_assay_validate(
     [
         (["NM_002046.7", "--tm-c", "62,60,58"], "tm_min_c (62.0) must not exceed tm_opt_c"),
         (["NM_002046.7", "--product-bp", "70"], '"70": --product-bp needs MIN-MAX'),
-        (["GAPDH"], "Gene symbols are not looked up"),
+        (["TP53X"], '"TP53X": no RefSeq mRNA of this gene is in the record cache'),
+        (["NM 1"], "nor is it a file or a gene symbol"),
         (["NM_002046"], "has no version"),
         (["NM_002046.7", "--pairs", "0"], "must be at least 1"),
     ],
@@ -97,3 +98,18 @@ def test_redesign_proposes_passing_replacements_for_mtor(
     assert [r["gene"] for r in redesigned] == ["mTOR"]
     kinds = [(p["kind"], p["verdict"]) for p in redesigned[0]["proposals"]]
     assert kinds == [("corrected primer", "pass"), ("new partner", "pass"), ("new pair", "pass")]
+
+
+def test_a_gene_symbol_designs_on_its_refseq_mrna(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PIK3CA: the bundled NM_006218.4 and XM_006713658.5; the NM_ record is designed on, and
+    # the XM_ one is compared as its variant (its products listed with each pair).
+    out = tmp_path / "design.json"
+    assert main(["design", "pik3ca", "--pairs", "1", "--json", str(out), *_offline(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "PIK3CA on NM_006218.4:" in printed
+    design = json.loads(out.read_text())["designs"][0]
+    assert design["target"] == "NM_006218.4"
+    transcripts = [t["accession"] for t in design["pairs"][0]["transcripts"]]
+    assert transcripts == ["NM_006218.4", "XM_006713658.5"]
