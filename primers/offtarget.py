@@ -3,11 +3,13 @@
 Every product the primers can make in any record is found: forward-reverse (either primer
 upstream), and a single primer priming both strands (forward-forward, reverse-reverse), several per
 record, up to a maximum size (Primer-BLAST's default, 4,000 bp). A site counts under the priming
-rule of `binding.PrimingRule` (Primer-BLAST's specificity defaults). FASTA is streamed, gzip or
-not, one record at a time: products never cross a record boundary.
+rule of `binding.PrimingRule` (Primer-BLAST's specificity defaults). Products never cross a
+record boundary; FASTA may be gzipped.
 
-Databases are searched through a k-mer index built once per file (`dbindex`); `record_products`
-scans one record directly and is the reference the index is tested against.
+A database is searched through its k-mer index (`dbindex`, built once per file and kept), or,
+for a first search of up to `SCAN_MAX_PAIRS` pairs, by a direct scan of all pairs at once
+(`scan`): both find the same sites. `search_pairs` chooses and says which. `record_products`
+scans one record plainly and is the reference both are tested against.
 """
 
 from __future__ import annotations
