@@ -187,6 +187,11 @@ def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
         )
     if not args.db:
         return None
+    from pathlib import Path
+
+    for path in args.db:  # before any work, not after it
+        if not Path(path).is_file():
+            raise InputError("no such FASTA file", path=path)
     rule = PrimingRule(
         max_mismatches=args.max_mismatches, max_three_prime_mismatches=args.max_3prime_mismatches
     )
