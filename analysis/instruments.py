@@ -126,13 +126,6 @@ class Traces:
     x: Any  # numpy float array (wells, points)
     y: Any
 
-    @property
-    def has_data(self) -> Any:
-        """Per well: True when it has at least one reading."""
-        import numpy as np
-
-        return np.isfinite(self.y).any(axis=1)
-
 
 # Reading bytes into tables ---------------------------------------------------------------------
 

@@ -294,9 +294,6 @@ def summary_text(analysis: CurveAnalysis) -> str:
     return "\n".join(lines) + "\n"
 
 
-CQ_SOURCES = ("auto", "instrument", "curves")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CurveCq:
     """An export with Cqs from its raw curves, and what goes with them.

@@ -239,22 +239,16 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(len(pairs), "checking")
     try:
         if cluster.wanted:
-            from assay.primers.batch import validate_on_cluster
+            from assay.primers.batch import CHUNK_PAIRS, validate_on_cluster
 
             print(f"Running on a {cluster.describe()}", file=sys.stderr)
-            chunks: list[Progress] = []
-
-            def chunk_done(done: int, total: int) -> None:
-                if not chunks:
-                    chunks.append(Progress(total, "chunks of pairs done"))
-                chunks[0].step(f"({done * 100 // total} %)")
-
+            chunks = Progress(-(-len(pairs) // CHUNK_PAIRS), "chunks of pairs done")
             report = validate_on_cluster(
                 pairs, cluster, conditions, thresholds, source=args.table, records=store,
-                off_targets=search, progress=chunk_done,
+                off_targets=search, chunk=CHUNK_PAIRS,
+                progress=lambda done, total: chunks.step(f"({done * 100 // total} %)"),
             )  # fmt: skip
-            for shown in chunks:
-                shown.finish()
+            chunks.finish()
         else:
             report = validate_pairs(
                 pairs, conditions, thresholds, source=args.table, records=store,

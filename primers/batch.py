@@ -62,6 +62,12 @@ class _SearchSpec:
     rule: Any
     max_bp: int
 
+    def rebuilt(self) -> DatabaseSearch:
+        """The search, on the worker."""
+        from assay.primers.offtarget import DatabaseSearch
+
+        return DatabaseSearch(paths=self.paths, rule=self.rule, max_bp=self.max_bp)
+
 
 def _validate_chunk(
     pairs: list[PrimerPair], conditions: ReactionConditions, thresholds: Thresholds,
@@ -69,15 +75,11 @@ def _validate_chunk(
 ) -> list[PairReport]:  # fmt: skip
     """On a worker: validate a chunk against the record cache, offline."""
     from assay.primers.cache import RecordCache
-    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.store import RecordStore
     from assay.primers.validate import validate_pairs
 
     records = RecordStore(RecordCache(Path(cache_dir))) if cache_dir is not None else None
-    off_targets = (
-        DatabaseSearch(paths=search.paths, rule=search.rule, max_bp=search.max_bp)
-        if search is not None else None
-    )  # fmt: skip
+    off_targets = search.rebuilt() if search is not None else None
     report = validate_pairs(pairs, conditions, thresholds, records=records,
                             off_targets=off_targets)  # fmt: skip
     return list(report.pairs)
@@ -194,14 +196,10 @@ def _design_one(
     from assay.primers.accession import parse_versioned
     from assay.primers.cache import RecordCache
     from assay.primers.design import design_pairs
-    from assay.primers.offtarget import DatabaseSearch
     from assay.primers.store import RecordStore
 
     store = RecordStore(RecordCache(Path(cache_dir)))
-    off_targets = (
-        DatabaseSearch(paths=search.paths, rule=search.rule, max_bp=search.max_bp)
-        if search is not None else None
-    )  # fmt: skip
+    off_targets = search.rebuilt() if search is not None else None
     return design_pairs(store.transcript(parse_versioned(accession)), gene=gene,
                         settings=settings, conditions=conditions, thresholds=thresholds,
                         records=store, off_targets=off_targets, want=want)  # fmt: skip

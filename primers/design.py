@@ -184,8 +184,6 @@ class Candidate:
     reverse: str
     penalty: float
     start: int
-    end: int
-    asked: str  # which primer3 run proposed it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,7 +197,6 @@ class DesignedPair:
         placement: Where it sits on the exon map.
         placement_text: That placement in words ("reverse across exon 3-4 (12 + 8 nt)").
         score: penalty + placement and missed-variant penalties (lower is better).
-        asked: Which primer3 run proposed it.
     """
 
     rank: int
@@ -208,7 +205,6 @@ class DesignedPair:
     placement: Placement
     placement_text: str
     score: float
-    asked: str
 
     @property
     def pair(self) -> PrimerPair:
@@ -264,7 +260,7 @@ def junction_positions(record: Transcript) -> list[int]:
     return [exon.end - 1 for exon in record.exons[:-1]]
 
 
-def _candidates(result: dict[str, Any], asked: str) -> list[Candidate]:
+def _candidates(result: dict[str, Any]) -> list[Candidate]:
     found = []
     for left, right, pair in zip(
         result.get("PRIMER_LEFT", []),
@@ -272,16 +268,12 @@ def _candidates(result: dict[str, Any], asked: str) -> list[Candidate]:
         result.get("PRIMER_PAIR", []),
         strict=False,
     ):
-        start = int(left["COORDS"][0]) + 1
-        end = int(right["COORDS"][0]) + 1
         found.append(
             Candidate(
                 forward=str(left["SEQUENCE"]),
                 reverse=str(right["SEQUENCE"]),
                 penalty=float(pair["PENALTY"]),
-                start=start,
-                end=end,
-                asked=asked,
+                start=int(left["COORDS"][0]) + 1,
             )
         )
     return found
@@ -311,7 +303,7 @@ def run_primer3(
         result = primer3.bindings.design_primers(seq_args, {**args, "PRIMER_NUM_RETURN": number})
     except (OSError, ValueError) as error:  # primer3 reports bad arguments this way
         raise DesignError(f"primer3 refused the design ({asked}): {error}") from error
-    return _candidates(result, asked), _explain(result, asked)
+    return _candidates(result), _explain(result, asked)
 
 
 def _runs(record: Transcript, want: int) -> list[tuple[str, dict[str, Any], int]]:
@@ -414,7 +406,6 @@ def _rank(
             placement=placement,
             placement_text=text,
             score=round(score, 3),
-            asked=candidate.asked,
         )
         for i, (score, candidate, report, placement, text) in enumerate(scored[:want], start=1)
     )

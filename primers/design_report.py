@@ -12,6 +12,7 @@ from assay import __version__
 from assay.files import strict_json
 from assay.primers.conditions import ReactionConditions
 from assay.primers.design import Design, DesignedPair, DesignSettings, Placement, Proposal
+from assay.primers.model import Severity
 from assay.primers.report import pair_to_json
 from assay.primers.validate import PairReport
 
@@ -201,6 +202,6 @@ def redesign_to_text(items: Redesigned) -> str:
             lines.extend(
                 f"      {f.severity.value} {f.message.splitlines()[0]}"
                 for f in proposal.report.findings
-                if f.severity.value != "info"
+                if f.severity is not Severity.INFO
             )
     return "\n".join(lines) + "\n"
