@@ -20,10 +20,15 @@ import numpy as np
 
 from assay._compat import StrEnum
 from assay.analysis.stats import (
+    Cells,
     Correction,
+    TestResult,
     adjust,
     anova_tukey,
-    contrast_of_cells,
+    contrast,
+    contrasts_f_test,
+    dunnett,
+    many_to_one,
     stars,
     two_groups,
 )
@@ -152,6 +157,14 @@ class Design(StrEnum):
     SEPARATE = "separate wells"  # no samples: ΔCt from group means, SD propagated
 
 
+class Interval(StrEnum):
+    """What the low–high range beside a fold change is."""
+
+    CI = "ci"  # a confidence interval of the fold change (t-based on ΔΔCt, back-transformed)
+    SD = "sd"  # 2^-(ΔΔCt ± SD): ABI User Bulletin #2, Livak & Schmittgen 2001's tables
+    QUANTSTUDIO = "quantstudio"  # Rq Min/Max as QuantStudio software computes them
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Choices of an analysis, echoed in its outputs.
@@ -160,8 +173,9 @@ class Settings:
         reference_genes: Reference gene(s); several are combined by `combined_reference_ct`.
         control: The calibrator group.
         panels: Columns that split the data into independent panels (e.g. cell_line).
-        welch: Welch's t-test instead of Student's.
-        correction: p-value correction across genes within a panel and comparison.
+        welch: Welch's t-test instead of Student's (and instead of Dunnett's pooled error).
+        correction: p-value correction over the family of every p-value shown beside a fold
+            change (all panels, genes and comparisons); Benjamini–Hochberg by default.
         ct_cutoff: Cts above this are flagged (not removed).
         replicate_spread_limit: Technical replicates (one sample and gene) whose highest and
             lowest Ct are more than this many cycles apart are flagged.
@@ -171,24 +185,29 @@ class Settings:
             decides from the data (see `relative_expression`).
         efficiencies: (gene, amplification factor) pairs; when every target and reference gene
             has one, the efficiency-corrected ratio (Pfaffl 2001) replaces 2^-ΔΔCt.
+        interval: What fold_change_low/high are (`Interval`); a confidence interval by default.
+        ci_level: Confidence level of the intervals.
     """
 
     reference_genes: tuple[str, ...]
     control: str
     panels: tuple[str, ...] = ()
     welch: bool = False
-    correction: Correction = Correction.NONE
+    correction: Correction = Correction.BH
     ct_cutoff: float = 35.0
     replicate_spread_limit: float = REPLICATE_SPREAD_LIMIT
     replicates: str = "auto"
+    efficiencies: tuple[tuple[str, float], ...] = ()
+    interval: Interval = Interval.CI
+    ci_level: float = 0.95
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "biological", "technical"):
             raise ValueError(
                 f'replicates must be auto, biological or technical, not "{self.replicates}"'
             )
-
-    efficiencies: tuple[tuple[str, float], ...] = ()
+        if not 0.5 <= self.ci_level < 1.0:
+            raise ValueError(f"the confidence level must be from 0.5 to 0.999, not {self.ci_level}")
 
     def efficiency(self, gene: str) -> float | None:
         """The amplification factor given for `gene` (2.0 = 100 %), if any."""
@@ -207,16 +226,11 @@ class Expression:
     tests: pd.DataFrame
     samples: pd.DataFrame
     notes: tuple[str, ...] = ()
-    method: str = ""  # the unit of replication, n and the tests (`replication_method`)
+    method: str = ""  # the unit of replication, the tests and the interval (`replication_method`)
 
     def with_notes(self, notes: Sequence[str]) -> Expression:
         """A copy with `notes` added."""
         return replace(self, notes=(*self.notes, *notes))
-
-
-def _fold_columns(ddct: float, sd: float) -> dict[str, float]:
-    low, high = fold_change_range(ddct, sd)
-    return {"fold_change": fold_change(ddct), "fold_change_low": low, "fold_change_high": high}
 
 
 def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
@@ -322,7 +336,16 @@ def drop_outliers(table: WellTable, settings: Settings) -> WellTable:
 def relative_expression(
     wells: pd.DataFrame, settings: Settings, *, source: str | None = None
 ) -> Expression:
-    """Compute ΔCt, ΔΔCt, fold changes and tests for every panel, target gene and group.
+    """Compute ΔCt, ΔΔCt, fold changes, intervals and tests for every panel, target and group.
+
+    The model (README, "Statistics"): technical replicates are averaged within their cDNA
+    sample; a sample's reference is the mean of its reference genes' Cts; tests compare
+    biological units (samples, or wells said to be independent) on ΔCt; a group with fewer than
+    two units is described, not tested. Each group is compared with the calibrator: Student's
+    t-test where a gene has one other group, Dunnett's test on the pooled error where it has
+    several (Welch's t-test instead on request); one-way ANOVA and Tukey's HSD over all tested
+    groups go to stats.csv. The p-values shown beside fold changes form one family, corrected
+    by `Settings.correction`. Fold-change intervals follow `Settings.interval`.
 
     Args:
         wells: One row per usable well: columns ``group``, ``gene``, ``ct`` (float, NaN for no
@@ -342,6 +365,8 @@ def relative_expression(
 
     _check(wells, settings, source)
     measured = wells.dropna(subset=["ct"])
+    if settings.efficiencies:
+        measured = _efficiency_adjusted(measured, settings)
     has_samples = (
         "sample" in measured.columns and measured["sample"].astype(str).str.len().gt(0).all()
     )
@@ -355,7 +380,7 @@ def relative_expression(
         if has_samples and not measured.empty
         else 0
     )
-    method, tested = replication_method(settings, design, per_group)
+    unit, tested = replication_unit(settings, design, per_group)
     panel_cols = list(settings.panels)
     refs = list(settings.reference_genes)
     targets = sorted(set(measured["gene"].unique().tolist()) - set(refs))
@@ -368,7 +393,7 @@ def relative_expression(
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
-        part = _Panel(wells=panel, label=label, info=panel_info)
+        part = _Panel(wells=panel, label=label, info=panel_info, unit=unit)
         compute = _paired if design is Design.PAIRED else _separate
         result = compute(part, refs, targets, settings, source=source, tested=tested)
         rows += result.rows
@@ -376,29 +401,10 @@ def relative_expression(
         sample_rows += result.samples
     expression = pd.DataFrame(rows)
     samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
-    if settings.efficiencies and not expression.empty:
-        samples = _apply_pfaffl(expression, measured, settings, panel_cols, samples)
     test_frame = pd.DataFrame(tests)
-    if not test_frame.empty:
-        test_frame["p_adjusted"] = math.nan
-        for _, index in test_frame.groupby(["panel", "comparison"], observed=True).groups.items():
-            test_frame.loc[index, "p_adjusted"] = adjust(
-                test_frame.loc[index, "p_value"].tolist(), settings.correction
-            )
-        p_for = {
-            (r.panel, r.gene, r.comparison): r.p_adjusted
-            if settings.correction is not Correction.NONE else r.p_value
-            for r in test_frame.itertuples()
-        }  # fmt: skip
-        expression["p_value"] = [
-            p_for.get((r.panel, r.gene, f"{r.group} vs {settings.control}"), math.nan)
-            for r in expression.itertuples()
-        ]
-        expression["significance"] = [stars(p) for p in expression["p_value"]]
-    if "p_value" not in expression:
-        expression["p_value"] = math.nan
-        expression["significance"] = ""
+    expression, test_frame = _corrected(expression, test_frame, settings)
     expression = _with_detection(expression, wells, panel_cols, set(refs))
+    method = replication_method(settings, design, per_group, test_frame)
     return Expression(design=design, expression=expression, tests=test_frame,
                       samples=samples, notes=(method,), method=method)  # fmt: skip
 
@@ -406,20 +412,54 @@ def relative_expression(
 # The columns of the expression table, in the order every output writes them: the one place
 # they are named (expression.csv, analysis.json, the report and the console read them from here).
 EXPRESSION_COLUMNS = (
-    "panel", "gene", "group", "n", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
-    "fold_change", "fold_change_low", "fold_change_high", "fold_change_sample_mean",
-    "fold_change_sample_sd", "p_value", "significance", "detection",
+    "panel", "gene", "group", "n", "unit", "delta_ct_mean", "delta_ct_sd", "delta_delta_ct",
+    "fold_change", "fold_change_low", "fold_change_high", "interval", "fold_change_sample_mean",
+    "fold_change_sample_sd", "test", "p_unadjusted", "p_value", "significance", "detection",
 )  # fmt: skip
-_NUMBER_COLUMNS = tuple(c for c in EXPRESSION_COLUMNS[4:] if c not in ("significance", "detection"))
+_TEXT_COLUMNS = ("unit", "interval", "test", "significance", "detection")
+_NUMBER_COLUMNS = tuple(c for c in EXPRESSION_COLUMNS[4:] if c not in _TEXT_COLUMNS)
+# The stats.csv family of the p-values shown beside fold changes.
+SHOWN = "shown"
+
+
+def _corrected(
+    expression: pd.DataFrame, tests: pd.DataFrame, settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Adjust the shown p-values as one family and put them, with stars, beside the folds."""
+    if expression.empty:
+        return expression, tests
+    if tests.empty or "family" not in tests:
+        expression["p_unadjusted"] = math.nan
+        expression["p_value"] = math.nan
+        expression["significance"] = ""
+        expression["test"] = expression.get("test", "")
+        return expression, tests
+    tests["p_adjusted"] = math.nan
+    shown = tests.index[tests["family"] == SHOWN]
+    raw = tests.loc[shown, "p_value"].tolist()
+    tests.loc[shown, "p_adjusted"] = adjust(raw, settings.correction)
+    by_key = {
+        (r.panel, r.gene, r.comparison): (r.p_value, r.p_adjusted)
+        for r in tests.loc[shown].itertuples()
+    }
+    found = [
+        by_key.get((r.panel, r.gene, f"{r.group} vs {settings.control}"), (math.nan, math.nan))
+        for r in expression.itertuples()
+    ]
+    expression["p_unadjusted"] = [raw for raw, _ in found]
+    expression["p_value"] = [adjusted for _, adjusted in found]
+    expression["significance"] = [stars(p) for p in expression["p_value"]]
+    return expression, tests
 
 
 def _with_detection(
     expression: pd.DataFrame, wells: pd.DataFrame, panel_cols: list[str], refs: set[str]
 ) -> pd.DataFrame:
-    """Add how many wells had no Ct to each row, and a row for every gene and group never detected.
+    """Say how many wells of each gene and group had a Ct; a row for every gene never detected.
 
     A target that no well of a group detected has no ΔCt, but it is a result ("not detected
-    (3 of 3 wells)"), never a missing row; nothing is substituted for the missing Cts.
+    (3 of 3 wells)"), never a missing row; nothing is substituted for the missing Cts. A group
+    where some wells had no Ct says "k of n wells with a Ct", so a shrunken n is never silent.
     """
     import pandas as pd
 
@@ -434,7 +474,10 @@ def _with_detection(
         if isinstance(row.get("detection"), str) and row["detection"]:
             continue  # already says why there is no value (not quantified)
         total, without = counts.loc[tuple(row[k] for k in keys)]
-        row["detection"] = f"{without} of {total} wells without Ct" if without else ""
+        row["detection"] = (
+            f"{total - without} of {total} wells with a Ct ({without} without: not used)"
+            if without else ""
+        )  # fmt: skip
     seen = {tuple(row[k] for k in keys) for row in rows}
     for index, (total, without) in counts.iterrows():
         key = tuple(index) if isinstance(index, tuple) else (index,)
@@ -443,7 +486,7 @@ def _with_detection(
         info = dict(zip(keys, key, strict=True))
         rows.append({
             "panel": " / ".join(str(info[c]) for c in panel_cols), **info, "n": 0,
-            **dict.fromkeys(_NUMBER_COLUMNS, math.nan), "significance": "",
+            **dict.fromkeys(_NUMBER_COLUMNS, math.nan), **dict.fromkeys(_TEXT_COLUMNS, ""),
             "detection": f"not detected ({without} of {total} wells without Ct)",
         })  # fmt: skip
     if not rows:
@@ -455,113 +498,119 @@ def _with_detection(
     return result
 
 
-def replication_method(settings: Settings, design: Design, per_group: int) -> tuple[str, bool]:
-    """Say what n counts and which tests run; return (that sentence, whether tests run).
+def replication_unit(settings: Settings, design: Design, per_group: int) -> tuple[str, bool]:
+    """What n counts, and whether there is anything to test.
 
     Tests compare independent biological replicates. Technical replicates (wells of one cDNA)
     are averaged within their sample first; when a group holds one sample only, or the table has
     no sample column and nothing says its wells are independent, there is nothing to test: the
     fold changes are reported with the technical spread and no p-value.
     """
-    test = "Welch's" if settings.welch else "Student's"
-    tests = (
-        f"groups compared on ΔCt with {test} two-sided t-test (one-way ANOVA with Tukey's HSD "
-        "where there are more than two groups)"
-    )
     if settings.replicates == "technical":
-        return (
-            "all wells of a group are technical replicates (--replicates technical): fold "
-            "changes with their technical spread, no test"
-        ), False
+        return "one cDNA (wells are technical replicates)", False
     if design is Design.PAIRED:
         if per_group <= 1 and settings.replicates != "biological":
-            return (
-                "n = 1 biological sample per group: technical replicates averaged, fold changes "
-                "with their technical spread, no test"
-            ), False
-        return (
-            f"technical replicates averaged within each cDNA sample; n counts samples; {tests}"
-        ), True
+            return "one cDNA sample (wells are technical replicates)", False
+        return "samples", True
     if settings.replicates == "biological":
-        return (
-            f"no sample column: each well is taken as an independent biological replicate "
-            f"(--replicates biological); n counts wells; {tests}"
-        ), True
-    return (
-        "no sample column: the wells of a group are taken as technical replicates of one sample "
-        "(n = 1 biological sample per group): fold changes with their technical spread, no test. "
-        "Add a sample column, or say --replicates biological if each well is its own sample"
-    ), False
+        return "wells (each taken as a biological replicate)", True
+    return "one cDNA (wells are technical replicates)", False
 
 
-def _apply_pfaffl(
-    expression: pd.DataFrame, measured: pd.DataFrame, settings: Settings, panel_cols: list[str],
-    samples: pd.DataFrame,
-) -> pd.DataFrame:  # fmt: skip
-    """Replace 2^-ΔΔCt by Pfaffl's efficiency-corrected ratio, from group mean Cts (in place).
+def replication_method(
+    settings: Settings, design: Design, per_group: int, tests: pd.DataFrame
+) -> str:
+    """The methods sentence of what ran: unit, tests actually used, family, interval.
 
-    With several reference genes the normaliser is the geometric mean of their ratios
-    (Vandesompele et al. 2002). The 2^-(ΔΔCt ± s) range does not apply and is left empty. Per
-    sample (when there are samples) the same ratio is taken with the sample's own Cts against
-    the control group's mean Cts, so the per-sample folds and their mean and SD are corrected
-    too; the samples are returned with those folds.
+    Built from the tests that produced the numbers (stats.csv), so it never names a test that
+    did not run.
     """
-    refs = list(settings.reference_genes)
+    _, tested = replication_unit(settings, design, per_group)
+    level = f"{settings.ci_level * 100:g} %"
+    intervals = {
+        Interval.CI: f"low-high is the {level} confidence interval of the fold change "
+        "(t-based on ΔΔCt, back-transformed; the calibrator's uncertainty included)",
+        Interval.SD: "low-high is 2^-(ΔΔCt ± SD), the ΔCt SD (ABI User Bulletin #2), "
+        "not a confidence interval",
+        Interval.QUANTSTUDIO: f"low-high is Rq Min/Max as QuantStudio computes them ({level}, "
+        "t-based on the group's own ΔCt SE; the calibrator's uncertainty left out)",
+    }
+    if settings.efficiencies:
+        head = ("efficiency-corrected ratio (Pfaffl 2001): Cts scaled by log2 E of their gene "
+                "before ΔCt, so ΔCt, tests and intervals are on that scale; ")  # fmt: skip
+    else:
+        head = ""
+    if not tested:
+        why = (
+            "all wells of a group are technical replicates (--replicates technical)"
+            if settings.replicates == "technical"
+            else "n = 1 biological sample per group: technical replicates averaged"
+            if design is Design.PAIRED
+            else "no sample column: the wells of a group are taken as technical replicates of "
+            "one sample (n = 1 biological sample per group). Add a sample column, or say "
+            "--replicates biological if each well is its own sample"
+        )
+        return (
+            f"{head}{why}; fold changes with their technical spread, no test; "
+            + intervals[settings.interval]
+        )
+    ran = set(tests["test"].dropna()) if not tests.empty and "test" in tests else set()
+    shown = (
+        sorted(set(tests.loc[tests["family"] == SHOWN, "test"]))
+        if not tests.empty and "family" in tests
+        else []
+    )
+    where = (
+        "technical replicates averaged within each cDNA sample; n counts samples"
+        if design is Design.PAIRED
+        else "no sample column: each well is taken as an independent biological replicate "
+        "(--replicates biological); n counts wells; target and reference in separate wells, so "
+        "each comparison is a contrast of cell means on the error pooled over the gene's cells "
+        "(each reference gene its own cell)"
+    )
+    parts = [f"{head}{where}; groups with fewer than 2 units are described, not tested"]
+    if shown:
+        parts.append("each group vs the calibrator " + settings.control + " on ΔCt: "
+                     + " or ".join(shown)
+                     + (" (Dunnett's where a gene has several groups, pooled error)"
+                        if any("Dunnett" in t for t in shown) else ""))  # fmt: skip
+    extra = sorted(t for t in ran if "ANOVA" in t or "Tukey" in t)
+    if extra:
+        parts.append(" and ".join(extra) + " over all tested groups (stats.csv)")
+    if shown:
+        family = {
+            Correction.NONE: "shown p-values not corrected across genes",
+            Correction.HOLM: "shown p-values Holm-adjusted",
+            Correction.BH: "shown p-values Benjamini–Hochberg-adjusted",
+        }[settings.correction]
+        parts.append(f"{family} as one family over every panel, gene and comparison")
+    parts.append(intervals[settings.interval])
+    return "; ".join(parts)
+
+
+def _efficiency_adjusted(measured: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Cts scaled by log2 E of their gene (Pfaffl 2001's ratio as a difference of logs).
+
+    log2 of Pfaffl's ratio E_t^ΔCt_t / E_r^ΔCt_r is ΔCt_t · log2 E_t − ΔCt_r · log2 E_r, so
+    2^-ΔΔ of Cts scaled by log2 E is the ratio exactly; several reference genes are the mean of
+    their scaled Cts (the geometric mean of their ratios, Vandesompele et al. 2002). Design &
+    Analysis software calls the scaled Cq "Adjusted EqCq". Tests and intervals then run on the
+    corrected scale.
+
+    Raises:
+        InputError: Some genes have an efficiency and others not.
+    """
     given = dict(settings.efficiencies)
-    missing = sorted({g for g in [*refs, *expression["gene"]] if g not in given})
+    genes = set(measured["gene"].unique().tolist())
+    missing = sorted(g for g in genes | set(settings.reference_genes) if g not in given)
     if missing:
         raise InputError(
             f"an efficiency is needed for every gene when any is given; missing: "
             f"{', '.join(missing)}"
         )
-    keys = [*panel_cols, "group", "gene"]
-    means = measured.groupby(keys, observed=True)["ct"].mean()
-
-    def relative(panel_values: tuple[Any, ...], group: str, gene: str) -> float:
-        """E^(Ct in the control − Ct in the group): the gene's ratio, group over control."""
-        control_key = (*panel_values, settings.control, gene)
-        group_key = (*panel_values, group, gene)
-        if control_key not in means.index or group_key not in means.index:
-            return math.nan  # not measured in the calibrator or the group: not quantified
-        return float(given[gene] ** (float(means[control_key]) - float(means[group_key])))
-
-    ratios = []
-    for row in expression.to_dict(orient="records"):
-        where = tuple(row[c] for c in panel_cols)
-        normaliser = math.prod(relative(where, row["group"], r) for r in refs) ** (1.0 / len(refs))
-        ratios.append(relative(where, row["group"], row["gene"]) / normaliser)
-    expression["fold_change"] = ratios
-    expression["fold_change_low"] = math.nan
-    expression["fold_change_high"] = math.nan
-    if samples.empty:
-        return samples
-    sample_cts = measured.groupby([*panel_cols, "group", "sample", "gene"], observed=True)[
-        "ct"
-    ].mean()
-
-    def per_sample(where: tuple[Any, ...], group: str, sample: str, gene: str) -> float:
-        control_key = (*where, settings.control, gene)
-        sample_key = (*where, group, sample, gene)
-        if control_key not in means.index or sample_key not in sample_cts.index:
-            return math.nan
-        return float(given[gene] ** (float(means[control_key]) - float(sample_cts[sample_key])))
-
-    folds = []
-    for row in samples.to_dict(orient="records"):
-        where = tuple(row[c] for c in panel_cols)
-        group, sample = str(row["group"]), str(row["sample"])
-        normaliser = math.prod(per_sample(where, group, sample, r) for r in refs) ** (1 / len(refs))
-        folds.append(per_sample(where, group, sample, str(row["gene"])) / normaliser)
-    corrected: pd.DataFrame = samples.assign(fold_change=folds)
-    spread = corrected.groupby([*panel_cols, "gene", "group"], observed=True)["fold_change"]
-    mean, sd = spread.mean(), spread.std(ddof=1)
-    rows = [
-        tuple(row[c] for c in [*panel_cols, "gene", "group"])
-        for row in expression.to_dict(orient="records")
-    ]
-    expression["fold_change_sample_mean"] = [float(mean.get(k, math.nan)) for k in rows]
-    expression["fold_change_sample_sd"] = [float(sd.get(k, math.nan)) for k in rows]
-    return corrected
+    scale = measured["gene"].map({g: math.log2(e) for g, e in given.items()}).astype(float)
+    adjusted: pd.DataFrame = measured.assign(ct=measured["ct"] * scale)
+    return adjusted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -571,6 +620,7 @@ class _Panel:
     wells: pd.DataFrame
     label: str  # the panel values joined by " / "
     info: dict[str, Any]  # panel column -> value
+    unit: str  # what n counts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -582,6 +632,200 @@ class _PanelResult:
     samples: list[pd.DataFrame] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Spread:
+    """The technical uncertainty of one ΔCt mean from its replicate wells.
+
+    Attributes:
+        sd: SD of a single ΔCt: √(s_t² + Σ s_r² / k²) for k reference genes in separate wells
+            (ABI User Bulletin #2), the SD of the within-well ΔCt for multiplex wells.
+        parts: Variance components of the mean (s² w² / n) with their df (n − 1), for the
+            Welch–Satterthwaite df of a sum.
+        pooled_df: Σ (n − 1) over the cells: QuantStudio's df (n_t + n_r − 2; n − 1 multiplex).
+    """
+
+    sd: float
+    parts: tuple[tuple[float, float], ...]
+    pooled_df: float
+
+    @property
+    def variance(self) -> float:
+        """Variance of the ΔCt mean."""
+        return sum(c for c, _ in self.parts)
+
+
+def spread_of_cells(target: np.ndarray, references: Sequence[np.ndarray]) -> Spread | None:
+    """`Spread` of T̄ − mean_r R̄_r from replicate wells; None when a cell has fewer than 2."""
+    cells = [(target, 1.0), *((r, 1.0 / len(references)) for r in references)]
+    if any(c.size < 2 for c, _ in cells):
+        return None
+    sd = math.sqrt(sum(w**2 * float(c.var(ddof=1)) for c, w in cells))
+    parts = tuple((w**2 * float(c.var(ddof=1)) / c.size, float(c.size - 1)) for c, w in cells)
+    return Spread(sd=sd, parts=parts, pooled_df=float(sum(c.size - 1 for c, _ in cells)))
+
+
+def spread_of_values(values: np.ndarray) -> Spread | None:
+    """`Spread` of the mean of within-well ΔCts (multiplex) or of sample ΔCts."""
+    if values.size < 2:
+        return None
+    var = float(values.var(ddof=1))
+    return Spread(sd=math.sqrt(var), parts=((var / values.size, float(values.size - 1)),),
+                  pooled_df=float(values.size - 1))  # fmt: skip
+
+
+def satterthwaite_df(parts: Sequence[tuple[float, float]]) -> float:
+    """Welch–Satterthwaite df of a sum of variance components (Satterthwaite 1946)."""
+    total = sum(c for c, _ in parts)
+    denominator = sum(c**2 / df for c, df in parts if df > 0)
+    return total**2 / denominator if denominator > 0 else math.nan
+
+
+def t_half_width(se: float, df: float, level: float) -> float:
+    """t_{(1+level)/2, df} · se: the half-width of a t-based interval."""
+    from scipy import stats
+
+    if not (se >= 0 and df > 0):
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2, df)) * se
+
+
+def fold_interval(ddct_low: float, ddct_high: float) -> tuple[float, float]:
+    """An interval of ΔΔCt as an interval of the fold change 2^-ΔΔCt (bounds swap)."""
+    return fold_change(ddct_high), fold_change(ddct_low)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GroupSummary:
+    """One group of one gene: its ΔCt values (one per unit) and technical spread."""
+
+    values: np.ndarray  # ΔCt per unit (sample, or the group's one value)
+    spread: Spread | None  # technical, when the group is one cDNA
+    # Target and reference sample means taken as unpaired (QuantStudio's biological groups).
+    unpaired: Spread | None = None
+
+
+def _interval(
+    group: str, summary: _GroupSummary, calibrator: _GroupSummary, ddct: float, sd: float,
+    shown: TestResult | None, settings: Settings,
+) -> tuple[float, float, str]:  # fmt: skip
+    """fold_change_low, fold_change_high and what they are, for one row."""
+    level = settings.ci_level
+    pct = f"{level * 100:g} %"
+    is_calibrator = group == settings.control
+    if settings.interval is Interval.SD:
+        low, high = fold_change_range(ddct, 0.0 if math.isnan(sd) else sd)
+        return low, high, "±1 SD" if not math.isnan(sd) else "no SD (one value)"
+    n = summary.values.size
+    if settings.interval is Interval.QUANTSTUDIO:
+        if n >= 2 and summary.unpaired is not None:
+            # Biological groups, as Design & Analysis: the samples' target and reference means
+            # as two unpaired sets, SE = √(s_t²/n + s_r²/n), df 2n − 2.
+            half = t_half_width(math.sqrt(summary.unpaired.variance), summary.unpaired.pooled_df,
+                                level)  # fmt: skip
+        elif n >= 2:
+            se = float(summary.values.std(ddof=1)) / math.sqrt(n)
+            half = t_half_width(se, n - 1, level)
+        elif summary.spread is not None:
+            half = t_half_width(math.sqrt(summary.spread.variance), summary.spread.pooled_df,
+                                level)  # fmt: skip
+        else:
+            return math.nan, math.nan, "no interval: one well"
+        low, high = fold_interval(ddct - half, ddct + half)
+        return low, high, f"Rq Min/Max ({pct}, QuantStudio)"
+    if shown is not None and math.isfinite(shown.ci_low):
+        low, high = fold_interval(shown.ci_low, shown.ci_high)
+        kind = "simultaneous CI, Dunnett" if "Dunnett" in shown.test else "CI, " + shown.test
+        return low, high, f"{pct} {kind}"
+    if is_calibrator and n >= 2 and shown is None:
+        half = t_half_width(float(summary.values.std(ddof=1)) / math.sqrt(n), n - 1, level)
+        low, high = fold_interval(ddct - half, ddct + half)
+        return low, high, f"{pct} CI of the calibrator's mean"
+    if n == 1 and calibrator.values.size == 1:
+        spreads = [summary.spread] if is_calibrator else [summary.spread, calibrator.spread]
+        if any(s is None for s in spreads):
+            return math.nan, math.nan, "no interval: fewer than 2 wells per gene"
+        parts = [p for s in spreads if s is not None for p in s.parts]
+        half = t_half_width(math.sqrt(sum(c for c, _ in parts)), satterthwaite_df(parts), level)
+        low, high = fold_interval(ddct - half, ddct + half)
+        return low, high, f"{pct} CI from technical replicates (one cDNA per group)"
+    return math.nan, math.nan, "no interval: fewer than 2 units"
+
+
+def compare_with_control(
+    control: np.ndarray, others: dict[str, np.ndarray], settings: Settings
+) -> dict[str, TestResult]:
+    """Each group vs the calibrator on ΔCt: Student's t (one other group), Dunnett (several)."""
+    usable = {g: v for g, v in others.items() if v.size >= 2}
+    results = {
+        g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
+                      note=f"not tested: {v.size} unit (needs 2 or more): described only")
+        for g, v in others.items() if g not in usable
+    }  # fmt: skip
+    if control.size < 2:
+        note = f"not tested: the calibrator has {control.size} unit (needs 2 or more)"
+        return {g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
+                              note=note) for g in others}  # fmt: skip
+    if settings.welch or len(usable) == 1:
+        for group, values in usable.items():
+            results[group] = two_groups(control.tolist(), values.tolist(), welch=settings.welch,
+                                        level=settings.ci_level)  # fmt: skip
+    elif usable:
+        tested = dunnett(control.tolist(), {g: v.tolist() for g, v in usable.items()},
+                         level=settings.ci_level)  # fmt: skip
+        results.update(tested)
+    return {g: results[g] for g in others}
+
+
+def _row(
+    part: _Panel, gene: str, group: str, summary: _GroupSummary, calibrator: _GroupSummary,
+    shown: TestResult | None, settings: Settings,
+) -> dict[str, Any]:  # fmt: skip
+    values = summary.values
+    mean = float(values.mean())
+    sd = (
+        float(values.std(ddof=1)) if values.size > 1
+        else summary.spread.sd if summary.spread is not None else math.nan
+    )  # fmt: skip
+    ddct = delta_delta_ct(mean, float(calibrator.values.mean()))
+    low, high, what = _interval(group, summary, calibrator, ddct, sd, shown, settings)
+    folds = fold_changes(values - float(calibrator.values.mean()))
+    return {
+        "panel": part.label, **part.info, "gene": gene, "group": group, "n": int(values.size),
+        "unit": part.unit, "delta_ct_mean": mean, "delta_ct_sd": sd, "delta_delta_ct": ddct,
+        "fold_change": fold_change(ddct), "fold_change_low": low, "fold_change_high": high,
+        "interval": what,
+        "fold_change_sample_mean": float(folds.mean()) if values.size > 1 else math.nan,
+        "fold_change_sample_sd": float(folds.std(ddof=1)) if folds.size > 1 else math.nan,
+        "test": shown.test if shown is not None and shown.test else "",
+    }  # fmt: skip
+
+
+def _test_rows(
+    part: _Panel, gene: str, shown: dict[str, TestResult], control: str
+) -> list[dict[str, Any]]:
+    rows = []
+    for group, result in shown.items():
+        row = result.as_row(part.label, gene, f"{group} vs {control}")
+        row["family"] = SHOWN if math.isfinite(result.p_value) else ""
+        rows.append(row)
+    return rows
+
+
+def _anova_rows(
+    part: _Panel, gene: str, groups: dict[str, np.ndarray], settings: Settings
+) -> list[dict[str, Any]]:
+    """One-way ANOVA and Tukey's HSD over the tested groups (3 or more), for stats.csv."""
+    if len(groups) < 3:
+        return []
+    anova = anova_tukey({g: v.tolist() for g, v in groups.items()}, level=settings.ci_level)
+    rows = [anova.anova.as_row(part.label, gene, "all tested groups")]
+    for first, second, result in anova.pairs:
+        rows.append(result.as_row(part.label, gene, f"{second} vs {first}"))
+    for row in rows:
+        row["family"] = "Tukey HSD: adjusted within the gene" if row["test"] == "Tukey HSD" else ""
+    return rows
+
+
 def _paired(
     part: _Panel, refs: list[str], targets: list[str], settings: Settings, *,
     source: str | None, tested: bool,
@@ -589,12 +833,13 @@ def _paired(
     """ΔCt per sample (the same-sample design), then per group; tests over samples."""
     import pandas as pd
 
-    panel, label, panel_info = part.wells, part.label, part.info
+    panel = part.wells
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
     sample_rows: list[pd.DataFrame] = []
 
-    # Technical replicates → one Ct per sample and gene.
+    # Technical replicates → one Ct per sample and gene; the reference of a sample is the mean of
+    # its reference genes' means.
     per_sample = (
         panel.groupby(["group", "sample", "gene"], sort=True, observed=True)["ct"]
         .mean()
@@ -611,7 +856,7 @@ def _paired(
                 path=source, row=int(first_row[(group, sample)]), column="gene",
             )  # fmt: skip
     reference = per_sample[refs].mean(axis=1)
-    per_pair = None
+    within: pd.DataFrame | None = None
     if "pair" in panel.columns and panel["pair"].astype(str).str.len().gt(0).all():
         # Multiplex: target and reference in one well. ΔCt within each well, then averaged over
         # the sample's wells (technical replicates), so a sample is still one unit.
@@ -620,78 +865,69 @@ def _paired(
             .mean()
             .unstack("gene")
         )
+        within = per_pair.sub(per_pair[refs].mean(axis=1), axis=0)
+    cells = {
+        key: frame["ct"].to_numpy(dtype=float)
+        for key, frame in panel.groupby(["group", "sample", "gene"], observed=True)
+    }
     groups = list(dict.fromkeys([settings.control, *sorted(panel["group"].unique().tolist())]))
     for gene in targets:
         if gene not in per_sample:
             continue
-        if per_pair is not None:
-            within = (per_pair[gene] - per_pair[refs].mean(axis=1)).dropna()
-            dct = within.groupby(level=["group", "sample"], observed=True).mean()
+        if within is not None:
+            in_well = within[gene].dropna()
+            dct = in_well.groupby(level=["group", "sample"], observed=True).mean()
         else:
             dct = (per_sample[gene] - reference).dropna()
-        by_group = {
-            g: dct.xs(g, level="group") for g in groups if g in dct.index.get_level_values("group")
-        }
-        if settings.control not in by_group or by_group[settings.control].empty:
-            groups_seen = [str(g) for g in by_group] or [settings.control]
-            rows.extend(_unquantified(label, panel_info, gene, groups_seen, settings.control))
-            continue
-        calibrator = float(by_group[settings.control].mean())
-        for group, values in by_group.items():
-            mean, sd = (
-                float(values.mean()),
-                float(values.std(ddof=1)) if values.size > 1
-                else _technical_sd(panel, group, str(values.index[0]), gene, refs, per_pair),
-            )  # fmt: skip
-            ddct = delta_delta_ct(mean, calibrator)
-            folds = fold_changes(values.to_numpy(dtype=float) - calibrator)
-            rows.append({
-                "panel": label, **panel_info, "gene": gene, "group": group, "n": int(values.size),
-                "delta_ct_mean": mean, "delta_ct_sd": sd, "delta_delta_ct": ddct,
-                **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
-                "fold_change_sample_mean": float(folds.mean()),
-                "fold_change_sample_sd": float(folds.std(ddof=1)) if folds.size > 1 else math.nan,
-            })  # fmt: skip
-            sample_rows.append(pd.DataFrame({
-                "panel": label, **panel_info, "gene": gene, "group": group,
-                "sample": values.index.to_numpy(), "delta_ct": values.to_numpy(dtype=float),
-                "fold_change": folds,
-            }))  # fmt: skip
-        for group, values in by_group.items():
-            if group == settings.control or not tested:
+        summaries: dict[str, _GroupSummary] = {}
+        for group in groups:
+            if group not in dct.index.get_level_values("group"):
                 continue
-            result = two_groups(by_group[settings.control].tolist(), values.tolist(),
-                                welch=settings.welch)  # fmt: skip
-            tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))
-        if tested and len(by_group) >= 3:
-            anova = anova_tukey({g: v.tolist() for g, v in by_group.items()})
-            tests.append(anova.anova.as_row(label, gene, "all groups"))
-            for first, second, result in anova.pairs:
-                tests.append(result.as_row(label, gene, f"{second} vs {first}"))
+            values = dct.xs(group, level="group")
+            spread = None
+            if values.size == 1:
+                sample = values.index[0]
+                if within is not None:
+                    here = in_well[
+                        (in_well.index.get_level_values("group") == group)
+                        & (in_well.index.get_level_values("sample") == sample)
+                    ]
+                    spread = spread_of_values(here.to_numpy(float))
+                else:
+                    spread = spread_of_cells(
+                        cells.get((group, sample, gene), np.empty(0)),
+                        [cells.get((group, sample, r), np.empty(0)) for r in refs],
+                    )
+            unpaired = None
+            if values.size >= 2 and within is None:
+                means = per_sample.xs(group, level="group").loc[values.index]
+                unpaired = spread_of_cells(means[gene].to_numpy(float),
+                                           [reference.xs(group, level="group")
+                                            .loc[values.index].to_numpy(float)])  # fmt: skip
+            summaries[group] = _GroupSummary(
+                values=values.to_numpy(dtype=float), spread=spread, unpaired=unpaired
+            )
+        if settings.control not in summaries:
+            groups_seen = [str(g) for g in summaries] or [settings.control]
+            rows.extend(_unquantified(part.label, part.info, gene, groups_seen, settings.control))
+            continue
+        calibrator = summaries[settings.control]
+        others = {g: s.values for g, s in summaries.items() if g != settings.control}
+        shown = compare_with_control(calibrator.values, others, settings) if tested else {}
+        for group, summary in summaries.items():
+            rows.append(_row(part, gene, group, summary, calibrator, shown.get(group), settings))
+            values = dct.xs(group, level="group")
+            sample_rows.append(pd.DataFrame({
+                "panel": part.label, **part.info, "gene": gene, "group": group,
+                "sample": values.index.to_numpy(), "delta_ct": values.to_numpy(dtype=float),
+                "fold_change": fold_changes(values.to_numpy(dtype=float)
+                                            - float(calibrator.values.mean())),
+            }))  # fmt: skip
+        if tested:
+            tests += _test_rows(part, gene, shown, settings.control)
+            usable = {g: s.values for g, s in summaries.items() if s.values.size >= 2}
+            tests += _anova_rows(part, gene, usable, settings)
     return _PanelResult(rows=rows, tests=tests, samples=sample_rows)
-
-
-def _technical_sd(
-    panel: pd.DataFrame, group: str, sample: str, gene: str, refs: list[str],
-    per_pair: pd.DataFrame | None,
-) -> float:  # fmt: skip
-    """The technical spread of one sample's ΔCt, when it is the only sample of its group.
-
-    Multiplex: the SD of the within-well ΔCts. Otherwise the SDs of the target's and the
-    reference's replicate Cts, propagated (s = √(s₁² + s₂²), ABI User Bulletin #2). NaN when
-    there is one well.
-    """
-    if per_pair is not None:
-        within = (per_pair[gene] - per_pair[refs].mean(axis=1)).dropna()
-        key = (group, sample)
-        here = within[[k[:2] == key for k in within.index]]
-        return float(here.std(ddof=1)) if here.size > 1 else math.nan
-    wells = panel[(panel["group"] == group) & (panel["sample"] == sample)]
-    target = wells.loc[wells["gene"] == gene, "ct"].dropna()
-    reference = wells.loc[wells["gene"].isin(refs), "ct"].dropna()
-    if target.size < 2 or reference.size < 2:
-        return math.nan
-    return propagated_sd(float(target.std(ddof=1)), float(reference.std(ddof=1)))
 
 
 def _unquantified(
@@ -701,75 +937,142 @@ def _unquantified(
     reason = f"not quantified: no Ct in the calibrator group {control}"
     return [
         {"panel": label, **panel_info, "gene": gene, "group": group, "n": 0,
-         **dict.fromkeys(_NUMBER_COLUMNS, math.nan), "significance": "", "detection": reason}
+         **dict.fromkeys(_NUMBER_COLUMNS, math.nan), **dict.fromkeys(_TEXT_COLUMNS, ""),
+         "detection": reason}
         for group in groups
     ]  # fmt: skip
-
-
-def _sd(values: Sequence[float]) -> float:
-    if len(values) < 2:
-        return math.nan
-    mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _separate(
     part: _Panel, refs: list[str], targets: list[str], settings: Settings, *,
     source: str | None, tested: bool,
 ) -> _PanelResult:  # fmt: skip
-    """ΔCt from group means with SDs propagated (no samples); tests on the cells' values."""
-    panel, label, panel_info = part.wells, part.label, part.info
+    """ΔCt from cell means (no samples): T̄ − mean of the reference genes' R̄, per group.
+
+    Each reference gene is its own cell. With wells taken as biological replicates, each group
+    is compared with the calibrator by a contrast of cell means on the error pooled over every
+    cell of the gene's tested groups (Dunnett's adjustment where there are several groups; the
+    contrasts share the calibrator's cells, which gives Dunnett's product correlation), and the
+    F-test of equal ΔCt across groups stands for the one-way ANOVA.
+    """
+    panel = part.wells
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
-    cells = {
-        key: frame["ct"].to_numpy()
-        for key, frame in panel.groupby(["group", "gene"], observed=True)
+    cells: dict[tuple[str, str], np.ndarray] = {
+        (str(group), str(gene)): frame["ct"].to_numpy(dtype=float)
+        for (group, gene), frame in panel.groupby(["group", "gene"], observed=True)
     }
     groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
-
-    def ref_stats(group: str) -> tuple[float, float, list[float]]:
-        values = [cells.get((group, r)) for r in refs]
-        if any(v is None or v.size == 0 for v in values):
+    for group in groups:
+        if any((group, r) not in cells for r in refs):
             raise InputError(
                 f'group "{group}" has no Ct for a reference gene ({", ".join(refs)})'
-                + (f" in panel {label}" if label else ""), path=source, column="gene",
+                + (f" in panel {part.label}" if part.label else ""), path=source, column="gene",
             )  # fmt: skip
-        means = [float(v.mean()) for v in values if v is not None]
-        sds = [_sd(v.tolist()) if v is not None else math.nan for v in values]
-        # The SD of a mean of k independent means: √(Σ s_i²) / k.
-        sd = math.sqrt(sum(s**2 for s in sds)) / len(sds)
-        pooled = [float(x) for v in values if v is not None for x in v]
-        return combined_reference_ct(means), sd, pooled
-
+    k = len(refs)
     for gene in targets:
         if (settings.control, gene) not in cells:
             groups_seen = [g for g in groups if (g, gene) in cells] or [settings.control]
-            rows.extend(_unquantified(label, panel_info, gene, groups_seen, settings.control))
+            rows.extend(_unquantified(part.label, part.info, gene, groups_seen, settings.control))
             continue
-        ctrl_ref_mean, _, ctrl_ref_values = ref_stats(settings.control)
-        ctrl_target = cells[(settings.control, gene)]
-        calibrator = delta_ct(float(ctrl_target.mean()), ctrl_ref_mean)
-        for group in groups:
-            if (group, gene) not in cells:
-                continue
-            target = cells[(group, gene)]
-            ref_mean, ref_sd, ref_values = ref_stats(group)
-            dct = delta_ct(float(target.mean()), ref_mean)
-            sd = propagated_sd(_sd(target.tolist()), ref_sd)
-            ddct = delta_delta_ct(dct, calibrator)
-            rows.append({
-                "panel": label, **panel_info, "gene": gene, "group": group, "n": int(target.size),
-                "delta_ct_mean": dct, "delta_ct_sd": sd, "delta_delta_ct": ddct,
-                **_fold_columns(ddct, 0.0 if math.isnan(sd) else sd),
-                "fold_change_sample_mean": math.nan, "fold_change_sample_sd": math.nan,
-            })  # fmt: skip
-            if group != settings.control and tested:
-                result = contrast_of_cells(
-                    ctrl_target.tolist(),
-                    ctrl_ref_values,
-                    target.tolist(),
-                    ref_values,
-                    welch=settings.welch,
-                )
-                tests.append(result.as_row(label, gene, f"{group} vs {settings.control}"))
+        present = [g for g in groups if (g, gene) in cells]
+        summaries = {
+            g: _GroupSummary(
+                values=np.array([float(cells[(g, gene)].mean())
+                                 - combined_reference_ct([float(cells[(g, r)].mean())
+                                                          for r in refs])]),
+                spread=spread_of_cells(cells[(g, gene)], [cells[(g, r)] for r in refs]),
+            )
+            for g in present
+        }  # fmt: skip
+        calibrator = summaries[settings.control]
+        shown: dict[str, TestResult] = {}
+        if tested:
+            shown = _separate_contrasts(gene, present, cells, refs, settings)
+            tests += _test_rows(part, gene, shown, settings.control)
+        for group in present:
+            row = _row(part, gene, group, summaries[group], calibrator, shown.get(group), settings)
+            row["n"] = int(cells[(group, gene)].size)
+            rows.append(row)
+        if tested:
+            usable = [g for g in present
+                      if all(cells[(g, x)].size >= 2 for x in [gene, *refs])]  # fmt: skip
+            if len(usable) >= 3 and settings.control in usable:
+                frame = _cells_of(usable, gene, refs, cells)
+                weights = np.array([_delta_weights(frame, g, gene, refs, settings.control, k)
+                                    for g in usable if g != settings.control])  # fmt: skip
+                f_test = contrasts_f_test(frame.cells, weights, "one-way ANOVA of ΔCt (F-test of "
+                                          "the gene × group interaction)")  # fmt: skip
+                row = f_test.as_row(part.label, gene, "all tested groups")
+                row["family"] = ""
+                tests.append(row)
     return _PanelResult(rows=rows, tests=tests)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CellFrame:
+    """Cells of the tested groups of one gene, and where each (group, gene) sits."""
+
+    cells: Cells
+    index: dict[tuple[str, str], int]
+
+
+def _cells_of(
+    groups: list[str], gene: str, refs: list[str], cells: dict[tuple[str, str], np.ndarray]
+) -> _CellFrame:
+    keys = [(g, x) for g in groups for x in [gene, *refs]]
+    return _CellFrame(cells=Cells.of([cells[key] for key in keys]),
+                      index={key: i for i, key in enumerate(keys)})  # fmt: skip
+
+
+def _delta_weights(
+    frame: _CellFrame, group: str, gene: str, refs: list[str], control: str, k: int
+) -> list[float]:
+    """Weights of ΔCt(group) − ΔCt(control) over the cells."""
+    weights = [0.0] * len(frame.index)
+    for where, sign in ((group, 1.0), (control, -1.0)):
+        weights[frame.index[(where, gene)]] += sign
+        for r in refs:
+            weights[frame.index[(where, r)]] -= sign / k
+    return weights
+
+
+def _separate_contrasts(
+    gene: str, present: list[str], cells: dict[tuple[str, str], np.ndarray],
+    refs: list[str], settings: Settings,
+) -> dict[str, TestResult]:  # fmt: skip
+    """Each group vs the calibrator: t of the contrast (one group), Dunnett (several)."""
+    k = len(refs)
+    control = settings.control
+
+    def enough(g: str) -> bool:
+        return all(cells[(g, x)].size >= 2 for x in [gene, *refs])
+
+    others = [g for g in present if g != control]
+    if not enough(control):
+        note = "not tested: the calibrator needs at least 2 wells per gene"
+        return {g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
+                              note=note) for g in others}  # fmt: skip
+    usable = [g for g in others if enough(g)]
+    results = {
+        g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
+                      note="not tested: needs at least 2 wells per gene: described only")
+        for g in others if g not in usable
+    }  # fmt: skip
+    frame = _cells_of([control, *usable], gene, refs, cells)
+    weights = {g: _delta_weights(frame, g, gene, refs, control, k) for g in usable}
+    if settings.welch or len(usable) == 1:
+        for g in usable:
+            results[g] = contrast(frame.cells, weights[g], welch=settings.welch,
+                                  level=settings.ci_level)  # fmt: skip
+    elif usable:
+        control_weights = [0.0] * len(frame.index)
+        control_weights[frame.index[(control, gene)]] = 1.0
+        for r in refs:
+            control_weights[frame.index[(control, r)]] = -1.0 / k
+        shared = frame.cells.variance_factor(control_weights)
+        own = [frame.cells.variance_factor(weights[g]) - shared for g in usable]
+        tested = many_to_one([frame.cells.estimate(weights[g]) for g in usable], own, shared,
+                             frame.cells.mse, frame.cells.df, level=settings.ci_level)  # fmt: skip
+        results.update(zip(usable, tested, strict=True))
+    return {g: results[g] for g in others}

@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,8 @@ class Correction(StrEnum):
 
 # The columns of stats.csv: `TestResult.as_row`, and the p-value adjusted across genes.
 STATS_COLUMNS = (
-    "panel", "gene", "comparison", "test", "statistic", "df", "p_value", "p_adjusted",
-    "estimate", "ci_low", "ci_high", "note",
+    "panel", "gene", "comparison", "test", "statistic", "df_numerator", "df", "p_value",
+    "p_adjusted", "family", "estimate", "ci_low", "ci_high", "note",
 )  # fmt: skip
 
 
@@ -45,12 +45,13 @@ class TestResult:
     Attributes:
         test: Its name as shown in reports ("Student's t-test", "Welch's t-test", …).
         statistic: t or F.
-        df: Degrees of freedom (the error df for ANOVA).
+        df: Degrees of freedom (the error, denominator df for an F-test).
         p_value: Two-sided p-value.
         estimate: The difference tested (second group minus first), if any.
         ci_low: Lower bound of the 95 % confidence interval of the estimate.
         ci_high: Upper bound.
         note: Why a test could not be run, when it could not.
+        df_numerator: The numerator df of an F-test (NaN for t-type tests).
     """
 
     __test__ = False  # not a pytest test class, despite its name
@@ -63,12 +64,14 @@ class TestResult:
     ci_low: float = math.nan
     ci_high: float = math.nan
     note: str = ""
+    df_numerator: float = math.nan
 
     def as_row(self, panel: str, gene: str, comparison: str) -> dict[str, object]:
         """The result as one row of stats.csv."""
         return {
             "panel": panel, "gene": gene, "comparison": comparison, "test": self.test,
-            "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
+            "statistic": self.statistic, "df_numerator": self.df_numerator, "df": self.df,
+            "p_value": self.p_value,
             "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "note": self.note,
         }  # fmt: skip
@@ -152,21 +155,99 @@ def one_sample(
     return _t_result(name, result, level, shift=mu, estimate=float(x.mean() - mu))
 
 
-# SciPy integrates Dunnett's multivariate t by randomised quasi-Monte Carlo: a fixed seed makes
-# the same data give the same p-value in every run.
-DUNNETT_SEED = 20240101
+def dunnett_sf(t: Sequence[float] | np.ndarray, lambdas: Sequence[float], df: float) -> np.ndarray:
+    """P(max_j |T_j| > t): the two-sided p-value of Dunnett's many-to-one comparison.
+
+    T_j = Z_j / s for k comparisons with one shared control, Z_j standard normal with
+    correlations ρ_jl = λ_j λ_l (λ_j² is the share of comparison j's variance that comes from the
+    control: n_j / (n_j + n_0) for group means), s² an independent χ²_df / df (Dunnett 1955). The
+    product correlation makes the k-dimensional integral two-dimensional (Dunnett 1955, eq. 2;
+    Hsu 1996, §3.1): given U = u and s,
+
+        P(all |Z_j| < t s) = Π_j [Φ((t s − λ_j u) / √(1 − λ_j²)) − Φ((−t s − λ_j u) / √(1 − λ_j²))],
+
+    integrated over u ~ N(0, 1) and s with fixed Gauss–Legendre nodes, as
+    `studentized_range_sf`. The complement is formed as −expm1(Σ log1p(−q_j)) so that p-values
+    down to 1e-12 keep their relative precision. With k = 1 this is the two-sided t-test.
+    SciPy's `dunnett` integrates the same probability by randomised quasi-Monte Carlo, whose
+    error is of the order of the smallest p-values that matter (1e-5 in the tests).
+    """
+    values = np.atleast_1d(np.asarray(t, dtype=float))
+    lam = np.asarray(lambdas, dtype=float)
+    if lam.size < 1 or not df > 0 or np.any((lam < 0) | (lam >= 1)):
+        raise ValueError(f"Dunnett needs 0 <= lambda < 1 and df > 0; got {lambdas}, df={df}")
+    from scipy import special
+
+    u = 8.5 * _Z_NODES
+    u_weights = 8.5 * _Z_WEIGHTS * np.exp(-(u**2) / 2) / math.sqrt(2 * math.pi)
+    low, high = _log_s_window(df)
+    log_s = (high - low) / 2 * _T_NODES + (high + low) / 2
+    log_norm = df / 2 * math.log(df) - special.gammaln(df / 2) - (df / 2 - 1) * math.log(2)
+    s_weights = (
+        (high - low) / 2 * _T_WEIGHTS * np.exp(log_norm + df * log_s - df * np.exp(2 * log_s) / 2)
+    )
+    ts = values[:, None, None, None] * np.exp(log_s)[None, :, None, None]  # value, s, u, j
+    shift = lam[None, None, None, :] * u[None, None, :, None]
+    scale = np.sqrt(1.0 - lam**2)[None, None, None, :]
+    # Each comparison's own two tails given (u, s); then the chance that any is beyond.
+    tails = special.ndtr((-ts - shift) / scale) + special.ndtr((-ts + shift) / scale)
+    with np.errstate(divide="ignore"):  # a tail of 1: log1p(−1) = −inf, expm1(−inf) = −1
+        beyond = -np.expm1(np.log1p(-np.minimum(tails, 1.0)).sum(axis=-1))
+    p: np.ndarray = np.clip((beyond @ u_weights) @ s_weights, 0.0, 1.0)
+    return p
+
+
+@functools.lru_cache(maxsize=256)
+def dunnett_critical(lambdas: tuple[float, ...], df: float, level: float = 0.95) -> float:
+    """The t with `dunnett_sf` = 1 − level: the half-width of simultaneous intervals, in SEs."""
+    return _critical(lambda t: float(dunnett_sf([t], lambdas, df)[0]), 1.0 - level)
+
+
+def _critical(sf: Callable[[float], float], alpha: float) -> float:
+    """The x > 0 with sf(x) = alpha, for a decreasing sf, by Brent's method."""
+    from scipy import optimize
+
+    high = 10.0
+    while sf(high) > alpha:
+        high *= 2
+    return float(optimize.brentq(lambda x: sf(x) - alpha, 0.0, high, xtol=1e-12, rtol=1e-12))
+
+
+def many_to_one(
+    estimates: Sequence[float], variances: Sequence[float], control_variance: float,
+    mse: float, df: float, *, level: float = 0.95,
+) -> list[TestResult]:  # fmt: skip
+    """Dunnett's test of k contrasts that share one control part, on a pooled error.
+
+    Each contrast j has variance mse · (control_variance + variances[j]), where
+    `control_variance` is the part (in units of the error variance) that comes from the control
+    and is shared by every contrast: for group means 1/n_0 and 1/n_j. Returns one result per
+    contrast with Dunnett's p-value and simultaneous confidence interval.
+    """
+    name = "Dunnett's test"
+    lambdas = tuple(float(math.sqrt(control_variance / (control_variance + v))) for v in variances)
+    errors = [math.sqrt(mse * (control_variance + v)) for v in variances]
+    if not (mse > 0 and df > 0):
+        return [_not_run(name, "not tested: no variation within groups") for _ in estimates]
+    ts = [e / se for e, se in zip(estimates, errors, strict=True)]
+    p_values = dunnett_sf(np.abs(ts), lambdas, df)
+    critical = dunnett_critical(lambdas, df, level)
+    return [
+        TestResult(test=name, statistic=t, df=df, p_value=float(p), estimate=e,
+                   ci_low=e - critical * se, ci_high=e + critical * se)
+        for t, p, e, se in zip(ts, p_values, estimates, errors, strict=True)
+    ]  # fmt: skip
 
 
 def dunnett(
-    control: Sequence[float], others: Mapping[str, Sequence[float]]
+    control: Sequence[float], others: Mapping[str, Sequence[float]], level: float = 0.95
 ) -> dict[str, TestResult]:
-    """Compare each group with the control: Dunnett's test (Dunnett 1955; SciPy's), two-sided.
+    """Compare each group with the control: Dunnett's test (Dunnett 1955), two-sided.
 
-    Returns a result per group, keyed as `others`; groups with fewer than 2 values are not run.
-    The p-values come from a numerical integration (seeded: `DUNNETT_SEED`), good to about 1e-4.
+    The error is pooled over the control and every group with at least 2 values (the groups
+    tested); a group with fewer is not tested, and says so. p-values and simultaneous intervals
+    come from `dunnett_sf` (deterministic quadrature, exact to ~1e-9 relative).
     """
-    from scipy import stats
-
     name = "Dunnett's test"
     usable = {g: np.asarray(v, dtype=float) for g, v in others.items() if len(v) >= 2}
     results = {
@@ -174,23 +255,116 @@ def dunnett(
         for g, v in others.items()
         if g not in usable
     }
-    if len(control) < 2 or not usable:
+    base = np.asarray(control, dtype=float)
+    if base.size < 2 or not usable:
         return {g: _not_run(name, "not tested: needs at least 2 values per group") for g in others}
-    tested = stats.dunnett(
-        *usable.values(), control=np.asarray(control, dtype=float), rng=DUNNETT_SEED
-    )
-    interval = tested.confidence_interval()
-    for i, (group, values) in enumerate(usable.items()):
-        results[group] = TestResult(
-            test=name,
-            statistic=float(tested.statistic[i]),
-            df=float(sum(v.size for v in usable.values()) + len(control) - len(usable) - 1),
-            p_value=float(tested.pvalue[i]),
-            estimate=float(values.mean() - np.mean(control)),
-            ci_low=float(interval.low[i]),
-            ci_high=float(interval.high[i]),
-        )
+    samples = [base, *usable.values()]
+    df = float(sum(s.size for s in samples) - len(samples))
+    mse = sum(float(((s - s.mean()) ** 2).sum()) for s in samples) / df
+    tested = many_to_one(
+        [float(v.mean() - base.mean()) for v in usable.values()],
+        [1.0 / v.size for v in usable.values()], 1.0 / base.size, mse, df, level=level,
+    )  # fmt: skip
+    results.update(zip(usable, tested, strict=True))
     return {g: results[g] for g in others}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cells:
+    """Cell means of a linear model with one mean per cell and a pooled error.
+
+    The ΔCt of separate wells is a linear combination of cell means (target and each reference
+    gene in each group); every contrast of it is tested on the error pooled over all cells
+    (Yuan et al. 2006: the gene × group interaction of a two-way linear model on Ct).
+
+    Attributes:
+        means: Mean of each cell.
+        sizes: Number of values in each cell.
+        mse: Pooled within-cell variance (NaN when df is 0).
+        df: Error degrees of freedom, N − number of cells.
+        variances: Each cell's own variance (NaN with one value), for Welch's variant.
+    """
+
+    means: np.ndarray
+    sizes: np.ndarray
+    mse: float
+    df: float
+    variances: np.ndarray
+
+    @classmethod
+    def of(cls, cells: Sequence[Sequence[float] | np.ndarray]) -> Cells:
+        """Summarise raw cells."""
+        arrays = [np.asarray(c, dtype=float) for c in cells]
+        sizes = np.array([a.size for a in arrays], dtype=float)
+        df = float(sizes.sum() - len(arrays))
+        ss = sum(float(((a - a.mean()) ** 2).sum()) for a in arrays)
+        variances = np.array([a.var(ddof=1) if a.size > 1 else math.nan for a in arrays])
+        return cls(means=np.array([a.mean() for a in arrays]), sizes=sizes,
+                   mse=ss / df if df > 0 else math.nan, df=df, variances=variances)  # fmt: skip
+
+    def estimate(self, weights: Sequence[float] | np.ndarray) -> float:
+        """Σ w_i · mean_i."""
+        return float(np.dot(weights, self.means))
+
+    def variance_factor(self, weights: Sequence[float] | np.ndarray) -> float:
+        """Σ w_i² / n_i: the contrast's variance in units of the error variance."""
+        return float(np.sum(np.square(weights) / self.sizes))
+
+
+def contrast(
+    cells: Cells, weights: Sequence[float], *, welch: bool = False, level: float = 0.95,
+    name: str = "",
+) -> TestResult:  # fmt: skip
+    """t-test of one contrast Σ w_i · mean_i of cell means, two-sided.
+
+    Student: the pooled error of all cells, df = N − cells. Welch: each cell's own variance over
+    the cells the contrast uses, Welch–Satterthwaite df (Satterthwaite 1946).
+    """
+    from scipy import stats
+
+    name = name or ("Welch's t-test (contrast)" if welch else "Student's t-test (contrast)")
+    w = np.asarray(weights, dtype=float)
+    used = w != 0
+    if np.any(cells.sizes[used] < 2):
+        return _not_run(name, "not tested: needs at least 2 wells per gene and group")
+    estimate = cells.estimate(w)
+    if welch:
+        terms = w[used] ** 2 * cells.variances[used] / cells.sizes[used]
+        se = math.sqrt(float(terms.sum()))
+        df = float(terms.sum() ** 2 / np.sum(terms**2 / (cells.sizes[used] - 1)))
+    else:
+        df = cells.df
+        se = math.sqrt(cells.mse * cells.variance_factor(w))
+    if not se > 0:
+        return _not_run(name, "not tested: no variation within cells")
+    t = estimate / se
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return TestResult(
+        test=name, statistic=t, df=df, p_value=float(2 * stats.t.sf(abs(t), df)),
+        estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
+    )  # fmt: skip
+
+
+def contrasts_f_test(
+    cells: Cells, weights: Sequence[Sequence[float]] | np.ndarray, name: str
+) -> TestResult:
+    """F-test that several contrasts of cell means are all zero (the general linear hypothesis).
+
+    F = (Lm)ᵀ (L D Lᵀ)⁻¹ (Lm) / (q · MSE), D = diag(1/n), with q and N − cells df (Searle 1971,
+    §5.5). With contrasts "each group's ΔCt minus the control's" this is the one-way ANOVA of
+    ΔCt across groups when target and reference come from separate wells.
+    """
+    from scipy import stats
+
+    matrix = np.asarray(weights, dtype=float)
+    q = matrix.shape[0]
+    if not (cells.df > 0 and cells.mse > 0) or q < 1:
+        return _not_run(name, "not tested: no error degrees of freedom")
+    values = matrix @ cells.means
+    covariance = matrix @ np.diag(1.0 / cells.sizes) @ matrix.T
+    f = float(values @ np.linalg.solve(covariance, values)) / (q * cells.mse)
+    return TestResult(test=name, statistic=f, df=cells.df,
+                      p_value=float(stats.f.sf(f, q, cells.df)), df_numerator=float(q))  # fmt: skip
 
 
 def contrast_of_cells(
@@ -202,36 +376,13 @@ def contrast_of_cells(
     welch: bool = False,
     level: float = 0.95,
 ) -> TestResult:
-    """Test ΔΔCt when target and reference were measured in separate wells (no samples).
+    """Test ΔΔCt of one target and one reference gene measured in separate wells (no samples).
 
-    The estimate is (T_other − R_other) − (T_control − R_control), a contrast of four cell means.
-    Student: pooled variance over the four cells, df = N − 4 (the gene × group interaction of a
-    two-way linear model, Yuan et al. 2006). Welch: each cell's own variance, Welch–Satterthwaite
-    df.
+    The estimate is (T_other − R_other) − (T_control − R_control), a contrast of four cell means
+    (`contrast`; Yuan et al. 2006).
     """
-    from scipy import stats
-
-    name = "Welch's t-test (contrast)" if welch else "Student's t-test (contrast)"
-    cells = [np.asarray(c, dtype=float) for c in (target_other, reference_other, target_control,
-                                                   reference_control)]  # fmt: skip
-    if any(c.size < 2 for c in cells):
-        return _not_run(name, "not tested: needs at least 2 wells per gene and group")
-    signs = (1.0, -1.0, -1.0, 1.0)
-    estimate = sum(s * c.mean() for s, c in zip(signs, cells, strict=True))
-    if welch:
-        terms = [c.var(ddof=1) / c.size for c in cells]
-        se = math.sqrt(sum(terms))
-        df = sum(terms) ** 2 / sum(t**2 / (c.size - 1) for t, c in zip(terms, cells, strict=True))
-    else:
-        df = float(sum(c.size for c in cells) - 4)
-        pooled = sum(((c - c.mean()) ** 2).sum() for c in cells) / df
-        se = math.sqrt(pooled * sum(1.0 / c.size for c in cells))
-    t = estimate / se
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
-    return TestResult(
-        test=name, statistic=t, df=df, p_value=float(2 * stats.t.sf(abs(t), df)),
-        estimate=estimate, ci_low=estimate - half, ci_high=estimate + half,
-    )  # fmt: skip
+    cells = Cells.of([target_other, reference_other, target_control, reference_control])
+    return contrast(cells, (1.0, -1.0, -1.0, 1.0), welch=welch, level=level)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -305,15 +456,7 @@ def studentized_range_sf(q: Sequence[float] | np.ndarray, k: int, df: float) -> 
 @functools.lru_cache(maxsize=256)
 def _studentized_range_critical(k: int, df: float, level: float) -> float:
     """The q with P(Q > q) = 1 − level (Tukey's critical value), by Brent's method on the sf."""
-    from scipy import optimize
-
-    def excess(q: float) -> float:
-        return float(studentized_range_sf([q], k, df)[0]) - (1.0 - level)
-
-    high = 10.0
-    while excess(high) > 0:
-        high *= 2
-    return float(optimize.brentq(excess, 0.0, high, xtol=1e-12, rtol=1e-12))
+    return _critical(lambda q: float(studentized_range_sf([q], k, df)[0]), 1.0 - level)
 
 
 def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> AnovaResult:
@@ -370,6 +513,7 @@ def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> A
             statistic=float(anova.statistic),
             df=df,
             p_value=float(anova.pvalue),
+            df_numerator=float(k - 1),
         ),
         pairs=tuple(pairs),
     )

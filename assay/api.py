@@ -60,6 +60,8 @@ def analyze(
     by: Sequence[str] = (),
     replicates: str = "auto",
     welch: bool = False,
+    correction: str = "bh",
+    interval: str = "ci",
 ) -> Expression:
     """Relative expression (2^-ΔΔCt) with statistics, as `assay analyze` computes it.
 
@@ -70,14 +72,17 @@ def analyze(
         by: Columns that split the analysis into panels.
         replicates: "auto", "biological" or "technical" (see `assay analyze --help`).
         welch: Welch's t-test instead of Student's.
+        correction: "bh" (default), "holm" or "none", over every p-value shown.
+        interval: "ci" (default), "sd" or "quantstudio" (see `assay analyze --help`).
     """
-    from assay.analysis.ddct import Settings, relative_expression
+    from assay.analysis.ddct import Interval, Settings, relative_expression
+    from assay.analysis.stats import Correction
     from assay.analysis.wells import read_wells
 
     references = (reference,) if isinstance(reference, str) else tuple(reference)
     settings = Settings(
         reference_genes=references, control=control, panels=tuple(by), welch=welch,
-        replicates=replicates,
+        replicates=replicates, correction=Correction(correction), interval=Interval(interval),
     )  # fmt: skip
     table = read_wells(ct_table, panels=settings.panels)
     return relative_expression(table.wells, settings, source=table.source)

@@ -53,8 +53,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "without one, the wells are technical replicates of one sample and nothing is tested. "
         "biological: each sample (or well) is an independent replicate. technical: no tests",
     )  # fmt: skip
-    parser.add_argument("--correction", choices=("none", "holm", "bh"), default="none",
-                        help="p-value correction across genes (default: none)")  # fmt: skip
+    parser.add_argument(
+        "--correction", choices=("none", "holm", "bh"), default="bh",
+        help="correction of the p-values shown beside fold changes, as one family over every "
+        "panel, gene and comparison (default: bh, Benjamini-Hochberg)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--interval", choices=("ci", "sd", "quantstudio"), default="ci",
+        help="what the fold change's low-high range is. ci (default): confidence interval, "
+        "t-based on ddCt with the calibrator's uncertainty; sd: 2^-(ddCt +/- SD) as in Livak & "
+        "Schmittgen 2001; quantstudio: Rq Min/Max as QuantStudio software computes them",
+    )  # fmt: skip
+    parser.add_argument("--ci-level", type=_level, default=0.95, metavar="PERCENT",
+                        help="confidence level of intervals (default 95)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
                         help="flag Cts above this (default 35)")  # fmt: skip
     parser.add_argument(
@@ -115,11 +126,23 @@ def _efficiency(item: str) -> tuple[str, float]:
     return gene.strip(), factor
 
 
+def _level(text: str) -> float:
+    """A confidence level given as a percent (95) or a fraction (0.95)."""
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 95)") from None
+    level = value / 100.0 if value > 1 else value
+    if not 0.5 <= level <= 0.999:
+        raise argparse.ArgumentTypeError(f"{text!r}: the level must be from 50 to 99.9 %")
+    return level
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse the table (and OD table), write the folder and report, print a summary."""
     from pathlib import Path
 
-    from assay.analysis.ddct import Settings
+    from assay.analysis.ddct import Interval, Settings
     from assay.analysis.pipeline import AnalysisRequest, run_analysis
     from assay.analysis.standards import read_standard_curves
     from assay.analysis.stats import Correction
@@ -135,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
         reference_genes=tuple(g.strip() for g in (args.reference or "").split(",") if g.strip()),
         control=args.control or "", panels=panels, welch=args.welch, replicates=args.replicates,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
-        efficiencies=tuple(sorted(efficiencies.items())),
+        efficiencies=tuple(sorted(efficiencies.items())), interval=Interval(args.interval),
+        ci_level=args.ci_level,
     )  # fmt: skip
     viability = None
     if args.od:

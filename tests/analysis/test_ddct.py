@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from assay.analysis.ddct import (
     Design,
+    Interval,
     Settings,
     combined_reference_ct,
     delta_ct,
@@ -51,7 +52,8 @@ SAME_TUBE = {
     "kidney": [(28.73, 24.30), (28.84, 24.32), (28.51, 24.31), (28.86, 24.25), (28.86, 24.34),
                (28.70, 24.18)],
 }  # fmt: skip
-LIVAK = Settings(reference_genes=("GAPDH",), control="brain")
+# The paper's low-high ranges are 2^-(ΔΔCt ± SD) (ABI User Bulletin #2), not intervals.
+LIVAK = Settings(reference_genes=("GAPDH",), control="brain", interval=Interval.SD)
 
 
 def _wells(data: dict[str, list[tuple[float, float]]], *, samples: bool) -> pd.DataFrame:

@@ -380,11 +380,12 @@ def test_livak_same_tube_table_as_the_pcr_package_publishes(
     out = tmp_path / "out"
     assert main(["analyze", str(TIDY / "ct2.csv"), "--samples",
                  str(_row_groups(tmp_path, "brain", "kidney", 12)), "--reference", "GAPDH",
-                 "--control", "brain", "--out", str(out)]) == 0  # fmt: skip
+                 "--control", "brain", "--interval", "sd", "--out", str(out)]) == 0  # fmt: skip
     capsys.readouterr()
     with (out / "expression.csv").open() as handle:
         kidney = next(r for r in csv.DictReader(handle) if r["group"] == "kidney")
     assert round(float(kidney["delta_delta_ct"]), 2) == -2.53
+    assert kidney["interval"] == "±1 SD"  # the published range is ±SD, not an interval
     # 2^2.53 = 5.776: the vignette's 5.77 and 6.37 are cut, not rounded, at two decimals.
     low, high = float(kidney["fold_change_low"]), float(kidney["fold_change_high"])
     assert float(kidney["fold_change"]) == pytest.approx(5.77, abs=0.015)
@@ -486,3 +487,55 @@ def test_relative_standard_curve_run_gives_the_softwares_rq(
     ours = _expression(out)
     for sample, rq in software.items():
         assert ours[("RNase P", sample)] == pytest.approx(rq, rel=1e-4)
+
+
+def _software_rq_range(path: Path, target: str, sheet: str) -> dict[str, tuple[float, float]]:
+    """(Rq Min, Rq Max) per sample or biological group from a Design & Analysis result sheet."""
+    rows = _sheet(path, sheet)
+    header = next(i for i, r in enumerate(rows) if r and "Rq Min" in r)
+    at = {name: rows[header].index(name) for name in ("Rq Min", "Rq Max")}
+    low, high = at["Rq Min"], at["Rq Max"]
+    return {str(r[0]): (float(str(r[low])), float(str(r[high])))
+            for r in rows[header + 1 :]
+            if len(r) > high and r[1] == target and r[low] not in (None, "")}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "reference", "calibrator", "target", "level"),
+    [
+        # The confidence level is a software setting the xlsx export does not write; each level
+        # below is the one under which the file's own Delta EqCq SE and Rq Min/Max agree
+        # (t quantile = log2(Rq/Rq Min) / SE, the same for every sample of a file).
+        ("QS7Pro_Relative_Quantification_example11.xlsx", "IPC", "1600", "RNaseP", "99.5"),
+        # Biological groups (Sample Group Result): SE = SD/√n of the samples' ΔCq, df 2n − 2.
+        ("QS7Pro_Relative_Quantification_Biogroup_example12.xlsx", "IPC", "Brain", "RNase P",
+         "97"),
+        ("QS7Pro_Relative_Standard_Curve_example13.xlsx", "IPC", "unk_400", "RNase P", "97"),
+        # Multiplex wells (ΔCq within each well): SE = SD/√n of the wells' ΔCq, df n − 1; the
+        # file's standards give the efficiencies it applied.
+        ("QS3_Relative_Quantification_example02.xlsx", "IPC", "Unk_400", "RNaseP", "95"),
+    ],
+)  # fmt: skip
+def test_quantstudio_rq_min_max_reproduced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, reference: str,
+    calibrator: str, target: str, level: str,
+) -> None:  # fmt: skip
+    # QuantStudio's Rq Min/Max: 2^-(ΔΔCq ± t · SE), SE = √(s_t²/n_t + s_r²/n_r) of the sample's
+    # own replicate wells (the calibrator's uncertainty left out), t with n_t + n_r − 2 df. The
+    # software's efficiency-adjusted Cqs are used where it applied efficiencies (12, 13).
+    path = QS / f"appbio_quantstudio_designandanalysis_{name}"
+    out = tmp_path / "out"
+    args = ["analyze", str(path), "--reference", reference, "--control", calibrator,
+            "--interval", "quantstudio", "--ci-level", level, "--out", str(out)]  # fmt: skip
+    if "example02" in name:
+        args += ["--standard-curve", str(path)]
+    assert main(args) == 0
+    capsys.readouterr()
+    sheet = "Sample Group Result" if "Biogroup" in name else "RQ Replicate Group Result"
+    software = _software_rq_range(path, target, sheet)
+    assert len(software) >= 4
+    with (out / "expression.csv").open() as handle:
+        ours = {r["group"]: (float(r["fold_change_low"]), float(r["fold_change_high"]))
+                for r in csv.DictReader(handle) if r["gene"] == target}  # fmt: skip
+    for sample, (low, high) in software.items():
+        assert ours[sample] == pytest.approx((low, high), rel=1e-5), sample

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from assay.analysis.stats import DUNNETT_SEED
 from assay.analysis.viability import (
     ViabilitySettings,
     read_od_grids,
@@ -217,13 +216,14 @@ def test_without_experiments_dunnett_compares_each_treatment_with_the_control(
     settings = ViabilitySettings(control="control")
     result = viability(read_od_table(_table(tmp_path, plate), settings), settings)
     units = result.units
+    # SciPy integrates the same probability by quasi-Monte Carlo (an independent route, good to
+    # about 1e-4); ours is deterministic quadrature (tests/analysis/test_stats.py).
     expected = stats.dunnett(
-        units[("", "drug")], units[("", "drug2")], control=units[("", "control")],
-        rng=DUNNETT_SEED,
+        units[("", "drug")], units[("", "drug2")], control=units[("", "control")], rng=1
     )  # fmt: skip
     dunnett = result.tests[result.tests["test"] == "Dunnett's test"].set_index("comparison")
-    assert dunnett.loc["drug vs control", "p_value"] == pytest.approx(expected.pvalue[0])
-    assert dunnett.loc["drug2 vs control", "p_value"] == pytest.approx(expected.pvalue[1])
+    assert dunnett.loc["drug vs control", "p_value"] == pytest.approx(expected.pvalue[0], abs=2e-4)
+    assert dunnett.loc["drug2 vs control", "p_value"] == pytest.approx(expected.pvalue[1], abs=2e-4)
     assert "n counts wells (technical replicates" in result.method
 
 

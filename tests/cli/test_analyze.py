@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,25 @@ def test_analyze_writes_the_four_outputs(
     assert (test["comparison"], test["test"]) == ("kidney vs brain", "Student's t-test")
     meta = json.loads((out / "analysis.json").read_text())
     assert (meta["design"], meta["control"]) == ("same sample", "brain")
-    assert (
-        "n counts samples; groups compared on ΔCt with Student's two-sided t-test" in meta["test"]
-    )
+    assert "n counts samples" in meta["test"]
+    assert "each group vs the calibrator brain on ΔCt: Student's t-test" in meta["test"]
+    assert "95 % confidence interval of the fold change" in meta["test"]
+    # The interval by hand: ΔCt per sample (Table 3), two-sample Student t with df 10; the
+    # fold's interval is 2^-(ΔΔCt ± t·SE): with s² pooled from the two groups' ΔCt variances.
+    brain = [t - r for t, r in BRAIN]
+    kidney = [t - r for t, r in KIDNEY]
+
+    def var(x: list[float]) -> float:
+        m = sum(x) / len(x)
+        return sum((v - m) ** 2 for v in x) / (len(x) - 1)
+
+    se = math.sqrt((5 * var(brain) + 5 * var(kidney)) / 10 * (1 / 6 + 1 / 6))
+    ddct = sum(kidney) / 6 - sum(brain) / 6
+    t = 2.228138851986  # t(0.975, 10), from printed tables
+    low, high = 2 ** -(ddct + t * se), 2 ** -(ddct - t * se)
+    assert float(rows["kidney"]["fold_change_low"]) == pytest.approx(low, rel=1e-5)
+    assert float(rows["kidney"]["fold_change_high"]) == pytest.approx(high, rel=1e-5)
+    assert rows["kidney"]["interval"] == "95 % CI, Student's t-test"
     assert "kidney" in capsys.readouterr().out
 
 
