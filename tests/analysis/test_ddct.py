@@ -12,6 +12,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -35,6 +36,7 @@ from assay.analysis.ddct import (
     standard_curve,
 )
 from assay.analysis.standards import curve_warnings, read_standard_curves
+from assay.analysis.stats import Correction
 from assay.analysis.wells import WellTable, read_wells
 from assay.errors import InputError
 
@@ -451,3 +453,182 @@ def test_pfaffl_per_sample_agrees_with_the_corrected_fold_beside_it() -> None:
     assert kidney["fold_change_sample_sd"] == pytest.approx(sd)
     points = result.samples[result.samples["group"] == "kidney"]["fold_change"].tolist()
     assert points == pytest.approx(by_hand)
+
+
+# --- The statistical model: unit, several reference genes, families, intervals ---------------
+
+
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.DataFrame(rows)
+    return frame
+
+
+def _one_cdna_per_group() -> pd.DataFrame:
+    # One cDNA per group, three wells per gene; two reference genes at very different levels.
+    cts = {
+        ("control", "target"): [25.0, 25.1, 24.9], ("control", "ACTB"): [18.0, 18.1, 17.9],
+        ("control", "GAPDH"): [25.0, 25.2, 24.8],
+        ("treated", "target"): [26.0, 26.1, 25.9], ("treated", "ACTB"): [18.0, 18.1, 17.9],
+        ("treated", "GAPDH"): [25.0, 25.2, 24.8],
+    }  # fmt: skip
+    rows = [{"group": g, "sample": f"{g}-1", "gene": gene, "ct": ct, "row": 2 + i}
+            for i, ((g, gene), values) in enumerate(cts.items()) for ct in values]  # fmt: skip
+    return _frame(rows)
+
+
+def test_several_reference_genes_average_before_any_sd() -> None:
+    from scipy import stats
+
+    settings = Settings(reference_genes=("ACTB", "GAPDH"), control="control")
+    result = relative_expression(_one_cdna_per_group(), settings)
+    treated = _row(result.expression, "treated")
+    # Technical SD of one ΔCt: √(s_t² + (s_ACTB² + s_GAPDH²)/k²) = √(0.01 + 0.05/4) = 0.15, not
+    # the SD of ACTB's and GAPDH's Cts pooled as if replicates (≈ 3.8 cycles).
+    assert treated["delta_ct_sd"] == pytest.approx(0.15)
+    assert treated["delta_delta_ct"] == pytest.approx(1.0)
+    # Its 95 % CI from the technical replicates of both cDNAs: variance components s²w²/n,
+    # each with 2 df, Welch–Satterthwaite df.
+    parts = [0.01 / 3, 0.01 / 4 / 3, 0.04 / 4 / 3] * 2
+    se = math.sqrt(sum(parts))
+    df = sum(parts) ** 2 / sum(p**2 / 2 for p in parts)
+    half = stats.t.ppf(0.975, df) * se
+    assert (treated["fold_change_low"], treated["fold_change_high"]) == pytest.approx(
+        (2 ** -(1 + half), 2 ** -(1 - half))
+    )
+    assert treated["interval"] == "95 % CI from technical replicates (one cDNA per group)"
+    assert math.isnan(treated["p_value"])  # one cDNA per group: nothing to test
+    assert result.tests.empty
+
+
+def _separate_two_references(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    means = {
+        ("control", "target"): 30.0, ("control", "ACTB"): 18.0, ("control", "GAPDH"): 25.0,
+        ("treated", "target"): 28.0, ("treated", "ACTB"): 18.0, ("treated", "GAPDH"): 25.0,
+    }  # fmt: skip
+    rows = [{"group": g, "gene": gene, "ct": float(ct), "row": 2}
+            for (g, gene), mu in means.items() for ct in rng.normal(mu, 0.15, 4)]  # fmt: skip
+    return _frame(rows)
+
+
+def test_separate_wells_each_reference_gene_is_its_own_cell() -> None:
+    from scipy import stats
+
+    wells = _separate_two_references(3)
+    settings = Settings(reference_genes=("ACTB", "GAPDH"), control="control",
+                        replicates="biological")  # fmt: skip
+    result = relative_expression(wells, settings)
+    (test,) = result.tests.to_dict(orient="records")
+    # By least squares on Ct ~ cell (six cell means), the contrast
+    # (T_t − (A_t + G_t)/2) − (T_c − (A_c + G_c)/2) with the pooled residual variance, df 24 − 6.
+    keys = list(dict.fromkeys(zip(wells["group"], wells["gene"], strict=True)))
+    design = np.array([[float((g, x) == key) for key in keys]
+                       for g, x in zip(wells["group"], wells["gene"], strict=True)])  # fmt: skip
+    y = wells["ct"].to_numpy()
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    sigma2 = float(((y - design @ beta) ** 2).sum()) / (24 - 6)
+    c = np.array([-1, 0.5, 0.5, 1, -0.5, -0.5])
+    t = float(c @ beta) / math.sqrt(sigma2 * float(c @ np.linalg.inv(design.T @ design) @ c))
+    assert test["statistic"] == pytest.approx(t)
+    assert test["df"] == 18
+    assert test["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), 18))
+    assert test["p_value"] < 1e-9  # a 2-cycle change with 0.15-cycle noise
+
+
+def _paired_groups(sizes: dict[str, int], shifts: dict[str, float], seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    for group, n in sizes.items():
+        for s in range(n):
+            bio = rng.normal(0, 0.4)
+            for gene, base in (("target", 27.0 + shifts[group] + bio), ("GAPDH", 20.0)):
+                for ct in rng.normal(base, 0.1, 3):
+                    rows.append({"group": group, "sample": f"{group}{s}", "gene": gene,
+                                 "ct": float(ct), "row": len(rows) + 2})  # fmt: skip
+    return _frame(rows)
+
+
+def _sample_dct(wells: pd.DataFrame, group: str) -> list[float]:
+    means = wells[wells["group"] == group].groupby(["sample", "gene"])["ct"].mean().unstack()
+    return [float(x) for x in means["target"] - means["GAPDH"]]
+
+
+def test_several_groups_are_compared_with_the_calibrator_by_dunnett() -> None:
+    from scipy import stats
+
+    wells = _paired_groups({"control": 4, "a": 4, "b": 4}, {"control": 0, "a": -1, "b": 0.3}, 5)
+    result = relative_expression(wells, Settings(reference_genes=("GAPDH",), control="control"))
+    shown = result.tests[result.tests["family"] == "shown"].set_index("comparison")
+    expected = stats.dunnett(_sample_dct(wells, "a"), _sample_dct(wells, "b"),
+                             control=_sample_dct(wells, "control"), rng=1)  # fmt: skip
+    assert set(shown["test"]) == {"Dunnett's test"}
+    assert shown.loc["a vs control", "p_value"] == pytest.approx(expected.pvalue[0], abs=2e-4)
+    assert shown.loc["b vs control", "p_value"] == pytest.approx(expected.pvalue[1], abs=2e-4)
+    # The fold's interval is Dunnett's simultaneous interval of ΔΔCt, back-transformed.
+    a = _row(result.expression, "a")
+    low, high = shown.loc["a vs control", ["ci_low", "ci_high"]]
+    assert (a["fold_change_low"], a["fold_change_high"]) == pytest.approx((2**-high, 2**-low))
+    assert a["interval"] == "95 % simultaneous CI, Dunnett"
+    # ANOVA and Tukey for all pairs are written too, ANOVA with both df.
+    anova = result.tests[result.tests["test"] == "one-way ANOVA"].iloc[0]
+    assert (anova["df_numerator"], anova["df"]) == (2, 9)
+    assert "Dunnett's test" in result.method
+    # The calibrator's own interval: its mean ΔCt ± t(0.975, n − 1)·s/√n.
+    control = np.array(_sample_dct(wells, "control"))
+    half = stats.t.ppf(0.975, 3) * control.std(ddof=1) / 2
+    calibrator = _row(result.expression, "control")
+    assert (calibrator["fold_change_low"], calibrator["fold_change_high"]) == pytest.approx(
+        (2**-half, 2**half)
+    )
+
+
+def test_a_group_with_one_sample_is_described_and_the_others_still_tested() -> None:
+    from scipy import stats
+
+    wells = _paired_groups({"control": 3, "a": 3, "b": 1}, {"control": 0, "a": -2, "b": 0}, 8)
+    result = relative_expression(wells, Settings(reference_genes=("GAPDH",), control="control"))
+    a, b = _row(result.expression, "a"), _row(result.expression, "b")
+    expected = stats.ttest_ind(_sample_dct(wells, "a"), _sample_dct(wells, "control"))
+    assert a["p_unadjusted"] == pytest.approx(expected.pvalue)
+    assert a["test"] == "Student's t-test"
+    assert math.isnan(b["p_value"])
+    notes = result.tests.set_index("comparison")["note"]
+    assert notes["b vs control"] == "not tested: 1 unit (needs 2 or more): described only"
+
+
+def test_shown_p_values_are_one_benjamini_hochberg_family() -> None:
+    from scipy import stats
+
+    wells = _paired_groups({"control": 3, "a": 3}, {"control": 0, "a": -1}, 2)
+    other = _paired_groups({"control": 3, "a": 3}, {"control": 0, "a": -0.3}, 9)
+    second = other.assign(gene=other["gene"].replace({"target": "second"}))
+    # The second gene's wells beside the first gene's (GAPDH from the first table only).
+    both = pd.concat([wells, second[second["gene"] == "second"]], ignore_index=True)
+    result = relative_expression(both, Settings(reference_genes=("GAPDH",), control="control"))
+    p1 = stats.ttest_ind(_sample_dct(wells, "a"), _sample_dct(wells, "control")).pvalue
+    reference_of_first = wells[wells["gene"] == "GAPDH"]
+    second_pairs = pd.concat([other[other["gene"] == "target"], reference_of_first])
+    p2 = stats.ttest_ind(
+        _sample_dct(second_pairs, "a"), _sample_dct(second_pairs, "control")
+    ).pvalue
+    low, high = sorted((p1, p2))
+    # BH with m = 2 by hand: the larger stays, the smaller becomes min(2p, larger).
+    adjusted = {low: min(2 * low, high), high: high}
+    rows = result.expression[result.expression["group"] == "a"].set_index("gene")
+    assert rows.loc["target", "p_value"] == pytest.approx(adjusted[p1])
+    assert rows.loc["second", "p_value"] == pytest.approx(adjusted[p2])
+    assert "Benjamini–Hochberg" in result.method
+    none = relative_expression(
+        both, Settings(reference_genes=("GAPDH",), control="control", correction=Correction.NONE)
+    ).expression.set_index(["gene", "group"])
+    assert none.loc[("target", "a"), "p_value"] == pytest.approx(p1)
+
+
+def test_wells_without_a_ct_are_counted_where_the_fold_is_shown() -> None:
+    wells = _paired_groups({"control": 3, "a": 3}, {"control": 0, "a": -1}, 4)
+    first = wells.index[(wells["group"] == "a") & (wells["gene"] == "target")][0]
+    wells.loc[first, "ct"] = math.nan
+    result = relative_expression(wells, Settings(reference_genes=("GAPDH",), control="control"))
+    assert (
+        _row(result.expression, "a")["detection"] == "8 of 9 wells with a Ct (1 without: not used)"
+    )

@@ -183,3 +183,109 @@ def test_tukey_intervals_use_the_tabled_critical_value(k: int, q_05: float) -> N
     assert result.estimate == pytest.approx(1.0)
     assert result.ci_high - 1.0 == pytest.approx(q_05 / math.sqrt(3), abs=1e-3)
     assert 1.0 - result.ci_low == pytest.approx(q_05 / math.sqrt(3), abs=1e-3)
+
+
+@pytest.mark.parametrize("df", [3.0, 10.0, 40.0])
+def test_dunnett_with_one_comparison_is_the_t_test(df: float) -> None:
+    from scipy import stats
+
+    from assay.analysis.stats import dunnett_sf
+
+    ts = np.array([0.5, 2.0, 4.0, 9.0])
+    assert dunnett_sf(ts, [0.6], df) == pytest.approx(2 * stats.t.sf(ts, df), rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("k", "df", "critical"),
+    [
+        # Two-sided 5 % points for k treatments vs one control, equal n (ρ = 0.5), as printed in
+        # Dunnett's tables (Dunnett 1964, Biometrics 20:482; Montgomery, Table IX): two decimals.
+        (2, 10, 2.57), (3, 10, 2.76), (4, 10, 2.89),
+        (2, 20, 2.38), (3, 20, 2.54), (4, 20, 2.65),
+        (5, 60, 2.58),
+    ],
+)  # fmt: skip
+def test_dunnett_critical_values_match_the_printed_tables(k: int, df: int, critical: float) -> None:
+    from assay.analysis.stats import dunnett_critical
+
+    assert dunnett_critical((math.sqrt(0.5),) * k, float(df)) == pytest.approx(critical, abs=0.006)
+
+
+def _dunnett_by_adaptive_quadrature(t: float, lambdas: list[float], df: float) -> float:
+    """The same probability by SciPy's adaptive 2-D quadrature over u and s (slow; a reference)."""
+    from scipy import integrate, special, stats
+
+    lam = np.asarray(lambdas)
+    scale = np.sqrt(1 - lam**2)
+
+    def integrand(u: float, s: float) -> float:
+        tails = special.ndtr((-t * s - lam * u) / scale) + special.ndtr((-t * s + lam * u) / scale)
+        density = stats.chi.pdf(s * math.sqrt(df), df) * math.sqrt(df)
+        with np.errstate(divide="ignore"):  # a tail of 1: log1p(−1) = −inf, the product 0
+            inside = np.log1p(-tails).sum()
+        return float(-np.expm1(inside) * stats.norm.pdf(u) * density)
+
+    return float(integrate.dblquad(integrand, 0, 6, -9, 9, epsabs=1e-15, epsrel=1e-10)[0])
+
+
+@pytest.mark.parametrize(
+    ("t", "lambdas", "df"),
+    [
+        (3.0, [0.3, 0.8], 4.0),
+        (6.0, [0.7, 0.7, 0.6], 12.0),  # p ≈ 1.7e-4
+        (8.0, [0.5, 0.5], 6.0),
+        (9.0, [0.7071] * 5, 20.0),  # p ≈ 1e-7: exact to 1 % relative down to 1e-6 and beyond
+    ],
+)
+def test_dunnett_p_values_are_exact_where_small(t: float, lambdas: list[float], df: float) -> None:
+    from assay.analysis.stats import dunnett_sf
+
+    expected = _dunnett_by_adaptive_quadrature(t, lambdas, df)
+    assert dunnett_sf([t], lambdas, df)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_dunnett_agrees_with_scipys_monte_carlo_and_gives_its_intervals() -> None:
+    from scipy import stats
+
+    from assay.analysis.stats import dunnett
+
+    control = [24.5, 23.5, 26.4, 27.1, 29.9]
+    others = {"a": [28.4, 34.2, 29.5, 32.2, 30.1], "b": [26.1, 28.3, 24.3, 26.2, 27.8]}
+    ours = dunnett(control, others)
+    theirs = stats.dunnett(*others.values(), control=control, rng=1)
+    interval = theirs.confidence_interval()
+    for i, group in enumerate(others):
+        assert ours[group].p_value == pytest.approx(theirs.pvalue[i], abs=2e-4)
+        assert ours[group].statistic == pytest.approx(theirs.statistic[i])
+        # SciPy's interval half-width comes from its Monte Carlo critical value (±0.3 % here).
+        assert (ours[group].ci_low, ours[group].ci_high) == pytest.approx(
+            (interval.low[i], interval.high[i]), rel=5e-3
+        )
+
+
+def test_f_test_of_contrasts_is_the_interaction_of_a_linear_model() -> None:
+    from scipy import stats
+
+    from assay.analysis.stats import Cells, contrasts_f_test
+
+    # Ct of a target and a reference in separate wells, three groups: does ΔCt differ among
+    # groups? That is the gene × group interaction: full (6 cell means) vs additive model.
+    rng = np.random.default_rng(11)
+    raw = [rng.normal(mu, 0.3, 4) for mu in (30.0, 22.0, 29.0, 22.2, 31.0, 21.7)]
+    cells = Cells.of(raw)
+    weights = [[-1, 1, 1, -1, 0, 0], [-1, 1, 0, 0, 1, -1]]  # ΔCt(g) − ΔCt(control), g = 1, 2
+    result = contrasts_f_test(cells, weights, "F")
+    y = np.concatenate(raw)
+    gene = np.tile(np.repeat([1.0, 0.0], 4), 3)
+    group = np.repeat([0, 1, 2], 8)
+    additive = np.column_stack([np.ones(24), gene, group == 1, group == 2]).astype(float)
+    full = np.column_stack([additive, gene * (group == 1), gene * (group == 2)])
+
+    def rss(design: np.ndarray) -> float:
+        beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+        return float(((y - design @ beta) ** 2).sum())
+
+    f = ((rss(additive) - rss(full)) / 2) / (rss(full) / 18)
+    assert result.statistic == pytest.approx(f)
+    assert (result.df_numerator, result.df) == (2, 18)
+    assert result.p_value == pytest.approx(stats.f.sf(f, 2, 18))
