@@ -5,13 +5,15 @@ viability % = net OD / mean net OD of the control group × 100 (Mosmann 1983; as
 Methods 2.2), per panel and per independent experiment. With several experiments, each experiment's
 group mean is one value and the summary runs over experiments; without, over wells.
 
-What is tested follows from how the data were normalised. Per experiment, the control is exactly
-100 % in every experiment by construction, so each treatment's percentages are tested against 100
-(one-sample t-test, n = experiments); a two-sample test against a column of exact 100s would count
-the control's n while giving it no variance, and print stars the data have not earned. Without
-experiments, the control wells vary around their own mean and are compared with each treatment
-(Student's or Welch's t; with several treatments also Dunnett's test against the control and
-ANOVA + Tukey). Every table says which test, on which unit, with which n.
+What is tested follows from the unit of replication. Independent experiments (an experiment
+column, or plate labels on grids) are the unit: within each, the control is exactly 100 % by
+construction, so each treatment's per-experiment percentages are tested against 100 (one-sample
+t-test, n = experiments); a two-sample test against a column of exact 100s would count the
+control's n while giving it no variance. The wells of one plate are technical replicates: one
+plate is described (mean, SD and the wells' CI), not tested, unless --replicates wells asks for a
+test of this plate (Student's/Welch's t, Dunnett's test with several treatments), said in every
+table. The p-values shown are one family (Benjamini–Hochberg by default). Every table says which
+test, on which unit, with which n.
 
 Reading: a tidy table (one row per well) or 96-well grids (rows A-H, columns 1-12; one grid per
 wavelength) with a plate map grid of the same shape naming each well's group.
@@ -31,7 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay.analysis.stats import anova_tukey, dunnett, one_sample, stars, two_groups
+from assay.analysis.stats import (
+    Correction,
+    TestResult,
+    adjust,
+    anova_tukey,
+    dunnett,
+    one_sample,
+    stars,
+    two_groups,
+)
 from assay.analysis.wells import read_text_table
 from assay.errors import InputError
 from assay.tables import parse_number, read_rows
@@ -40,6 +51,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ROWS = "ABCDEFGH"
+SHOWN = "shown"  # stats.csv family of the p-values shown in the summary
 # Group names that mean blank wells; one of them that is not the blank group is refused.
 _BLANK_NAMES = {"blank", "blanks", "medium only", "no cells", "background"}
 COLUMNS = range(1, 13)
@@ -66,6 +78,14 @@ class ViabilitySettings:
     panels: tuple[str, ...] = ()
     welch: bool = False
     columns: tuple[tuple[str, str], ...] = ()  # field -> the table's column name (--column)
+    # "auto": experiments are the unit, one plate is described only; "wells": test the wells.
+    replicates: str = "auto"
+    correction: Correction = Correction.BH
+    ci_level: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.replicates not in ("auto", "wells"):
+            raise ValueError(f'replicates must be auto or wells, not "{self.replicates}"')
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,12 +183,14 @@ def _grid(path: Path, what: str) -> dict[str, str]:
 
 
 def read_od_grids(
-    grids: Mapping[int, str | Path], plate_map: str | Path, settings: ViabilitySettings
-) -> pd.DataFrame:
+    grids: Mapping[int, str | Path], plate_map: str | Path, settings: ViabilitySettings,
+    *, experiment: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Turn plate-reader grids (one per wavelength) and a plate map into the tidy OD table.
 
-    Wells the map leaves empty are not used. Raises `InputError` when a grid or the map is not a
-    96-well grid, or a mapped well has no number at a wavelength.
+    Wells the map leaves empty are not used; `experiment` labels every well (one plate = one
+    experiment). Raises `InputError` when a grid or the map is not a 96-well grid, or a mapped
+    well has no number at a wavelength.
     """
     import pandas as pd
 
@@ -183,6 +205,8 @@ def read_od_grids(
         if not group:
             continue
         record: dict[str, Any] = {"group": group, "well": well, "row": index + 2}
+        if experiment is not None:
+            record["experiment"] = experiment
         for nm in wanted:
             record[f"od{nm}"] = _number(
                 readings[nm][well], str(grids[nm]), ROWS.index(well[0]) + 2, well
@@ -277,7 +301,8 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     samples["viability_pct"] = [
         viability_pct(r.net_od, control_for(r)) for r in samples.itertuples(index=False)
     ]
-    by_experiment = "experiment" in samples
+    by_experiment = "experiment" in samples and samples["experiment"].nunique() >= 2
+    on_wells = not by_experiment and settings.replicates == "wells"
     unit = "experiment" if by_experiment else "well"
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
@@ -296,14 +321,11 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
             values = {
                 g: f["viability_pct"].tolist() for g, f in panel.groupby("group", observed=True)
             }
-        order = list(dict.fromkeys([settings.control, *sorted(values)]))
+        order = list(dict.fromkeys([settings.control, *sorted(values, key=natural_key)]))
         unit_values.update({(label, g): list(v) for g, v in values.items()})
         treated = [g for g in order if g != settings.control]
-        results = {
-            g: one_sample(values[g], 100.0, unit=unit) if by_experiment
-            else two_groups(values[settings.control], values[g], welch=settings.welch)
-            for g in treated
-        }  # fmt: skip
+        results = _shown_tests(values, treated, settings, by_experiment=by_experiment,
+                               on_wells=on_wells)  # fmt: skip
         for group in order:
             v = values[group]
             mean = sum(v) / len(v)
@@ -312,62 +334,151 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 if len(v) > 1
                 else math.nan
             )
+            low, high = _mean_interval(v, settings.ci_level)
             result = results.get(group)
             rows.append({
-                "panel": label, "group": group, "n": len(v), "unit": unit,
-                "viability_pct_mean": mean, "viability_pct_sd": sd, "change_pct": mean - 100.0,
+                "panel": label, "group": group, "n": len(v),
+                "unit": unit if by_experiment or on_wells else "well (technical; not tested)",
+                "viability_pct_mean": mean, "viability_pct_sd": sd,
+                "viability_pct_ci_low": low, "viability_pct_ci_high": high,
+                "change_pct": mean - 100.0,
                 "test": "" if result is None else result.test,
                 "p_value": math.nan if result is None else result.p_value,
-                "significance": "" if result is None else stars(result.p_value),
             })  # fmt: skip
             if result is not None:
                 comparison = (
                     f"{group} vs 100 %" if by_experiment else f"{group} vs {settings.control}"
                 )
-                tests.append(result.as_row(label, "viability", comparison))
-        if not by_experiment and len(treated) >= 2:
-            for group, res in dunnett(
-                values[settings.control], {g: values[g] for g in treated}
-            ).items():
-                tests.append(res.as_row(label, "viability", f"{group} vs {settings.control}"))
-            anova = anova_tukey({g: values[g] for g in order})
+                row = result.as_row(label, "viability", comparison)
+                row["family"] = SHOWN if math.isfinite(result.p_value) else ""
+                tests.append(row)
+        if on_wells and len(treated) >= 2:
+            anova = anova_tukey({g: values[g] for g in order}, level=settings.ci_level)
             tests.append(anova.anova.as_row(label, "viability", "all groups"))
             for first, second, res in anova.pairs:
-                tests.append(res.as_row(label, "viability", f"{second} vs {first}"))
-    method = method_note(settings, by_experiment=by_experiment)
+                row = res.as_row(label, "viability", f"{second} vs {first}")
+                row["family"] = "Tukey HSD: adjusted within the panel"
+                tests.append(row)
+    summary, test_frame = _corrected(pd.DataFrame(rows), pd.DataFrame(tests), settings)
+    method = method_note(settings, by_experiment=by_experiment, on_wells=on_wells)
     notes.append(method)
-    return Viability(summary=pd.DataFrame(rows), tests=pd.DataFrame(tests),
+    return Viability(summary=summary, tests=test_frame,
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
                      notes=tuple(notes), units=unit_values, method=method)  # fmt: skip
 
 
-def method_note(settings: ViabilitySettings, *, by_experiment: bool) -> str:
+def natural_key(name: str) -> tuple[Any, ...]:
+    """Sort key that puts "3 uM" before "10 uM" and "dose 2" before "dose 10".
+
+    >>> sorted(["10 uM", "3 uM", "control", "1.5 uM"], key=natural_key)
+    ['1.5 uM', '3 uM', '10 uM', 'control']
+    """
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(name))
+    return tuple((0, float(p), "") if i % 2 else (1, 0.0, p.lower()) for i, p in enumerate(parts)
+                 if p != "")  # fmt: skip
+
+
+def _mean_interval(values: list[float], level: float) -> tuple[float, float]:
+    """The t-interval of a mean (NaN with fewer than 2 values)."""
+    from scipy import stats
+
+    if len(values) < 2:
+        return math.nan, math.nan
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in values) / (n - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def _shown_tests(
+    values: dict[str, list[float]], treated: list[str], settings: ViabilitySettings, *,
+    by_experiment: bool, on_wells: bool,
+) -> dict[str, TestResult]:  # fmt: skip
+    """The test shown beside each treatment, by the unit of replication.
+
+    Experiments: each treatment's per-experiment percentages against 100 (one-sample t).
+    Wells, when asked (--replicates wells): Student's/Welch's t with one treatment, Dunnett's
+    test with several. One plate otherwise: nothing (wells of one plate are not independent).
+    """
+    if by_experiment:
+        return {g: one_sample(values[g], 100.0, unit="experiment", level=settings.ci_level)
+                for g in treated}  # fmt: skip
+    if not on_wells:
+        return {}
+    control = values[settings.control]
+    if settings.welch or len(treated) == 1:
+        return {g: two_groups(control, values[g], welch=settings.welch, level=settings.ci_level)
+                for g in treated}  # fmt: skip
+    return dunnett(control, {g: values[g] for g in treated}, level=settings.ci_level)
+
+
+def _corrected(
+    summary: pd.DataFrame, tests: pd.DataFrame, settings: ViabilitySettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Adjust the shown p-values as one family over panels and treatments; stars from them."""
+    summary["p_unadjusted"] = summary["p_value"]
+    if not tests.empty:
+        tests["p_adjusted"] = math.nan
+        shown = tests.index[tests["family"] == SHOWN]
+        raw = tests.loc[shown, "p_value"].tolist()
+        tests.loc[shown, "p_adjusted"] = adjust(raw, settings.correction)
+        by_key = {(r.panel, r.comparison.split(" vs ")[0]): r.p_adjusted
+                  for r in tests.loc[shown].itertuples()}  # fmt: skip
+        summary["p_value"] = [by_key.get((r.panel, r.group), math.nan)
+                              for r in summary.itertuples()]  # fmt: skip
+    summary["significance"] = [stars(p) for p in summary["p_value"]]
+    return summary, tests
+
+
+def method_note(settings: ViabilitySettings, *, by_experiment: bool, on_wells: bool = False) -> str:
     """Say which test ran, on which unit, with which n (the same words in every output)."""
+    family = {
+        Correction.NONE: "not corrected for multiple comparisons",
+        Correction.HOLM: "Holm-adjusted over every panel and treatment",
+        Correction.BH: "Benjamini–Hochberg-adjusted over every panel and treatment",
+    }[settings.correction]
+    level = f"{settings.ci_level * 100:g} %"
     if by_experiment:
         return (
             f"viability % is relative to the mean of {settings.control} within each experiment "
             f"(so {settings.control} is 100 % in every experiment); n counts experiments; each "
-            "treatment's percentages are tested against 100 % (one-sample t-test, two-sided)"
+            "treatment's percentages are tested against 100 % (one-sample t-test, two-sided), "
+            f"p-values {family}; {level} CI of each mean over experiments"
         )
-    test = "Welch's" if settings.welch else "Student's"
+    if on_wells:
+        test = "Welch's" if settings.welch else "Student's"
+        return (
+            f"viability % is relative to the mean of {settings.control} over all wells; "
+            "technical replicates as n: n counts wells of one plate (--replicates wells), "
+            "which are not independent experiments, so p-values describe this plate only; each "
+            f"treatment vs {settings.control}: {test} t-test with one treatment, Dunnett's test "
+            f"with several, p-values {family}; ANOVA + Tukey HSD in stats.csv"
+        )
     return (
-        f"viability % is relative to the mean of {settings.control} over all wells; n counts "
-        f"wells (technical replicates, not independent experiments: add an experiment column "
-        f"when there are several); each treatment vs {settings.control}: {test} t-test, "
-        "two-sided; with several treatments also Dunnett's test and ANOVA + Tukey HSD"
+        f"viability % is relative to the mean of {settings.control} over all wells; one "
+        "experiment: wells are technical replicates, so the results are descriptive (mean ± SD "
+        f"and {level} CI of the wells), not tested. Repeat the experiment and give an "
+        "experiment column (or plate labels on --grid/--map) to test; --replicates wells tests "
+        "the wells of this plate, saying so"
     )
 
 
 def summary_text(result: Viability) -> str:
     """A concise terminal summary."""
-    lines = [f"{'panel':<12} {'group':<16} {'n':>3} {'viability %':>16} {'change':>8} {'p':>12}"]
+    lines = [
+        f"{'panel':<12} {'group':<16} {'n':>3} {'viability % (mean ± SD)':>23} "
+        f"{'95 % CI':>15} {'change':>8} {'p':>12}"
+    ]
     for row in result.summary.to_dict(orient="records"):
         p = row["p_value"]
         shown = "" if p != p else f"{p:.2g} {row['significance']}"
+        low, high = row["viability_pct_ci_low"], row["viability_pct_ci_high"]
+        interval = "" if low != low else f"{low:.1f}-{high:.1f}"
         lines.append(
             f"{str(row['panel'])[:12]:<12} {str(row['group'])[:16]:<16} {row['n']:>3} "
-            f"{row['viability_pct_mean']:>8.2f} ± {row['viability_pct_sd']:<5.2f} "
-            f"{row['change_pct']:>+8.2f} {shown:>12}"
+            f"{row['viability_pct_mean']:>15.2f} ± {row['viability_pct_sd']:<5.2f} "
+            f"{interval:>15} {row['change_pct']:>+8.2f} {shown:>12}"
         )
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 import warnings
 from pathlib import Path
@@ -41,7 +42,8 @@ def _row(frame: pd.DataFrame, group: str) -> dict[str, Any]:
 
 
 def test_with_reference_wavelength_and_blank(tmp_path: Path) -> None:
-    settings = ViabilitySettings(control="control", blank_group="blank")
+    # The wells of one plate tested as n only because it is asked (--replicates wells).
+    settings = ViabilitySettings(control="control", blank_group="blank", replicates="wells")
     result = viability(read_od_table(_table(tmp_path), settings), settings)
     # Net OD570-OD630: control 0.77, 0.80, 0.80; drug 0.60, 0.56, 0.58; blanks 0.06, 0.04.
     # Minus the mean blank 0.05: control 0.72, 0.75, 0.75 (mean 0.74); drug 0.55, 0.51, 0.53.
@@ -59,6 +61,31 @@ def test_with_reference_wavelength_and_blank(tmp_path: Path) -> None:
     assert (test["statistic"], test["df"]) == (pytest.approx(t), 4)
     assert test["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), 4))
     assert "blank subtracted: mean net OD of 2 blank well(s)" in result.notes
+    assert "technical replicates as n" in result.method
+
+
+def test_one_plate_is_described_not_tested(tmp_path: Path) -> None:
+    settings = ViabilitySettings(control="control", blank_group="blank")
+    result = viability(read_od_table(_table(tmp_path), settings), settings)
+    drug = _row(result.summary, "drug")
+    assert math.isnan(drug["p_value"])
+    assert drug["significance"] == ""
+    assert result.tests.empty
+    assert "descriptive" in result.method
+    # The wells' 95 % CI of the mean is still given: 53/74·100 ± t(0.975, 2)·SD/√3.
+    half = stats.t.ppf(0.975, 2) * (0.02 / 0.74 * 100) / math.sqrt(3)
+    assert (drug["viability_pct_ci_low"], drug["viability_pct_ci_high"]) == pytest.approx(
+        (53 / 74 * 100 - half, 53 / 74 * 100 + half)
+    )
+
+
+def test_doses_sort_as_numbers(tmp_path: Path) -> None:
+    plate = [("control", "A1", 0.8, 0.05), ("control", "A2", 0.82, 0.05)]
+    for dose, od in (("10 uM", 0.5), ("3 uM", 0.6), ("30 uM", 0.4)):
+        plate += [(dose, "B1", od, 0.05), (dose, "B2", od + 0.01, 0.05)]
+    settings = ViabilitySettings(control="control", blank_group=None)
+    result = viability(read_od_table(_table(tmp_path, plate), settings), settings)
+    assert result.summary["group"].tolist() == ["control", "3 uM", "10 uM", "30 uM"]
 
 
 def test_without_blank_and_without_reference_wavelength(tmp_path: Path) -> None:
@@ -108,6 +135,31 @@ def test_plate_grids_give_the_same_result_as_the_tidy_table(tmp_path: Path) -> N
     )  # fmt: skip
     gridded = viability(wells, settings).summary
     pd.testing.assert_frame_equal(gridded, tidy)
+
+
+def test_labelled_plates_are_experiments_and_are_tested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Three plates (experiments) of the same layout; per plate the drug's net OD is 3/4, 4/5
+    # and 7/10 of the control's (OD570 only, no blanks).
+    layout = {"A1": "control", "A2": "control", "B1": "drug", "B2": "drug"}
+    args = ["viability", "--control", "control", "--reference-nm", "0", "--blank-group", "none"]
+    for plate, (control_od, drug_od) in enumerate([(0.8, 0.6), (1.0, 0.8), (0.5, 0.35)], 1):
+        od = {"A1": control_od, "A2": control_od, "B1": drug_od, "B2": drug_od}
+        grid = _grid_file(tmp_path / f"p{plate}.csv", {w: str(v) for w, v in od.items()})
+        plate_map = _grid_file(tmp_path / f"m{plate}.csv", layout)
+        args += ["--grid", f"exp{plate}:570={grid}", "--map", f"exp{plate}:{plate_map}"]
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out)]) == 0
+    assert "n counts experiments" in capsys.readouterr().out
+    with (out / "viability.csv").open() as handle:
+        drug = next(r for r in csv.DictReader(handle) if r["group"] == "drug")
+    expected = stats.ttest_1samp([75.0, 80.0, 70.0], 100.0)
+    assert (drug["n"], drug["unit"]) == ("3", "experiment")
+    assert float(drug["p_value"]) == pytest.approx(expected.pvalue, rel=1e-5)
+    # One label missing its map is an error that names it.
+    assert main([*args[:-2], "--out", str(out)]) == 2  # the last --map (exp3's) left out
+    assert "no --map for plate exp3" in capsys.readouterr().err
 
 
 def test_an_od_at_or_below_the_blank_is_flagged(tmp_path: Path) -> None:
@@ -161,7 +213,7 @@ def test_the_viability_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_three_groups_add_anova_and_tukey(tmp_path: Path) -> None:
     plate = [*PLATE, ("drug2", "C1", 0.450, 0.050), ("drug2", "C2", 0.470, 0.050),
              ("drug2", "C3", 0.430, 0.050)]  # fmt: skip
-    settings = ViabilitySettings(control="control", blank_group="blank")
+    settings = ViabilitySettings(control="control", blank_group="blank", replicates="wells")
     tests = viability(read_od_table(_table(tmp_path, plate), settings), settings).tests
     comparisons = tests["comparison"].tolist()
     assert comparisons.count("all groups") == 1
@@ -195,7 +247,13 @@ def test_per_experiment_normalisation_tests_the_treated_percentages_against_100(
     drug = [0.61 / 0.81 * 100, 0.71 / 0.89 * 100, 0.495 / 0.71 * 100]
     expected = stats.ttest_1samp(drug, 100.0)
     row = _row(result.summary, "drug")
-    assert row["p_value"] == pytest.approx(expected.pvalue)
+    assert row["p_unadjusted"] == pytest.approx(expected.pvalue)
+    # drug2 is tested too: the two shown p-values are one Benjamini–Hochberg family (m = 2).
+    drug2 = [0.78 / 0.81 * 100, 0.86 / 0.89 * 100, 0.72 / 0.71 * 100]
+    other = stats.ttest_1samp(drug2, 100.0).pvalue
+    low, high = sorted((expected.pvalue, other))
+    adjusted = {low: min(2 * low, high), high: high}
+    assert row["p_value"] == pytest.approx(adjusted[expected.pvalue])
     assert (row["n"], row["unit"], row["test"]) == (3, "experiment", "one-sample t-test")
     # The old test, two-sample against three exact 100s (df 4), claims far more:
     with warnings.catch_warnings():
@@ -213,7 +271,7 @@ def test_without_experiments_dunnett_compares_each_treatment_with_the_control(
 ) -> None:
     plate = [*PLATE, ("drug2", "C1", 0.700, 0.050), ("drug2", "C2", 0.760, 0.050),
              ("drug2", "C3", 0.720, 0.050)]  # fmt: skip
-    settings = ViabilitySettings(control="control")
+    settings = ViabilitySettings(control="control", replicates="wells")
     result = viability(read_od_table(_table(tmp_path, plate), settings), settings)
     units = result.units
     # SciPy integrates the same probability by quasi-Monte Carlo (an independent route, good to
@@ -224,7 +282,7 @@ def test_without_experiments_dunnett_compares_each_treatment_with_the_control(
     dunnett = result.tests[result.tests["test"] == "Dunnett's test"].set_index("comparison")
     assert dunnett.loc["drug vs control", "p_value"] == pytest.approx(expected.pvalue[0], abs=2e-4)
     assert dunnett.loc["drug2 vs control", "p_value"] == pytest.approx(expected.pvalue[1], abs=2e-4)
-    assert "n counts wells (technical replicates" in result.method
+    assert "technical replicates as n: n counts wells of one plate" in result.method
 
 
 def test_blank_wells_are_subtracted_by_default_and_never_a_treatment(tmp_path: Path) -> None:
