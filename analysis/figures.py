@@ -69,26 +69,30 @@ def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> l
 
 def _bars(
     axis: Any, categories: list[str], groups: list[str], means: dict[tuple[str, str], float],
-    sds: dict[tuple[str, str], float], points: dict[tuple[str, str], list[float]],
-    marks: dict[tuple[str, str], str],
+    whiskers: dict[tuple[str, str], tuple[float, float]],
+    points: dict[tuple[str, str], list[float]], marks: dict[tuple[str, str], str],
 ) -> None:  # fmt: skip
+    """Grouped bars; `whiskers` are (low, high) values (an SD around the mean, or an interval)."""
     width = 0.8 / len(groups)
     for g, group in enumerate(groups):
         xs = [c + (g - (len(groups) - 1) / 2) * width for c in range(len(categories))]
         heights = [means.get((cat, group), math.nan) for cat in categories]
-        errors = [sds.get((cat, group), 0.0) for cat in categories]
-        errors = [0.0 if math.isnan(e) else e for e in errors]
+        spans = [whiskers.get((cat, group), (math.nan, math.nan)) for cat in categories]
+        below = [0.0 if math.isnan(lo) or math.isnan(h) else max(h - lo, 0.0)
+                 for h, (lo, _) in zip(heights, spans, strict=True)]  # fmt: skip
+        above = [0.0 if math.isnan(hi) or math.isnan(h) else max(hi - h, 0.0)
+                 for h, (_, hi) in zip(heights, spans, strict=True)]  # fmt: skip
         colour = OKABE_ITO[g % len(OKABE_ITO)]
         axis.bar(xs, heights, width * 0.9, color=colour, alpha=0.75, label=group,
-                 yerr=errors, capsize=2, error_kw={"elinewidth": 0.8})  # fmt: skip
-        for x, cat in zip(xs, categories, strict=True):
+                 yerr=[below, above], capsize=2, error_kw={"elinewidth": 0.8})  # fmt: skip
+        for i, (x, cat) in enumerate(zip(xs, categories, strict=True)):
             values = points.get((cat, group), [])
             if values:
-                jitter = [x + width * 0.25 * ((i % 3) - 1) for i in range(len(values))]
+                jitter = [x + width * 0.25 * ((j % 3) - 1) for j in range(len(values))]
                 axis.scatter(jitter, values, s=9, color="black", zorder=3, linewidths=0)
             mark = marks.get((cat, group), "")
             if mark:
-                top = max([means.get((cat, group), 0.0) + errors[categories.index(cat)], *values])
+                top = max([means.get((cat, group), 0.0) + above[i], *values])
                 axis.annotate(mark, (x, top), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=8)  # fmt: skip
     axis.set_xticks(range(len(categories)), categories)
@@ -98,18 +102,19 @@ UNTRUSTED = "†"  # marks a gene whose assay failed or is unverified
 
 
 def expression_figure(
-    expression: pd.DataFrame, samples: pd.DataFrame, control: str, stem: Path
-) -> list[Path]:
-    """Relative expression per panel: bars, SD, samples as points, stars, a dashed line at 1."""
+    expression: pd.DataFrame, samples: pd.DataFrame, control: str, stem: Path, *,
+    corrected: bool = False,
+) -> list[Path]:  # fmt: skip
+    """Relative expression per panel, drawn from the table's own numbers.
+
+    Bars at the fold change (2^-mean ΔΔCt, or the efficiency-corrected ratio), whiskers its
+    low-high range (the interval the table names), samples as points, stars, a line at 1.
+    """
     plt = _pyplot()
     panels = list(dict.fromkeys(expression["panel"]))
     figure, axes = plt.subplots(1, len(panels), figsize=(WIDTH_IN, 2.6), squeeze=False,
                                 sharey=True)  # fmt: skip
     groups = list(dict.fromkeys([control, *expression["group"]]))
-    paired = (
-        "fold_change_sample_mean" in expression
-        and expression["fold_change_sample_mean"].notna().any()
-    )
     untrusted = (
         set(expression.loc[expression["assay_problem"].fillna("") != "", "gene"])
         if "assay_problem" in expression
@@ -118,13 +123,11 @@ def expression_figure(
     for axis, panel in zip(axes[0], panels, strict=True):
         rows = _records(expression[expression["panel"] == panel])
         genes = list(dict.fromkeys(r["gene"] for r in rows))
-        mean_column = "fold_change_sample_mean" if paired else "fold_change"
-        means = {(r["gene"], r["group"]): float(r[mean_column]) for r in rows}
-        sds = (
-            {(r["gene"], r["group"]): float(r["fold_change_sample_sd"]) for r in rows}
-            if paired
-            else {}
-        )
+        means = {(r["gene"], r["group"]): float(r["fold_change"]) for r in rows}
+        whiskers = {
+            (r["gene"], r["group"]): (float(r["fold_change_low"]), float(r["fold_change_high"]))
+            for r in rows
+        }
         points: dict[tuple[str, str], list[float]] = {}
         if not samples.empty:
             for r in _records(samples[samples["panel"] == panel]):
@@ -134,12 +137,16 @@ def expression_figure(
         marks = {(r["gene"], r["group"]): "" if r["gene"] in untrusted else str(r["significance"])
                  for r in rows
                  if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
-        _bars(axis, genes, groups, means, sds, points, marks)
+        _bars(axis, genes, groups, means, whiskers, points, marks)
         axis.set_xticks(range(len(genes)), [f"{g}{UNTRUSTED if g in untrusted else ''}"
                                             for g in genes])  # fmt: skip
         axis.axhline(1.0, linestyle="--", linewidth=0.8, color="grey")
-        axis.set_title(panel or "all samples")
-    axes[0][0].set_ylabel("Relative expression (fold, 2^-ddCt)")
+        if panel:
+            axis.set_title(panel)
+    axes[0][0].set_ylabel(
+        "Relative expression (efficiency-corrected ratio)" if corrected
+        else "Relative expression (fold, 2^-ΔΔCt)"
+    )  # fmt: skip
     figure.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center",
                   ncol=len(groups), frameon=False, bbox_to_anchor=(0.5, -0.08))  # fmt: skip
     figure.tight_layout()
@@ -158,7 +165,13 @@ def viability_figure(
     groups = list(dict.fromkeys([control, *summary["group"]]))
     rows = _records(summary)
     means = {(r["panel"], r["group"]): float(r["viability_pct_mean"]) for r in rows}
-    sds = {(r["panel"], r["group"]): float(r["viability_pct_sd"]) for r in rows}
+    sds = {
+        (r["panel"], r["group"]): (
+            float(r["viability_pct_mean"]) - float(r["viability_pct_sd"]),
+            float(r["viability_pct_mean"]) + float(r["viability_pct_sd"]),
+        )
+        for r in rows
+    }
     marks = {(r["panel"], r["group"]): str(r["significance"]) for r in rows
              if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
     _bars(axis, panels, groups, means, sds, per_unit, marks)

@@ -191,8 +191,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     out = request.out
     files = write_analysis(out, expression, settings, table, flagged)
     drawn = expression_figure(
-        expression.expression, expression.samples, settings.control, out / "expression"
-    )
+        expression.expression, expression.samples, settings.control, out / "expression",
+        corrected=bool(settings.efficiencies),
+    )  # fmt: skip
     figures = {"expression": drawn[0]}
     files += [out / "expression.png", out / "expression.svg"]
     if viability is not None and request.viability is not None:

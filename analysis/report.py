@@ -145,6 +145,12 @@ def versions() -> dict[str, str]:
     return found
 
 
+def _interval_words(expression: Any) -> str:
+    """What the whiskers of the expression figure are, from the table's own interval column."""
+    kinds = sorted({str(k) for k in expression.get("interval", []) if isinstance(k, str) and k})
+    return "; ".join(kinds) if kinds else "none (one value per group)"
+
+
 def methods_text(inputs: ReportInputs) -> str:
     """A methods paragraph written from the settings actually used."""
     v = versions()
@@ -168,25 +174,25 @@ def methods_text(inputs: ReportInputs) -> str:
         design = (
             "ΔCt was computed per cDNA sample"
             if inputs.expression.design.value == "same sample"
-            else "ΔCt was computed from group means with their SDs propagated"
-        )
-        correction = (
-            f", with {s.correction.value} correction across genes"
-            if s.correction.value != "none"
-            else ""
+            else "ΔCt was computed from cell means (target minus the mean of the reference "
+            "genes' means)"
         )
         parts.append(
             f"Relative expression was calculated by {method} with {refs} as reference "
             f"gene{'s (mean Ct)' if len(s.reference_genes) > 1 else ''} and {s.control} as "
-            f"calibrator; {design}; {inputs.expression.method}{correction}."
+            f"calibrator; {design}; {inputs.expression.method}."
         )
     vs = inputs.viability_settings
     if vs is not None:
         reference = f" minus OD{vs.reference_nm}" if vs.reference_nm else ""
         method = inputs.viability.method if inputs.viability is not None else ""
+        notes = inputs.viability.notes if inputs.viability is not None else ()
+        blank = (
+            ", blank-subtracted" if any(n.startswith("blank subtracted") for n in notes)
+            else ", not blank-subtracted (no blank wells)"
+        )  # fmt: skip
         parts.append(
-            f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}, blank-subtracted; "
-            f"{method}."
+            f"Cell viability (MTT) was expressed as OD{vs.main_nm}{reference}{blank}; {method}."
         )
     if inputs.curves is not None:
         from assay.analysis.curves import METHOD
@@ -194,8 +200,11 @@ def methods_text(inputs: ReportInputs) -> str:
 
         parts.append(f"Raw amplification curves were analysed by a {METHOD}.")
         parts.append(f"Melt curves: {RULES}.")
-    if inputs.expression is not None or inputs.viability is not None:
-        parts.append("Values are mean ± SD; p < 0.05 was considered significant.")
+    if inputs.expression is not None:
+        parts.append("Fold changes are given with the range their table column 'interval' "
+                     "names; p < 0.05 was considered significant.")  # fmt: skip
+    if inputs.viability is not None:
+        parts.append("Viability values are mean ± SD with the 95 % CI of the mean.")
     parts.append(
         f"Analyses used assay {v['assay']} (Python {v['Python']}"
         + "".join(f", {k} {val}" for k, val in v.items() if k not in ("assay", "Python"))
@@ -302,7 +311,8 @@ def render(inputs: ReportInputs) -> str:
         if "expression" in inputs.figures:
             body.append(_figure(
                 inputs.figures["expression"],
-                f"Relative expression (mean ± SD; points: samples) against {s.control}. "
+                f"Relative expression against {s.control}: bars at the fold change, whiskers "
+                f"{_interval_words(inputs.expression.expression)}; points: samples. "
                 f"{_sentence(inputs.expression.method)}. * p<0.05, ** p<0.01, *** p<0.001, "
                 "**** p<0.0001; dashed line: no change"
                 + ("; † the gene's assay failed or is unverified in validation (no stars)"
@@ -312,15 +322,17 @@ def render(inputs: ReportInputs) -> str:
             ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
             ("fold_change", "fold"), ("fold_change_low", "low"), ("fold_change_high", "high"),
-            ("p_value", "p"), ("significance", ""), ("detection", "wells without Ct"),
+            ("interval", "range"), ("test", "test"), ("p_value", "p"), ("significance", ""),
+            ("detection", "wells"),
             *([("assay_problem", "assay")] if "assay_problem" in inputs.expression.expression
               else []),
         ]))  # fmt: skip
         if not inputs.expression.tests.empty:
             body.append("<details><summary>All tests</summary>" + _table(inputs.expression.tests, [
                 ("panel", "panel"), ("gene", "gene"), ("comparison", "comparison"),
-                ("test", "test"), ("statistic", "statistic"), ("df", "df"), ("p_value", "p"),
-                ("p_adjusted", "p adj."), ("ci_low", "CI low"), ("ci_high", "CI high"),
+                ("test", "test"), ("statistic", "statistic"), ("df_numerator", "df1"),
+                ("df", "df"), ("p_value", "p"), ("p_adjusted", "p adj."),
+                ("ci_low", "CI low"), ("ci_high", "CI high"), ("note", "note"),
             ]) + "</details>")  # fmt: skip
     if inputs.viability is not None and inputs.viability_settings is not None:
         vs = inputs.viability_settings
@@ -337,6 +349,7 @@ def render(inputs: ReportInputs) -> str:
         body.append(_table(inputs.viability.summary, [
             ("panel", "panel"), ("group", "group"), ("n", "n"),
             ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),
+            ("viability_pct_ci_low", "95 % CI low"), ("viability_pct_ci_high", "high"),
             ("change_pct", "change (points)"), ("test", "test"), ("p_value", "p"),
             ("significance", ""),
         ]))  # fmt: skip
