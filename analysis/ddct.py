@@ -28,6 +28,7 @@ from assay.analysis.stats import (
     contrast,
     contrasts_f_test,
     dunnett,
+    interaction_test,
     many_to_one,
     stars,
     two_groups,
@@ -227,6 +228,7 @@ class Expression:
     samples: pd.DataFrame
     notes: tuple[str, ...] = ()
     method: str = ""  # the unit of replication, the tests and the interval (`replication_method`)
+    interactions: tuple[str, ...] = ()  # panel × group interaction per gene, in words
 
     def with_notes(self, notes: Sequence[str]) -> Expression:
         """A copy with `notes` added."""
@@ -401,12 +403,72 @@ def relative_expression(
         sample_rows += result.samples
     expression = pd.DataFrame(rows)
     samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
-    test_frame = pd.DataFrame(tests)
+    interactions = _interactions(samples, settings) if tested and panel_cols else []
+    test_frame = pd.DataFrame(tests + interactions)
     expression, test_frame = _corrected(expression, test_frame, settings)
     expression = _with_detection(expression, wells, panel_cols, set(refs))
     method = replication_method(settings, design, per_group, test_frame)
+    said = _interaction_notes(test_frame, settings)
     return Expression(design=design, expression=expression, tests=test_frame,
-                      samples=samples, notes=(method,), method=method)  # fmt: skip
+                      samples=samples, notes=(method,), method=method,
+                      interactions=tuple(said))  # fmt: skip
+
+
+INTERACTION = "interaction"  # stats.csv family of the panel × group interaction tests
+
+
+def _interactions(samples: pd.DataFrame, settings: Settings) -> list[dict[str, Any]]:
+    """Per gene: does the change against the calibrator differ between panels (two-way ANOVA)?
+
+    The seed paper's question "does the treatment act differently on A431 and AGS?" is the
+    panel × group interaction on ΔCt per sample (Livak's ΔΔCt differs between panels). Tested
+    where at least two panels share at least two groups, samples being the unit.
+    """
+    if samples.empty:
+        return []
+    rows = []
+    label = " / ".join(settings.panels)
+    for gene, frame in samples.groupby("gene", observed=True, sort=True):
+        per_panel = [set(f["group"]) for _, f in frame.groupby("panel", observed=True)]
+        shared = set.intersection(*per_panel) if len(per_panel) >= 2 else set()
+        if len(shared) < 2:
+            continue
+        used = frame[frame["group"].isin(shared)]
+        result = interaction_test(
+            used["delta_ct"].tolist(), used["panel"].astype(str).tolist(),
+            used["group"].astype(str).tolist(),
+            name="two-way ANOVA of ΔCt: interaction",
+        )  # fmt: skip
+        row = result.as_row("all panels", str(gene), f"{label} × group")
+        row["family"] = INTERACTION
+        rows.append(row)
+    return rows
+
+
+def _interaction_notes(tests: pd.DataFrame, settings: Settings) -> list[str]:
+    """One sentence per gene whose interaction was tested, with the family-adjusted p."""
+    if tests.empty or "family" not in tests:
+        return []
+    found = tests[tests["family"] == INTERACTION]
+    if found.empty:
+        return []
+    adjusted = adjust(found["p_value"].tolist(), settings.correction)
+    tests.loc[found.index, "p_adjusted"] = adjusted
+    label = " / ".join(settings.panels)
+    notes = []
+    for row, p in zip(found.itertuples(), adjusted, strict=True):
+        if not math.isfinite(p):
+            continue
+        verdict = (
+            f"the change differs between {label} values" if p < 0.05
+            else f"no evidence that the change differs between {label} values"
+        )  # fmt: skip
+        notes.append(
+            f"{row.gene}: {label} × group interaction F({row.df_numerator:g}, {row.df:g}) = "
+            f"{row.statistic:.2f}, p = {p:.2g} (two-way ANOVA of ΔCt, {settings.correction.value} "
+            f"over genes): {verdict}"
+        )
+    return notes
 
 
 # The columns of the expression table, in the order every output writes them: the one place
@@ -574,9 +636,14 @@ def replication_method(
                      + " or ".join(shown)
                      + (" (Dunnett's where a gene has several groups, pooled error)"
                         if any("Dunnett" in t for t in shown) else ""))  # fmt: skip
-    extra = sorted(t for t in ran if "ANOVA" in t or "Tukey" in t)
+    extra = sorted(t for t in ran if t in ("one-way ANOVA", "Tukey HSD") or "F-test" in t)
     if extra:
         parts.append(" and ".join(extra) + " over all tested groups (stats.csv)")
+    if not tests.empty and "family" in tests and bool((tests["family"] == INTERACTION).any()):
+        parts.append(
+            f"per gene, the {' / '.join(settings.panels)} × group interaction by two-way ANOVA "
+            "of ΔCt (does the change differ between panels?)"
+        )
     if shown:
         family = {
             Correction.NONE: "shown p-values not corrected across genes",

@@ -173,6 +173,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     # A contaminated NTC is a finding; how the file was read is information.
     warnings += [note for note in table.notes if note.startswith(FINDING_PREFIXES)]
     info = chosen + [n for n in table.notes if not n.startswith(FINDING_PREFIXES)] + info
+    info += list(expression.interactions)
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(

@@ -303,7 +303,7 @@ def render(inputs: ReportInputs) -> str:
                     f"{_e(inputs.expression.design.value)}.</p>")  # fmt: skip
         notes = [
             n
-            for n in inputs.expression.notes
+            for n in (*inputs.expression.notes, *inputs.expression.interactions)
             if n not in inputs.warnings and n != inputs.expression.method
         ]
         if notes:

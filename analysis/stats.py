@@ -538,3 +538,46 @@ def adjust(p_values: Sequence[float], method: Correction) -> list[float]:
         adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
     out[order] = np.minimum(adjusted, 1.0)
     return [float(x) for x in out]
+
+
+def interaction_test(
+    values: Sequence[float], first: Sequence[str], second: Sequence[str],
+    blocks: Sequence[str] | None = None, *, name: str = "two-way ANOVA: interaction",
+) -> TestResult:  # fmt: skip
+    """F-test of the interaction of two factors (does the effect of one depend on the other?).
+
+    The full model has a mean per (first, second) cell; the reduced model adds the two factors'
+    main effects only; both carry the same additive `blocks` (e.g. experiments, each a block
+    of its own plate). F = ((RSS_reduced − RSS_full) / (p_full − p_reduced)) /
+    (RSS_full / (n − p_full)), ranks by least squares, so unbalanced and incomplete layouts
+    test what can be tested (Searle 1971, §7; a type-II test of the interaction).
+    """
+    from scipy import stats
+
+    y = np.asarray(values, dtype=float)
+    n = y.size
+
+    def dummies(labels: Sequence[str]) -> np.ndarray:
+        levels = sorted(set(labels))
+        return np.array([[float(label == level) for level in levels[1:]] for label in labels])
+
+    base = [np.ones((n, 1)), dummies(first).reshape(n, -1), dummies(second).reshape(n, -1)]
+    if blocks is not None:
+        base.append(dummies(blocks).reshape(n, -1))
+    reduced = np.hstack(base)
+    cells = [f"{a}\x00{b}" for a, b in zip(first, second, strict=True)]
+    full = np.hstack([reduced, dummies(cells).reshape(n, -1)])
+
+    def fit(design: np.ndarray) -> tuple[float, int]:
+        beta, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+        residual = y - design @ beta
+        return float(residual @ residual), int(rank)
+
+    rss_reduced, rank_reduced = fit(reduced)
+    rss_full, rank_full = fit(full)
+    df_num, df_den = rank_full - rank_reduced, n - rank_full
+    if df_num < 1 or df_den < 1 or not rss_full > 0:
+        return _not_run(name, "not tested: the layout leaves no interaction or no error df")
+    f = ((rss_reduced - rss_full) / df_num) / (rss_full / df_den)
+    return TestResult(test=name, statistic=f, df=float(df_den), df_numerator=float(df_num),
+                      p_value=float(stats.f.sf(f, df_num, df_den)))  # fmt: skip

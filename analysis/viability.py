@@ -39,6 +39,7 @@ from assay.analysis.stats import (
     adjust,
     anova_tukey,
     dunnett,
+    interaction_test,
     one_sample,
     stars,
     two_groups,
@@ -334,7 +335,11 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 if len(v) > 1
                 else math.nan
             )
-            low, high = _mean_interval(v, settings.ci_level)
+            low, high = (
+                (math.nan, math.nan)
+                if by_experiment and group == settings.control
+                else _mean_interval(v, settings.ci_level)
+            )  # 100 % in every experiment by construction: no interval to give
             result = results.get(group)
             rows.append({
                 "panel": label, "group": group, "n": len(v),
@@ -359,12 +364,66 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 row = res.as_row(label, "viability", f"{second} vs {first}")
                 row["family"] = "Tukey HSD: adjusted within the panel"
                 tests.append(row)
+    if settings.panels and (by_experiment or on_wells):
+        found = _interaction(samples, settings, by_experiment=by_experiment)
+        if found is not None:
+            tests.append(found[0])
+            notes.append(found[1])
     summary, test_frame = _corrected(pd.DataFrame(rows), pd.DataFrame(tests), settings)
     method = method_note(settings, by_experiment=by_experiment, on_wells=on_wells)
     notes.append(method)
     return Viability(summary=summary, tests=test_frame,
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
                      notes=tuple(notes), units=unit_values, method=method)  # fmt: skip
+
+
+def _interaction(
+    samples: pd.DataFrame, settings: ViabilitySettings, *, by_experiment: bool
+) -> tuple[dict[str, Any], str] | None:
+    """Does the treatment act differently between panels? The panel × group interaction.
+
+    Two-way ANOVA of log net OD (a ratio to the control is a difference of logs): per
+    experiment and group its mean net OD, experiments as blocks (each panel's experiments its
+    own); on one plate asked to be tested (--replicates wells), the wells without blocks.
+    Groups shared by every panel only. None when there is nothing to test.
+    """
+    label = " / ".join(settings.panels)
+    names = samples[list(settings.panels)].astype(str).agg(" / ".join, axis=1)
+    frame = samples.assign(_panel=names)
+    shared = set.intersection(*[set(f["group"]) for _, f in frame.groupby("_panel")])
+    frame = frame[frame["group"].isin(shared)]
+    if frame["_panel"].nunique() < 2 or len(shared) < 2:
+        return None
+    if by_experiment:
+        frame = frame.groupby(["_panel", "experiment", "group"], observed=True, as_index=False)[
+            "net_od"
+        ].mean()
+    if (frame["net_od"] <= 0).any():
+        return None  # log undefined: said by the well flags ("OD at or below the blank")
+    blocks = (
+        (frame["_panel"] + " / " + frame["experiment"].astype(str)).tolist()
+        if by_experiment
+        else None
+    )
+    result = interaction_test(
+        [math.log(x) for x in frame["net_od"]], frame["_panel"].tolist(),
+        frame["group"].astype(str).tolist(), blocks,
+        name="two-way ANOVA of log net OD: interaction",
+    )  # fmt: skip
+    row = result.as_row("all panels", "viability", f"{label} × group")
+    row["family"] = "interaction"
+    if not math.isfinite(result.p_value):
+        return row, f"{label} × group interaction not tested: {result.note}"
+    verdict = (
+        f"the treatment acts differently between {label} values" if result.p_value < 0.05
+        else f"no evidence that the treatment acts differently between {label} values"
+    )  # fmt: skip
+    unit = "experiments as blocks" if by_experiment else "wells of one plate"
+    return row, (
+        f"{label} × group interaction F({result.df_numerator:g}, {result.df:g}) = "
+        f"{result.statistic:.2f}, p = {result.p_value:.2g} (two-way ANOVA of log net OD, {unit}): "
+        f"{verdict}"
+    )
 
 
 def natural_key(name: str) -> tuple[Any, ...]:

@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))
+    for line in outcome.expression.interactions:
+        print(line)
     if outcome.viability is not None:
         sys.stdout.write("\n" + summary_text(outcome.viability))
     for warning in outcome.warnings:

@@ -289,3 +289,41 @@ def test_f_test_of_contrasts_is_the_interaction_of_a_linear_model() -> None:
     assert result.statistic == pytest.approx(f)
     assert (result.df_numerator, result.df) == (2, 18)
     assert result.p_value == pytest.approx(stats.f.sf(f, 2, 18))
+
+
+def test_interaction_of_a_balanced_two_way_layout_by_the_classical_sums_of_squares() -> None:
+    from scipy import stats
+
+    from assay.analysis.stats import interaction_test
+
+    # 2 x 3 layout, 3 replicates per cell: SS_AB = r Σ (m_ij − m_i. − m_.j + m..)², error SS
+    # within cells, df (a−1)(b−1) = 2 and ab(r−1) = 12 (any textbook, e.g. Zar, §12.1).
+    rng = np.random.default_rng(4)
+    means = np.array([[10.0, 12.0, 11.0], [10.5, 14.0, 11.2]])
+    y = np.array([[rng.normal(means[i, j], 1.0, 3) for j in range(3)] for i in range(2)])
+    cell = y.mean(axis=2)
+    grand = cell.mean()
+    ss_ab = 3 * (((cell - cell.mean(axis=1, keepdims=True) - cell.mean(axis=0) + grand) ** 2).sum())
+    ss_error = ((y - cell[..., None]) ** 2).sum()
+    f = (ss_ab / 2) / (ss_error / 12)
+    first = [f"a{i}" for i in range(2) for j in range(3) for _ in range(3)]
+    second = [f"b{j}" for i in range(2) for j in range(3) for _ in range(3)]
+    result = interaction_test(y.ravel().tolist(), first, second)
+    assert result.statistic == pytest.approx(f)
+    assert (result.df_numerator, result.df) == (2, 12)
+    assert result.p_value == pytest.approx(stats.f.sf(f, 2, 12))
+
+
+def test_interaction_with_blocks_is_unchanged_by_a_shift_of_a_block() -> None:
+    from assay.analysis.stats import interaction_test
+
+    rng = np.random.default_rng(5)
+    first = ["x"] * 6 + ["y"] * 6
+    second = ["c", "t"] * 6
+    blocks = [f"{f}{i // 2}" for i, f in enumerate(first)]  # three blocks within each level
+    y = rng.normal(0, 1, 12) + np.array([0, 1] * 3 + [0, 2] * 3)
+    shifted = y + np.array([5.0 if b == "x1" else 0.0 for b in blocks])
+    plain = interaction_test(y.tolist(), first, second, blocks)
+    moved = interaction_test(shifted.tolist(), first, second, blocks)
+    assert moved.statistic == pytest.approx(plain.statistic)
+    assert (plain.df_numerator, plain.df) == (1, 4)  # 12 − (1 + 1 + 1 + 4 blocks + 1)

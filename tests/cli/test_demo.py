@@ -75,3 +75,63 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
     assert "Ct table: bundled data/example/ct.csv" in report
     assert "<pre>" not in report
     assert "<a href='analysis.json'>analysis.json</a>" in report
+
+
+def _example_rows(name: str) -> list[dict[str, str]]:
+    from assay.data import example_dir
+
+    with (example_dir() / name).open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_demo_reports_the_cell_line_by_treatment_interaction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    # Viability, by another route: with experiments as blocks in a 2 x 2 layout, the interaction
+    # is the two-sample t-test of the per-experiment log(co-culture / control) between the cell
+    # lines (F = t², df 3 + 3 − 2 = 4).
+    net: dict[tuple[str, str, str], list[float]] = {}
+    blanks: dict[tuple[str, str], list[float]] = {}
+    for row in _example_rows("od.csv"):
+        value = float(row["od570"]) - float(row["od630"])
+        key = (row["cell_line"], row["experiment"])
+        if row["group"] == "blank":
+            blanks.setdefault(key, []).append(value)
+        else:
+            net.setdefault((*key, row["group"]), []).append(value)
+    ratios: dict[str, list[float]] = {}
+    for (line, experiment, group), values in net.items():
+        if group == "control":
+            continue
+        blank = sum(blanks[(line, experiment)]) / len(blanks[(line, experiment)])
+        treated = sum(values) / len(values) - blank
+        control = net[(line, experiment, "control")]
+        ratios.setdefault(line, []).append(
+            math.log(treated / (sum(control) / len(control) - blank))
+        )
+    t = stats.ttest_ind(ratios["AGS"], ratios["A431"])
+    assert f"F(1, 4) = {t.statistic**2:.2f}, p = {t.pvalue:.2g}" in printed
+    assert t.pvalue < 0.001  # the paper's claim: the secretome acts differently on the two lines
+    # Each gene: ΔCt per cDNA sample in four cells; the interaction contrast (A431 change minus
+    # AGS change) on the error pooled over the cells, df 12 − 4 = 8.
+    cts: dict[tuple[str, str, str], dict[str, list[float]]] = {}
+    for row in _example_rows("ct.csv"):
+        if row["exclude"]:
+            continue
+        cell = cts.setdefault((row["cell_line"], row["group"], row["sample"]), {})
+        cell.setdefault(row["gene"], []).append(float(row["ct"]))
+    for gene in ("JAK2", "PI3k", "STAT3", "mTOR"):
+        groups: dict[tuple[str, str], list[float]] = {}
+        for (line, group, _), genes in cts.items():
+            dct = sum(genes[gene]) / len(genes[gene]) - sum(genes["GAPDH"]) / len(genes["GAPDH"])
+            groups.setdefault((line, group), []).append(dct)
+        means = {k: sum(v) / len(v) for k, v in groups.items()}
+        pooled = sum(sum((x - means[k]) ** 2 for x in v) for k, v in groups.items()) / 8
+        contrast = (means[("A431", "co-culture")] - means[("A431", "control")]) - (
+            means[("AGS", "co-culture")] - means[("AGS", "control")]
+        )
+        f = contrast**2 / (pooled * 4 / 3)
+        assert f"{gene}: cell_line × group interaction F(1, 8) = {f:.2f}" in printed
