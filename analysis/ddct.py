@@ -188,6 +188,7 @@ class Settings:
             has one, the efficiency-corrected ratio (Pfaffl 2001) replaces 2^-ΔΔCt.
         interval: What fold_change_low/high are (`Interval`); a confidence interval by default.
         ci_level: Confidence level of the intervals.
+        interaction: With panels, test per gene whether the change differs between panels.
     """
 
     reference_genes: tuple[str, ...]
@@ -201,6 +202,7 @@ class Settings:
     efficiencies: tuple[tuple[str, float], ...] = ()
     interval: Interval = Interval.CI
     ci_level: float = 0.95
+    interaction: bool = True  # test panel × group per gene where panels share groups
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "biological", "technical"):
@@ -403,7 +405,9 @@ def relative_expression(
         sample_rows += result.samples
     expression = pd.DataFrame(rows)
     samples = pd.concat(sample_rows, ignore_index=True) if sample_rows else pd.DataFrame()
-    interactions = _interactions(samples, settings) if tested and panel_cols else []
+    interactions = (
+        _interactions(samples, settings) if tested and panel_cols and settings.interaction else []
+    )
     test_frame = pd.DataFrame(tests + interactions)
     expression, test_frame = _corrected(expression, test_frame, settings)
     expression = _with_detection(expression, wells, panel_cols, set(refs))

@@ -335,11 +335,8 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 if len(v) > 1
                 else math.nan
             )
-            low, high = (
-                (math.nan, math.nan)
-                if by_experiment and group == settings.control
-                else _mean_interval(v, settings.ci_level)
-            )  # 100 % in every experiment by construction: no interval to give
+            low, high = _interval(group, values, results.get(group), settings,
+                                  by_experiment=by_experiment)  # fmt: skip
             result = results.get(group)
             rows.append({
                 "panel": label, "group": group, "n": len(v),
@@ -435,6 +432,33 @@ def natural_key(name: str) -> tuple[Any, ...]:
     parts = re.split(r"(\d+(?:\.\d+)?)", str(name))
     return tuple((0, float(p), "") if i % 2 else (1, 0.0, p.lower()) for i, p in enumerate(parts)
                  if p != "")  # fmt: skip
+
+
+def _interval(
+    group: str, values: dict[str, list[float]], shown: TestResult | None,
+    settings: ViabilitySettings, *, by_experiment: bool,
+) -> tuple[float, float]:  # fmt: skip
+    """The CI of a group's viability %.
+
+    Experiments: the t-interval over experiments (the control is 100 % by construction, so it
+    has none). Wells of one plate: the % is relative to the control wells' mean, which is
+    estimated too, so the interval is that of the difference from the control (Student's or
+    Welch's, or Dunnett's simultaneous one when shown) moved onto 100 %; the control's own row
+    gets the interval of its wells' mean.
+    """
+    if by_experiment:
+        if group == settings.control:
+            return math.nan, math.nan
+        return _mean_interval(values[group], settings.ci_level)
+    if group == settings.control:
+        return _mean_interval(values[group], settings.ci_level)
+    result = shown
+    if result is None or not math.isfinite(result.ci_low):
+        result = two_groups(values[settings.control], values[group], welch=settings.welch,
+                            level=settings.ci_level)  # fmt: skip
+    if not math.isfinite(result.ci_low):
+        return math.nan, math.nan
+    return 100.0 + result.ci_low, 100.0 + result.ci_high
 
 
 def _mean_interval(values: list[float], level: float) -> tuple[float, float]:

@@ -72,10 +72,15 @@ def test_one_plate_is_described_not_tested(tmp_path: Path) -> None:
     assert drug["significance"] == ""
     assert result.tests.empty
     assert "descriptive" in result.method
-    # The wells' 95 % CI of the mean is still given: 53/74·100 ± t(0.975, 2)·SD/√3.
-    half = stats.t.ppf(0.975, 2) * (0.02 / 0.74 * 100) / math.sqrt(3)
+    # A 95 % CI is still given, and it carries the control's uncertainty too (the % is relative
+    # to the control wells' mean): 100 + the Student interval of drug % − control %, df 4.
+    drug_pct = [x / 0.74 for x in (55, 51, 53)]
+    control_pct = [x / 0.74 for x in (72, 75, 75)]
+    pooled = (stats.tvar(drug_pct) + stats.tvar(control_pct)) / 2
+    half = stats.t.ppf(0.975, 4) * math.sqrt(pooled * 2 / 3)
+    centre = sum(drug_pct) / 3
     assert (drug["viability_pct_ci_low"], drug["viability_pct_ci_high"]) == pytest.approx(
-        (53 / 74 * 100 - half, 53 / 74 * 100 + half)
+        (centre - half, centre + half)
     )
 
 
