@@ -70,6 +70,8 @@ class Role(StrEnum):
     def from_text(cls, text: str) -> Role:
         """Read an instrument's task/content word (unknown words are unknown samples)."""
         word = text.strip().lower()
+        # CFX numbers its contents: "Unkn-01", "NTC-02", "Std-03", "Pos Ctrl-01".
+        word = re.sub(r"[\s_-]*\d+$", "", word) or word
         for role, words in _ROLE_WORDS.items():
             if word in words:
                 return role
@@ -144,6 +146,8 @@ _ALIASES = {
     "rq": ("rq",),
     "plate": ("plateid", "plate"),
     "biogroup": ("biogroup name", "biological set name", "biogroup"),
+    # The software's own mean of the replicate group (checked by QC, never used as a Cq).
+    "cq_mean": ("ct avg", "ct mean", "cq mean", "crt mean", "cp mean"),
 }
 
 
@@ -225,12 +229,10 @@ def _cq(text: str, path: Path, row: int, column: str, notes: set[str]) -> float:
     )
     if value is None:
         raise InputError("is not a Cq value", path=path, row=row, column=column, value=text)
-    if value >= PLACEHOLDER_CQ:
+    if value >= PLACEHOLDER_CQ or value <= 0:
+        # 100, 99.9 (LightCycler), -1 (RDML-Tools), 0 (CFX "no Cq"): marks, not cycles.
         notes.add(f"Cq {value:g} is the instrument's mark for no amplification: read as no Cq")
         return math.nan
-    if value <= 0:
-        raise InputError("is not a plausible Cq (expected above 0 cycles)", path=path,
-                         row=row, column=column, value=text)  # fmt: skip
     if value > MAX_CQ:
         notes.add(f"Cqs above {MAX_CQ:g} (beyond any run's cycles: instrument noise) read as no Cq")
         return math.nan
@@ -262,8 +264,9 @@ def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFram
             "cq": _cq(get("cq"), path, row, cq_name, notes), "cq_text": get("cq"),
             "omitted": omitted, "quantity": math.nan if quantity is None else quantity,
             "rq": math.nan if rq is None else rq, "biogroup": get("biogroup"), "row": row,
+            "cq_mean": get("cq_mean"),
         })  # fmt: skip
-    frame: pd.DataFrame = pd.DataFrame(records, columns=list(WELL_COLUMNS))
+    frame: pd.DataFrame = pd.DataFrame(records, columns=[*WELL_COLUMNS, "cq_mean"])
     return frame
 
 
@@ -754,6 +757,18 @@ def _no_rt_notes(wells: pd.DataFrame) -> list[str]:
     return notes
 
 
+def last_cycle(export: Export) -> float | None:
+    """The run's last cycle, where the export carries its amplification data."""
+    import numpy as np
+
+    if export.amplification is None:
+        return None
+    cycles = np.asarray(export.amplification.x, dtype=float)
+    if not np.isfinite(cycles).any():
+        return None
+    return float(np.nanmax(cycles))
+
+
 def analysis_table(
     export: Export, samples: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, list[int], list[str]]:
@@ -771,16 +786,34 @@ def analysis_table(
     """
     import pandas as pd
 
+    from assay.analysis.qc import control_role
+
     wells = export.wells.copy()
     named_no_rt = wells["sample"].astype(str).str.contains(_NO_RT_NAME) & wells["role"].isin(
         [Role.UNKNOWN.value, Role.NTC.value]
     )
     if named_no_rt.any():
         wells.loc[named_no_rt, "role"] = Role.NO_RT.value
+    named = wells["sample"].astype(str).map(control_role)
+    named_ntc = (named == Role.NTC.value) & (wells["role"] == Role.UNKNOWN.value)
+    if named_ntc.any():
+        wells.loc[named_ntc, "role"] = Role.NTC.value
+    last = last_cycle(export)
+    at_last = wells["cq"].notna() & (wells["role"] != Role.UNKNOWN.value)
+    at_last &= wells["cq"] >= last if last is not None else False
+    if at_last.any():
+        wells.loc[at_last, "cq"] = math.nan  # a control's "Cq" at the last cycle: the mark
     notes = list(export.notes) + _ntc_notes(wells) + _no_rt_notes(wells)
     if named_no_rt.any():
         notes.append(f"{int(named_no_rt.sum())} wells named as no-RT controls (…_noRT, …_nort) "
                      "are treated as such")  # fmt: skip
+    if named_ntc.any():
+        names = ", ".join(sorted(set(wells.loc[named_ntc, "sample"].astype(str))))
+        notes.append(f"{int(named_ntc.sum())} well(s) named like a no-template control ({names}) "
+                     "but tasked as samples are treated as NTC")  # fmt: skip
+    if at_last.any():
+        notes.append(f"{int(at_last.sum())} control well(s) with a Cq at the run's last cycle "
+                     f"({last:g}): the instrument's mark for no Cq, read as such")  # fmt: skip
     wells["group"] = wells["biogroup"].where(wells["biogroup"] != "", wells["sample"])
     wells["gene"] = wells["target"]
     if samples is not None:

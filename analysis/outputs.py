@@ -72,8 +72,18 @@ def wells_with_fate(flagged: pd.DataFrame, table: WellTable) -> pd.DataFrame:
     """Every well read, in file order, with its fate: used, no Ct, or excluded and why."""
     import pandas as pd
 
-    used = flagged.assign(fate=["used" if ct == ct else "no Ct" for ct in flagged["ct"]])
-    excluded = table.excluded.assign(fate=[f"excluded: {r}" for r in table.excluded["reason"]])
+    from assay.analysis.qc import verdicts
+
+    qc, reasons = verdicts(flagged, table.excluded)
+    split = len(flagged)
+    used = flagged.assign(
+        fate=["used" if ct == ct else "no Ct" for ct in flagged["ct"]],
+        qc=qc[:split], qc_reasons=reasons[:split],
+    )  # fmt: skip
+    excluded = table.excluded.assign(
+        fate=[f"excluded: {r}" for r in table.excluded["reason"]],
+        qc=qc[split:], qc_reasons=reasons[split:],
+    )  # fmt: skip
     excluded = excluded.drop(columns=["reason"])
     every: pd.DataFrame = pd.concat([used, excluded], ignore_index=True)
     if "row" in every:

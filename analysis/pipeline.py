@@ -128,6 +128,16 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         [request.ct_table, *request.more_tables], columns=request.columns,
         panels=request.settings.panels, samples=request.samples, cq_from=request.cq_from,
     )  # fmt: skip
+    if table.wells.empty or table.wells["ct"].isna().all():
+        from collections import Counter
+
+        reasons = Counter(str(r) for r in table.excluded.get("reason", []))
+        said = "; ".join(f"{n} × {r}" for r, n in reasons.most_common(5))
+        raise InputError(
+            f"no well is left to analyse: {len(table.excluded)} excluded"
+            + (f" ({said})" if said else "") + f", {len(table.missing)} without a Ct",
+            path=table.source,
+        )  # fmt: skip
     settings, chosen = with_export_defaults(request.settings, table)
     if table.efficiencies and not settings.efficiencies:
         settings = replace(settings, efficiencies=table.efficiencies)

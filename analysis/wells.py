@@ -34,6 +34,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "plate": ("plate",),
     "exclude": ("exclude", "excluded", "omit"),
     "pair": ("pair",),  # the reaction a multiplex target shares with its reference (a well)
+    # The export's own mean of the replicate group: checked by QC (`qc.screen`), never used.
+    "cq_mean": ("cq_mean", "ct_mean", "ct_avg", "cq_avg"),
 }
 
 
@@ -283,6 +285,16 @@ def read_wells(
         InputError: A required column is missing, a Ct is not a number, a required cell is empty;
             the message names the file, row, column and value.
     """
+    from assay.analysis.qc import screen
+
+    return screen(_read_wells(path, columns=columns, panels=panels, samples=samples,
+                              cq_from=cq_from))  # fmt: skip
+
+
+def _read_wells(
+    path: str | Path, *, columns: Mapping[str, str] | None, panels: Sequence[str],
+    samples: str | Path | None, cq_from: str,
+) -> WellTable:  # fmt: skip
     from dataclasses import replace
 
     from assay.analysis.instruments import read_export

@@ -257,12 +257,28 @@ def test_sds_rq_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     ours = _expression(out)
     compared = [k for k in software if k in ours]
     matching = [k for k in compared if ours[k] == pytest.approx(software[k], rel=1e-4)]
-    # PROVENANCE.md: 586 of 627 comparable RQs match; the 41 others are the 8 detectors whose
-    # calibrator well holds an odd Ct (1, 2, 10, ...), which SDS left out of its Ct Avg; the
-    # 67 SDS RQs that rest on Undetermined read as 40 have no value here, on purpose.
-    assert (len(software), len(compared), len(matching)) == (694, 627, 586)
-    odd = {k[0] for k in compared if k not in matching}
-    assert len(odd) == 8
+    # PROVENANCE.md: card 1's wells 1-8 hold Ct 1, 1, 2, 10, 20, 30, 40, 1 where SDS's own Ct Avg
+    # of the same rows is 31-36: QC excludes them (below the baseline region, or contradicting
+    # the export's mean), so those 8 detectors have no calibrator Ct and no fold change; every
+    # comparable RQ is then SDS's own (was 586 of 627, 41 off by up to 4e9-fold). The 67 SDS
+    # RQs that rest on Undetermined read as 40 have no value here, on purpose.
+    assert len(software) == 694
+    assert len(compared) == len(matching) == 578
+    with (out / "wells.csv").open() as handle:
+        wells = list(csv.DictReader(handle))
+    odd = [w for w in wells if w["qc"] == "excluded" and "QC:" in w["fate"]]
+    # Card 1's wells 1-8, and one more the file shows on reading it: "fp 7 day 3 mia" well 258
+    # (Adrbk1) holds Ct 24.715734, the Ct of well 257 (Igf1) above it, where its Ct Avg is
+    # 27.691471: a value pasted into the wrong row.
+    assert [(w["well"], float(w["ct"])) for w in odd] == [
+        ("1", 1), ("2", 1), ("3", 2), ("4", 10), ("5", 20), ("6", 30), ("7", 40), ("8", 1),
+        ("258", 24.7157),  # wells.csv writes 6 significant figures
+    ]  # fmt: skip
+    assert sum("below the baseline region" in w["qc_reasons"] for w in odd) == 4
+    assert sum("contradicts the export's own mean" in w["qc_reasons"] for w in odd) == 5
+    with (out / "expression.csv").open() as handle:
+        quantified = [r for r in csv.DictReader(handle) if r["fold_change"]]
+    assert min(float(r["fold_change"]) for r in quantified) > 1e-6  # no 2.5e-10 folds
 
 
 @pytest.mark.parametrize(

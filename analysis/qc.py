@@ -1,0 +1,139 @@
+"""Quality control of wells between reading and analysis: nothing implausible used in silence.
+
+Every well gets a verdict, `ok`, `flagged` (used, with a reason to look) or `excluded` (not used,
+with the reason), from rules written once here and listed in the README with their limits:
+
+- a Cq below the baseline region (`MIN_PLAUSIBLE_CQ`) is not an amplification: excluded;
+- a Cq contradicting the export's own Cq mean of its replicate group by more than
+  `EXPORT_MEAN_LIMIT` cycles, where that mean does not come from these Cqs: excluded (the file
+  was edited after the software averaged, or the software set the well aside);
+- a Cq above the cutoff, replicates further apart than the spread limit, the odd one out among
+  replicates: flagged (`ddct.flag_wells`), used unless asked otherwise;
+- a well named like a control (NTC, NTC-01, H2O, water, blank, no template, NRT, noRT, -RT, RT-)
+  is that control whatever its task says (`control_role`), said once.
+
+>>> control_role("NTC-01"), control_role("H2O"), control_role("sample_noRT"), control_role("liver")
+('ntc', 'ntc', 'no-rt', None)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from assay._compat import StrEnum
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from assay.analysis.wells import WellTable
+
+# Cycles before which a real amplification cannot cross the threshold: the baseline region of
+# a run of 35 cycles or more (instrument software fits its baseline over cycles 3-15 by
+# default; a Cq of 1-2 is an edited value or a threshold set inside the noise).
+MIN_PLAUSIBLE_CQ = 8.0
+# A well's Cq further than this from the export's own mean of its replicate group, when that
+# mean is not the mean of the Cqs in the file, is not the Cq the software used.
+EXPORT_MEAN_LIMIT = 1.0
+# The export's mean and the mean of the file's Cqs agree within rounding below this.
+_MEAN_AGREES = 0.01
+
+
+class Verdict(StrEnum):
+    """What QC says of a well."""
+
+    OK = "ok"
+    FLAGGED = "flagged"
+    EXCLUDED = "excluded"
+
+
+_NTC_NAME = re.compile(
+    r"^(?:ntc|no[\s_-]*template(?:[\s_-]*control)?|h2o|water|blank|neg(?:ative)?[\s_-]*(?:ctrl|"
+    r"control))(?:[\s_.-]*\d+)?$",
+    re.IGNORECASE,
+)
+_NO_RT_NAME = re.compile(
+    r"(?:^|[\s_.-])(?:no[\s_-]?rt|nort|nrt|minus[\s_-]?rt|-rt|rt-)(?:[\s_.-]*\d+)?$", re.IGNORECASE
+)
+
+
+def control_role(name: str) -> str | None:
+    """The control a sample name says it is ("ntc", "no-rt"), or None for a sample."""
+    text = str(name).strip()
+    if _NTC_NAME.match(text):
+        return "ntc"
+    if _NO_RT_NAME.search(text) or text.lower() in ("-rt", "rt-"):
+        return "no-rt"
+    return None
+
+
+def implausible_cq(cq: float, export_mean: float, group_mean: float) -> str:
+    """Why a Cq cannot be used, or "" (rules of the module docstring).
+
+    >>> implausible_cq(1.0, math.nan, 1.0)
+    'Cq 1 is below the baseline region (< 8 cycles): not an amplification'
+    >>> implausible_cq(20.0, 31.55, 20.0).split(":")[0]
+    "Cq 20 contradicts the export's own mean of its replicates (31.55)"
+    """
+    if math.isnan(cq):
+        return ""
+    if cq < MIN_PLAUSIBLE_CQ:
+        return (
+            f"Cq {cq:g} is below the baseline region (< {MIN_PLAUSIBLE_CQ:g} cycles): "
+            "not an amplification"
+        )
+    if (
+        math.isfinite(export_mean)
+        and abs(export_mean - group_mean) > _MEAN_AGREES
+        and abs(cq - export_mean) > EXPORT_MEAN_LIMIT
+    ):
+        return (
+            f"Cq {cq:g} contradicts the export's own mean of its replicates ({export_mean:g}): "
+            "not the Cq its software used"
+        )
+    return ""
+
+
+def screen(table: WellTable) -> WellTable:
+    """Move wells whose Cq is implausible to the excluded wells, with the reason.
+
+    The export's own replicate mean is the ``cq_mean`` column where the reader found one.
+    """
+    import pandas as pd
+
+    wells = table.wells
+    if wells.empty:
+        return table
+    export_mean = (
+        pd.to_numeric(wells["cq_mean"].astype(str), errors="coerce")
+        if "cq_mean" in wells
+        else pd.Series(math.nan, index=wells.index)
+    )
+    keys = [c for c in ("plate", "sample", "group", "gene") if c in wells]
+    group_mean = wells.groupby(keys, observed=True)["ct"].transform("mean")
+    reasons = [
+        implausible_cq(float(c), float(m), float(g))
+        for c, m, g in zip(wells["ct"], export_mean, group_mean, strict=True)
+    ]
+    bad = pd.Series([bool(r) for r in reasons], index=wells.index)
+    if not bad.any():
+        return table
+    moved = wells[bad].assign(reason=[f"QC: {r}" for r in reasons if r])
+    kept = wells[~bad]
+    return replace(
+        table, wells=kept, excluded=pd.concat([table.excluded, moved], ignore_index=True),
+        missing=kept[kept["ct"].isna()],
+        notes=(*table.notes, f"QC: {int(bad.sum())} well(s) with an implausible Cq excluded "
+               "(see wells.csv)"),
+    )  # fmt: skip
+
+
+def verdicts(flagged: pd.DataFrame, excluded: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(verdict, reasons) per well: `flag_wells` output first, then the excluded wells."""
+    qc = [Verdict.FLAGGED.value if f else Verdict.OK.value for f in flagged["flags"]]
+    reasons = [str(f) for f in flagged["flags"]]
+    qc += [Verdict.EXCLUDED.value] * len(excluded)
+    reasons += [str(r) for r in excluded["reason"]]
+    return qc, reasons

@@ -1,0 +1,122 @@
+"""QC of wells: each rule on both sides of its limit, and on the real exports that needed it."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from shared import INSTRUMENT_EXPORTS
+
+from assay.analysis.qc import (
+    EXPORT_MEAN_LIMIT,
+    MIN_PLAUSIBLE_CQ,
+    control_role,
+    implausible_cq,
+    screen,
+)
+from assay.analysis.wells import WellTable, read_wells
+from assay.cli.main import main
+
+EXPORTS = INSTRUMENT_EXPORTS  # read in place (some of these files state no licence)
+
+
+@pytest.mark.parametrize(
+    ("cq", "excluded"),
+    [(MIN_PLAUSIBLE_CQ - 0.01, True), (MIN_PLAUSIBLE_CQ, False), (1.0, True), (35.0, False)],
+)
+def test_a_cq_in_the_baseline_region_is_not_an_amplification(cq: float, excluded: bool) -> None:
+    assert bool(implausible_cq(cq, math.nan, cq)) is excluded
+
+
+@pytest.mark.parametrize(
+    ("cq", "export_mean", "group_mean", "excluded"),
+    [
+        # The export's mean is not the mean of the file's Cqs, and the Cq is just inside / just
+        # outside the limit from it.
+        (30.0, 30.0 + EXPORT_MEAN_LIMIT, 30.0, False),
+        (30.0, 30.0 + EXPORT_MEAN_LIMIT + 0.01, 30.0, True),
+        # The export's mean is the mean of the file's Cqs (within rounding): replicates far apart
+        # are a spread flag, not a contradiction.
+        (28.0, 30.0, 30.0 + 0.009, False),
+        (28.0, 30.0, 30.0 + 0.011, True),
+        (28.0, math.nan, 30.0, False),  # no mean in the export
+    ],
+)  # fmt: skip
+def test_a_cq_against_the_exports_own_mean(
+    cq: float, export_mean: float, group_mean: float, excluded: bool
+) -> None:
+    assert bool(implausible_cq(cq, export_mean, group_mean)) is excluded
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("NTC", "ntc"), ("NTC-01", "ntc"), ("ntc 2", "ntc"), ("H2O", "ntc"), ("water", "ntc"),
+        ("Blank", "ntc"), ("no template control", "ntc"), ("NRT", "no-rt"), ("noRT", "no-rt"),
+        ("-RT", "no-rt"), ("RT-", "no-rt"), ("liver_noRT", "no-rt"), ("sample 3", None),
+        ("NTCP", None),  # a gene-like name that only starts like NTC
+        ("Waterloo", None), ("Sample1", None),
+    ],
+)  # fmt: skip
+def test_controls_are_recognised_by_name(name: str, role: str | None) -> None:
+    assert control_role(name) == role
+
+
+def test_screen_moves_implausible_wells_with_their_reason() -> None:
+    wells = pd.DataFrame({
+        "group": ["a", "a", "a"], "sample": ["s1", "s1", "s2"], "gene": ["g", "g", "g"],
+        "ct": [1.5, 25.0, 25.2], "row": [2, 3, 4],
+    })  # fmt: skip
+    table = WellTable(wells=wells, excluded=wells.iloc[0:0].assign(reason=[]),
+                      missing=wells.iloc[0:0], source="x.csv")  # fmt: skip
+    screened = screen(table)
+    assert screened.wells["row"].tolist() == [3, 4]
+    (reason,) = screened.excluded["reason"].tolist()
+    assert reason.startswith("QC: Cq 1.5 is below the baseline region")
+
+
+def test_cfx_ntcs_numbered_in_the_content_column_are_ntcs() -> None:
+    path = EXPORTS / "cfx/sam_2024-03-25_07-35-33_Connect-Quantification-Cq-Results.csv"
+    table = read_wells(path)
+    # Content "NTC-01" (GAPDH, C09 and C10, Cq 38.89 and 39.73) and "NTC-02" (HSP90, no Cq).
+    assert set(table.excluded.loc[table.excluded["well"].isin(["C09", "C10"]), "reason"]) == {
+        "NTC (no-template control)"
+    }
+    assert any(n.startswith("NTC: GAPDH amplified in 2 NTC well(s) (C09, C10; lowest Cq 38.89")
+               for n in table.notes)  # fmt: skip
+
+
+def test_an_ntc_cq_at_the_last_cycle_is_no_cq() -> None:
+    # The R RDML package's test file: a 40-cycle run whose NTCs carry Cq 40.0 as "no Cq".
+    table = read_wells(EXPORTS / "rdml/test_rdml.rdml")
+    assert not any(n.startswith("NTC:") for n in table.notes)
+    assert any("Cq at the run's last cycle (40)" in n for n in table.notes)
+
+
+def test_a_sample_named_ntc_tasked_as_target_is_an_ntc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["analyze", str(EXPORTS / "abi_sds/ExperimentWithNTC.txt"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "3 well(s) named like a no-template control (NTC) but tasked as samples" in printed
+    with (out / "expression.csv").open() as handle:
+        groups = {r["group"] for r in csv.DictReader(handle)}
+    assert groups == {"Sample1", "Sample2"}
+
+
+def test_a_plate_with_every_well_excluded_says_so_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ct.csv"
+    rows = [f"{g},{g}1,{gene},{ct}" for g in ("a", "b") for gene, ct in (("t", 2.0), ("r", 3.0))]
+    path.write_text("group,sample,gene,ct\n" + "\n".join(rows) + "\n")
+    assert main(["analyze", str(path), "--reference", "r", "--control", "a",
+                 "--out", str(tmp_path / "out")]) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert "no well is left to analyse: 4 excluded" in error
+    assert "below the baseline region" in error
+    assert not (tmp_path / "out").exists()
