@@ -341,3 +341,82 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
                      lambda _run, target: predicted.get(target),
                      lambda run: run.melt.temperature)  # fmt: skip
     return _paged(panels, stem, OKABE_ITO[2], "°C", decorate)
+
+
+QC_COLOURS = {"ok": "#009E73", "no Ct": "#BBBBBB", "flagged": "#E69F00", "excluded": "#D55E00"}
+_ROW_LETTERS = "ABCDEFGHIJKLMNOP"
+
+
+def well_position(well: str, columns: int) -> tuple[int, int] | None:
+    """(row, column), 0-based, of "B7", "B07" or a 1-based well number on a plate so wide.
+
+    >>> well_position("B07", 12), well_position("13", 12), well_position("", 12)
+    ((1, 6), (1, 0), None)
+    """
+    text = str(well).strip().upper()
+    if len(text) >= 2 and text[0] in _ROW_LETTERS and text[1:].isdigit():
+        return _ROW_LETTERS.index(text[0]), int(text[1:]) - 1
+    if text.isdigit() and int(text) > 0:
+        return (int(text) - 1) // columns, (int(text) - 1) % columns
+    return None
+
+
+def plate_figure(wells: pd.DataFrame, stem: Path, max_plates: int = 6) -> list[Path]:
+    """Plate view per plate, as the instrument software lays it out: wells coloured by verdict.
+
+    `wells` is wells.csv (a ``qc`` column and ``well``, ``plate`` and ``ct`` where known). A well
+    with several targets (multiplex) takes its worst verdict. 96 wells (8 × 12) unless a
+    position says 384 (16 × 24). Plates beyond `max_plates` are not drawn (said in the title).
+    """
+    plt = _pyplot()
+    from matplotlib.patches import Patch
+
+    rank = {"ok": 0, "no Ct": 1, "flagged": 2, "excluded": 3}
+    frame = wells.assign(
+        plate=wells["plate"].astype(str) if "plate" in wells else "",
+        verdict=[
+            "no Ct" if q == "ok" and c != c else q
+            for q, c in zip(wells["qc"], wells.get("ct", [math.nan] * len(wells)), strict=True)
+        ],
+    )
+    plates = list(dict.fromkeys(frame["plate"]))
+    shown = plates[:max_plates]
+    figure, axes = plt.subplots(len(shown), 1, figsize=(WIDTH_IN * 0.6, 2.3 * len(shown)),
+                                squeeze=False)  # fmt: skip
+    for axis, plate in zip(axes[:, 0], shown, strict=True):
+        here = frame[frame["plate"] == plate]
+        numbers = [int(w) for w in here["well"].astype(str) if w.strip().isdigit()]
+        letters = [str(w).strip().upper()[:1] for w in here["well"].astype(str)]
+        big = (max(numbers, default=0) > 96) or any(c in "IJKLMNOP" for c in letters if c)
+        rows, columns = (16, 24) if big else (8, 12)
+        worst: dict[tuple[int, int], str] = {}
+        for well, verdict in zip(here["well"].astype(str), here["verdict"], strict=True):
+            place = well_position(well, columns)
+            if place is None or place[0] >= rows or place[1] >= columns:
+                continue
+            if rank.get(verdict, 0) >= rank.get(worst.get(place, "ok"), 0) or place not in worst:
+                worst[place] = verdict
+        for r in range(rows):
+            for c in range(columns):
+                verdict = worst.get((r, c))
+                axis.add_patch(plt.Circle((c, r), 0.42, facecolor=QC_COLOURS.get(verdict or "",
+                               "white"), edgecolor="#888888", linewidth=0.4))  # fmt: skip
+        axis.set_xlim(-0.6, columns - 0.4)
+        axis.set_ylim(rows - 0.4, -0.6)
+        axis.set_aspect("equal")
+        axis.set_xticks(range(columns), [str(c + 1) for c in range(columns)], fontsize=5)
+        axis.set_yticks(range(rows), list(_ROW_LETTERS[:rows]), fontsize=5)
+        axis.tick_params(length=0)
+        for side in ("left", "bottom"):
+            axis.spines[side].set_visible(False)
+        axis.set_title(plate or "plate", loc="left")
+    if len(plates) > max_plates:
+        figure.suptitle(f"first {max_plates} of {len(plates)} plates (all wells: wells.csv)")
+    handles = [Patch(facecolor=colour, edgecolor="#888888", label=name)
+               for name, colour in QC_COLOURS.items()]  # fmt: skip
+    figure.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02))  # fmt: skip
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    paths = _save(figure, stem, svg=False)
+    plt.close(figure)
+    return paths

@@ -148,6 +148,7 @@ _ALIASES = {
     "biogroup": ("biogroup name", "biological set name", "biogroup"),
     # The software's own mean of the replicate group (checked by QC, never used as a Cq).
     "cq_mean": ("ct avg", "ct mean", "cq mean", "crt mean", "cp mean"),
+    "card": ("filename",),  # ABI 7900: the card (plate) each well row comes from
 }
 
 
@@ -259,7 +260,7 @@ def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFram
         quantity = parse_number(get("quantity")) if get("quantity") else None
         rq = parse_number(get("rq")) if get("rq") else None
         records.append({
-            "plate": get("plate"), "well": get("well"), "sample": get("sample"),
+            "plate": get("plate") or get("card"), "well": get("well"), "sample": get("sample"),
             "target": get("target"), "dye": get("dye"), "role": Role.from_text(get("task")).value,
             "cq": _cq(get("cq"), path, row, cq_name, notes), "cq_text": get("cq"),
             "omitted": omitted, "quantity": math.nan if quantity is None else quantity,

@@ -96,7 +96,7 @@ def write_analysis(
 ) -> list[Path]:
     """Write the analysis files into `out`; return their paths."""
     out = Path(out)
-    extra = ["assay_problem"] if "assay_problem" in result.expression else []
+    extra = [c for c in ("qc", "assay_problem") if c in result.expression]
     expression = result.expression.reindex(columns=[*EXPRESSION_COLUMNS, *settings.panels, *extra])
     tests = result.tests.reindex(columns=list(STATS_COLUMNS))
     files = {

@@ -21,6 +21,7 @@ from assay.analysis.ddct import (
 )
 from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.instruments import FINDING_PREFIXES
+from assay.analysis.qc import doubtful, resting_on_flags, summary_line
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
@@ -76,6 +77,7 @@ class AnalysisOutcome:
     warnings: list[str]
     info: list[str]
     settings: Settings  # as used: with the export's reference gene and calibrator if taken
+    flagged: Any = None  # the used wells with their flags (`ddct.flag_wells`)
 
 
 def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings, list[str]]:
@@ -118,8 +120,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         InputError: Bad input anywhere (nothing is written then).
     """
     from assay.analysis.assays import assay_problems, read_assays
-    from assay.analysis.figures import expression_figure, viability_figure
-    from assay.analysis.outputs import write_analysis
+    from assay.analysis.figures import expression_figure, plate_figure, viability_figure
+    from assay.analysis.outputs import wells_with_fate, write_analysis
     from assay.analysis.report import ReportInputs, render
     from assay.analysis.viability import read_od_table
     from assay.analysis.viability import viability as compute_viability
@@ -199,6 +201,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     expression = expression.with_notes(info)
 
     flagged = flag_wells(table.wells, settings)
+    marks = resting_on_flags(expression.expression, flagged, settings.reference_genes,
+                             settings.control, settings.panels)  # fmt: skip
+    expression = replace(expression, expression=expression.expression.assign(qc=marks))
     out = request.out
     files = write_analysis(out, expression, settings, table, flagged)
     drawn = expression_figure(
@@ -207,6 +212,10 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     )  # fmt: skip
     figures = {"expression": drawn[0]}
     files += [out / "expression.png", out / "expression.svg"]
+    every_well = wells_with_fate(flagged, table)
+    if "well" in every_well and (every_well["well"].astype(str) != "").any():
+        figures["plates"] = plate_figure(every_well, out / "plates")[0]
+        files.append(out / "plates.png")
     if viability is not None and request.viability is not None:
         write_text_atomic(out / "viability.csv",
                           viability.summary.to_csv(index=False, float_format="%.6g"))  # fmt: skip
@@ -223,8 +232,10 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         expression_source=table.source,
         excluded=cast("list[dict[str, Any]]", table.excluded.to_dict(orient="records")),
         flagged=cast(
-            "list[dict[str, Any]]", flagged[flagged["flags"] != ""].to_dict(orient="records")
+            "list[dict[str, Any]]",
+            flagged[[doubtful(str(f)) for f in flagged["flags"]]].to_dict(orient="records"),
         ),
+        qc=summary_line(flagged, table.excluded),
         viability=viability,
         viability_settings=request.viability,
         viability_source=None if request.od_table is None else str(request.od_table),
@@ -235,4 +246,5 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     write_text_atomic(out / "report.html", render(report))
     files.append(out / "report.html")
     return AnalysisOutcome(expression=expression, table=table, viability=viability, files=files,
-                           warnings=warnings, info=info, settings=settings)  # fmt: skip
+                           warnings=warnings, info=info, settings=settings,
+                           flagged=flagged)  # fmt: skip

@@ -130,10 +130,61 @@ def screen(table: WellTable) -> WellTable:
     )  # fmt: skip
 
 
+def doubtful(flags: str) -> bool:
+    """True when a well's flags hold more than "no Ct"."""
+    return bool(flags.replace("no Ct", "").strip("; "))
+
+
 def verdicts(flagged: pd.DataFrame, excluded: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(verdict, reasons) per well: `flag_wells` output first, then the excluded wells."""
-    qc = [Verdict.FLAGGED.value if f else Verdict.OK.value for f in flagged["flags"]]
+    # No Ct is a result (a non-detect, counted where the fold is shown), not a doubt on a well.
+    qc = [Verdict.FLAGGED.value if doubtful(str(f)) else Verdict.OK.value for f in flagged["flags"]]
     reasons = [str(f) for f in flagged["flags"]]
     qc += [Verdict.EXCLUDED.value] * len(excluded)
     reasons += [str(r) for r in excluded["reason"]]
     return qc, reasons
+
+
+def resting_on_flags(
+    expression: pd.DataFrame, flagged: pd.DataFrame, references: tuple[str, ...], control: str,
+    panels: tuple[str, ...],
+) -> list[str]:  # fmt: skip
+    """Per expression row, the flagged wells its fold change rests on, in words ("" for none).
+
+    A fold rests on the target's and the reference genes' wells of its group and of the
+    calibrator. "no Ct" alone is not a flag here (the detection column counts those).
+    """
+    import pandas as pd
+
+    if flagged.empty or expression.empty:
+        return [""] * len(expression)
+    marked = flagged[[doubtful(str(f)) for f in flagged["flags"]]]
+    said = []
+    for row in expression.to_dict(orient="records"):
+        if not row.get("n"):
+            said.append("")
+            continue
+        here = marked
+        for column in panels:
+            here = here[here[column].astype(str) == str(row[column])]
+        genes = {str(row["gene"]), *references}
+        groups = {str(row["group"]), control}
+        hit = here[here["gene"].astype(str).isin(genes) & here["group"].astype(str).isin(groups)]
+        if hit.empty:
+            said.append("")
+            continue
+        where = [f"{w if w else 'row ' + str(r)} ({f})" for w, r, f in zip(
+            hit.get("well", pd.Series([""] * len(hit), index=hit.index)).astype(str),
+            hit["row"], hit["flags"], strict=True)][:3]  # fmt: skip
+        more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
+        said.append(f"rests on {len(hit)} flagged well(s): {'; '.join(where)}{more}")
+    return said
+
+
+def summary_line(flagged: pd.DataFrame, excluded: pd.DataFrame) -> str:
+    """The QC line: wells ok (and how many of them without a Ct), flagged, excluded."""
+    qc, _ = verdicts(flagged, excluded)
+    counts = {v: qc.count(v.value) for v in Verdict}
+    without = int(flagged["ct"].isna().sum()) if "ct" in flagged else 0
+    return (f"QC: {counts[Verdict.OK]} wells ok ({without} of them without a Ct), "
+            f"{counts[Verdict.FLAGGED]} flagged, {counts[Verdict.EXCLUDED]} excluded")  # fmt: skip

@@ -61,6 +61,7 @@ class ReportInputs:
     warnings: list[str] = field(default_factory=list)
     curves: CurveAnalysis | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    qc: str = ""  # the QC summary line ("QC: 178 wells ok, 2 flagged, 9 excluded")
 
 
 def _e(value: Any) -> str:
@@ -323,7 +324,7 @@ def render(inputs: ReportInputs) -> str:
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
             ("fold_change", "fold"), ("fold_change_low", "low"), ("fold_change_high", "high"),
             ("interval", "range"), ("test", "test"), ("p_value", "p"), ("significance", ""),
-            ("detection", "wells"),
+            ("detection", "wells"), ("qc", "QC"),
             *([("assay_problem", "assay")] if "assay_problem" in inputs.expression.expression
               else []),
         ]))  # fmt: skip
@@ -355,6 +356,17 @@ def render(inputs: ReportInputs) -> str:
         ]))  # fmt: skip
     if inputs.curves is not None:
         body.append(_curves_section(inputs.curves, inputs.figures))
+    if inputs.qc or "plates" in inputs.figures:
+        body.append("<h2>Quality control</h2>")
+        if inputs.qc:
+            body.append(
+                f"<p>{_e(inputs.qc)}. Rules and limits: README, Quality control; every well's "
+                "verdict and reasons: wells.csv (qc, qc_reasons).</p>"
+            )
+        if "plates" in inputs.figures:
+            body.append(_figure(inputs.figures["plates"], "Plate view: each well coloured by "
+                                "its QC verdict (a multiplex well by its worst).",
+                                width_pct=60))  # fmt: skip
     if inputs.excluded or inputs.flagged:
         body.append("<h2>Exclusions and flags</h2><ul>")
         body += [f"<li>row {_e(e.get('row'))}: {_e(e.get('gene'))} {_e(e.get('group'))} – "

@@ -181,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))
+    sys.stdout.write(qc_summary(outcome.flagged, outcome.table))
     if outcome.viability is not None:
         from assay.analysis.viability import summary_text
 
@@ -191,6 +192,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"WARNING {warning}")
     print(f"\nWritten to {args.out}/: {', '.join(p.name for p in outcome.files)}")
     return 0
+
+
+QC_SHOWN = 10  # flagged or excluded wells listed on the console (all of them in wells.csv)
+
+
+def qc_summary(flagged: Any, table: WellTable) -> str:
+    """The QC line and the wells that are not ok, capped at `QC_SHOWN` with a count."""
+    from assay.analysis.qc import doubtful, summary_line
+
+    lines = ["", summary_line(flagged, table.excluded)]
+    rows = [
+        (int(r["row"]), str(r.get("well", "")), str(r["gene"]), str(r["group"]), "flagged",
+         str(r["flags"]))
+        for r in cast("list[dict[str, Any]]", flagged.to_dict(orient="records"))
+        if doubtful(str(r["flags"]))
+    ] + [
+        (int(r["row"]), str(r.get("well", "")), str(r["gene"]), str(r["group"]), "excluded",
+         str(r["reason"]))
+        for r in cast("list[dict[str, Any]]", table.excluded.to_dict(orient="records"))
+        if str(r["reason"]).startswith("QC:") or "outlier" in str(r["reason"])
+    ]  # fmt: skip
+    for row, well, gene, group, verdict, why in sorted(rows)[:QC_SHOWN]:
+        place = f"well {well}" if well else f"row {row}"
+        lines.append(f"  {verdict:<8} {place:<10} {gene} / {group}: {why}")
+    if len(rows) > QC_SHOWN:
+        lines.append(f"  … and {len(rows) - QC_SHOWN} more (wells.csv: qc, qc_reasons)")
+    return "\n".join(lines) + "\n"
 
 
 def summary(result: Expression, settings: Settings, table: WellTable) -> str:
@@ -206,7 +234,7 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         f"{'panel':<12} {'gene':<10} {'group':<14} {'n':>3} {'dCt':>7} {'ddCt':>7} "
         f"{'fold (range)':>22} {'p':>9}",
     ]
-    marked = False
+    marked = marked_qc = False
     for row in cast("list[dict[str, Any]]", result.expression.to_dict(orient="records")):
         # A gene whose assay failed or is unverified is marked where its numbers are shown.
         untrusted = bool(row.get("assay_problem"))
@@ -220,7 +248,9 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
             continue
         low, high = row["fold_change_low"], row["fold_change_high"]
         spread = "" if math.isnan(low) else f" ({low:.2f}-{high:.2f})"
-        fold = f"{row['fold_change']:.2f}{spread}"
+        resting = "!" if str(row.get("qc") or "") else ""
+        marked_qc = marked_qc or bool(resting)
+        fold = f"{row['fold_change']:.2f}{spread}{resting}"
         p_value = row.get("p_value", math.nan)
         p = "" if math.isnan(p_value) else f"{p_value:.2g} {row['significance']}"
         lines.append(
@@ -230,4 +260,6 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         )
     if marked:
         lines.append("† the gene's assay failed or is unverified in validation (see the warnings)")
+    if marked_qc:
+        lines.append("! the fold change rests on a flagged well (see QC below and expression.csv)")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.analysis.ddct import Settings
     from assay.analysis.pipeline import AnalysisRequest, run_analysis
     from assay.analysis.viability import ViabilitySettings, summary_text
-    from assay.cli.analyze import summary
+    from assay.cli.analyze import qc_summary, summary
     from assay.data import example_dir, table1_path
     from assay.files import staged_folder, write_text_atomic
     from assay.primers.cache import RecordCache, bundled_dirs
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))
+    sys.stdout.write(qc_summary(outcome.flagged, outcome.table))
     for line in outcome.expression.interactions:
         print(line)
     if outcome.viability is not None:

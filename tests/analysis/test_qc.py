@@ -120,3 +120,42 @@ def test_a_plate_with_every_well_excluded_says_so_and_exits_2(
     assert "no well is left to analyse: 4 excluded" in error
     assert "below the baseline region" in error
     assert not (tmp_path / "out").exists()
+
+
+def test_a_fold_resting_on_a_flagged_well_is_marked_where_it_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ct.csv"
+    lines = ["group,sample,well,gene,ct"]
+    wells = iter(f"{r}{c}" for r in "ABCDEFGH" for c in range(1, 13))
+    for group, shift in (("control", 0.0), ("treated", -1.0)):
+        for s in (1, 2, 3):
+            target = [25.0 + shift + 0.1 * s] * 3
+            if group == "treated" and s == 1:
+                target[2] += 2.0  # the odd one out of its replicates
+            for ct in target:
+                lines.append(f"{group},{group}{s},{next(wells)},target,{ct}")
+            for ct in (18.0, 18.05, 18.1):
+                lines.append(f"{group},{group}{s},{next(wells)},GAPDH,{ct}")
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--reference", "GAPDH", "--control", "control",
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "! the fold change rests on a flagged well" in printed
+    # The sample's three replicates are more than 0.5 cycles apart (all three flagged); the third
+    # is the odd one out (B7-B9: the treated1 target wells).
+    assert "QC: 33 wells ok (0 of them without a Ct), 3 flagged, 0 excluded" in printed
+    assert "flagged  well B9    target / treated: replicates 2.00 cycles apart" in printed
+    with (out / "expression.csv").open() as handle:
+        rows = {r["group"]: r for r in csv.DictReader(handle)}
+    assert rows["treated"]["qc"].startswith("rests on 3 flagged well(s): B7 (replicates 2.00")
+    with (out / "wells.csv").open() as handle:
+        verdicts = {r["well"]: (r["qc"], r["qc_reasons"]) for r in csv.DictReader(handle)}
+    assert verdicts["B9"][0] == "flagged"
+    assert "outlier among its replicates" in verdicts["B9"][1]
+    assert verdicts["A1"] == ("ok", "")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Quality control</h2>" in report
+    assert "Plate view" in report
+    assert (out / "plates.png").exists()
