@@ -315,6 +315,10 @@ def flag_wells(wells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             for label, odd in zip(replicates.index, marks, strict=True):
                 if odd:
                     flags[position[label]].append("outlier among its replicates")
+    if "qc_flag" in flagged:  # set by QC where the well is used despite a doubt
+        for i, said in enumerate(flagged["qc_flag"].fillna("").astype(str)):
+            if said:
+                flags[i].append(said)
     flagged["flags"] = ["; ".join(f) for f in flags]
     result: pd.DataFrame = flagged
     return result

@@ -21,7 +21,7 @@ from assay.analysis.ddct import (
 )
 from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.instruments import FINDING_PREFIXES
-from assay.analysis.qc import doubtful, resting_on_flags, summary_line
+from assay.analysis.qc import doubtful, excluded_rows, resting_on_flags, summary_line
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
@@ -203,7 +203,10 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     flagged = flag_wells(table.wells, settings)
     marks = resting_on_flags(expression.expression, flagged, settings.reference_genes,
                              settings.control, settings.panels)  # fmt: skip
-    expression = replace(expression, expression=expression.expression.assign(qc=marks))
+    expression = replace(expression, expression=excluded_rows(
+        expression.expression.assign(qc=marks), table.excluded, settings.reference_genes,
+        settings.panels,
+    ))  # fmt: skip
     out = request.out
     files = write_analysis(out, expression, settings, table, flagged)
     drawn = expression_figure(

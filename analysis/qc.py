@@ -28,6 +28,7 @@ from assay._compat import StrEnum
 if TYPE_CHECKING:
     import pandas as pd
 
+    from assay.analysis.rawcurves import CurveCq
     from assay.analysis.wells import WellTable
 
 # Cycles before which a real amplification cannot cross the threshold: the baseline region of
@@ -39,6 +40,8 @@ MIN_PLAUSIBLE_CQ = 8.0
 EXPORT_MEAN_LIMIT = 1.0
 # The export's mean and the mean of the file's Cqs agree within rounding below this.
 _MEAN_AGREES = 0.01
+# An instrument's Cq further than this from the Cq of the well's own raw curve is in doubt.
+CURVE_CQ_LIMIT = 1.5
 
 
 class Verdict(StrEnum):
@@ -188,3 +191,101 @@ def summary_line(flagged: pd.DataFrame, excluded: pd.DataFrame) -> str:
     without = int(flagged["ct"].isna().sum()) if "ct" in flagged else 0
     return (f"QC: {counts[Verdict.OK]} wells ok ({without} of them without a Ct), "
             f"{counts[Verdict.FLAGGED]} flagged, {counts[Verdict.EXCLUDED]} excluded")  # fmt: skip
+
+
+def curve_disagreement(cq: float, curve_cq: float, curve_says: str) -> str:
+    """Why an instrument's Cq disagrees with the well's raw curve, or "".
+
+    >>> curve_disagreement(29.6, math.nan, "not amplified: no rise above the noise")
+    "the instrument's Cq 29.6 sits on a curve that does not amplify (no rise above the noise)"
+    >>> curve_disagreement(25.0, 26.6, "amplified")
+    "the instrument's Cq 25 is 1.6 cycles from its curve's own Cq 26.6"
+    >>> curve_disagreement(25.0, 26.5, "amplified")
+    ''
+    """
+    if math.isnan(cq):
+        return ""
+    if curve_says.startswith("not amplified"):
+        why = curve_says.removeprefix("not amplified: ").split(";")[0]
+        return f"the instrument's Cq {cq:g} sits on a curve that does not amplify ({why})"
+    if math.isfinite(curve_cq) and abs(cq - curve_cq) > CURVE_CQ_LIMIT:
+        return (
+            f"the instrument's Cq {cq:g} is {abs(cq - curve_cq):.1f} cycles from its curve's own "
+            f"Cq {curve_cq:.3g}"
+        )
+    return ""
+
+
+def against_curves(table: WellTable, curves: CurveCq, *, use: bool) -> WellTable:
+    """Check each well's instrument Cq against its raw curve (`curve_disagreement`).
+
+    By default a disagreeing well is excluded; with `use` (--cq-from instrument) it is kept and
+    flagged (``qc_flag``). Every well gets a ``curves`` column saying what its curve shows.
+    """
+    import pandas as pd
+
+    by_row = dict(zip(curves.export.wells["row"], curves.export.wells["cq"], strict=True))
+
+    def annotated(frame: pd.DataFrame) -> pd.DataFrame:
+        said: pd.DataFrame = frame.assign(curves=frame["row"].map(curves.per_row).fillna(""))
+        return said
+
+    wells = annotated(table.wells)
+    reasons = [
+        curve_disagreement(float(c), float(by_row.get(r, math.nan)), str(says))
+        for c, r, says in zip(wells["ct"], wells["row"], wells["curves"], strict=True)
+    ]
+    bad = pd.Series([bool(x) for x in reasons], index=wells.index)
+    if not bad.any():
+        return replace(table, wells=wells, excluded=annotated(table.excluded),
+                       missing=annotated(table.missing))  # fmt: skip
+    if use:
+        flagged = wells.assign(qc_flag=reasons)
+        said = (f"QC: {int(bad.sum())} instrument Cq(s) disagree with their raw curves: "
+                "flagged, used (--cq-from instrument)")  # fmt: skip
+        return replace(table, wells=flagged, excluded=annotated(table.excluded),
+                       missing=annotated(table.missing), notes=(*table.notes, said))  # fmt: skip
+    moved = wells[bad].assign(reason=[f"QC: {x}" for x in reasons if x])
+    kept = wells[~bad]
+    return replace(
+        table, wells=kept, excluded=pd.concat([annotated(table.excluded), moved],
+                                              ignore_index=True),
+        missing=annotated(table.missing),
+        notes=(*table.notes, f"QC: {int(bad.sum())} instrument Cq(s) on curves that do not "
+               "amplify or that disagree with them excluded (--cq-from instrument to use them)"),
+    )  # fmt: skip
+
+
+def excluded_rows(
+    expression: pd.DataFrame, excluded: pd.DataFrame, references: tuple[str, ...],
+    panels: tuple[str, ...],
+) -> pd.DataFrame:  # fmt: skip
+    """The expression table with a row for every target and group whose wells QC excluded.
+
+    Such a result is not missing: it says why there is no number ("excluded by QC: …").
+    """
+    import pandas as pd
+
+    if excluded.empty or "reason" not in excluded:
+        return expression
+    by_qc = excluded[excluded["reason"].astype(str).str.startswith("QC:")]
+    by_qc = by_qc[~by_qc["gene"].astype(str).isin(references)]
+    keys = [*panels, "gene", "group"]
+    seen = (
+        {tuple(str(r[k]) for k in keys) for r in expression.to_dict(orient="records")}
+        if not expression.empty
+        else set()
+    )
+    rows = []
+    for key, frame in by_qc.groupby(keys, observed=True, sort=True):
+        key = tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        if key in seen:
+            continue
+        info = dict(zip(keys, key, strict=True))
+        first = str(frame["reason"].iloc[0]).removeprefix("QC: ")
+        rows.append({"panel": " / ".join(info[p] for p in panels), **info, "n": 0,
+                     "detection": f"excluded by QC ({len(frame)} well(s)): {first}"})  # fmt: skip
+    if not rows:
+        return expression
+    result: pd.DataFrame = pd.concat([expression, pd.DataFrame(rows)], ignore_index=True)
+    return result.sort_values(["panel", "gene"], kind="stable").reset_index(drop=True)

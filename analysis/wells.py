@@ -313,7 +313,13 @@ def _read_wells(
     from assay.analysis.rawcurves import chooses_curves, with_curve_cq
 
     if not chooses_curves(export, cq_from):
-        return wells_from_export(export, columns=columns, panels=panels, samples=samples)
+        table = wells_from_export(export, columns=columns, panels=panels, samples=samples)
+        if export.amplification is None:
+            return table
+        from assay.analysis.qc import against_curves
+
+        # The instrument's Cqs, checked against what the raw curves say of each well.
+        return against_curves(table, with_curve_cq(export), use=cq_from == "instrument")
     curves = with_curve_cq(export)
     table = wells_from_export(curves.export, columns=columns, panels=panels, samples=samples)
 

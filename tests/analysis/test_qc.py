@@ -159,3 +159,27 @@ def test_a_fold_resting_on_a_flagged_well_is_marked_where_it_is_shown(
     assert "<h2>Quality control</h2>" in report
     assert "Plate view" in report
     assert (out / "plates.png").exists()
+
+
+@pytest.mark.parametrize("cq_from", ["auto", "instrument"])
+def test_an_instrument_cq_on_a_flat_curve_is_not_used_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cq_from: str
+) -> None:
+    # LightCycler 96, 4-plex: Y (Texas Red) in Sample 57 has Cq 29.57 from the instrument, on a
+    # curve with no rise above the noise (assay curves says so; so does a plot of its adp).
+    out = tmp_path / "out"
+    path = EXPORTS / "rdml/lc96_bACTXY.rdml"
+    assert main(["analyze", str(path), "--reference", "Cy5@IPC", "--control", "Sample 53",
+                 "--cq-from", cq_from, "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    with (out / "expression.csv").open() as handle:
+        rows = {(r["gene"], r["group"]): r for r in csv.DictReader(handle)}
+    y57 = rows[("Texas Red@Y", "Sample 57")]
+    if cq_from == "auto":
+        assert y57["fold_change"] == ""
+        assert y57["detection"].startswith("excluded by QC (1 well(s)): the instrument's Cq 29.57 "
+                                           "sits on a curve that does not amplify")  # fmt: skip
+        assert "Cq 29.57 sits on a curve that does not amplify" in printed
+    else:  # asked for: used, and flagged where it is shown
+        assert float(y57["fold_change"]) > 10  # a large induction from nothing
+        assert "sits on a curve that does not amplify" in y57["qc"]
