@@ -287,5 +287,8 @@ def excluded_rows(
                      "detection": f"excluded by QC ({len(frame)} well(s)): {first}"})  # fmt: skip
     if not rows:
         return expression
-    result: pd.DataFrame = pd.concat([expression, pd.DataFrame(rows)], ignore_index=True)
-    return result.sort_values(["panel", "gene"], kind="stable").reset_index(drop=True)
+    joined = pd.concat([expression, pd.DataFrame(rows)], ignore_index=True)
+    result: pd.DataFrame = joined.sort_values(["panel", "gene"], kind="stable").reset_index(
+        drop=True
+    )
+    return result
