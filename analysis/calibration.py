@@ -165,7 +165,7 @@ def _viability_path(
     if one_plate:
         frame = frame.drop(columns="experiment")
     settings = ViabilitySettings(control="control", reference_nm=None, blank_group=None,
-                                 panels=("sim",), correction=Correction.NONE,
+                                 panels=("sim",), correction=Correction.NONE, interaction=False,
                                  replicates="wells" if one_plate else "auto")  # fmt: skip
     summary = viability(frame, settings).summary
     drug = summary[summary["group"] == "drug"]

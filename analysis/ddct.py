@@ -203,14 +203,33 @@ class Settings:
     interval: Interval = Interval.CI
     ci_level: float = 0.95
     interaction: bool = True  # test panel × group per gene where panels share groups
+    # Units (samples, or wells) of a target without a Cq: "strict" tests a group only when every
+    # unit has one; "exclude" tests the detected ones; a number sets their Cq to that cycle.
+    non_detects: str = "strict"
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "biological", "technical"):
             raise ValueError(
                 f'replicates must be auto, biological or technical, not "{self.replicates}"'
             )
+        if self.non_detects not in ("strict", "exclude") and self.non_detect_cq is None:
+            raise ValueError(
+                f'non-detects must be strict, exclude or limit=CYCLES, not "{self.non_detects}"'
+            )
         if not 0.5 <= self.ci_level < 1.0:
             raise ValueError(f"the confidence level must be from 0.5 to 0.999, not {self.ci_level}")
+
+    @property
+    def non_detect_cq(self) -> float | None:
+        """The cycle a non-detect is set to ("limit=40" -> 40.0), or None."""
+        name, _, value = self.non_detects.partition("=")
+        if name != "limit":
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if 20 <= number <= 60 else None
 
     def efficiency(self, gene: str) -> float | None:
         """The amplification factor given for `gene` (2.0 = 100 %), if any."""
@@ -372,6 +391,11 @@ def relative_expression(
     import pandas as pd
 
     _check(wells, settings, source)
+    limit = settings.non_detect_cq
+    as_read = wells
+    if limit is not None:  # a stated policy: target non-detects at the limit cycle
+        target_nan = wells["ct"].isna() & ~wells["gene"].isin(settings.reference_genes)
+        wells = wells.assign(ct=wells["ct"].where(~target_nan, limit))
     measured = wells.dropna(subset=["ct"])
     if settings.efficiencies:
         measured = _efficiency_adjusted(measured, settings)
@@ -398,10 +422,12 @@ def relative_expression(
     panels = (
         measured.groupby(panel_cols, sort=True, observed=True) if panel_cols else [((), measured)]
     )
+    undetected = _undetected(wells, design, panel_cols)
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         panel_info = dict(zip(panel_cols, key if isinstance(key, tuple) else (key,), strict=True))
-        part = _Panel(wells=panel, label=label, info=panel_info, unit=unit)
+        part = _Panel(wells=panel, label=label, info=panel_info, unit=unit,
+                      undetected=undetected.get(label, {}))  # fmt: skip
         compute = _paired if design is Design.PAIRED else _separate
         result = compute(part, refs, targets, settings, source=source, tested=tested)
         rows += result.rows
@@ -414,7 +440,8 @@ def relative_expression(
     )
     test_frame = pd.DataFrame(tests + interactions)
     expression, test_frame = _corrected(expression, test_frame, settings)
-    expression = _with_detection(expression, wells, panel_cols, set(refs))
+    fate = "not used" if limit is None else f"set to Cq {limit:g}"
+    expression = _with_detection(expression, as_read, panel_cols, set(refs), fate)
     method = replication_method(settings, design, per_group, test_frame)
     said = _interaction_notes(test_frame, settings)
     return Expression(design=design, expression=expression, tests=test_frame,
@@ -523,8 +550,9 @@ def _corrected(
 
 
 def _with_detection(
-    expression: pd.DataFrame, wells: pd.DataFrame, panel_cols: list[str], refs: set[str]
-) -> pd.DataFrame:
+    expression: pd.DataFrame, wells: pd.DataFrame, panel_cols: list[str], refs: set[str],
+    fate: str = "not used",
+) -> pd.DataFrame:  # fmt: skip
     """Say how many wells of each gene and group had a Ct; a row for every gene never detected.
 
     A target that no well of a group detected has no ΔCt, but it is a result ("not detected
@@ -545,7 +573,7 @@ def _with_detection(
             continue  # already says why there is no value (not quantified)
         total, without = counts.loc[tuple(row[k] for k in keys)]
         row["detection"] = (
-            f"{total - without} of {total} wells with a Ct ({without} without: not used)"
+            f"{total - without} of {total} wells with a Ct ({without} without: {fate})"
             if without else ""
         )  # fmt: skip
     seen = {tuple(row[k] for k in keys) for row in rows}
@@ -659,6 +687,14 @@ def replication_method(
             Correction.BH: "shown p-values Benjamini–Hochberg-adjusted",
         }[settings.correction]
         parts.append(f"{family} as one family over every panel, gene and comparison")
+    limit = settings.non_detect_cq
+    parts.append(
+        f"target non-detects set to Cq {limit:g} (--non-detects {settings.non_detects})"
+        if limit is not None
+        else "units without a Cq are left out and counted (--non-detects exclude)"
+        if settings.non_detects == "exclude"
+        else "a group is tested only when every unit has a Cq (non-detects counted beside the fold)"
+    )
     parts.append(intervals[settings.interval])
     return "; ".join(parts)
 
@@ -696,6 +732,8 @@ class _Panel:
     label: str  # the panel values joined by " / "
     info: dict[str, Any]  # panel column -> value
     unit: str  # what n counts
+    # (group, gene) -> (units without a Cq, units): samples, or wells without samples
+    undetected: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -826,20 +864,67 @@ def _interval(
     return math.nan, math.nan, "no interval: fewer than 2 units"
 
 
+def _undetected(
+    wells: pd.DataFrame, design: Design, panel_cols: list[str]
+) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
+    """Per panel label, (group, gene) -> (units without any Cq, units), where any is missing.
+
+    Units are samples, or wells without samples.
+    """
+    keys = [*panel_cols, "group", "gene"]
+    if design is Design.PAIRED:
+        per_unit = wells.groupby([*keys, "sample"], observed=True)["ct"].agg(
+            lambda ct: bool(ct.isna().all())
+        )
+    else:
+        per_unit = wells.set_index(keys)["ct"].isna()
+    counts = per_unit.groupby(level=keys, observed=True).agg(["sum", "size"])
+    counts = counts[counts["sum"] > 0]
+    found: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    for index, m, n in zip(counts.index, counts["sum"], counts["size"], strict=True):
+        key = index if isinstance(index, tuple) else (index,)
+        label = " / ".join(str(k) for k in key[: len(panel_cols)])
+        found.setdefault(label, {})[(str(key[-2]), str(key[-1]))] = (int(m), int(n))
+    return found
+
+
+def _not_tested(note: str) -> TestResult:
+    return TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan, note=note)
+
+
+def _non_detect_note(missing: int, units: int) -> str:
+    return (
+        f"not tested: {units - missing} of {units} units have a Cq (non-detects; "
+        "--non-detects exclude tests the detected ones, limit=CYCLES sets them)"
+    )
+
+
 def compare_with_control(
-    control: np.ndarray, others: dict[str, np.ndarray], settings: Settings
-) -> dict[str, TestResult]:
-    """Each group vs the calibrator on ΔCt: Student's t (one other group), Dunnett (several)."""
-    usable = {g: v for g, v in others.items() if v.size >= 2}
+    control: np.ndarray, others: dict[str, np.ndarray], settings: Settings,
+    undetected: dict[str, tuple[int, int]] | None = None,
+) -> dict[str, TestResult]:  # fmt: skip
+    """Each group vs the calibrator on ΔCt: Student's t (one other group), Dunnett (several).
+
+    With `undetected` (group -> (units without a Cq, units)) and the strict policy, a group
+    whose units are not all detected is not tested, nor is anything when the calibrator is so.
+    """
+    blocked = {
+        g: _non_detect_note(*counts)
+        for g, counts in (undetected or {}).items()
+        if settings.non_detects == "strict"
+    }
+    if settings.control in blocked:
+        note = blocked[settings.control].replace("not tested:", "not tested: the calibrator:")
+        return {g: _not_tested(note) for g in others}
+    usable = {g: v for g, v in others.items() if v.size >= 2 and g not in blocked}
     results = {
-        g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
-                      note=f"not tested: {v.size} unit (needs 2 or more): described only")
+        g: _not_tested(blocked.get(g, f"not tested: {v.size} unit (needs 2 or more): described "
+                                      "only"))
         for g, v in others.items() if g not in usable
     }  # fmt: skip
     if control.size < 2:
         note = f"not tested: the calibrator has {control.size} unit (needs 2 or more)"
-        return {g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
-                              note=note) for g in others}  # fmt: skip
+        return {g: _not_tested(note) for g in others}
     if settings.welch or len(usable) == 1:
         for group, values in usable.items():
             results[group] = two_groups(control.tolist(), values.tolist(), welch=settings.welch,
@@ -871,7 +956,7 @@ def _row(
         "interval": what,
         "fold_change_sample_mean": float(folds.mean()) if values.size > 1 else math.nan,
         "fold_change_sample_sd": float(folds.std(ddof=1)) if folds.size > 1 else math.nan,
-        "test": shown.test if shown is not None and shown.test else "",
+        "test": "" if shown is None else shown.test or shown.note,
     }  # fmt: skip
 
 
@@ -988,7 +1073,8 @@ def _paired(
             continue
         calibrator = summaries[settings.control]
         others = {g: s.values for g, s in summaries.items() if g != settings.control}
-        shown = compare_with_control(calibrator.values, others, settings) if tested else {}
+        lost = {g: part.undetected[(g, gene)] for g in summaries if (g, gene) in part.undetected}
+        shown = compare_with_control(calibrator.values, others, settings, lost) if tested else {}
         for group, summary in summaries.items():
             rows.append(_row(part, gene, group, summary, calibrator, shown.get(group), settings))
             values = dct.xs(group, level="group")
@@ -1063,7 +1149,7 @@ def _separate(
         calibrator = summaries[settings.control]
         shown: dict[str, TestResult] = {}
         if tested:
-            shown = _separate_contrasts(gene, present, cells, refs, settings)
+            shown = _separate_contrasts(gene, present, cells, refs, settings, part.undetected)
             tests += _test_rows(part, gene, shown, settings.control)
         for group in present:
             row = _row(part, gene, group, summaries[group], calibrator, shown.get(group), settings)
@@ -1114,7 +1200,7 @@ def _delta_weights(
 
 def _separate_contrasts(
     gene: str, present: list[str], cells: dict[tuple[str, str], np.ndarray],
-    refs: list[str], settings: Settings,
+    refs: list[str], settings: Settings, undetected: dict[tuple[str, str], tuple[int, int]],
 ) -> dict[str, TestResult]:  # fmt: skip
     """Each group vs the calibrator: t of the contrast (one group), Dunnett (several)."""
     k = len(refs)
@@ -1124,14 +1210,20 @@ def _separate_contrasts(
         return all(cells[(g, x)].size >= 2 for x in [gene, *refs])
 
     others = [g for g in present if g != control]
+    strict = settings.non_detects == "strict"
+    blocked = {g: _non_detect_note(*undetected[(g, gene)]) for g in present
+               if strict and (g, gene) in undetected}  # fmt: skip
+    if control in blocked:
+        note = blocked[control].replace("not tested:", "not tested: the calibrator:")
+        return {g: _not_tested(note) for g in others}
     if not enough(control):
         note = "not tested: the calibrator needs at least 2 wells per gene"
         return {g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
                               note=note) for g in others}  # fmt: skip
-    usable = [g for g in others if enough(g)]
+    usable = [g for g in others if enough(g) and g not in blocked]
     results = {
-        g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
-                      note="not tested: needs at least 2 wells per gene: described only")
+        g: _not_tested(blocked.get(g, "not tested: needs at least 2 wells per gene: described "
+                                      "only"))
         for g in others if g not in usable
     }  # fmt: skip
     frame = _cells_of([control, *usable], gene, refs, cells)

@@ -83,6 +83,7 @@ class ViabilitySettings:
     replicates: str = "auto"
     correction: Correction = Correction.BH
     ci_level: float = 0.95
+    interaction: bool = True  # with panels: does the treatment act differently between them?
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "wells"):
@@ -361,7 +362,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
                 row = res.as_row(label, "viability", f"{second} vs {first}")
                 row["family"] = "Tukey HSD: adjusted within the panel"
                 tests.append(row)
-    if settings.panels and (by_experiment or on_wells):
+    if settings.panels and settings.interaction and (by_experiment or on_wells):
         found = _interaction(samples, settings, by_experiment=by_experiment)
         if found is not None:
             tests.append(found[0])

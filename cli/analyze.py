@@ -64,6 +64,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "t-based on ddCt with the calibrator's uncertainty; sd: 2^-(ddCt +/- SD) as in Livak & "
         "Schmittgen 2001; quantstudio: Rq Min/Max as QuantStudio software computes them",
     )  # fmt: skip
+    parser.add_argument(
+        "--non-detects", default="strict", metavar="strict|exclude|limit=CYCLES",
+        type=_non_detects,
+        help="units (samples) without a Cq for a target: strict (default) tests a group only "
+        "when every unit has one; exclude tests the detected ones; limit=40 sets them to Cq 40. "
+        "Always counted beside the fold",
+    )  # fmt: skip
     parser.add_argument("--ci-level", type=_level, default=0.95, metavar="PERCENT",
                         help="confidence level of intervals (default 95)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
@@ -126,6 +133,23 @@ def _efficiency(item: str) -> tuple[str, float]:
     return gene.strip(), factor
 
 
+def _non_detects(text: str) -> str:
+    """strict, exclude or limit=CYCLES (20-60)."""
+    value = text.strip().lower()
+    if value in ("strict", "exclude"):
+        return value
+    name, _, cycles = value.partition("=")
+    try:
+        number = float(cycles)
+    except ValueError:
+        number = math.nan
+    if name != "limit" or not 20 <= number <= 60:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give strict, exclude or limit=CYCLES with 20-60 cycles (e.g. limit=40)"
+        )
+    return f"limit={number:g}"
+
+
 def _level(text: str) -> float:
     """A confidence level given as a percent (95) or a fraction (0.95)."""
     try:
@@ -159,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         control=args.control or "", panels=panels, welch=args.welch, replicates=args.replicates,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
         efficiencies=tuple(sorted(efficiencies.items())), interval=Interval(args.interval),
-        ci_level=args.ci_level,
+        ci_level=args.ci_level, non_detects=args.non_detects,
     )  # fmt: skip
     viability = None
     if args.od:

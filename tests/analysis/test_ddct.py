@@ -632,3 +632,49 @@ def test_wells_without_a_ct_are_counted_where_the_fold_is_shown() -> None:
     assert (
         _row(result.expression, "a")["detection"] == "8 of 9 wells with a Ct (1 without: not used)"
     )
+
+
+def _with_a_non_detect() -> pd.DataFrame:
+    wells = _paired_groups({"control": 3, "a": 3}, {"control": 0, "a": -1}, 12)
+    # Sample a0 has no Cq for the target in any of its three wells.
+    lost = (wells["sample"] == "a0") & (wells["gene"] == "target")
+    return _frame(wells.assign(ct=wells["ct"].where(~lost)).to_dict(orient="records"))
+
+
+@pytest.mark.parametrize("policy", ["strict", "exclude", "limit=40"])
+def test_non_detects_never_shrink_n_in_silence(policy: str) -> None:
+    from scipy import stats
+
+    wells = _with_a_non_detect()
+    settings = Settings(reference_genes=("GAPDH",), control="control", non_detects=policy)
+    result = relative_expression(wells, settings)
+    a = _row(result.expression, "a")
+    fate = "set to Cq 40" if policy == "limit=40" else "not used"
+    assert a["detection"] == f"6 of 9 wells with a Ct (3 without: {fate})"
+    control = _sample_dct(wells, "control")
+    if policy == "strict":  # 2 of 3 samples detected: described, not tested, said where shown
+        assert math.isnan(a["p_value"])
+        assert a["test"].startswith("not tested: 2 of 3 units have a Cq (non-detects")
+        assert "every unit has a Cq" in result.method
+    elif policy == "exclude":  # the two detected samples tested, n = 2 said
+        detected = [x for x in _sample_dct(wells, "a") if not math.isnan(x)]
+        assert a["n"] == 2
+        assert a["p_unadjusted"] == pytest.approx(stats.ttest_ind(detected, control).pvalue)
+        assert "(--non-detects exclude)" in result.method
+    else:  # the three samples, a0's target at Cq 40
+        means = wells[wells["group"] == "a"].groupby(["sample", "gene"])["ct"].mean().unstack()
+        at_limit = (means["target"].fillna(40.0) - means["GAPDH"]).tolist()
+        assert a["n"] == 3
+        assert a["p_unadjusted"] == pytest.approx(stats.ttest_ind(at_limit, control).pvalue)
+        assert "set to Cq 40" in result.method
+
+
+@pytest.mark.parametrize(("policy", "ok"), [("limit=20", True), ("limit=19", False),
+                                            ("limit=60", True), ("limit=61", False),
+                                            ("sometimes", False)])  # fmt: skip
+def test_the_non_detect_limit_is_a_plausible_cycle(policy: str, ok: bool) -> None:
+    if ok:
+        assert Settings(reference_genes=("r",), control="c", non_detects=policy).non_detect_cq
+    else:
+        with pytest.raises(ValueError, match="non-detects must be strict, exclude or limit"):
+            Settings(reference_genes=("r",), control="c", non_detects=policy)
