@@ -21,7 +21,13 @@ from assay.analysis.ddct import (
 )
 from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.instruments import FINDING_PREFIXES
-from assay.analysis.qc import doubtful, excluded_rows, resting_on_flags, summary_line
+from assay.analysis.qc import (
+    doubtful,
+    excluded_rows,
+    plate_confounding,
+    resting_on_flags,
+    summary_line,
+)
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
@@ -187,6 +193,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     info = chosen + [n for n in table.notes if not n.startswith(FINDING_PREFIXES)] + info
     info += list(expression.interactions)
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
+    warnings += plate_confounding(table.wells, settings.control, settings.reference_genes)
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(
             table.wells, settings.reference_genes, settings.panels

@@ -292,3 +292,29 @@ def excluded_rows(
         drop=True
     )
     return result
+
+
+def plate_confounding(wells: pd.DataFrame, control: str, references: tuple[str, ...]) -> list[str]:
+    """Warnings where a group never shares a plate with the calibrator, for a target gene.
+
+    Then the run-to-run difference is part of the fold change and cannot be told from it; a
+    sample of each group on every plate, or an inter-run calibrator, makes them comparable.
+    """
+    if "plate" not in wells or wells["plate"].astype(str).nunique() < 2:
+        return []
+    found = []
+    for gene, frame in wells.groupby("gene", observed=True, sort=True):
+        if str(gene) in references:
+            continue
+        plates = frame.groupby("group", observed=True)["plate"].agg(lambda p: set(p.astype(str)))
+        if control not in plates.index:
+            continue
+        apart = sorted(str(g) for g, p in plates.items()
+                       if g != control and not p & plates[control])  # fmt: skip
+        if apart:
+            found.append(
+                f"plate: {gene}: {', '.join(apart)} never share a plate with the calibrator "
+                f"{control}: the run-to-run difference is part of the fold change; put each "
+                "group (or an inter-run calibrator) on every plate"
+            )
+    return found

@@ -183,3 +183,22 @@ def test_an_instrument_cq_on_a_flat_curve_is_not_used_unless_asked(
     else:  # asked for: used, and flagged where it is shown
         assert float(y57["fold_change"]) > 10  # a large induction from nothing
         assert "sits on a curve that does not amplify" in y57["qc"]
+
+
+@pytest.mark.parametrize(("shared", "warned"), [(True, False), (False, True)])
+def test_a_group_that_never_shares_a_plate_with_the_calibrator_is_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: bool, warned: bool
+) -> None:
+    lines = ["plate,group,sample,gene,ct"]
+    for group, plate in (("control", "p1"), ("drug", "p2")):
+        for s in (1, 2, 3):
+            where = f"p{s % 2 + 1}" if shared else plate  # shared: samples spread over both
+            lines += [f"{where},{group},{group}{s},target,{25 + s * 0.1}",
+                      f"{where},{group},{group}{s},GAPDH,{18 + s * 0.05}"]  # fmt: skip
+    path = tmp_path / "ct.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["analyze", str(path), "--reference", "GAPDH", "--control", "control",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    said = "plate: target: drug never share a plate with the calibrator control"
+    assert (said in printed) is warned
