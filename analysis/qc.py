@@ -306,11 +306,13 @@ def plate_confounding(wells: pd.DataFrame, control: str, references: tuple[str, 
     for gene, frame in wells.groupby("gene", observed=True, sort=True):
         if str(gene) in references:
             continue
-        plates = frame.groupby("group", observed=True)["plate"].agg(lambda p: set(p.astype(str)))
-        if control not in plates.index:
+        plates: dict[str, set[str]] = {}
+        for group, plate in zip(frame["group"].astype(str), frame["plate"].astype(str),
+                                strict=True):  # fmt: skip
+            plates.setdefault(group, set()).add(plate)
+        if control not in plates:
             continue
-        apart = sorted(str(g) for g, p in plates.items()
-                       if g != control and not p & plates[control])  # fmt: skip
+        apart = sorted(g for g, p in plates.items() if g != control and not p & plates[control])
         if apart:
             found.append(
                 f"plate: {gene}: {', '.join(apart)} never share a plate with the calibrator "
