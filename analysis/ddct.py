@@ -114,6 +114,23 @@ class StandardCurve:
     intercept: float
     r_squared: float
     points: int
+    slope_se: float = math.nan  # standard error of the slope, √(s²_residual / Σ(x − x̄)²)
+
+    @property
+    def log2_factor_se(self) -> float:
+        """SE of log2 E (delta method: log2 E = −log2(10)/slope, SE = log2(10)·SE_slope/slope²)."""
+        return math.log2(10.0) * self.slope_se / self.slope**2
+
+    def efficiency_interval_pct(self, level: float = 0.95) -> tuple[float, float]:
+        """The efficiency's confidence interval, from the slope's t-interval (n − 2 df)."""
+        from scipy import stats
+
+        if not (self.points > 2 and math.isfinite(self.slope_se)):
+            return math.nan, math.nan
+        half = float(stats.t.ppf(0.5 + level / 2, self.points - 2)) * self.slope_se
+        ends = sorted((10.0 ** (-1.0 / end) - 1.0) * 100.0
+                      for end in (self.slope - half, self.slope + half))  # fmt: skip
+        return ends[0], ends[1]
 
     @property
     def amplification_factor(self) -> float:
@@ -148,7 +165,9 @@ def standard_curve(
         (y - (intercept + slope * x)) ** 2 for x, y in zip(log10_quantity, ct, strict=True)
     )
     r_squared = 1.0 - ss_residual / ss_total if ss_total > 0 else 1.0
-    return StandardCurve(gene=gene, slope=slope, intercept=intercept, r_squared=r_squared, points=n)
+    slope_se = math.sqrt(ss_residual / (n - 2) / sxx)
+    return StandardCurve(gene=gene, slope=slope, intercept=intercept, r_squared=r_squared,
+                         points=n, slope_se=slope_se)  # fmt: skip
 
 
 class Design(StrEnum):
@@ -206,6 +225,8 @@ class Settings:
     # Units (samples, or wells) of a target without a Cq: "strict" tests a group only when every
     # unit has one; "exclude" tests the detected ones; a number sets their Cq to that cycle.
     non_detects: str = "strict"
+    # (gene, SE of log2 E, df) from standard curves: propagated into Pfaffl intervals.
+    efficiency_se: tuple[tuple[str, float, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "biological", "technical"):
@@ -815,6 +836,9 @@ class _GroupSummary:
     spread: Spread | None  # technical, when the group is one cDNA
     # Target and reference sample means taken as unpaired (QuantStudio's biological groups).
     unpaired: Spread | None = None
+    # Variance of ΔΔCt (log2 fold) from the efficiencies' uncertainty, and its smallest df.
+    efficiency_var: float = 0.0
+    efficiency_df: float = math.inf
 
 
 def _interval(
@@ -846,9 +870,10 @@ def _interval(
         low, high = fold_interval(ddct - half, ddct + half)
         return low, high, f"Rq Min/Max ({pct}, QuantStudio)"
     if shown is not None and math.isfinite(shown.ci_low):
-        low, high = fold_interval(shown.ci_low, shown.ci_high)
+        ci_low, ci_high = _with_efficiency(shown.ci_low, shown.ci_high, summary, level)
+        low, high = fold_interval(ci_low, ci_high)
         kind = "simultaneous CI, Dunnett" if "Dunnett" in shown.test else "CI, " + shown.test
-        return low, high, f"{pct} {kind}"
+        return low, high, f"{pct} {kind}" + _efficiency_words(summary)
     if is_calibrator and n >= 2 and shown is None:
         half = t_half_width(float(summary.values.std(ddof=1)) / math.sqrt(n), n - 1, level)
         low, high = fold_interval(ddct - half, ddct + half)
@@ -859,8 +884,10 @@ def _interval(
             return math.nan, math.nan, "no interval: fewer than 2 wells per gene"
         parts = [p for s in spreads if s is not None for p in s.parts]
         half = t_half_width(math.sqrt(sum(c for c, _ in parts)), satterthwaite_df(parts), level)
-        low, high = fold_interval(ddct - half, ddct + half)
-        return low, high, f"{pct} CI from technical replicates (one cDNA per group)"
+        ci_low, ci_high = _with_efficiency(ddct - half, ddct + half, summary, level)
+        low, high = fold_interval(ci_low, ci_high)
+        return low, high, (f"{pct} CI from technical replicates (one cDNA per group)"
+                           + _efficiency_words(summary))  # fmt: skip
     return math.nan, math.nan, "no interval: fewer than 2 units"
 
 
@@ -897,6 +924,53 @@ def _non_detect_note(missing: int, units: int) -> str:
         f"not tested: {units - missing} of {units} units have a Cq (non-detects; "
         "--non-detects exclude tests the detected ones, limit=CYCLES sets them)"
     )
+
+
+def _with_efficiency(
+    low: float, high: float, summary: _GroupSummary, level: float
+) -> tuple[float, float]:
+    """An interval of ΔΔCt widened by the efficiencies' uncertainty (delta method).
+
+    The Cq part's half-width h and the efficiency part t_df·√var are added in quadrature,
+    df the smallest of the standard curves' (n − 2).
+    """
+    if not summary.efficiency_var > 0:
+        return low, high
+    centre, half = (low + high) / 2, (high - low) / 2
+    extra = t_half_width(math.sqrt(summary.efficiency_var), summary.efficiency_df, level)
+    total = math.sqrt(half**2 + extra**2)
+    return centre - total, centre + total
+
+
+def _efficiency_words(summary: _GroupSummary) -> str:
+    return ", efficiency uncertainty included" if summary.efficiency_var > 0 else ""
+
+
+def _efficiency_variance(
+    per_sample: pd.DataFrame, group: str, control: str, gene: str, refs: list[str],
+    settings: Settings,
+) -> tuple[float, float]:  # fmt: skip
+    """Var(log2 ratio) from the efficiencies' SEs, and the smallest df (0, inf without them).
+
+    log2 ratio = −(log2E_t · Δt − mean_r log2E_r · Δr), Δ the raw Cq change from the
+    calibrator; ∂/∂log2E_t = −Δt, so Var = Δt² SE_t² + Σ_r (Δr / k)² SE_r² (delta method).
+    """
+    if not settings.efficiency_se or group == control:
+        return 0.0, math.inf
+    known = {g: (se, df) for g, se, df in settings.efficiency_se}
+    variance, df = 0.0, math.inf
+    groups = per_sample.index.get_level_values("group")
+    for name, weight in ((gene, 1.0), *((r, 1.0 / len(refs)) for r in refs)):
+        factor = settings.efficiency(name)
+        if name not in known or factor is None or name not in per_sample:
+            continue
+        scaled = per_sample[name]
+        change = float(scaled[groups == group].mean() - scaled[groups == control].mean())
+        raw = change / math.log2(factor)
+        se, curve_df = known[name]
+        variance += (weight * raw) ** 2 * se**2
+        df = min(df, float(curve_df))
+    return variance, df
 
 
 def compare_with_control(
@@ -1064,8 +1138,14 @@ def _paired(
                 unpaired = spread_of_cells(means[gene].to_numpy(float),
                                            [reference.xs(group, level="group")
                                             .loc[values.index].to_numpy(float)])  # fmt: skip
+            variance, df = _efficiency_variance(per_sample, group, settings.control, gene, refs,
+                                                settings)  # fmt: skip
             summaries[group] = _GroupSummary(
-                values=values.to_numpy(dtype=float), spread=spread, unpaired=unpaired
+                values=values.to_numpy(dtype=float),
+                spread=spread,
+                unpaired=unpaired,
+                efficiency_var=variance,
+                efficiency_df=df,
             )
         if settings.control not in summaries:
             groups_seen = [str(g) for g in summaries] or [settings.control]

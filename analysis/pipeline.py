@@ -181,8 +181,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         viability = compute_viability(read_od_table(request.od_table, request.viability),
                                       request.viability)  # fmt: skip
     info = [
-        f"standard curve {c.gene}: slope {c.slope:.3f}, R2 {c.r_squared:.4f}, "
-        f"efficiency {c.efficiency_pct:.1f} %"
+        f"standard curve {c.gene}: slope {c.slope:.3f} (SE {c.slope_se:.3f}), R2 "
+        f"{c.r_squared:.4f}, efficiency {c.efficiency_pct:.1f} % (95 % CI "
+        + "{:.1f}-{:.1f} %)".format(*c.efficiency_interval_pct())
         for c in request.curves
     ]
     if settings.efficiencies:

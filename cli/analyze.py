@@ -178,12 +178,18 @@ def run(args: argparse.Namespace) -> int:
     curves = read_standard_curves(args.standard_curve) if args.standard_curve else []
     for curve in curves:
         efficiencies.setdefault(curve.gene, curve.amplification_factor)
+    # A curve's uncertainty goes with the efficiency it gave (not one typed with --efficiency).
+    efficiency_se = tuple(
+        (c.gene, c.log2_factor_se, c.points - 2)
+        for c in curves
+        if efficiencies[c.gene] == c.amplification_factor and c.points > 2
+    )
     settings = Settings(
         reference_genes=tuple(g.strip() for g in (args.reference or "").split(",") if g.strip()),
         control=args.control or "", panels=panels, welch=args.welch, replicates=args.replicates,
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
         efficiencies=tuple(sorted(efficiencies.items())), interval=Interval(args.interval),
-        ci_level=args.ci_level, non_detects=args.non_detects,
+        ci_level=args.ci_level, non_detects=args.non_detects, efficiency_se=efficiency_se,
     )  # fmt: skip
     viability = None
     if args.od:

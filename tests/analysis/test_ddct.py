@@ -678,3 +678,42 @@ def test_the_non_detect_limit_is_a_plausible_cycle(policy: str, ok: bool) -> Non
     else:
         with pytest.raises(ValueError, match="non-detects must be strict, exclude or limit"):
             Settings(reference_genes=("r",), control="c", non_detects=policy)
+
+
+def test_standard_curve_slope_se_and_efficiency_interval_as_scipy_gives_them() -> None:
+    from scipy import stats
+
+    log10_quantity = [0.0, 1.0, 2.0, 3.0, 4.0]
+    ct = [30.0, 26.7, 23.3, 20.1, 16.6]
+    curve = standard_curve("GAPDH", log10_quantity, ct)
+    fit = stats.linregress(log10_quantity, ct)
+    assert curve.slope_se == pytest.approx(fit.stderr)
+    t = stats.t.ppf(0.975, 3)
+    ends = sorted((10 ** (-1 / s) - 1) * 100 for s in (fit.slope - t * fit.stderr,
+                                                        fit.slope + t * fit.stderr))  # fmt: skip
+    assert curve.efficiency_interval_pct() == pytest.approx(tuple(ends))
+    # log2 E = −log2(10)/slope: its SE by the delta method.
+    assert curve.log2_factor_se == pytest.approx(math.log2(10) * fit.stderr / fit.slope**2)
+
+
+def test_pfaffl_intervals_carry_the_efficiencys_uncertainty() -> None:
+    from scipy import stats
+
+    wells = _paired_groups({"control": 3, "a": 3}, {"control": 0, "a": -2}, 21)
+    base = Settings(reference_genes=("GAPDH",), control="control",
+                    efficiencies=(("GAPDH", 2.0), ("target", 1.9)))  # fmt: skip
+    with_se = replace(base, efficiency_se=(("target", 0.05, 3),))
+    plain = _row(relative_expression(wells, base).expression, "a")
+    wider = _row(relative_expression(wells, with_se).expression, "a")
+    assert wider["fold_change"] == pytest.approx(plain["fold_change"])
+    # By hand: the Cq part's half-width on log2, and t(0.975, 3) · |Δ raw target Cq| · SE(log2 E)
+    # for the efficiency, added in quadrature.
+    half = (math.log2(plain["fold_change_high"]) - math.log2(plain["fold_change_low"])) / 2
+    means = wells.groupby(["group", "gene"])["ct"].mean()
+    change = means[("a", "target")] - means[("control", "target")]
+    extra = stats.t.ppf(0.975, 3) * abs(change) * 0.05
+    total = math.sqrt(half**2 + extra**2)
+    assert math.log2(wider["fold_change_high"]) - math.log2(wider["fold_change"]) == (
+        pytest.approx(total)
+    )
+    assert wider["interval"].endswith("efficiency uncertainty included")
