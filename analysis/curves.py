@@ -39,6 +39,10 @@ WINDOW_DECADES = 1.2  # width of the window of linearity, log10 units
 WINDOW_STEP = 0.05  # the window's top is searched in steps of this many log10 units
 WINDOW_SEARCH = 0.5  # down to this far below the median log fluorescence at the SDM
 MIN_POINTS = 3  # fewest points of a reaction inside the window for an efficiency
+# A reaction's own efficiency below this is no amplification. RDML-Tools' LinRegPCR results for
+# the hydrolysis-probe and three-instrument runs (shared/curves/untergasser) call every reaction
+# of individual efficiency >= 1.40 amplified and every one <= 1.39 not.
+MIN_REACTION_EFFICIENCY = 1.4
 EFFICIENCY_TOLERANCE = 0.05  # reactions further than this from the median are left out of the mean
 SDM_FLOOR = 0.05  # the SDM is looked for where the curve has risen this fraction of its range
 BISECTION_STEPS = 60
@@ -332,15 +336,32 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         )
         crossed = np.isfinite(found)
         # The efficiency comes from reactions that amplified (cross the threshold) only.
-        candidates = np.isfinite(own) & use[members] & crossed
+        candidates = np.isfinite(own) & use[members] & crossed & (own >= MIN_REACTION_EFFICIENCY)
         median = float(np.median(own[candidates])) if candidates.any() else np.nan
         keep = candidates & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
         mean = float(own[keep].mean()) if keep.any() else np.nan
         sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
-        cq[members] = found
-        n0[members] = 10.0**threshold / mean**found
+        # No exponential phase: a reaction whose own efficiency stays below the limit rises by
+        # drift or probe cleavage alone, whatever it crosses (LinRegPCR's call).
+        # Judged per target: where the target's reactions amplify at a normal efficiency, one
+        # low value is more likely a drifting baseline than no amplification (QuantStudio's
+        # weak IPC curves), and is left to the efficiency flags.
+        typical_efficiency = float(np.nanmedian(own)) if np.isfinite(own).any() else np.nan
+        flat = (
+            np.isfinite(own)
+            & (own < MIN_REACTION_EFFICIENCY)
+            & (typical_efficiency < MIN_REACTION_EFFICIENCY)
+        )
+        crossed &= ~flat
+        cq[members] = np.where(crossed, found, np.nan)
+        n0[members] = 10.0**threshold / mean ** cq[members]
         amplified[members] = crossed
-        for r in members[~crossed]:
+        for r, e in zip(members[flat], own[flat], strict=True):
+            reasons[r] = (
+                f"reaction efficiency {e:.2f} below {MIN_REACTION_EFFICIENCY:g}: no exponential "
+                "phase"
+            )
+        for r in members[~crossed & ~flat]:
             reasons[r] = "does not cross the threshold before its SDM"
         windows[str(target)] = Window(
             target=str(target),

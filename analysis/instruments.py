@@ -490,9 +490,13 @@ def _rdml_export(data: bytes, path: Path) -> Export:
     records: list[dict[str, Any]] = []
     amplification: list[list[tuple[float, float]]] = []
     melt: list[list[tuple[float, float]]] = []
-    for experiment in _children(root, "experiment"):
+    experiments = list(_children(root, "experiment"))
+    for experiment in experiments:
         for run in _children(experiment, "run"):
             columns = _rdml_columns(run)
+            # Several experiments (instruments) may each hold a "Run 1": a plate is both.
+            plate = (f"{experiment.get('id', '')} / {run.get('id', '')}" if len(experiments) > 1
+                     else run.get("id", ""))  # fmt: skip
             for react in _children(run, "react"):
                 sample_id = next((s.get("id", "") for s in _children(react, "sample")), "")
                 name, role, quantity = samples.get(sample_id, (sample_id, Role.UNKNOWN, None))
@@ -501,7 +505,7 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                     target = next((t.get("id", "") for t in _children(datum, "tar")), "")
                     cq_text = _child_text(datum, "cq")
                     records.append({
-                        "plate": run.get("id", ""), "well": well, "sample": name,
+                        "plate": plate, "well": well, "sample": name,
                         "target": target, "dye": dyes.get(target, ""), "role": role.value,
                         "cq": _cq(cq_text, path, 0, "cq", notes) if cq_text else math.nan,
                         "cq_text": cq_text, "omitted": False,

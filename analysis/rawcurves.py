@@ -206,26 +206,21 @@ def analyse_exports(
     from assay.primers.conditions import ReactionConditions
 
     conditions = conditions or ReactionConditions()
-    reactions, targets, runs, notes = [], [], [], []
-    for export in exports:
-        name = Path(export.path).name
-        if export.amplification is None and export.melt is None:
-            notes.append(f"{name}: no raw amplification or melt data; left out")
+    reactions: list[pd.DataFrame] = []
+    targets: list[dict[str, Any]] = []
+    runs: list[ExportCurves] = []
+    notes: list[str] = []
+    for whole in exports:
+        if whole.amplification is None and whole.melt is None:
+            notes.append(f"{Path(whole.path).name}: no raw amplification or melt data; left out")
             continue
-        wells = export.wells.reset_index(drop=True)
-        fit = None
-        if export.amplification is not None:
-            use = ~wells["role"].isin(_CONTROLS).to_numpy()
-            fit = curves.fit_curves(
-                export.amplification.x,
-                export.amplification.y,
-                wells["target"].astype(str).tolist(),
-                use=use,
-            )
-        found = melt.melt_peaks(export.melt.x, export.melt.y) if export.melt is not None else None
-        reactions.append(_reaction_rows(name, wells, fit, found))
-        targets.extend(_target_rows(name, wells, fit, found, dict(export.amplicons), conditions))
-        runs.append(ExportCurves(export=export, fit=fit, melt=found))
+        parts = _per_plate(whole)
+        ordered = []
+        for export, name, index in parts:
+            found_rows = _analyse_one(export, name, conditions, targets, runs)
+            ordered.append(found_rows.assign(_order=index))
+        joined = pd.concat(ordered, ignore_index=True).sort_values("_order", kind="stable")
+        reactions.append(joined.drop(columns="_order").reset_index(drop=True))
     if not runs:
         raise InputError(
             "none of the files carries raw amplification or melt data (RDML adp/mdp points)",
@@ -237,6 +232,57 @@ def analyse_exports(
         runs=tuple(runs),
         notes=tuple(notes),
     )
+
+
+def _per_plate(export: Export) -> list[tuple[Export, str, np.ndarray]]:
+    """The export split by plate (RDML run of an experiment), each with its rows' positions.
+
+    LinRegPCR places its window per run: targets of different runs or instruments are not
+    pooled. One plate: the export itself.
+    """
+    from dataclasses import replace
+
+    name = Path(export.path).name
+    wells = export.wells.reset_index(drop=True)
+    plates = list(dict.fromkeys(wells["plate"].astype(str)))
+    if len(plates) <= 1:
+        return [(replace(export, wells=wells), name, np.arange(len(wells)))]
+    parts = []
+    for plate in plates:
+        index = np.flatnonzero((wells["plate"].astype(str) == plate).to_numpy())
+
+        def rows(traces: Any, index: np.ndarray = index) -> Any:
+            if traces is None:
+                return None
+            return replace(traces, x=np.asarray(traces.x)[index], y=np.asarray(traces.y)[index])
+
+        part = replace(
+            export, wells=wells.iloc[index].reset_index(drop=True),
+            amplification=rows(export.amplification), melt=rows(export.melt),
+        )  # fmt: skip
+        parts.append((part, f"{name} ({plate})", index))
+    return parts
+
+
+def _analyse_one(
+    export: Export, name: str, conditions: ReactionConditions, targets: list[dict[str, Any]],
+    runs: list[ExportCurves],
+) -> pd.DataFrame:  # fmt: skip
+    """Fit one plate's curves and melts; its target rows and run are appended in place."""
+    wells = export.wells.reset_index(drop=True)
+    fit = None
+    if export.amplification is not None:
+        use = ~wells["role"].isin(_CONTROLS).to_numpy()
+        fit = curves.fit_curves(
+            export.amplification.x,
+            export.amplification.y,
+            wells["target"].astype(str).tolist(),
+            use=use,
+        )
+    found = melt.melt_peaks(export.melt.x, export.melt.y) if export.melt is not None else None
+    targets.extend(_target_rows(name, wells, fit, found, dict(export.amplicons), conditions))
+    runs.append(ExportCurves(export=export, fit=fit, melt=found))
+    return _reaction_rows(name, wells, fit, found)
 
 
 def predicted_tms(analysis: CurveAnalysis) -> dict[str, float]:
