@@ -204,6 +204,18 @@ def calibrate(sims: int, seed: int = 2024) -> list[Calibration]:
     def technical(rng: np.random.Generator, k: int, groups: dict[str, float]) -> pd.DataFrame:
         return _paired_wells(rng, k, groups, 1, 1, bio_sd=0.0)
 
+    def blocked(rng: np.random.Generator, k: int, groups: dict[str, float]) -> pd.DataFrame:
+        # Three experiments (blocks), one sample per group in each; each experiment shifts
+        # every ΔCt of its samples by its own amount (SD 1 cycle).
+        frame = _paired_wells(rng, k, groups, 3, 1)
+        experiment = frame["sample"].str[-1]
+        shifts = rng.normal(0, 1.0, (k, 3))
+        shift = shifts[frame["sim"].to_numpy(int), experiment.astype(int).to_numpy()]
+        target = (frame["gene"] == "target").to_numpy()
+        moved = frame["ct"] + np.where(target, shift, 0.0)
+        result: pd.DataFrame = frame.assign(block=experiment, ct=moved)
+        return result
+
     results = [
         _run_expression("two groups (Student's t on ΔCt, 3 samples)", "ΔΔCt 1 cycle", sims,
                         seed, paired(3), *two, refs=1),
@@ -216,6 +228,8 @@ def calibrate(sims: int, seed: int = 2024) -> list[Calibration]:
                         replicates="biological"),
         _run_expression("one cDNA per group (technical CI, no test)", "ΔΔCt 1 cycle", sims,
                         seed + 4, technical, *two, refs=1, replicates="technical"),
+        _run_expression("experiments as blocks (3, one sample per group in each)",
+                        "ΔΔCt 1 cycle", sims, seed + 8, blocked, *two, refs=1, block="block"),
         _run_expression("Pfaffl (E 1.9 / 2.0, 3 samples)", "log2 ratio 1", sims, seed + 5,
                         _pfaffl(paired(3)), *two, refs=1,
                         efficiencies=(("ref0", 2.0), ("target", 1.9))),

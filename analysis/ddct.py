@@ -25,6 +25,7 @@ from assay.analysis.stats import (
     TestResult,
     adjust,
     anova_tukey,
+    block_contrasts,
     contrast,
     contrasts_f_test,
     dunnett,
@@ -208,6 +209,9 @@ class Settings:
         interval: What fold_change_low/high are (`Interval`); a confidence interval by default.
         ci_level: Confidence level of the intervals.
         interaction: With panels, test per gene whether the change differs between panels.
+        non_detects: What a unit without a Cq does ("strict", "exclude", "limit=CYCLES").
+        block: A column whose values (experiments, runs, plates) are blocks of the design:
+            groups are compared within blocks (`stats.block_contrasts`).
     """
 
     reference_genes: tuple[str, ...]
@@ -225,6 +229,7 @@ class Settings:
     # Units (samples, or wells) of a target without a Cq: "strict" tests a group only when every
     # unit has one; "exclude" tests the detected ones; a number sets their Cq to that cycle.
     non_detects: str = "strict"
+    block: str = ""  # a column naming each sample's experiment, run or plate: a block
     # (gene, SE of log2 E, df) from standard curves: propagated into Pfaffl intervals.
     efficiency_se: tuple[tuple[str, float, int], ...] = ()
 
@@ -1080,6 +1085,7 @@ def _paired(
         .unstack("gene")
     )
     first_row = panel.groupby(["group", "sample"], observed=True)["row"].min()
+    blocks = _blocks_of(panel, settings, source)
     for gene in refs:
         missing = per_sample[gene].isna() if gene in per_sample else None
         if missing is None or missing.any():
@@ -1154,7 +1160,12 @@ def _paired(
         calibrator = summaries[settings.control]
         others = {g: s.values for g, s in summaries.items() if g != settings.control}
         lost = {g: part.undetected[(g, gene)] for g in summaries if (g, gene) in part.undetected}
-        shown = compare_with_control(calibrator.values, others, settings, lost) if tested else {}
+        if tested and settings.block:
+            shown = _blocked(dct, blocks, settings)
+        else:
+            shown = (
+                compare_with_control(calibrator.values, others, settings, lost) if tested else {}
+            )
         for group, summary in summaries.items():
             rows.append(_row(part, gene, group, summary, calibrator, shown.get(group), settings))
             values = dct.xs(group, level="group")
@@ -1167,8 +1178,43 @@ def _paired(
         if tested:
             tests += _test_rows(part, gene, shown, settings.control)
             usable = {g: s.values for g, s in summaries.items() if s.values.size >= 2}
-            tests += _anova_rows(part, gene, usable, settings)
+            if not settings.block:
+                tests += _anova_rows(part, gene, usable, settings)
     return _PanelResult(rows=rows, tests=tests, samples=sample_rows)
+
+
+def _blocks_of(panel: pd.DataFrame, settings: Settings, source: str | None) -> pd.Series | None:
+    """Each (group, sample)'s block, or None without blocks.
+
+    Raises:
+        InputError: The block column is missing, or a sample spans several blocks.
+    """
+    if not settings.block:
+        return None
+    if settings.block not in panel:
+        raise InputError(f'the block column "{settings.block}" is not in the table', path=source)
+    spans = panel.groupby(["group", "sample"], observed=True)[settings.block].nunique()
+    if (spans > 1).any():
+        group, sample = spans.index[spans > 1][0]
+        raise InputError(
+            f'sample "{sample}" of group "{group}" lies in several {settings.block} values: a '
+            "sample belongs to one block", path=source, column=settings.block,
+        )  # fmt: skip
+    blocks: pd.Series = panel.groupby(["group", "sample"], observed=True)[settings.block].first()
+    return blocks
+
+
+def _blocked(dct: pd.Series, blocks: pd.Series | None, settings: Settings) -> dict[str, TestResult]:
+    """Each group vs the calibrator within blocks (`stats.block_contrasts`)."""
+    if blocks is None:
+        return {}
+    keys = list(dct.index)
+    results = block_contrasts(
+        dct.to_numpy(dtype=float).tolist(), [str(g) for g, _ in keys],
+        [str(blocks[k]) for k in keys], settings.control, level=settings.ci_level,
+        block_name=settings.block,
+    )  # fmt: skip
+    return results
 
 
 def _unquantified(

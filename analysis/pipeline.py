@@ -116,6 +116,13 @@ def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings
     return settings, said
 
 
+def _columns_to_keep(settings: Settings) -> tuple[str, ...]:
+    """The panel columns, and the block column where it is not one the reader keeps anyway."""
+    kept = ("plate", "well", "sample", "group", "gene")
+    extra = (settings.block,) if settings.block and settings.block not in kept else ()
+    return (*settings.panels, *extra)
+
+
 def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     """Analyse, draw and write the results folder.
 
@@ -134,7 +141,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
 
     table = read_plates(
         [request.ct_table, *request.more_tables], columns=request.columns,
-        panels=request.settings.panels, samples=request.samples, cq_from=request.cq_from,
+        panels=_columns_to_keep(request.settings), samples=request.samples,
+        cq_from=request.cq_from,
     )  # fmt: skip
     if table.wells.empty or table.wells["ct"].isna().all():
         from collections import Counter

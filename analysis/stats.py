@@ -581,3 +581,49 @@ def interaction_test(
     f = ((rss_reduced - rss_full) / df_num) / (rss_full / df_den)
     return TestResult(test=name, statistic=f, df=float(df_den), df_numerator=float(df_num),
                       p_value=float(stats.f.sf(f, df_num, df_den)))  # fmt: skip
+
+
+def block_contrasts(
+    values: Sequence[float], groups: Sequence[str], blocks: Sequence[str], control: str,
+    *, level: float = 0.95, block_name: str = "block",
+) -> dict[str, TestResult]:  # fmt: skip
+    """Each group vs the control in the additive model y = group + block (randomised blocks).
+
+    Experiments, runs or plates as blocks: what they shift together cancels from a group's
+    difference to the control. Least squares; each group's coefficient against the control's
+    with its SE from the residual variance, df = N − rank (Montgomery, Design and Analysis of
+    Experiments, §4.1). With one unit per group and block and two groups this is the paired
+    t-test.
+    """
+    from scipy import stats
+
+    y = np.asarray(values, dtype=float)
+    levels = [g for g in dict.fromkeys(groups) if g != control]
+    block_levels = list(dict.fromkeys(blocks))[1:]
+    design = np.column_stack(
+        [np.ones(y.size)]
+        + [np.array([float(g == level) for g in groups]) for level in levels]
+        + [np.array([float(b == level) for b in blocks]) for level in block_levels]
+    )
+    name = f"t-test in the block model ({block_name} as block)"
+    beta, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+    df = float(y.size - rank)
+    if df < 1:
+        return {g: _not_run(name, "not tested: no error df left after the blocks") for g in levels}
+    residual = y - design @ beta
+    sigma2 = float(residual @ residual) / df
+    covariance = np.linalg.pinv(design.T @ design) * sigma2
+    critical = float(stats.t.ppf(0.5 + level / 2, df))
+    results = {}
+    for i, group in enumerate(levels, start=1):
+        se = math.sqrt(covariance[i, i])
+        estimate = float(beta[i])
+        if not se > 0:
+            results[group] = _not_run(name, "not tested: no variation left")
+            continue
+        t = estimate / se
+        results[group] = TestResult(
+            test=name, statistic=t, df=df, p_value=float(2 * stats.t.sf(abs(t), df)),
+            estimate=estimate, ci_low=estimate - critical * se, ci_high=estimate + critical * se,
+        )  # fmt: skip
+    return results

@@ -71,6 +71,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "when every unit has one; exclude tests the detected ones; limit=40 sets them to Cq 40. "
         "Always counted beside the fold",
     )  # fmt: skip
+    parser.add_argument(
+        "--block", default="", metavar="COLUMN",
+        help="a column naming each sample's experiment, run or plate: groups are compared "
+        "within blocks (randomised-block model; paired t-test with one sample per group and "
+        "block)",
+    )  # fmt: skip
     parser.add_argument("--ci-level", type=_level, default=0.95, metavar="PERCENT",
                         help="confidence level of intervals (default 95)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
@@ -190,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         correction=Correction(args.correction), ct_cutoff=args.ct_cutoff,
         efficiencies=tuple(sorted(efficiencies.items())), interval=Interval(args.interval),
         ci_level=args.ci_level, non_detects=args.non_detects, efficiency_se=efficiency_se,
+        block=args.block,
     )  # fmt: skip
     viability = None
     if args.od:

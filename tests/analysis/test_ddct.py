@@ -717,3 +717,59 @@ def test_pfaffl_intervals_carry_the_efficiencys_uncertainty() -> None:
         pytest.approx(total)
     )
     assert wider["interval"].endswith("efficiency uncertainty included")
+
+
+def _blocked_wells(seed: int) -> pd.DataFrame:
+    # Three experiments, each shifting every ΔCt of its samples by its own amount; one sample per
+    # group and experiment.
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    for experiment, shift in (("e1", 0.0), ("e2", 1.5), ("e3", -1.0)):
+        for group, effect in (("control", 0.0), ("a", -0.8), ("b", 0.0)):
+            level = 27.0 + shift + effect + rng.normal(0, 0.15)
+            for gene, base in (("target", level), ("GAPDH", 20.0)):
+                for ct in rng.normal(base, 0.05, 2):
+                    rows.append({"experiment": experiment, "group": group,
+                                 "sample": f"{group}-{experiment}", "gene": gene,
+                                 "ct": float(ct), "row": len(rows) + 2})  # fmt: skip
+    return _frame(rows)
+
+
+def test_experiments_as_blocks_compare_groups_within_them() -> None:
+    from scipy import stats
+
+    wells = _blocked_wells(31)
+    settings = Settings(reference_genes=("GAPDH",), control="control", block="experiment",
+                        correction=Correction.NONE)  # fmt: skip
+    result = relative_expression(wells, settings)
+    a = _row(result.expression, "a")
+    assert a["test"] == "t-test in the block model (experiment as block)"
+
+    # Two groups' samples matched by experiment: the block model's test of a vs control is
+    # not the paired t-test here (three groups share the error, df (3-1)(3-1) = 4), but the
+    # estimate is the mean within-experiment difference, and the experiments' shifts cancel.
+    def by_experiment(group: str) -> list[float]:
+        means = wells[wells["group"] == group].groupby(["experiment", "gene"])["ct"].mean()
+        return [means[(e, "target")] - means[(e, "GAPDH")] for e in ("e1", "e2", "e3")]
+
+    differences = np.array(by_experiment("a")) - np.array(by_experiment("control"))
+    assert a["delta_delta_ct"] == pytest.approx(differences.mean())
+    shown = result.tests.set_index("comparison").loc["a vs control"]
+    assert shown["df"] == 4
+    # Unblocked, the experiments' shifts (2.5 cycles apart) swamp the 0.8-cycle effect.
+    plain = relative_expression(wells, replace(settings, block=""))
+    assert _row(plain.expression, "a")["p_value"] > 0.05
+    assert a["p_value"] < 0.01
+    # Two groups only: the block model is the paired t-test.
+    two = wells[wells["group"] != "b"]
+    paired = relative_expression(two, settings)
+    expected = stats.ttest_rel(by_experiment("a"), by_experiment("control"))
+    assert _row(paired.expression, "a")["p_value"] == pytest.approx(expected.pvalue)
+
+
+def test_a_sample_in_two_blocks_is_refused() -> None:
+    wells = _blocked_wells(2)
+    wells.loc[wells.index[0], "experiment"] = "e9"
+    settings = Settings(reference_genes=("GAPDH",), control="control", block="experiment")
+    with pytest.raises(InputError, match='sample "control-e1" of group "control" lies in several'):
+        relative_expression(wells, settings)
