@@ -308,6 +308,48 @@ def _check(wells: pd.DataFrame, settings: Settings, source: str | None) -> None:
         )  # fmt: skip
 
 
+def inter_run_calibrated(
+    wells: pd.DataFrame, calibrators: Sequence[str], *, source: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Remove each plate's offset per gene with inter-run calibrators (Hellemans et al. 2007).
+
+    qbase+'s inter-run calibration on the Cq scale: for each gene and plate, the offset is the
+    mean Cq of the calibrator samples' wells on that plate minus its mean over the plates; every
+    Cq of that gene on that plate loses the offset. The calibrators are ordinary samples run on
+    every plate (they stay in the analysis).
+
+    Returns:
+        The corrected wells and one sentence per gene giving the offsets.
+
+    Raises:
+        InputError: No plate column, or a plate without a calibrator for a gene it holds.
+    """
+    if "plate" not in wells or wells["plate"].astype(str).nunique() < 2:
+        raise InputError("inter-run calibration needs wells from two or more plates (a plate "
+                         "column, or several files)", path=source)  # fmt: skip
+    is_irc = wells["sample"].astype(str).isin(calibrators) if "sample" in wells else None
+    if is_irc is None or not is_irc.any():
+        raise InputError(f"no well of the inter-run calibrator(s) {', '.join(calibrators)}",
+                         path=source, column="sample")  # fmt: skip
+    plates = wells["plate"].astype(str)
+    corrected = wells.copy()
+    said = []
+    for gene in sorted(set(wells["gene"].astype(str))):
+        mine = wells["gene"].astype(str) == gene
+        means = wells[mine & is_irc].groupby(plates[mine & is_irc])["ct"].mean()
+        for plate in sorted(set(plates[mine])):
+            if plate not in means.index or means[plate] != means[plate]:
+                raise InputError(
+                    f"plate {plate} has no Cq of the inter-run calibrator(s) for {gene}: it "
+                    "cannot be put on the common scale", path=source, column="sample",
+                )  # fmt: skip
+        offsets = means - float(means.mean())
+        corrected.loc[mine, "ct"] = wells.loc[mine, "ct"] - plates[mine].map(offsets).astype(float)
+        said.append(f"inter-run calibration {gene}: " + ", ".join(
+            f"{p} {o:+.2f}" for p, o in offsets.items()) + " cycles removed")  # fmt: skip
+    return corrected, said
+
+
 def replicate_outliers(cts: Sequence[float], limit: float) -> list[bool]:
     """Mark the odd one out among technical replicates.
 

@@ -18,6 +18,7 @@ from assay.analysis.ddct import (
     StandardCurve,
     drop_outliers,
     flag_wells,
+    inter_run_calibrated,
 )
 from assay.analysis.ddct import relative_expression as compute_expression
 from assay.analysis.instruments import FINDING_PREFIXES
@@ -70,6 +71,7 @@ class AnalysisRequest:
     viability: ViabilitySettings | None = None
     samples: Path | None = None
     cq_from: str = "auto"
+    inter_run: tuple[str, ...] = ()  # inter-run calibrator samples (on every plate)
 
 
 @dataclass
@@ -174,6 +176,11 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         raise InputError("--strict needs --assays FILE (the report of assay validate --json)")
     if request.drop_outliers:
         table = drop_outliers(table, settings)
+    if request.inter_run:
+        calibrated, offsets = inter_run_calibrated(table.wells, request.inter_run,
+                                                   source=table.source)  # fmt: skip
+        table = replace(table, wells=calibrated)
+        chosen += offsets
     expression = compute_expression(table.wells, settings, source=table.source)
     if problems:
         marked = expression.expression.assign(

@@ -77,6 +77,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "within blocks (randomised-block model; paired t-test with one sample per group and "
         "block)",
     )  # fmt: skip
+    parser.add_argument(
+        "--inter-run", default="", metavar="SAMPLE[,SAMPLE]",
+        help="inter-run calibrator sample(s), run on every plate: each plate's offset per gene "
+        "is removed before analysis (qbase+'s inter-run calibration)",
+    )  # fmt: skip
     parser.add_argument("--ci-level", type=_level, default=0.95, metavar="PERCENT",
                         help="confidence level of intervals (default 95)")  # fmt: skip
     parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
@@ -215,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
                 strict=args.strict, drop_outliers=args.drop_outliers, curves=tuple(curves),
                 od_table=Path(args.od) if args.od else None, viability=viability,
                 samples=Path(args.samples) if args.samples else None, cq_from=args.cq_from,
+                inter_run=tuple(s.strip() for s in args.inter_run.split(",") if s.strip()),
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))

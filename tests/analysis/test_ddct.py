@@ -773,3 +773,27 @@ def test_a_sample_in_two_blocks_is_refused() -> None:
     settings = Settings(reference_genes=("GAPDH",), control="control", block="experiment")
     with pytest.raises(InputError, match='sample "control-e1" of group "control" lies in several'):
         relative_expression(wells, settings)
+
+
+def test_inter_run_calibration_removes_each_plates_offset() -> None:
+    from assay.analysis.ddct import inter_run_calibrated
+
+    # Plate p2 reads every target Cq 1.0 cycle late and every GAPDH 0.4 late; the calibrator
+    # "IRC" is on both plates. By hand: target offsets p1 -0.5, p2 +0.5; GAPDH -0.2, +0.2.
+    rows = []
+    for plate, late_t, late_r in (("p1", 0.0, 0.0), ("p2", 1.0, 0.4)):
+        for sample, t in (("IRC", 25.0), (f"s-{plate}", 26.0)):
+            rows += [{"plate": plate, "group": "g", "sample": sample, "gene": "target",
+                      "ct": t + late_t, "row": len(rows) + 2},
+                     {"plate": plate, "group": "g", "sample": sample, "gene": "GAPDH",
+                      "ct": 18.0 + late_r, "row": len(rows) + 3}]  # fmt: skip
+    wells = _frame(rows)
+    corrected, said = inter_run_calibrated(wells, ["IRC"])
+    target = corrected[corrected["gene"] == "target"].set_index(["plate", "sample"])["ct"]
+    assert target[("p1", "s-p1")] == pytest.approx(26.5)
+    assert target[("p2", "s-p2")] == pytest.approx(26.5)
+    assert "inter-run calibration target: p1 -0.50, p2 +0.50 cycles removed" in said
+    assert "inter-run calibration GAPDH: p1 -0.20, p2 +0.20 cycles removed" in said
+    missing = wells[~((wells["plate"] == "p2") & (wells["sample"] == "IRC"))]
+    with pytest.raises(InputError, match="plate p2 has no Cq of the inter-run calibrator"):
+        inter_run_calibrated(missing, ["IRC"])
