@@ -780,7 +780,7 @@ def test_inter_run_calibration_removes_each_plates_offset() -> None:
 
     # Plate p2 reads every target Cq 1.0 cycle late and every GAPDH 0.4 late; the calibrator
     # "IRC" is on both plates. By hand: target offsets p1 -0.5, p2 +0.5; GAPDH -0.2, +0.2.
-    rows = []
+    rows: list[dict[str, object]] = []
     for plate, late_t, late_r in (("p1", 0.0, 0.0), ("p2", 1.0, 0.4)):
         for sample, t in (("IRC", 25.0), (f"s-{plate}", 26.0)):
             rows += [{"plate": plate, "group": "g", "sample": sample, "gene": "target",
