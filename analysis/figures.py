@@ -177,7 +177,8 @@ def viability_figure(
     _bars(axis, panels, groups, means, sds, per_unit, marks)
     axis.axhline(100.0, linestyle="--", linewidth=0.8, color="grey")
     axis.set_ylabel("Viable cells (% of control)")
-    axis.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(groups))
+    axis.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                ncol=min(len(groups), 4))  # fmt: skip
     figure.tight_layout()
     paths = _save(figure, stem)
     plt.close(figure)

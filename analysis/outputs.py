@@ -139,6 +139,8 @@ def write_viability(
         "wells.csv": result.wells.to_csv(index=False, float_format="%.6g"),
         "analysis.json": strict_json(meta),
     }
+    if result.dose_response is not None:
+        files["dose_response.csv"] = result.dose_response.to_csv(index=False, float_format="%.6g")
     for name, text in files.items():
         write_text_atomic(out / name, text)
     return [out / name for name in files]

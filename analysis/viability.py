@@ -102,6 +102,7 @@ class Viability:
     wells: pd.DataFrame
     notes: tuple[str, ...] = ()
     units: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    dose_response: pd.DataFrame | None = None  # one 4PL fit per panel, with a dose column
     method: str = ""  # which test, on which unit, with which n (`method_note`)
 
 
@@ -122,6 +123,17 @@ def _number(text: str, path: str, row: int, column: str) -> float:
             f"is not a plausible optical density (expected {low:g} to {high:g})", path=path,
             row=row, column=column, value=text,
         )  # fmt: skip
+    return value
+
+
+def _dose(text: str, path: str, row: int, column: str) -> float:
+    """A dose: a number >= 0 (0 for untreated and blank wells); empty is 0."""
+    if not str(text).strip():
+        return 0.0
+    value = parse_number(str(text))
+    if value is None or not value >= 0 or not math.isfinite(value):
+        raise InputError("is not a dose (a number, 0 or more)", path=path, row=row,
+                         column=column, value=text)  # fmt: skip
     return value
 
 
@@ -154,6 +166,11 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
         frame[name] = [
             _number(text, str(path), row, columns[name])
             for text, row in zip(raw[columns[name]], frame["row"], strict=True)
+        ]
+    if "dose" in columns:
+        frame["dose"] = [
+            _dose(text, str(path), row, columns["dose"])
+            for text, row in zip(raw[columns["dose"]], frame["row"], strict=True)
         ]
     for optional in ("experiment", "well", "exclude", "role", *settings.panels):
         if optional in columns:
@@ -370,9 +387,14 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     summary, test_frame = _corrected(pd.DataFrame(rows), pd.DataFrame(tests), settings)
     method = method_note(settings, by_experiment=by_experiment, on_wells=on_wells)
     notes.append(method)
+    fits = _dose_fits(samples, settings, by_experiment=by_experiment, source=source)
+    if fits is not None:
+        notes += [str(n) for n in fits["said"]]
+        fits = fits.drop(columns="said")
     return Viability(summary=summary, tests=test_frame,
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
-                     notes=tuple(notes), units=unit_values, method=method)  # fmt: skip
+                     notes=tuple(notes), units=unit_values, method=method,
+                     dose_response=fits)  # fmt: skip
 
 
 def _interaction(
@@ -422,6 +444,59 @@ def _interaction(
         f"{result.statistic:.2f}, p = {result.p_value:.2g} (two-way ANOVA of log net OD, {unit}): "
         f"{verdict}"
     )
+
+
+def _dose_fits(
+    samples: pd.DataFrame, settings: ViabilitySettings, *, by_experiment: bool,
+    source: str | None,
+) -> pd.DataFrame | None:  # fmt: skip
+    """A four-parameter logistic per panel, where the table has a dose column (`dose`).
+
+    The units are those of the summary: each experiment's mean per dose, or the wells of one
+    plate. None without a dose column.
+
+    Raises:
+        InputError: A group carries more than one dose.
+    """
+    import pandas as pd
+
+    from assay.analysis.dose import fit_dose_response
+
+    if "dose" not in samples:
+        return None
+    doses = samples.groupby("group", observed=True)["dose"].nunique()
+    if (doses > 1).any():
+        raise InputError(f'group "{doses.index[doses > 1][0]}" has several doses: one dose per '
+                         "group", path=source, column="dose")  # fmt: skip
+    keys = list(settings.panels)
+    panels = samples.groupby(keys, observed=True) if keys else [((), samples)]
+    rows: list[dict[str, Any]] = []
+    for key, panel in panels:
+        label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        units = (
+            panel.groupby(["experiment", "group"], observed=True)
+            .agg(dose=("dose", "first"), viability_pct=("viability_pct", "mean"))
+            if by_experiment else panel[["dose", "viability_pct"]]
+        )  # fmt: skip
+        fit = fit_dose_response(units["dose"].tolist(), units["viability_pct"].tolist(),
+                                level=settings.ci_level)  # fmt: skip
+        if fit is None:
+            said = f"{label or 'dose-response'}: fewer than 4 doses above 0: no dose-response fit"
+            rows.append({"panel": label, "said": said})
+            continue
+        where = f"{label}: " if label else ""
+        said = (
+            f"{where}IC50 {fit.ic50:.3g} (95 % CI {fit.ic50_low:.3g}-{fit.ic50_high:.3g}), Hill "
+            f"slope {fit.hill:.2f}, plateaus {fit.bottom:.1f}-{fit.top:.1f} % (4-parameter "
+            f"logistic on log dose, {fit.points} points)"
+            + (f"; ambiguous: {fit.ambiguous}" if fit.ambiguous else "")
+        )
+        rows.append({"panel": label, "points": fit.points, "doses": fit.doses,
+                     "bottom_pct": fit.bottom, "top_pct": fit.top, "ic50": fit.ic50,
+                     "ic50_ci_low": fit.ic50_low, "ic50_ci_high": fit.ic50_high,
+                     "hill": fit.hill, "ambiguous": fit.ambiguous, "said": said})  # fmt: skip
+    frame: pd.DataFrame = pd.DataFrame(rows)
+    return frame
 
 
 def natural_key(name: str) -> tuple[Any, ...]:
