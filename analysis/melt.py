@@ -34,7 +34,7 @@ RULES = (
     f"-dF/dT of fluorescence scaled 0-1, Savitzky-Golay smoothing over {SMOOTH_C:g} C; "
     f"peaks with prominence >= {MIN_PROMINENCE:g}/C and >= {MIN_RELATIVE:.0%} of the largest, "
     f">= {EDGE_C:g} C from the ramp's ends; Tm at the parabola's vertex; predicted amplicon Tm "
-    f"(Primer3's long-sequence formula) within {TOLERANCE_C:g} C counts as as predicted"
+    f"(Primer3's long-sequence formula) within {TOLERANCE_C:g} C counts as 'as predicted'"
 )
 
 
