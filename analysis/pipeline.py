@@ -7,6 +7,7 @@ are written only when all of it succeeded, each atomically.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -118,6 +119,35 @@ def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings
     return settings, said
 
 
+# Efficiencies from two sources further apart than this change fold changes noticeably (0.05 over
+# 10 cycles is a factor of 1.3).
+EFFICIENCY_AGREEMENT = 0.05
+
+
+def efficiency_disagreements(
+    found: tuple[tuple[str, float], ...], source: str, curves: tuple[StandardCurve, ...]
+) -> list[str]:
+    """Genes whose efficiency from the file and from their standard curve differ.
+
+    Where the raw curves' (or the export's) efficiency of a gene differs from its standard
+    curve's by more than `EFFICIENCY_AGREEMENT`, fold changes depend on which is used.
+
+    >>> curve = StandardCurve(gene="RNaseP", slope=-3.4, intercept=40.0, r_squared=1.0, points=5)
+    >>> efficiency_disagreements((("RNaseP", 1.78),), "the raw curves", (curve,))[0][:50]
+    'efficiency: RNaseP 1.78 from the raw curves, 1.97 '
+    """
+    standard = {c.gene: c.amplification_factor for c in curves}
+    said = []
+    for gene, value in found:
+        if gene in standard and abs(value - standard[gene]) > EFFICIENCY_AGREEMENT:
+            said.append(
+                f"efficiency: {gene} {value:.2f} from {source or 'the file'}, "
+                f"{standard[gene]:.2f} from its standard curve: fold changes depend on which is "
+                "used (the standard curve's is)"
+            )
+    return said
+
+
 def _columns_to_keep(settings: Settings) -> tuple[str, ...]:
     """The panel columns, and the block column where it is not one the reader keeps anyway."""
     kept = ("plate", "well", "sample", "group", "gene")
@@ -149,7 +179,9 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     if table.wells.empty or table.wells["ct"].isna().all():
         from collections import Counter
 
-        reasons = Counter(str(r) for r in table.excluded.get("reason", []))
+        # Counted by rule: the numbers in a reason differ from well to well.
+        reasons = Counter(re.sub(r"-?\d+(?:\.\d+)?", "#", str(r))
+                          for r in table.excluded.get("reason", []))  # fmt: skip
         said = "; ".join(f"{n} × {r}" for r, n in reasons.most_common(5))
         raise InputError(
             f"no well is left to analyse: {len(table.excluded)} excluded"
@@ -209,6 +241,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     info = chosen + [n for n in table.notes if not n.startswith(FINDING_PREFIXES)] + info
     info += list(expression.interactions)
     warnings += [w for curve in request.curves for w in curve_warnings(curve)]
+    warnings += efficiency_disagreements(table.efficiencies, table.efficiency_source,
+                                         request.curves)  # fmt: skip
     warnings += plate_confounding(table.wells, settings.control, settings.reference_genes)
     if len(settings.reference_genes) >= 2 and expression.design is Design.PAIRED:
         for stability in reference_stability(

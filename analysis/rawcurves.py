@@ -379,7 +379,7 @@ def with_curve_cq(export: Export) -> CurveCq:
     wells = wells.assign(
         cq=reactions["cq"].to_numpy(),
         cq_text=[f"no Cq: {r}" if r else "" for r in reasons],
-    )
+    ).drop(columns="cq_mean", errors="ignore")  # the instrument's mean is not of these Cqs
     per_row = {
         int(row): ("not amplified: " + reason if reason else "amplified")
         + (f"; melt {peaks}" if peaks else "")

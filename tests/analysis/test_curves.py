@@ -432,3 +432,23 @@ def test_reactions_without_an_exponential_phase_are_not_amplified(
         assert all("no exponential phase" in r for r in fit.reason)
     else:
         assert fit.amplified.all()
+
+
+def test_curve_and_standard_curve_efficiencies_that_differ_are_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A TaqMan relative standard-curve run: its raw curves give RNase P an efficiency of 1.78,
+    # its own dilution series 1.93 (Design & Analysis applied the latter). Which one is used
+    # moves every fold change, so the output says so; the export's Cq means (of the
+    # instrument's Cqs) are not held against the curves' Cqs.
+    path = EXPORTS / ("quantstudio/appbio_quantstudio_designandanalysis_QS7Pro_Relative_"
+                      "Standard_Curve_example13.xlsx")  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--cq-from", "curves", "--standard-curve", str(path),
+                 "--reference", "IPC", "--control", "unk_400", "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    said = re.search(r"efficiency: RNase P (\d\.\d\d) from the raw curves, (\d\.\d\d) from its "
+                     r"standard curve", printed)  # fmt: skip
+    assert said is not None
+    assert abs(float(said[1]) - float(said[2])) > 0.05
+    assert "contradicts the export's own mean" not in printed
