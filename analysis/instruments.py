@@ -196,13 +196,30 @@ class _Table:
     after: list[list[str]]
 
 
+_WELL_ID = re.compile(r"^(?:\d+|[A-Pa-p]\d{1,2})$")
+
+
+def _footer_line(row: Sequence[str]) -> bool:
+    """A key/value line ("Analysis Type", "Singleplex") under a table whose rows start with a well.
+
+    >>> _footer_line(["Analysis Type", "Singleplex"]), _footer_line(["12", "B1", "liver"])
+    (True, False)
+    """
+    first = str(row[0]).strip()
+    filled = [c for c in row if str(c).strip()]
+    return bool(first) and not _WELL_ID.match(first) and len(filled) <= 2
+
+
 def _table_in(rows: list[list[str]]) -> _Table | None:
     """The well table inside a sheet or text: its header row, the rows to the first blank one."""
     for index, row in enumerate(rows):
         if _is_header(row):
             body: list[tuple[int, list[str]]] = []
             end = index + 1
+            numbered = _norm(row[0]) == "well"
             while end < len(rows) and any(c != "" for c in rows[end]):
+                if numbered and body and _footer_line(rows[end]):
+                    break  # a footer written straight after the table, with no blank line
                 body.append((end + 1, rows[end]))
                 end += 1
             return _Table(header=row, rows=body, before=rows[:index], after=rows[end:])
@@ -240,6 +257,24 @@ def _cq(text: str, path: Path, row: int, column: str, notes: set[str]) -> float:
     return value
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _quantity(text: str) -> float | None:
+    """A standard's quantity; QuantStudio may write it with thousands separators.
+
+    Only where unambiguous: groups of three after a comma, and a decimal point or two or more
+    groups ("100,000,000.000", "1,000,000"); "1,000" alone could be a decimal comma.
+
+    >>> _quantity("100,000,000.000"), _quantity("1,000,000"), _quantity("1,000"), _quantity("400")
+    (100000000.0, 1000000.0, None, 400.0)
+    """
+    cleaned = text.strip()
+    if _THOUSANDS.fullmatch(cleaned) and ("." in cleaned or cleaned.count(",") >= 2):
+        return float(cleaned.replace(",", ""))
+    return parse_number(cleaned)
+
+
 def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFrame:
     import pandas as pd
 
@@ -257,7 +292,7 @@ def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFram
         omitted = get("omit").lower() in ("true", "1", "yes")
         if "include" in columns and get("include").lower() == "false":
             omitted = True
-        quantity = parse_number(get("quantity")) if get("quantity") else None
+        quantity = _quantity(get("quantity")) if get("quantity") else None
         rq = parse_number(get("rq")) if get("rq") else None
         records.append({
             "plate": get("plate") or get("card"), "well": get("well"), "sample": get("sample"),

@@ -555,3 +555,31 @@ def test_quantstudio_rq_min_max_reproduced(
                 for r in csv.DictReader(handle) if r["gene"] == target}  # fmt: skip
     for sample, (low, high) in software.items():
         assert ours[sample] == pytest.approx((low, high), rel=1e-5), sample
+
+
+def test_a_footer_straight_after_the_table_is_the_footer() -> None:
+    from shared import INSTRUMENT_EXPORTS
+
+    # QuantStudio v1.5.2: Analysis Type, Endogenous Control, RQ Min/Max Confidence Level and
+    # Reference Sample follow the last well with no blank line (were read as 4 junk wells).
+    path = (
+        INSTRUMENT_EXPORTS
+        / "quantstudio/appbio_quantstudio_design_and_analysis_example15_v1.5.2.xlsx"
+    )
+    export = read_export(path)
+    assert export is not None
+    assert len(export.wells) == 232
+    assert (export.endogenous_control, export.reference_sample) == ("MYGENE", "1")
+
+
+def test_quantities_written_with_thousands_separators() -> None:
+    from shared import INSTRUMENT_EXPORTS
+
+    from assay.analysis.standards import read_standard_curves
+
+    # QS7 Flex text: quantities "100,000,000.000"; PROVENANCE.md: the file's two standard
+    # levels give a slope of -3.135 (the software's -3.196 came from the full plate).
+    (curve,) = read_standard_curves(
+        INSTRUMENT_EXPORTS / "quantstudio/example_quantsudio_results_only.txt"
+    )
+    assert curve.slope == pytest.approx(-3.135, abs=5e-4)
