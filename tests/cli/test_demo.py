@@ -52,6 +52,12 @@ def test_demo_validates_table1_analyses_the_example_and_writes_the_report(
     assert float(ags["p_value"]) == pytest.approx(
         min(2 * low, high) if raw["AGS"] == low else high, rel=0.02
     )
+    # No stars in the tables for genes whose assay failed or is unverified (the p stays).
+    with (out / "expression.csv").open() as handle:
+        expression = list(csv.DictReader(handle))
+    untrusted = [r for r in expression if r["assay_problem"] and r["group"] == "co-culture"]
+    assert untrusted
+    assert all(r["significance"] == "" and r["p_value"] for r in untrusted)
     # wells.csv lists every well read (data/example/ct.csv: 180 wells, one excluded), with its fate.
     with (out / "wells.csv").open() as handle:
         wells = list(csv.DictReader(handle))
