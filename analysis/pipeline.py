@@ -215,14 +215,14 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         chosen += offsets
     expression = compute_expression(table.wells, settings, source=table.source)
     if problems:
-        said = [problems.get(gene, "") for gene in expression.expression["gene"]]
+        reasons = [problems.get(gene, "") for gene in expression.expression["gene"]]
         # No stars for a gene whose assay failed or is unverified: its p stands, with the reason
         # beside it, but the star would claim what validation has not shown.
         marked = expression.expression.assign(
-            assay_problem=said,
+            assay_problem=reasons,
             significance=[
                 "" if why else star
-                for why, star in zip(said, expression.expression["significance"], strict=True)
+                for why, star in zip(reasons, expression.expression["significance"], strict=True)
             ],
         )
         expression = replace(expression, expression=marked).with_notes(
