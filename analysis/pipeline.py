@@ -215,14 +215,14 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         chosen += offsets
     expression = compute_expression(table.wells, settings, source=table.source)
     if problems:
-        reasons = [problems.get(gene, "") for gene in expression.expression["gene"]]
+        why_not = [problems.get(gene, "") for gene in expression.expression["gene"]]
         # No stars for a gene whose assay failed or is unverified: its p stands, with the reason
         # beside it, but the star would claim what validation has not shown.
         marked = expression.expression.assign(
-            assay_problem=reasons,
+            assay_problem=why_not,
             significance=[
                 "" if why else star
-                for why, star in zip(reasons, expression.expression["significance"], strict=True)
+                for why, star in zip(why_not, expression.expression["significance"], strict=True)
             ],
         )
         expression = replace(expression, expression=marked).with_notes(
