@@ -823,11 +823,14 @@ class Spread:
         parts: Variance components of the mean (s² w² / n) with their df (n − 1), for the
             Welch–Satterthwaite df of a sum.
         pooled_df: Σ (n − 1) over the cells: QuantStudio's df (n_t + n_r − 2; n − 1 multiplex).
+        cells: (weight, variance, wells) of each cell (target, then each reference gene), for
+            pooling one gene's technical variance over two cDNAs (`pooled_parts`).
     """
 
     sd: float
     parts: tuple[tuple[float, float], ...]
     pooled_df: float
+    cells: tuple[tuple[float, float, int], ...] = ()
 
     @property
     def variance(self) -> float:
@@ -842,7 +845,26 @@ def spread_of_cells(target: np.ndarray, references: Sequence[np.ndarray]) -> Spr
         return None
     sd = math.sqrt(sum(w**2 * float(c.var(ddof=1)) for c, w in cells))
     parts = tuple((w**2 * float(c.var(ddof=1)) / c.size, float(c.size - 1)) for c, w in cells)
-    return Spread(sd=sd, parts=parts, pooled_df=float(sum(c.size - 1 for c, _ in cells)))
+    detail = tuple((w, float(c.var(ddof=1)), int(c.size)) for c, w in cells)
+    return Spread(sd=sd, parts=parts, pooled_df=float(sum(c.size - 1 for c, _ in cells)),
+                  cells=detail)  # fmt: skip
+
+
+def pooled_parts(first: Spread, second: Spread) -> list[tuple[float, float]]:
+    """Variance components of a difference of two cDNAs' ΔCt, each gene's SD pooled over both.
+
+    The technical SD is the assay's (its pipetting and chemistry), the same in both cDNAs: each
+    gene's variance is pooled over the two, s² = Σ(n − 1)s² / Σ(n − 1), and contributes
+    w² s² (1/n₁ + 1/n₂) with n₁ + n₂ − 2 df. Without per-cell detail (multiplex wells), the
+    components of the two are taken as they are.
+    """
+    if not first.cells or len(first.cells) != len(second.cells):
+        return [*first.parts, *second.parts]
+    parts = []
+    for (w, v1, n1), (_, v2, n2) in zip(first.cells, second.cells, strict=True):
+        pooled = ((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2)
+        parts.append((w**2 * pooled * (1 / n1 + 1 / n2), float(n1 + n2 - 2)))
+    return parts
 
 
 def spread_of_values(values: np.ndarray) -> Spread | None:
@@ -926,10 +948,10 @@ def _interval(
         low, high = fold_interval(ddct - half, ddct + half)
         return low, high, f"{pct} CI of the calibrator's mean"
     if n == 1 and calibrator.values.size == 1:
-        spreads = [summary.spread] if is_calibrator else [summary.spread, calibrator.spread]
-        if any(s is None for s in spreads):
+        own, other = summary.spread, calibrator.spread
+        if own is None or (not is_calibrator and other is None):
             return math.nan, math.nan, "no interval: fewer than 2 wells per gene"
-        parts = [p for s in spreads if s is not None for p in s.parts]
+        parts = list(own.parts) if is_calibrator or other is None else pooled_parts(own, other)
         half = t_half_width(math.sqrt(sum(c for c, _ in parts)), satterthwaite_df(parts), level)
         ci_low, ci_high = _with_efficiency(ddct - half, ddct + half, summary, level)
         low, high = fold_interval(ci_low, ci_high)

@@ -486,11 +486,12 @@ def test_several_reference_genes_average_before_any_sd() -> None:
     # the SD of ACTB's and GAPDH's Cts pooled as if replicates (≈ 3.8 cycles).
     assert treated["delta_ct_sd"] == pytest.approx(0.15)
     assert treated["delta_delta_ct"] == pytest.approx(1.0)
-    # Its 95 % CI from the technical replicates of both cDNAs: variance components s²w²/n,
-    # each with 2 df, Welch–Satterthwaite df.
-    parts = [0.01 / 3, 0.01 / 4 / 3, 0.04 / 4 / 3] * 2
+    # Its 95 % CI from the technical replicates of both cDNAs: each gene's variance pooled over
+    # the two cDNAs (equal here), components w² s² (1/3 + 1/3) with 4 df each, Welch–
+    # Satterthwaite df over the genes.
+    parts = [0.01 * 2 / 3, 0.01 / 4 * 2 / 3, 0.04 / 4 * 2 / 3]
     se = math.sqrt(sum(parts))
-    df = sum(parts) ** 2 / sum(p**2 / 2 for p in parts)
+    df = sum(parts) ** 2 / sum(p**2 / 4 for p in parts)
     half = stats.t.ppf(0.975, df) * se
     assert (treated["fold_change_low"], treated["fold_change_high"]) == pytest.approx(
         (2 ** -(1 + half), 2 ** -(1 - half))
