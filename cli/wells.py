@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from assay.analysis.instruments import FINDING_PREFIXES, read_export, summary
     from assay.analysis.outputs import wells_with_fate
-    from assay.analysis.wells import read_text_table, read_wells, wells_from_export
+    from assay.analysis.wells import read_text_table, read_wells
     from assay.errors import InputError
     from assay.files import write_text_atomic
 
@@ -36,10 +36,8 @@ def run(args: argparse.Namespace) -> int:
         if export is not None:
             sys.stdout.write(summary(export))
         try:
-            table = (
-                read_wells(path, samples=args.samples) if export is None
-                else wells_from_export(export, samples=args.samples)
-            )  # fmt: skip
+            # The same reading, QC included, as every analysing command.
+            table = read_wells(path, samples=args.samples)
         except InputError as error:
             # What was read is still shown (and written); why it cannot be analysed is said.
             shown = export.wells if export is not None else read_text_table(Path(path))
@@ -50,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
             continue
         if export is None:
             print(f"{path}: a table of wells ({len(table.wells) + len(table.excluded)} rows)")
-        for note in table.notes:
+        said = set(export.notes) if export is not None else set()
+        for note in dict.fromkeys(table.notes):
+            if note in said:
+                continue  # already in the export's summary above
             print(f"  {'WARNING' if note.startswith(FINDING_PREFIXES) else 'note'}: {note}")
         every = wells_with_fate(table.wells.assign(flags=""), table).assign(file=path)
         tables.append(every)
