@@ -202,3 +202,15 @@ def test_a_group_that_never_shares_a_plate_with_the_calibrator_is_warned(
     printed = capsys.readouterr().out
     said = "plate: target: drug never share a plate with the calibrator control"
     assert (said in printed) is warned
+
+
+def test_assay_wells_shows_what_qc_does_and_says_each_note_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["wells", str(EXPORTS / "abi_sds/example.txt")]) == 0
+    printed = capsys.readouterr().out
+    assert "QC: 9 well(s) with an implausible Cq excluded" in printed
+    assert "for analysis: 9 excluded, 99 no Ct, 660 used" in printed
+    assert main(["wells", str(EXPORTS / "rdml/relative.rdml")]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("Cq -1 is the instrument's mark for no amplification") == 1
