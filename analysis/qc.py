@@ -116,6 +116,19 @@ def screen(table: WellTable) -> WellTable:
     )
     keys = [c for c in ("plate", "sample", "group", "gene") if c in wells]
     group_mean = wells.groupby(keys, observed=True)["ct"].transform("mean")
+    # A mean taken before the user excluded a well (an exclude column, an omitted well) is the
+    # mean of all the group's wells: agreeing with that is agreeing with the file.
+    if not table.excluded.empty and all(k in table.excluded for k in keys):
+        every = pd.concat([wells[[*keys, "ct"]], table.excluded[[*keys, "ct"]]],
+                          ignore_index=True)  # fmt: skip
+        all_means = every.groupby(keys, observed=True)["ct"].mean()
+        before = pd.Series(
+            [all_means.get(tuple(r) if len(keys) > 1 else r[0], math.nan)
+             for r in wells[keys].itertuples(index=False)],
+            index=wells.index, dtype=float,
+        )  # fmt: skip
+        agrees = (export_mean - before).abs() <= _MEAN_AGREES
+        group_mean = group_mean.where(~agrees, export_mean)
     reasons = [
         implausible_cq(float(c), float(m), float(g))
         for c, m, g in zip(wells["ct"], export_mean, group_mean, strict=True)

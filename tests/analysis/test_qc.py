@@ -214,3 +214,18 @@ def test_assay_wells_shows_what_qc_does_and_says_each_note_once(
     assert main(["wells", str(EXPORTS / "rdml/relative.rdml")]) == 0
     printed = capsys.readouterr().out
     assert printed.count("Cq -1 is the instrument's mark for no amplification") == 1
+
+
+@pytest.mark.parametrize(("mean", "kept"), [(27.03, 2), (29.0, 0)])
+def test_a_mean_taken_before_the_users_exclusion_is_no_contradiction(
+    tmp_path: Path, mean: float, kept: int
+) -> None:
+    # Replicates 25.0, 25.1 and 31.0, the last excluded by the user; the table still carries the
+    # instrument's Ct Mean of all three, (25.0 + 25.1 + 31.0) / 3 = 27.03. That mean is the file's
+    # own: the two kept wells stand. A mean that none of the wells gives (29.0) still excludes.
+    path = tmp_path / "ct.csv"
+    rows = [("25.0", ""), ("25.1", ""), ("31.0", "pipetting")]
+    path.write_text("group,sample,gene,ct,ct_mean,exclude\n" + "".join(
+        f"a,s1,g,{ct},{mean},{why}\n" for ct, why in rows))  # fmt: skip
+    table = read_wells(path)
+    assert len(table.wells) == kept
