@@ -24,7 +24,24 @@ if TYPE_CHECKING:
     from assay.analysis.refgenes import PanelStability
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+# Beyond the Okabe–Ito colours, groups take Paul Tol's "muted" and "light" sets (also chosen to
+# stay apart under colour-vision deficiencies), so no two of up to 23 groups share a colour.
+MORE_COLOURS = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+                "#882255", "#AA4499", "#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
+                "#BBCC33", "#AAAA00"]  # fmt: skip
 WIDTH_IN = 7.1  # 180 mm, a journal's double column
+
+
+def group_colours(count: int) -> list[str]:
+    """A distinct colour per group: Okabe–Ito first, then Tol's sets; repeats only past 23.
+
+    >>> len(set(group_colours(10))), group_colours(2)
+    (10, ['#0072B2', '#E69F00'])
+    """
+    palette = OKABE_ITO + MORE_COLOURS
+    return [palette[i % len(palette)] for i in range(count)]
+
+
 DPI = 300
 
 
@@ -74,6 +91,7 @@ def _bars(
 ) -> None:  # fmt: skip
     """Grouped bars; `whiskers` are (low, high) values (an SD around the mean, or an interval)."""
     width = 0.8 / len(groups)
+    colours = group_colours(len(groups))
     for g, group in enumerate(groups):
         xs = [c + (g - (len(groups) - 1) / 2) * width for c in range(len(categories))]
         heights = [means.get((cat, group), math.nan) for cat in categories]
@@ -82,7 +100,7 @@ def _bars(
                  for h, (lo, _) in zip(heights, spans, strict=True)]  # fmt: skip
         above = [0.0 if math.isnan(hi) or math.isnan(h) else max(hi - h, 0.0)
                  for h, (_, hi) in zip(heights, spans, strict=True)]  # fmt: skip
-        colour = OKABE_ITO[g % len(OKABE_ITO)]
+        colour = colours[g]
         axis.bar(xs, heights, width * 0.9, color=colour, alpha=0.75, label=group,
                  yerr=[below, above], capsize=2, error_kw={"elinewidth": 0.8})  # fmt: skip
         for i, (x, cat) in enumerate(zip(xs, categories, strict=True)):
