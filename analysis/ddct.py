@@ -32,6 +32,7 @@ from assay.analysis.stats import (
     interaction_test,
     many_to_one,
     stars,
+    t_half_width,
     two_groups,
 )
 from assay.analysis.wells import WellTable
@@ -883,15 +884,6 @@ def satterthwaite_df(parts: Sequence[tuple[float, float]]) -> float:
     return total**2 / denominator if denominator > 0 else math.nan
 
 
-def t_half_width(se: float, df: float, level: float) -> float:
-    """t_{(1+level)/2, df} · se: the half-width of a t-based interval."""
-    from scipy import stats
-
-    if not (se >= 0 and df > 0):
-        return math.nan
-    return float(stats.t.ppf(0.5 + level / 2, df)) * se
-
-
 def fold_interval(ddct_low: float, ddct_high: float) -> tuple[float, float]:
     """An interval of ΔΔCt as an interval of the fold change 2^-ΔΔCt (bounds swap)."""
     return fold_change(ddct_high), fold_change(ddct_low)
@@ -1408,8 +1400,7 @@ def _separate_contrasts(
         return {g: _not_tested(note) for g in others}
     if not enough(control):
         note = "not tested: the calibrator needs at least 2 wells per gene"
-        return {g: TestResult(test="", statistic=math.nan, df=math.nan, p_value=math.nan,
-                              note=note) for g in others}  # fmt: skip
+        return {g: _not_tested(note) for g in others}
     usable = [g for g in others if enough(g) and g not in blocked]
     results = {
         g: _not_tested(blocked.get(g, "not tested: needs at least 2 wells per gene: described "

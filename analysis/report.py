@@ -205,7 +205,10 @@ def methods_text(inputs: ReportInputs) -> str:
         parts.append("Fold changes are given with the range their table column 'interval' "
                      "names; p < 0.05 was considered significant.")  # fmt: skip
     if inputs.viability is not None:
-        parts.append("Viability values are mean ± SD with the 95 % CI of the mean.")
+        parts.append(
+            "Viability values are mean ± SD with a 95 % CI (over experiments; on one plate, the "
+            "interval of the difference from the control, moved onto 100 %)."
+        )
     parts.append(
         f"Analyses used assay {v['assay']} (Python {v['Python']}"
         + "".join(f", {k} {val}" for k, val in v.items() if k not in ("assay", "Python"))
@@ -343,7 +346,8 @@ def render(inputs: ReportInputs) -> str:
         if "viability" in inputs.figures:
             body.append(_figure(
                 inputs.figures["viability"],
-                f"Viability, % of {vs.control} (mean ± SD; points: the units tested). "
+                f"Viability, % of {vs.control} (mean ± SD; points: the units, experiments or "
+                "the wells of one plate). "
                 f"{_sentence(inputs.viability.method)}; dashed line: 100 %.",
                 width_pct=50,
             ))  # fmt: skip

@@ -119,6 +119,15 @@ def two_groups(
     return _t_result(name, result, level, shift=0.0, estimate=float(b.mean() - a.mean()))
 
 
+def t_half_width(se: float, df: float, level: float) -> float:
+    """t_{(1+level)/2, df} · se: the half-width of a t-based interval (NaN when undefined)."""
+    from scipy import stats
+
+    if not (se >= 0 and df > 0):
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2, df)) * se
+
+
 def _t_result(name: str, result: Any, level: float, *, shift: float, estimate: float) -> TestResult:
     """SciPy's t-test result as a `TestResult`; `shift` moves the interval onto the estimate."""
     interval = result.confidence_interval(confidence_level=level)

@@ -42,6 +42,7 @@ from assay.analysis.stats import (
     interaction_test,
     one_sample,
     stars,
+    t_half_width,
     two_groups,
 )
 from assay.analysis.wells import read_text_table
@@ -539,14 +540,12 @@ def _interval(
 
 def _mean_interval(values: list[float], level: float) -> tuple[float, float]:
     """The t-interval of a mean (NaN with fewer than 2 values)."""
-    from scipy import stats
-
     if len(values) < 2:
         return math.nan, math.nan
     n = len(values)
     mean = sum(values) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in values) / (n - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    half = t_half_width(sd / math.sqrt(n), n - 1, level)
     return mean - half, mean + half
 
 
