@@ -26,12 +26,15 @@ Everything is computed on whole arrays (reactions x cycles): thousands of curves
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+# The reason given for a reaction the file holds no readings for (not a finding on the well).
+NO_READINGS = "no raw readings in the file"
 EXP_POINTS = 8  # cycles before the SDM that make up the exponential phase for the baseline
 MIN_RISE_NOISE = 20.0  # corrected plateau at least this many noise SDs above the baseline
 MIN_RISE_FRACTION = 0.05  # and at least this fraction of the target's median rise
@@ -150,6 +153,8 @@ def second_derivative_maximum(y: Any) -> Any:
         high = np.nanmax(filled, axis=1, keepdims=True)
         risen = ahead[:, 1:-1] >= low + SDM_FLOOR * (high - low)
     second = np.where(np.isfinite(second) & risen, second, -np.inf)
+    if second.shape[1] == 0:  # fewer than three readings: no second derivative to take
+        return np.ones(y.shape[0], dtype=int)
     return np.argmax(second, axis=1) + 1
 
 
@@ -278,19 +283,23 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
     n = y.shape[0]
     use = np.ones(n, dtype=bool) if use is None else np.asarray(use, dtype=bool)
     cycles = np.where(np.isfinite(x), x, np.arange(1, y.shape[1] + 1)[None, :])
-    has_data = np.isfinite(y).sum(axis=1) >= 2 * EXP_POINTS
+    readings = np.isfinite(y).sum(axis=1)
+    has_data = readings >= 2 * EXP_POINTS
     safe = np.where(np.isfinite(y), y, np.nan)
-    sdm = second_derivative_maximum(safe)
-    sdm = np.clip(sdm, EXP_POINTS, y.shape[1] - 2)
-    base = np.full(n, np.nan)
-    if has_data.any():
-        base[has_data] = baselines(safe[has_data], sdm[has_data])
-    corrected = safe - base[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # Reactions the file gives no readings for are all-NaN rows: said below, not warned.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sdm = second_derivative_maximum(safe)
+        sdm = np.clip(sdm, EXP_POINTS, y.shape[1] - 2)
+        base = np.full(n, np.nan)
+        if has_data.any():
+            base[has_data] = baselines(safe[has_data], sdm[has_data])
+        corrected = safe - base[:, None]
         logs = np.log10(np.where(corrected > 0, corrected, np.nan))
-    noise = _noise(safe, sdm)
-    rise = _plateau(corrected)
-    reasons = ["" if ok else "too few readings" for ok in has_data]
+        noise = _noise(safe, sdm)
+        rise = _plateau(corrected)
+    reasons = ["" if ok else NO_READINGS if count == 0 else "too few readings"
+               for ok, count in zip(has_data, readings, strict=True)]  # fmt: skip
     targets_array = np.asarray(list(targets), dtype=object)
     efficiency = np.full(n, np.nan)
     points = np.zeros(n, dtype=int)

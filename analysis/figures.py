@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from assay.analysis.refgenes import PanelStability
+    from assay.analysis.standards import DilutionSeries
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 # Beyond the Okabe–Ito colours, groups take Paul Tol's "muted" and "light" sets (also chosen to
@@ -437,5 +438,50 @@ def plate_figure(wells: pd.DataFrame, stem: Path, max_plates: int = 6) -> list[P
                   bbox_to_anchor=(0.5, -0.02))  # fmt: skip
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     paths = _save(figure, stem, svg=False)
+    plt.close(figure)
+    return paths
+
+
+def standards_figure(series: Sequence[DilutionSeries], stem: Path) -> list[Path]:
+    """Each target's dilution series: Cq of every well against log10 quantity, with the fit.
+
+    Undetected replicates are drawn as open marks at the top of the axis, so a level's losses
+    are seen; the legend states slope, efficiency with its 95 % CI, and R².
+    """
+    plt = _pyplot()
+    count = len(series)
+    columns = min(count, 3)
+    rows = math.ceil(count / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, 2.4 * rows), squeeze=False)
+    for axis, one in zip(axes.flat, series, strict=False):
+        colour = OKABE_ITO[0]
+        xs = [math.log10(lv.quantity) for lv in one.levels]
+        top = max((lv.mean_cq for lv in one.levels if lv.mean_cq == lv.mean_cq), default=40.0)
+        for level, x in zip(one.levels, xs, strict=True):
+            axis.errorbar([x], [level.mean_cq], yerr=[0 if level.sd_cq != level.sd_cq
+                                                      else level.sd_cq],
+                          fmt="o", color=colour, markersize=3, capsize=2)  # fmt: skip
+            lost = level.replicates - level.detected
+            if lost:
+                axis.plot([x] * lost, [top + 1.5] * lost, "o", mfc="none", color="grey",
+                          markersize=3)  # fmt: skip
+                axis.annotate(f"{lost} not detected", (x, top + 1.5), xytext=(4, -3),
+                              textcoords="offset points", fontsize=6, color="grey")  # fmt: skip
+        curve = one.curve
+        low, high = min(xs), max(xs)
+        axis.plot([low, high], [curve.intercept + curve.slope * low,
+                                curve.intercept + curve.slope * high], color=colour,
+                  linewidth=1)  # fmt: skip
+        e_low, e_high = curve.efficiency_interval_pct()
+        axis.set_title(one.target, fontsize=8)
+        axis.text(0.97, 0.95, f"slope {curve.slope:.3f}\nE {curve.efficiency_pct:.1f} % "
+                  f"({e_low:.1f}-{e_high:.1f})\nR² {curve.r_squared:.3f}",
+                  transform=axis.transAxes, ha="right", va="top", fontsize=7)  # fmt: skip
+        axis.set_xlabel("log10 quantity")
+        axis.set_ylabel("Cq (mean ± SD per level)")
+    for axis in list(axes.flat)[count:]:
+        axis.set_visible(False)
+    figure.tight_layout()
+    paths = _save(figure, stem)
     plt.close(figure)
     return paths

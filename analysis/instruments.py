@@ -4,12 +4,18 @@ Formats (``shared/instrument_exports/PROVENANCE.md`` has a real file of each):
 
 * QuantStudio / StepOne / ViiA text exports (``* key = value`` header, ``[Results]`` section,
   footer with the endogenous control and reference sample);
+* QuantStudio "Export → .csv" (a block of run settings, the well table, the footer);
 * QuantStudio Design & Analysis and Real-Time PCR Software Excel exports (.xlsx; the ``Results``
-  sheet found by its header row, not by its place), StepOne legacy Excel (.xls);
+  sheet found by its header row, not by its place; standards' quantities from *Standard Curve
+  Result* where Results lacks them), StepOne / QuantStudio legacy Excel (.xls), and a workbook
+  holding only *Technical Analysis Result* (one Ct Mean per sample and target);
 * ABI 7900HT SDS 2.x RQ results (text; "Summary Data" footer);
 * Bio-Rad CFX Manager / Maestro "Quantification Cq Results" (``,`` or ``;``, with or without a
-  leading empty column);
+  leading empty column), with the run's raw-data CSVs beside it (one column per well), which
+  are also read on their own;
 * Roche LightCycler 480 "Abs Quant" text (CR-only line endings too);
+* Qiagen Rotor-Gene Q "Excel Analysed Data Export" (``;``, one table per analysis page);
+* OpenArray Real-Time qPCR Analysis Software CSV (``ThroughHole.Ct``; Ct 40 is no Ct);
 * RDML 1.0-1.4 (a zip of XML, namespaced or not, read with defusedxml).
 
 Any of them may be gzipped; text may be UTF-8 (with or without BOM), UTF-16 or cp1252. Adapters
@@ -28,6 +34,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,20 +141,22 @@ class Traces:
 
 # Column names, by what they hold (normalised: lower case, Cyrillic т read as t).
 _ALIASES = {
-    "well": ("well position", "pos", "well"),
-    "sample": ("sample name", "sample", "name"),
-    "target": ("target name", "target", "detector", "assay name"),
+    # Rotor-Gene numbers its tubes ("No."); OpenArray names through-holes ("ThroughHole.Address").
+    "well": ("well position", "pos", "well", "no.", "throughhole.address"),
+    "sample": ("sample name", "sample", "name", "sampleinfo.sampleid"),
+    "target": ("target name", "target", "detector", "assay name", "assay.assay id"),
     "dye": ("reporter", "fluor", "dye"),
-    "task": ("task", "content"),
-    "cq": ("cq", "ct", "crt", "cp", "c t", "cq value"),
-    "omit": ("omit",),
+    "task": ("task", "content", "type", "assay.assay type"),
+    "cq": ("cq", "ct", "crt", "cp", "c t", "cq value", "throughhole.ct"),
+    "omit": ("omit", "throughhole.outlier"),
     "include": ("include",),
-    "quantity": ("quantity", "starting quantity (sq)", "concentration"),
+    # Rotor-Gene: "Given Conc (Copies)", the unit in brackets (dropped before matching).
+    "quantity": ("quantity", "starting quantity (sq)", "concentration", "given conc"),
     "rq": ("rq",),
-    "plate": ("plateid", "plate"),
-    "biogroup": ("biogroup name", "biological set name", "biogroup"),
+    "plate": ("plateid", "plate", "openarrayplate.serialnumber"),
+    "biogroup": ("biogroup name", "biological set name", "biogroup", "sampleinfo.description"),
     # The software's own mean of the replicate group (checked by QC, never used as a Cq).
-    "cq_mean": ("ct avg", "ct mean", "cq mean", "crt mean", "cp mean"),
+    "cq_mean": ("ct avg", "ct mean", "cq mean", "crt mean", "cp mean", "rep. ct"),
     "card": ("filename",),  # ABI 7900: the card (plate) each well row comes from
 }
 
@@ -157,13 +166,23 @@ def _norm(name: str) -> str:
 
 
 def _find_columns(header: Sequence[str]) -> dict[str, int]:
+    """Where each field's column is: its name exactly, else its name before a "(unit)".
+
+    >>> _find_columns(["No.", "Name", "Ct", "Given Conc (Copies)", "Rep. Ct", "Rep. Ct (95% CI)"])
+    {'well': 0, 'sample': 1, 'cq': 2, 'quantity': 3, 'cq_mean': 4}
+    """
     names = [_norm(h) for h in header]
+    bare = [re.sub(r"\s*\([^)]*\)$", "", n) for n in names]
     found: dict[str, int] = {}
     for field_name, aliases in _ALIASES.items():
         for alias in aliases:
             if alias in names:
                 found[field_name] = names.index(alias)
                 break
+        else:
+            at = next((bare.index(a) for a in aliases if a in bare), None)
+            if at is not None and at not in found.values():
+                found[field_name] = at
     return found
 
 
@@ -210,9 +229,10 @@ def _footer_line(row: Sequence[str]) -> bool:
     return bool(first) and not _WELL_ID.match(first) and len(filled) <= 2
 
 
-def _table_in(rows: list[list[str]]) -> _Table | None:
+def _table_in(rows: list[list[str]], start: int = 0) -> _Table | None:
     """The well table inside a sheet or text: its header row, the rows to the first blank one."""
-    for index, row in enumerate(rows):
+    for index in range(start, len(rows)):
+        row = rows[index]
         if _is_header(row):
             body: list[tuple[int, list[str]]] = []
             end = index + 1
@@ -224,6 +244,23 @@ def _table_in(rows: list[list[str]]) -> _Table | None:
                 end += 1
             return _Table(header=row, rows=body, before=rows[:index], after=rows[end:])
     return None
+
+
+def _tables_in(rows: list[list[str]]) -> list[tuple[str, _Table]]:
+    """Every well table of a file that holds several, one after another, each under a title.
+
+    Rotor-Gene's "Excel Analysed Data Export" writes one table per analysis page ("Quantitative
+    analysis of Cycling A.Green (28S)"), each with its own header. Returns (title, table): the
+    title is the last one-cell line above the table's header.
+    """
+    found: list[tuple[str, _Table]] = []
+    start = 0
+    while (table := _table_in(rows, start)) is not None:
+        lines = [[c for c in r if c] for r in table.before[start:]]
+        title = next((r[0] for r in reversed(lines) if len(r) == 1), "")
+        found.append((title, table))
+        start = len(table.before) + 1 + len(table.rows)
+    return found
 
 
 def _split(line: str) -> list[str]:
@@ -300,10 +337,39 @@ def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFram
             "cq": _cq(get("cq"), path, row, cq_name, notes), "cq_text": get("cq"),
             "omitted": omitted, "quantity": math.nan if quantity is None else quantity,
             "rq": math.nan if rq is None else rq, "biogroup": get("biogroup"), "row": row,
-            "cq_mean": get("cq_mean"),
+            "cq_mean": get("cq_mean"), "task": get("task"),
         })  # fmt: skip
-    frame: pd.DataFrame = pd.DataFrame(records, columns=[*WELL_COLUMNS, "cq_mean"])
+    frame: pd.DataFrame = pd.DataFrame(records, columns=[*WELL_COLUMNS, "cq_mean", "task"])
     return frame
+
+
+_PAGE_TARGET = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _page_wells(tables: list[tuple[str, _Table]], path: Path, notes: set[str]) -> pd.DataFrame:
+    """The wells of several titled tables: a table without a target column takes its title's.
+
+    The title names the target in brackets ("Quantitative analysis of Cycling A.Green (28S)"), or
+    is the target itself. A tube read on two pages of one channel cannot hold both targets: such
+    pages are separate runs, each its own plate.
+    """
+    import pandas as pd
+
+    frames = []
+    for title, table in tables:
+        wells = _wells_from_table(table, path, notes)
+        if (wells["target"] == "").all():
+            named = _PAGE_TARGET.search(title)
+            wells["target"] = named.group(1).strip() if named else title
+        wells["plate"] = wells["plate"].where(wells["plate"] != "", title)
+        frames.append(wells)
+    wells = pd.concat(frames, ignore_index=True)
+    channel = wells["plate"].str.replace(_PAGE_TARGET, "", regex=True).str.strip()
+    if not wells.assign(channel=channel).duplicated(["channel", "well"]).any():
+        wells["plate"] = wells["plate"].where(channel == wells["plate"], "")  # multiplex tubes
+    notes.add(f"{len(tables)} analysis pages, one table each: "
+              + "; ".join(title or "untitled" for title, _ in tables))  # fmt: skip
+    return wells
 
 
 def _from_rows(
@@ -313,9 +379,15 @@ def _from_rows(
     if table is None:
         raise InputError("holds no table of wells with a Cq column", path=path)
     notes: set[str] = set()
-    wells = _wells_from_table(table, path, notes)
+    pages = _tables_in(rows)
+    if len(pages) > 1 and len({tuple(t.header) for _, t in pages}) == 1:
+        wells = _page_wells(pages, path, notes)
+    else:
+        wells = _wells_from_table(table, path, notes)
     meta = _key_values([*table.before, *table.after, *(extra or [])])
-    control = meta.get("endogenous control") or None
+    # OpenArray types its control assays ENDO (beside TARG): the software's endogenous controls.
+    endo = sorted(set(wells.loc[wells.pop("task").str.upper() == "ENDO", "target"]))
+    control = meta.get("endogenous control") or ", ".join(endo) or None
     reference = meta.get("reference sample") or meta.get("calibrator") or None
     return Export(
         path=str(path), instrument=instrument, wells=wells, endogenous_control=control,
@@ -336,19 +408,85 @@ def _text_export(text: str, path: Path) -> Export:
         return _from_rows([_split(line) for line in lines[1:]], path, "LightCycler 480 text export")
     if first.startswith("SDS"):
         return _from_rows([_split(line) for line in lines], path, "ABI 7900HT SDS RQ results")
-    return _from_rows([_split(line) for line in lines], path, "CFX or tabular Cq export")
+    rows = [_split(line) for line in lines]
+    table = _table_in(rows)
+    names = {_norm(c) for c in table.header} if table is not None else set()
+    if "throughhole.ct" in names:
+        return _openarray(_from_rows(rows, path, "OpenArray export"))
+    if any(line.startswith("Quantitative analysis of") for line in lines[:200]):
+        return _from_rows(rows, path, "Rotor-Gene Q analysed data export")
+    if "well position" in names and table is not None and table.before:
+        return _from_rows(rows, path, "QuantStudio CSV export")
+    return _from_rows(rows, path, "CFX or tabular Cq export")
+
+
+OPENARRAY_NO_CQ = 40.0  # OpenArray runs 40 cycles and writes Ct 40 for a through-hole without one
+
+
+def _openarray(export: Export) -> Export:
+    """OpenArray's Ct 40 read as what it is: no Ct."""
+    from dataclasses import replace
+
+    wells = export.wells.copy()
+    placeholder = wells["cq"] >= OPENARRAY_NO_CQ
+    wells.loc[placeholder, "cq"] = math.nan
+    notes = list(export.notes)
+    if placeholder.any():
+        notes.append(f"Ct {OPENARRAY_NO_CQ:g} (OpenArray's value for a through-hole without a Ct) "
+                     f"read as no Cq in {int(placeholder.sum())} through-holes")  # fmt: skip
+    return replace(export, wells=wells, notes=tuple(notes))
 
 
 def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export | None:
-    names = []
+    kind = "StepOne/QuantStudio Excel export (.xls)" if legacy else "QuantStudio Excel export"
+    without_cq: tuple[str, list[list[str]]] | None = None  # a plate layout, or genotyping
+    means: tuple[str, list[list[str]]] | None = None
     for name, rows in workbook_sheets(data, path, legacy=legacy):
-        names.append(name)
-        if _table_in(rows) is not None:
-            kind = "StepOne Excel export" if legacy else "QuantStudio Excel export"
+        table = _table_in(rows)
+        if table is not None and "cq" in _find_columns(table.header):
             export = _from_rows(rows, path, f"{kind} (sheet {name})")
-            return _with_applied_efficiencies(_with_biogroups(export, data, path, legacy),
-                                              data, path, legacy)  # fmt: skip
+            export = _with_sheet_quantities(_with_biogroups(export, data, path, legacy),
+                                            data, path, legacy)  # fmt: skip
+            return _with_applied_efficiencies(export, data, path, legacy)
+        if table is not None and without_cq is None:
+            without_cq = (name, rows)
+        if means is None and _mean_table(rows) is not None:
+            means = (name, rows)
+    if means is not None:
+        return _sample_means_export(*means, path=path, kind=kind)
+    if without_cq is not None:
+        return _from_rows(without_cq[1], path, f"{kind} (sheet {without_cq[0]})")
     return None  # a workbook of assay's own table layout, read as such
+
+
+def _mean_table(rows: list[list[str]]) -> int | None:
+    """Where a table of one row per sample and target with its Ct Mean starts (no well Cqs)."""
+    for index, row in enumerate(rows):
+        columns = _find_columns(row)
+        if {"sample", "target", "cq_mean"} <= columns.keys() and "cq" not in columns:
+            return index
+    return None
+
+
+def _sample_means_export(name: str, rows: list[list[str]], *, path: Path, kind: str) -> Export:
+    """QuantStudio's *Technical Analysis Result*: each sample and target's Ct Mean, no well Cqs.
+
+    Each row becomes one reaction holding the software's mean of its replicates; the
+    replicates' spread is not in the file, so no technical interval can be given.
+    """
+    from dataclasses import replace
+
+    start = _mean_table(rows)
+    assert start is not None
+    header = list(rows[start])
+    at = _find_columns(header)["cq_mean"]
+    header[at] = "Cq"  # the mean stands for the sample's Cq
+    export = _from_rows([*rows[:start], header, *rows[start + 1 :]], path, f"{kind} (sheet {name})")
+    note = (
+        f"the sheet {name} holds each sample's Ct Mean, not the Ct of each well: one value per "
+        "sample and target, the replicates' spread unknown"
+    )
+    return replace(export, notes=(*export.notes, note))
 
 
 def _with_applied_efficiencies(export: Export, data: bytes, path: Path, legacy: bool) -> Export:
@@ -383,6 +521,40 @@ def _with_applied_efficiencies(export: Export, data: bytes, path: Path, legacy: 
     return replace(export, efficiencies=tuple(sorted(applied.items())),
                    notes=(*export.notes, f"the software applied efficiencies (its Adjusted EqCq): "
                           f"{shown}"))  # fmt: skip
+
+
+# Where Design & Analysis writes the standards' quantities when its Results sheet does not.
+_QUANTITY_SHEETS = ("Standard Curve Result",)
+
+
+def _with_sheet_quantities(export: Export, data: bytes, path: Path, legacy: bool) -> Export:
+    """Standards without a quantity take it from the sheet that lists it per well."""
+    from dataclasses import replace
+
+    wells = export.wells
+    lacking = (wells["role"] == Role.STANDARD.value) & wells["quantity"].isna()
+    if not lacking.any():
+        return export
+    found: dict[tuple[str, str], float] = {}
+    for _, rows in workbook_sheets(data, path, legacy=legacy, only=_QUANTITY_SHEETS):
+        table = _table_in(rows)
+        columns = _find_columns(table.header) if table is not None else {}
+        if table is None or not {"well", "quantity"} <= columns.keys():
+            continue
+        for _, cells in table.rows:
+            cells = cells + [""] * (len(table.header) - len(cells))
+            amount = _quantity(cells[columns["quantity"]]) if cells[columns["quantity"]] else None
+            target = cells[columns["target"]] if "target" in columns else ""
+            if amount is not None and amount > 0:
+                found[(cells[columns["well"]], target)] = amount
+    keys = list(zip(wells["well"].astype(str), wells["target"].astype(str), strict=True))
+    amounts = [found.get(k, math.nan) if lack else q
+               for k, lack, q in zip(keys, lacking, wells["quantity"], strict=True)]  # fmt: skip
+    filled = sum(1 for a, lack in zip(amounts, lacking, strict=True) if lack and a == a)
+    if not filled:
+        return export
+    note = f"{filled} standards' quantities from the sheet {', '.join(_QUANTITY_SHEETS)}"
+    return replace(export, wells=wells.assign(quantity=amounts), notes=(*export.notes, note))
 
 
 # Where the software writes each sample's biological group when the Results sheet does not.
@@ -475,6 +647,288 @@ def _with_raw_sheets(export: Export, data: bytes, path: Path) -> Export:
     return replace(export, amplification=traces.get("amplification"), melt=traces.get("melt"))
 
 
+# Applied Biosystems 7500 / StepOne run files (.eds, SDS v2) -----------------------------------
+
+_EDS_SETUP = "apldbio/sds/plate_setup.xml"
+_EDS_DATA = "apldbio/sds/multicomponent_data.txt"
+# One record of the multicomponent file: well index, cycle index, dye, MSE, signal. Records may be
+# glued onto the end of the line before (as 7500 Software v2.3 writes them), so they are found
+# anywhere in a line, not by position.
+_EDS_RECORD = re.compile(
+    r"(?:^|\t)(\d+)\t(\d+)\t([A-Za-z][\w -]*)\t([-+\d.Ee]+)\t([-+\d.Ee]+)", re.MULTILINE
+)
+
+
+def _eds_export(data: bytes, path: Path) -> Export:
+    """An ABI 7500 / StepOne (SDS v2) run file: the plate setup and the raw dye signals.
+
+    Read: ``plate_setup.xml`` (samples, targets, tasks, standards' quantities, passive reference)
+    and ``multicomponent_data.txt`` (each dye's signal per well and cycle). The amplification of
+    a well is its reporter's signal over the passive reference's (Rn), as the software draws it;
+    the file holds no analysed Cq, so Cqs come from these curves.
+    """
+    import pandas as pd
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = {n.lower(): n for n in archive.namelist()}
+            for name in (_EDS_SETUP, _EDS_DATA):
+                if name not in names:
+                    raise InputError(f"is an .eds run file without {name}", path=path)
+                if archive.getinfo(names[name]).file_size > MAX_FILE_BYTES:
+                    raise InputError(f"holds a {name} too large to read", path=path)
+            setup = ElementTree.fromstring(archive.read(names[_EDS_SETUP]))
+            signals = decode(archive.read(names[_EDS_DATA]))
+    except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError, zlib.error,
+            EOFError, NotImplementedError, ValueError) as error:  # fmt: skip
+        raise InputError(f"is not a readable .eds run file ({error})", path=path) from None
+    columns = int(parse_number(_child_text(setup, "Columns")) or 12)
+    passive = _child_text(setup, "PassiveReferenceDye")
+    samples: dict[int, str] = {}
+    tasks: dict[int, list[Any]] = {}
+    for feature_map in _children(setup, "FeatureMap"):
+        kind = _child_text(next(_children(feature_map, "Feature"), feature_map), "Id")
+        for value in _children(feature_map, "FeatureValue"):
+            index = int(parse_number(_child_text(value, "Index")) or 0)
+            item = next(_children(value, "FeatureItem"), None)
+            if item is None:
+                continue
+            if kind == "sample":
+                samples[index] = _child_text(next(_children(item, "Sample"), item), "Name")
+            elif kind == "detector-task":
+                task_list = next(_children(item, "DetectorTaskList"), item)
+                tasks[index] = list(_children(task_list, "DetectorTask"))
+    signal: dict[tuple[int, str], dict[int, float]] = {}
+    for well, cycle, dye, _, value in _EDS_RECORD.findall(signals):
+        number = parse_number(value)
+        if number is not None:
+            signal.setdefault((int(well), dye.strip()), {})[int(cycle)] = number
+    records: list[dict[str, Any]] = []
+    curves: list[list[tuple[float, float]]] = []
+    for index in sorted(tasks):
+        for task in tasks[index]:
+            detector = next(_children(task, "Detector"), task)
+            reporter = _child_text(detector, "Reporter")
+            role = Role.from_text(_child_text(task, "Task"))
+            amount = parse_number(_child_text(task, "Concentration"))
+            records.append({
+                "plate": "", "well": _rdml_well(str(index + 1), columns),
+                "sample": samples.get(index, ""), "target": _child_text(detector, "Name"),
+                "dye": reporter, "role": role.value, "cq": math.nan, "cq_text": "",
+                "omitted": False, "rq": math.nan, "biogroup": "", "row": len(records) + 1,
+                "quantity": amount if role is Role.STANDARD and amount else math.nan,
+            })  # fmt: skip
+            own = signal.get((index, reporter), {})
+            reference = signal.get((index, passive), {}) if passive else {}
+            curves.append(sorted(
+                (cycle + 1.0, value / reference[cycle] if reference else value)
+                for cycle, value in own.items() if not reference or reference.get(cycle)
+            ))  # fmt: skip
+    if not records:
+        raise InputError("is an .eds run file whose plate setup names no wells", path=path)
+    note = (f"an SDS v2 run file: plate setup and raw dye signals only (no analysed Cq); the "
+            f"amplification is the reporter over {passive or 'no passive reference'} (Rn) and "
+            "Cqs come from these curves")  # fmt: skip
+    return Export(path=str(path), instrument="ABI 7500/StepOne run file (.eds)",
+                  wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)), notes=(note,),
+                  amplification=_traces(curves))  # fmt: skip
+
+
+# Roche LightCycler 480 "Raw Data" text -----------------------------------------------------------
+
+_LC480_COLUMNS = ("samplepos", "samplename", "prog#", "seg#", "cycle#", "time", "temp")
+
+
+def _lc480_raw_header(head: str) -> bool:
+    """The LightCycler 480 raw-data header: SamplePos, SampleName, Prog#, ... on line 1 or 2."""
+    for line in head.split("\n")[:2]:
+        names = [_norm(c) for c in line.split("\t")]
+        if tuple(names[: len(_LC480_COLUMNS)]) == _LC480_COLUMNS:
+            return True
+    return False
+
+
+def _lc480_raw_export(text: str, path: Path) -> Export:
+    """Fluorescence per cycle (amplification) and per temperature (melt) of every well.
+
+    One row per reading: SamplePos, SampleName, Prog#, Seg#, Cycle#, Time, Temp, then one column
+    per detection channel ("483-533"). A program with one reading per cycle and several cycles is
+    the amplification; one with many readings in one cycle is the melt. Each well and channel
+    becomes a reaction whose dye is the channel; the file names no targets and holds no Cq.
+    """
+    import pandas as pd
+
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines[:2]) if _lc480_raw_header(line))
+    frame = pd.read_csv(io.StringIO("\n".join(lines[start:])), sep="\t", dtype=str,
+                        keep_default_na=False)  # fmt: skip
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("Unnamed:")]]
+    by_norm = {_norm(c): c for c in frame.columns}
+    channels = [c for c in frame.columns if _norm(c) not in _LC480_COLUMNS]
+    if not channels:
+        raise InputError("is a LightCycler raw-data file without a fluorescence column", path=path)
+    table = pd.DataFrame({
+        "well": frame[by_norm["samplepos"]].str.strip(),
+        "sample": frame[by_norm["samplename"]].str.strip(),
+        "program": frame[by_norm["prog#"]].str.strip(),
+        "cycle": pd.to_numeric(frame[by_norm["cycle#"]], errors="coerce"),
+        "temp": pd.to_numeric(frame[by_norm["temp"]], errors="coerce"),
+        **{c: pd.to_numeric(frame[c], errors="coerce") for c in channels},
+    })  # fmt: skip
+    kinds = {}
+    for program, rows in table.groupby("program", sort=False):
+        once = rows.groupby(["well", "cycle"]).size().max() == 1
+        kinds[program] = "amplification" if once and rows["cycle"].nunique() > 1 else "melt"
+    table["kind"] = table["program"].map(kinds)
+    order = list(dict.fromkeys(table["well"]))
+    first_row = table.reset_index().groupby("well")["index"].min()
+    samples = table.groupby("well")["sample"].first()
+    points: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    for (kind, well), rows in table.groupby(["kind", "well"], sort=False):
+        x = rows["cycle" if kind == "amplification" else "temp"].to_numpy()
+        for channel in channels:
+            y = rows[channel].to_numpy()
+            keep = ~(pd.isna(x) | pd.isna(y))
+            points[(str(kind), str(well), channel)] = sorted(zip(x[keep], y[keep], strict=True))
+    records = []
+    traces: dict[str, list[list[tuple[float, float]]]] = {"amplification": [], "melt": []}
+    for channel in channels:
+        for well in order:
+            for kind in traces:
+                traces[kind].append(points.get((kind, well, channel), []))
+            records.append({
+                "plate": "", "well": well, "sample": samples[well], "target": "",
+                "dye": channel, "role": Role.UNKNOWN.value, "cq": math.nan, "cq_text": "",
+                "omitted": False, "quantity": math.nan, "rq": math.nan, "biogroup": "",
+                "row": start + 2 + int(first_row[well]),
+            })  # fmt: skip
+    note = ("raw readings only (no Cq, no target names): Cqs come from the curves; give a sample "
+            "sheet (--samples, keyed by well) with gene and group columns")  # fmt: skip
+    return Export(
+        path=str(path), instrument="LightCycler 480 raw data text export",
+        wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)), notes=(note,),
+        amplification=_traces(traces["amplification"]), melt=_traces(traces["melt"]),
+    )  # fmt: skip
+
+
+# Bio-Rad CFX raw data: one column per well ----------------------------------------------------
+
+_PLATE_WELL = re.compile(r"^([A-Pa-p])0*(\d{1,2})$")
+# What CFX Maestro names its raw-data CSVs: (kind, words in the file name, x column).
+_CFX_RAW = (
+    ("amplification", ("amplification results",), "cycle"),
+    ("melt", ("melt curve rfu results",), "temperature"),
+)
+
+
+def _plate_well(name: str) -> str:
+    """A well name as the Cq export writes it, unpadded ("A01" -> "A1"), or "" if none.
+
+    >>> _plate_well("A01"), _plate_well("p24"), _plate_well("Cycle")
+    ('A1', 'P24', '')
+    """
+    found = _PLATE_WELL.match(name.strip())
+    return f"{found.group(1).upper()}{int(found.group(2))}" if found else ""
+
+
+def _trace_header(header: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+    """(x column, well -> column) of a table with one column per well, or None."""
+    names = [_norm(c) for c in header]
+    x = next((names.index(n) for n in ("cycle", "temperature") if n in names), None)
+    wells = {_plate_well(c): i for i, c in enumerate(header) if _plate_well(c)}
+    return (x, wells) if x is not None and wells else None
+
+
+def _wide_traces(text: str) -> tuple[str, dict[str, list[tuple[float, float]]]]:
+    """("cycle" or "temperature", well -> its (x, y) points) of a CFX raw-data CSV."""
+    rows = [_split(line) for line in text.split("\n") if line.strip()]
+    found = _trace_header(rows[0]) if rows else None
+    if found is None:
+        return "", {}
+    x_at, columns = found
+    points: dict[str, list[tuple[float, float]]] = {well: [] for well in columns}
+    for cells in rows[1:]:
+        x = parse_number(cells[x_at]) if len(cells) > x_at else None
+        if x is None:
+            continue
+        for well, at in columns.items():
+            y = parse_number(cells[at]) if len(cells) > at else None
+            if y is not None:
+                points[well].append((x, y))
+    return _norm(rows[0][x_at]), points
+
+
+def _cfx_traces_export(text: str, path: Path) -> Export:
+    """A CFX "Quantification Amplification Results" (or melt RFU) CSV on its own: no names.
+
+    Each well column becomes a reaction without sample or target; the file name's last part
+    (CFX writes the fluorophore there: "…Results_SYBR.csv") is taken as its dye.
+    """
+    import pandas as pd
+
+    kind, points = _wide_traces(text)
+    dye = re.split(r"[_ -]", path.stem)[-1] if re.search(r"[_ -]", path.stem) else ""
+    wells = pd.DataFrame([{
+        "plate": "", "well": well, "sample": "", "target": "", "dye": dye,
+        "role": Role.UNKNOWN.value, "cq": math.nan, "cq_text": "", "omitted": False,
+        "quantity": math.nan, "rq": math.nan, "biogroup": "", "row": index + 2,
+    } for index, well in enumerate(points)], columns=list(WELL_COLUMNS))  # fmt: skip
+    traces = _traces([points[w] for w in points])
+    amplification = traces if kind == "cycle" else None
+    melt = traces if kind == "temperature" else None
+    note = ("raw readings only, one column per well: no sample, target or Cq (give the run's "
+            "Quantification Cq Results file beside it for names)")  # fmt: skip
+    return Export(path=str(path), instrument="CFX raw data (one column per well)", wells=wells,
+                  notes=(note,), amplification=amplification, melt=melt)  # fmt: skip
+
+
+def _with_cfx_siblings(export: Export, path: Path) -> Export:
+    """A CFX Cq export with the raw amplification and melt CSVs exported beside it.
+
+    CFX Maestro writes one CSV per result, all named after the run ("<run> - Quantification Cq
+    Results.csv", "<run> - Quantification Amplification Results_SYBR.csv", ...): files of the
+    same run are those whose name starts like this one's up to "Quantification". With one file
+    per dye, each well takes the file of its dye.
+    """
+    from dataclasses import replace
+
+    words = _norm(path.stem.replace("_", " ").replace("-", " "))
+    cut = words.find("quantification")
+    if cut <= 0:
+        return export
+    run = words[:cut]
+    found: dict[str, list[tuple[Path, dict[str, list[tuple[float, float]]]]]] = {}
+    for sibling in sorted(path.parent.iterdir()):
+        name = _norm(sibling.stem.replace("_", " ").replace("-", " "))
+        if sibling == path or not name.startswith(run) or sibling.suffix.lower() != ".csv":
+            continue
+        for kind, marks, _ in _CFX_RAW:
+            if any(mark in name for mark in marks):
+                _, points = _wide_traces(decode(load_bytes(sibling)))
+                if points:
+                    found.setdefault(kind, []).append((sibling, points))
+    if not found:
+        return export
+    wells = export.wells
+    traces: dict[str, Traces | None] = {}
+    used: list[str] = []
+    for kind, files in found.items():
+        rows = []
+        for well, dye in zip(wells["well"].astype(str), wells["dye"].astype(str), strict=True):
+            mine = [p for f, p in files if dye and _norm(dye) in _norm(f.stem)] or [
+                p for _, p in files if len(files) == 1
+            ]
+            rows.append(mine[0].get(_plate_well(well), []) if mine else [])
+        traces[kind] = _traces(rows)
+        used.extend(f.name for f, _ in files)
+    note = "raw readings from the run's CSVs beside it: " + ", ".join(used)
+    return replace(export, amplification=traces.get("amplification"), melt=traces.get("melt"),
+                   notes=(*export.notes, note))  # fmt: skip
+
+
 # RDML -----------------------------------------------------------------------------------------
 
 
@@ -510,7 +964,10 @@ def _rdml_export(data: bytes, path: Path) -> Export:
             if archive.getinfo(main).file_size > MAX_FILE_BYTES:
                 raise InputError("holds an RDML document too large to read", path=path)
             root = ElementTree.fromstring(archive.read(main))
-    except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError) as error:
+    except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError, zlib.error,
+            EOFError, NotImplementedError, ValueError) as error:  # fmt: skip
+        # A damaged archive fails inside zipfile in many ways (bad CRC, "invalid distance",
+        # "negative seek", an unknown compression method): each is a damaged file.
         raise InputError(f"is not a readable RDML file ({error})", path=path) from None
     if _local(root.tag) != "rdml":
         raise InputError("is not an RDML document (its root is not <rdml>)", path=path)
@@ -521,7 +978,8 @@ def _rdml_export(data: bytes, path: Path) -> Export:
         for s in _children(root, "sample")
     }  # fmt: skip
     dyes = {t.get("id", ""): _dye_of(t) for t in _children(root, "target")}
-    notes: set[str] = set()
+    groups, group_note = _rdml_groups(root)
+    notes: set[str] = {group_note} if group_note else set()
     records: list[dict[str, Any]] = []
     amplification: list[list[tuple[float, float]]] = []
     melt: list[list[tuple[float, float]]] = []
@@ -545,15 +1003,41 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                         "cq": _cq(cq_text, path, 0, "cq", notes) if cq_text else math.nan,
                         "cq_text": cq_text, "omitted": False,
                         "quantity": math.nan if quantity is None else quantity, "rq": math.nan,
-                        "biogroup": "", "row": len(records) + 1,
+                        "biogroup": groups.get(sample_id, ""), "row": len(records) + 1,
                     })  # fmt: skip
                     amplification.append(_points(datum, "adp", "cyc"))
                     melt.append(_points(datum, "mdp", "tmp"))
     version = root.get("version", "?")
+    targets = list(_children(root, "target"))
+    references = [t.get("id", "") for t in targets if _child_text(t, "type").lower() == "ref"]
+    efficiencies = tuple(sorted(
+        (t.get("id", ""), e) for t in targets
+        if (e := parse_number(_child_text(t, "amplificationEfficiency"))) is not None and 1 < e <= 2
+    ))  # fmt: skip
     return Export(path=str(path), instrument=f"RDML {version}",
                   wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)),
+                  endogenous_control=", ".join(references) or None,
                   notes=tuple(sorted(notes)), amplification=_traces(amplification),
-                  melt=_traces(melt), amplicons=_amplicons(root))  # fmt: skip
+                  melt=_traces(melt), amplicons=_amplicons(root),
+                  efficiencies=efficiencies)  # fmt: skip
+
+
+def _rdml_groups(root: Any) -> tuple[dict[str, str], str]:
+    """Sample id -> biological group, from the one annotation every annotated sample carries.
+
+    RDML-Tools groups samples by an annotation ("Biological Replicate": Adult, Embryo). Taken
+    only when there is exactly one annotation property in the file, so the choice is the file's.
+    """
+    values: dict[str, str] = {}
+    properties = set()
+    for sample in _children(root, "sample"):
+        for annotation in _children(sample, "annotation"):
+            properties.add(_child_text(annotation, "property"))
+            values[sample.get("id", "")] = _child_text(annotation, "value")
+    if len(properties) != 1 or len(set(values.values())) < 2:
+        return {}, ""
+    (name,) = properties
+    return values, f'biological groups from the samples\' annotation "{name}"'
 
 
 def _points(datum: Any, name: str, x_name: str) -> list[tuple[float, float]]:
@@ -649,6 +1133,8 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile as error:
             raise InputError(f"is a damaged zip/xlsx file ({error})", path=path) from None
+        if any(n.lower() == _EDS_SETUP for n in names):
+            return _eds_export(data, path)
         if any(n.startswith("xl/") for n in names):
             export = _workbook_export(data, path, legacy=False)
             return _with_raw_sheets(export, data, path) if raw and export is not None else export
@@ -658,12 +1144,84 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
     # Decided from the first lines and a byte search, so that a large table of assay's own
     # layout is not decoded here only to be read again by the table reader.
     head = decode(data[:4000]) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else decode(data)
+    if _lc480_raw_header(head):
+        return _lc480_raw_export(decode(data), path)
     is_export = (
         b"[Results]" in data or "[Results]".encode("utf-16-le") in data
         or head.startswith(("Experiment:", "SDS", "* "))
         or _cfx_header(head.split("\n", 1)[0])
+        or _settings_then_wells(decode(data[:_HEAD_BYTES]))
+        or "throughhole.ct" in head.split("\n", 1)[0].lower()  # OpenArray
     )  # fmt: skip
-    return _text_export(decode(data), path) if is_export else None
+    if is_export:
+        export = _text_export(decode(data), path)
+        return _with_cfx_siblings(export, path) if export.instrument.startswith("CFX") else export
+    first = head.split("\n", 1)[0]
+    if _trace_header(_split(first)) is not None:
+        return _cfx_traces_export(decode(data), path)
+    return None
+
+
+_HEAD_BYTES = 1 << 16  # where a run-settings block and the well table's header must begin
+
+
+def _settings_then_wells(head: str) -> bool:
+    r"""A block of run settings (``key,value`` lines) and then a table of wells with a Cq column.
+
+    QuantStudio's "Export → .csv" writes it so (``Block Type,384-Well Block`` ... then ``Well,Well
+    Position,Omit,...,CT,...``); so may any software that puts its settings above the table.
+
+    >>> _settings_then_wells("Block Type,96\nChemistry,SYBR\n,,\nWell,Sample Name,CT\n1,liver,20")
+    True
+    >>> _settings_then_wells("group,gene,ct\nA,B,20")
+    False
+    """
+    lines = head.split("\n")[:-1] if len(head) >= _HEAD_BYTES else head.split("\n")
+    settings = 0
+    for line in lines:
+        cells = _split(line) if line.strip() else []
+        filled = [c for c in cells if c]
+        if not filled:
+            continue
+        if _is_header(cells):
+            columns = _find_columns(cells)
+            named = "target" in columns or "sample" in columns  # assay's own: gene and group
+            return settings >= 2 and "well" in columns and named
+        if len(filled) > 2:
+            return False
+        settings += 1
+    return False
+
+
+def nearest_format(path: str | Path) -> str:
+    """For a file assay cannot read: the known layout it comes closest to, and what is missing.
+
+    Looks for the row that names the most well-table fields (well, sample, target, Cq, ...) in
+    the first lines, as instrument exports and Ct tables have one.
+    """
+    from assay.tables import split_text
+
+    path = Path(path)
+    data = load_bytes(path)
+    if data[:2] == b"PK" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "a workbook or zip with no sheet or document holding wells with a Cq"
+    rows = split_text(decode(data[:_HEAD_BYTES]))[:200]
+    best: dict[str, int] = {}
+    at = 0
+    for index, row in enumerate(rows):
+        found = _find_columns(row)
+        if len(found) > len(best):
+            best, at = found, index + 1
+    if not best:
+        return ("no row names a well, sample, target or Cq column: not an instrument export or a "
+                "Ct table (group, gene, ct)")  # fmt: skip
+    missing = [f for f in ("well", "sample", "target", "cq") if f not in best]
+    said = ", ".join(sorted(best))
+    lack = ", ".join(missing) if missing else "nothing, but the rows below it are not wells"
+    return (
+        f"the nearest layout is an instrument table of wells: row {at} names {said}; missing: "
+        f"{lack} (Cq may be called Cq, Ct, Cp or Crt)"
+    )
 
 
 def summary(export: Export) -> str:
@@ -713,7 +1271,7 @@ def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]
     ):  # fmt: skip
         if omitted or cq != cq:
             continue
-        amount = quantity if quantity == quantity else _quantity_in_name(str(sample))
+        amount = quantity if quantity == quantity else quantity_in_name(str(sample))
         if amount is None or not amount > 0:
             continue
         xs, ys = points.setdefault(str(target), ([], []))
@@ -722,13 +1280,25 @@ def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]
     return points
 
 
-def _quantity_in_name(name: str) -> float | None:
-    """The quantity a standard's name states: "400", "400.0", "RNase P 400" (None: no number)."""
+_SI_SUFFIX = {"k": 1e3, "m": 1e6, "g": 1e9}
+
+
+def quantity_in_name(name: str) -> float | None:
+    """The quantity a standard's name states (None: no number).
+
+    >>> [quantity_in_name(n) for n in ("400", "RNase P 400", "Std_1250", "Std_10K", "S 1.5M", "A")]
+    [400.0, 400.0, 1250.0, 10000.0, 1500000.0, None]
+    """
     whole = parse_number(name)
     if whole is not None:
         return whole
-    last = name.rsplit(maxsplit=1)[-1] if name.strip() else ""
-    return parse_number(last) if last != name else None
+    last = re.split(r"[\s_]+", name.strip())[-1] if name.strip() else ""
+    if last == name.strip():
+        return None
+    suffixed = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG])", last)
+    if suffixed:
+        return float(suffixed.group(1)) * _SI_SUFFIX[suffixed.group(2).lower()]
+    return parse_number(last)
 
 
 def _wells_text(wells: pd.Series) -> str:
@@ -866,7 +1436,9 @@ def analysis_table(
             "names no target for its wells: give a sample sheet (--samples FILE, keyed by well "
             "or sample) with a gene column", path=export.path,
         )  # fmt: skip
-    targets_per_well = wells[wells["gene"] != ""].groupby(["plate", "well"])["gene"].nunique()
+    # A row without a well (an export with no Well column, one Ct Mean per sample) shares none.
+    placed = wells[(wells["gene"] != "") & (wells["well"] != "")]
+    targets_per_well = placed.groupby(["plate", "well"])["gene"].nunique()
     multiplex = bool((targets_per_well > 1).any())
     if multiplex:
         notes.append("target and reference share wells (multiplex): ΔCq is taken within each well")

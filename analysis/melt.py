@@ -154,12 +154,23 @@ def verdict(
     near = [t for t in extras if t > observed - DIMER_BELOW_C]
     parts = []
     if dimers:
-        parts.append(
-            f"extra peak at {', '.join(f'{t:.1f}' for t in dimers)} C: primer-dimer or off-target"
-        )
+        parts.append(f"extra peak at {_listed(dimers)} C: primer-dimer or off-target")
     if near:
         parts.append(
-            f"extra peak at {', '.join(f'{t:.1f}' for t in near)} C: a second product "
-            "or a second melting domain of the amplicon"
+            f"extra peak at {_listed(near)} C: a second product or a second melting domain of the "
+            "amplicon"
         )
     return f"{'; '.join(parts)} ({said})"
+
+
+SHOWN_PEAKS = 6  # more extra peaks than this are counted, not listed (a pool of many products)
+
+
+def _listed(tms: list[float]) -> str:
+    """Peak temperatures, the first few of a long list and how many in all.
+
+    >>> _listed([61.4, 75.0]), _listed([60.0 + i for i in range(9)])
+    ('61.4, 75.0', '60.0, 61.0, 62.0, 63.0, 64.0, 65.0, … (9 in all)')
+    """
+    shown = ", ".join(f"{t:.1f}" for t in tms[:SHOWN_PEAKS])
+    return shown if len(tms) <= SHOWN_PEAKS else f"{shown}, … ({len(tms)} in all)"

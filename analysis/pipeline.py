@@ -103,10 +103,18 @@ def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings
     if not settings.reference_genes:
         if table.endogenous_control is None:
             raise InputError("give the reference gene(s) with --reference GENE", path=table.source)
-        settings = replace(settings, reference_genes=(table.endogenous_control,))
+        # QuantStudio names several controls in one cell: "ACTB, GAPDH".
+        genes = tuple(g.strip() for g in table.endogenous_control.split(",") if g.strip())
+        genes, dropped = _controls_with_cts(genes, table)
+        if dropped:
+            said.append(
+                f"the export's endogenous control(s) {', '.join(dropped)} left out of the "
+                "reference: no Ct in some samples (a spike-in or a failed assay)"
+            )
+        settings = replace(settings, reference_genes=genes)
         said.append(
-            f"reference gene {table.endogenous_control}: the export's Endogenous Control "
-            "(--reference to choose another)"
+            f"reference gene{'s' if len(genes) > 1 else ''} {', '.join(genes)}: the export's "
+            "Endogenous Control (--reference to choose another)"
         )
     if not settings.control:
         if table.reference_sample is None:
@@ -117,6 +125,23 @@ def with_export_defaults(settings: Settings, table: WellTable) -> tuple[Settings
             "(--control to choose another)"
         )
     return settings, said
+
+
+def _controls_with_cts(
+    genes: tuple[str, ...], table: WellTable
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The export's controls split into those with a Ct in every sample and the others.
+
+    OpenArray types every control assay ENDO, spike-ins without template among them; a reference
+    must be measured in every sample. When none is, all are kept (the analysis says why it stops).
+    """
+    wells = table.wells
+    samples = set(wells["sample"])
+    measured = wells[wells["ct"].notna()].groupby("gene", observed=True)["sample"].agg(set)
+    kept = tuple(g for g in genes if measured.get(g, set()) >= samples)
+    if not kept or len(kept) == len(genes):
+        return genes, ()
+    return kept, tuple(g for g in genes if g not in kept)
 
 
 # Efficiencies from two sources further apart than this change fold changes noticeably (0.05 over

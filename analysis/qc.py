@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assay._compat import StrEnum
 
@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from assay.analysis.rawcurves import CurveCq
     from assay.analysis.wells import WellTable
 
-# Cycles before which a real amplification cannot cross the threshold: the baseline region of
-# a run of 35 cycles or more (instrument software fits its baseline over cycles 3-15 by
-# default; a Cq of 1-2 is an edited value or a threshold set inside the noise).
-MIN_PLAUSIBLE_CQ = 8.0
+# Cycles before which a real amplification cannot cross the threshold: instrument software
+# fits its baseline from cycle 3 (QuantStudio, SDS: cycles 3-15 by default), so a Cq of 1-4 is an
+# edited value or a threshold set inside the noise. Not higher: abundant templates are real at
+# 7-8 cycles (Rotor-Gene Q, 28S rRNA: Ct 7.49-8.58 accepted by its software).
+MIN_PLAUSIBLE_CQ = 5.0
 # A well's Cq further than this from the export's own mean of its replicate group, when that
 # mean is not the mean of the Cqs in the file, is not the Cq the software used.
 EXPORT_MEAN_LIMIT = 1.0
@@ -76,7 +77,7 @@ def implausible_cq(cq: float, export_mean: float, group_mean: float) -> str:
     """Why a Cq cannot be used, or "" (rules of the module docstring).
 
     >>> implausible_cq(1.0, math.nan, 1.0)
-    'Cq 1 is below the baseline region (< 8 cycles): not an amplification'
+    'Cq 1 is below the baseline region (< 5 cycles): not an amplification'
     >>> implausible_cq(20.0, 31.55, 20.0).split(":")[0]
     "Cq 20 contradicts the export's own mean of its replicates (31.55)"
     """
@@ -206,27 +207,59 @@ def summary_line(flagged: pd.DataFrame, excluded: pd.DataFrame) -> str:
             f"{counts[Verdict.FLAGGED]} flagged, {counts[Verdict.EXCLUDED]} excluded")  # fmt: skip
 
 
-def curve_disagreement(cq: float, curve_cq: float, curve_says: str) -> str:
+def curve_disagreement(cq: float, curve_cq: float, curve_says: str, offset: float = 0.0) -> str:
     """Why an instrument's Cq disagrees with the well's raw curve, or "".
+
+    `offset` is the target's usual gap between the instrument's Cqs and the curves' (a threshold
+    Cq and the window-of-linearity Cq differ by a constant that depends on the threshold: CFX's
+    lie about 3 cycles after LinRegPCR's); a well is judged by how far it departs from that.
 
     >>> curve_disagreement(29.6, math.nan, "not amplified: no rise above the noise")
     "the instrument's Cq 29.6 sits on a curve that does not amplify (no rise above the noise)"
     >>> curve_disagreement(25.0, 26.6, "amplified")
     "the instrument's Cq 25 is 1.6 cycles from its curve's own Cq 26.6"
-    >>> curve_disagreement(25.0, 26.5, "amplified")
-    ''
+    >>> curve_disagreement(25.0, 26.5, "amplified"), curve_disagreement(26, 23, "amplified", 3.0)
+    ('', '')
+    >>> curve_disagreement(28.0, 23.0, "amplified", 3.0)
+    "the instrument's Cq 28 is 5.0 cycles from its curve's own Cq 23 (its target's usual gap: 3.0)"
     """
     if math.isnan(cq):
         return ""
     if curve_says.startswith("not amplified"):
         why = curve_says.removeprefix("not amplified: ").split(";")[0]
         return f"the instrument's Cq {cq:g} sits on a curve that does not amplify ({why})"
-    if math.isfinite(curve_cq) and abs(cq - curve_cq) > CURVE_CQ_LIMIT:
+    if math.isfinite(curve_cq) and abs(cq - curve_cq - offset) > CURVE_CQ_LIMIT:
+        usual = f" (its target's usual gap: {offset:.1f})" if offset else ""
         return (
             f"the instrument's Cq {cq:g} is {abs(cq - curve_cq):.1f} cycles from its curve's own "
-            f"Cq {curve_cq:.3g}"
+            f"Cq {curve_cq:.3g}{usual}"
         )
     return ""
+
+
+# Wells of a target with both Cqs needed before their median gap is taken as the target's usual one.
+MIN_WELLS_FOR_OFFSET = 3
+
+
+def curve_offsets(instrument: Any, curve: Any, targets: Any) -> dict[str, float]:
+    """Each target's median gap between the instrument's and the curves' Cqs (0 with < 3 wells).
+
+    >>> curve_offsets([26.1, 26.2, 25.9, 30.0], [23.1, 23.2, 22.9, 29.9], ["G", "G", "G", "H"])
+    {'G': 3.0, 'H': 0.0}
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({"gap": pd.Series(instrument, dtype=float).to_numpy()
+                          - pd.Series(curve, dtype=float).to_numpy(),
+                          "target": list(targets)}).dropna()  # fmt: skip
+    offsets = {}
+    for target, gaps in frame.groupby("target", sort=True)["gap"]:
+        offsets[str(target)] = (
+            round(float(gaps.median()), 6) if len(gaps) >= MIN_WELLS_FOR_OFFSET else 0.0
+        )
+    for target in targets:
+        offsets.setdefault(str(target), 0.0)
+    return offsets
 
 
 def against_curves(table: WellTable, curves: CurveCq, *, use: bool) -> WellTable:
@@ -244,10 +277,13 @@ def against_curves(table: WellTable, curves: CurveCq, *, use: bool) -> WellTable
         return said
 
     wells = annotated(table.wells)
+    curve_cq = [float(by_row.get(r, math.nan)) for r in wells["row"]]
+    offsets = curve_offsets(wells["ct"], curve_cq, wells["gene"].astype(str))
     reasons = [
-        curve_disagreement(float(c), float(by_row.get(r, math.nan)), str(says))
-        for c, r, says in zip(wells["ct"], wells["row"], wells["curves"], strict=True)
-    ]
+        curve_disagreement(float(c), k, str(says), offsets[str(g)])
+        for c, k, says, g in zip(wells["ct"], curve_cq, wells["curves"], wells["gene"].astype(str),
+                                 strict=True)
+    ]  # fmt: skip
     bad = pd.Series([bool(x) for x in reasons], index=wells.index)
     if not bad.any():
         return replace(table, wells=wells, excluded=annotated(table.excluded),

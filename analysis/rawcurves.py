@@ -381,7 +381,8 @@ def with_curve_cq(export: Export) -> CurveCq:
         cq_text=[f"no Cq: {r}" if r else "" for r in reasons],
     ).drop(columns="cq_mean", errors="ignore")  # the instrument's mean is not of these Cqs
     per_row = {
-        int(row): ("not amplified: " + reason if reason else "amplified")
+        int(row): (reason if reason == curves.NO_READINGS
+                   else "not amplified: " + reason if reason else "amplified")
         + (f"; melt {peaks}" if peaks else "")
         for row, reason, peaks in zip(wells["row"], reasons, reactions["melt_peaks"].fillna(""),
                                       strict=True)

@@ -64,6 +64,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "Cq, efficiency and starting quantity from raw amplification curves (LinRegPCR-style), "
         "and melt peaks against the amplicon's predicted Tm",
     ),
+    "standards": (
+        "standards",
+        "a dilution series on its own: slope, efficiency with its CI, R², linear dynamic range, "
+        "replicate SD per level and limit of detection per target",
+    ),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
     "demo": (

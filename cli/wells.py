@@ -24,13 +24,20 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from assay.analysis.instruments import FINDING_PREFIXES, read_export, summary
+    from assay.analysis.instruments import (
+        FINDING_PREFIXES,
+        nearest_format,
+        read_export,
+        summary,
+    )
     from assay.analysis.outputs import wells_with_fate
     from assay.analysis.wells import read_text_table, read_wells
+    from assay.cli.main import EXIT_USAGE
     from assay.errors import InputError
     from assay.files import write_text_atomic
 
     tables = []
+    unknown = []
     for path in args.files:
         export = read_export(path)
         if export is not None:
@@ -44,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             if export is None:
                 print(f"{path}: a table of {len(shown)} rows, columns {', '.join(shown.columns)}")
             print(f"  for analysis: not as it is: {error.reason}")
+            if export is None and "required column" in error.reason:
+                unknown.append(f"{path}: not a format assay reads: {nearest_format(path)}")
             tables.append(shown.assign(fate=f"not analysable: {error.reason}", file=path))
             continue
         if export is None:
@@ -63,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
         combined = combined.drop(columns=[c for c in ("ct_text", "flags") if c in combined])
         write_text_atomic(args.out, combined.to_csv(index=False, float_format="%.6g"))
         print(f"\nWritten to {args.out}: {len(combined)} wells")
-    return 0
+    for line in unknown:
+        print(f"assay wells: error: {line}", file=sys.stderr)
+    return EXIT_USAGE if unknown else 0

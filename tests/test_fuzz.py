@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared import INSTRUMENT_EXPORTS
 
 from assay.analysis.instruments import read_export
-from assay.analysis.standards import read_standard_curves
+from assay.analysis.standards import read_dilution_series, read_standard_curves
 from assay.analysis.viability import ViabilitySettings, read_od_grids, read_od_table
 from assay.analysis.wells import read_wells
 from assay.errors import AssayError
@@ -103,6 +104,7 @@ def test_primer_tables(tmp_path: Path, data: bytes) -> None:
 @given(data=table_bytes(["gene", "quantity", "ct"]))
 def test_standard_curves(tmp_path: Path, data: bytes) -> None:
     _fuzz(tmp_path, "standards.csv", data, read_standard_curves)
+    _fuzz(tmp_path, "series.csv", data, read_dilution_series)
 
 
 @FUZZ
@@ -124,11 +126,22 @@ def test_plate_grids(
 
 
 REAL = sorted(p for p in EXPORTS.rglob("*") if p.is_file() and p.suffix != ".md")
+# The next labs' kinds (issue 26), read in place from shared/ (some state no licence).
+NEW_KINDS = [
+    INSTRUMENT_EXPORTS / name
+    for name in (
+        "quantstudio_csv/RELATIVE_example.csv", "rotorgene/irregular_multi_assay.csv",
+        "openarray/OpenArray_sample.csv", "quantstudio/data1.xls",
+        "quantstudio/appbio_quantstudio_designandanalysis_QS1_Standard_Curve_example01.xlsx",
+        "cfx/sam_2024-03-25_07-35-33_Connect-Quantification-Amplification_Results-GAPDH.csv",
+        "lightcycler/Edward_qPCR_Nrd1_calibration_2019-02-02.txt.gz", "rdml/relative.rdml",
+    )
+]  # fmt: skip
 
 
 @FUZZ
 @given(
-    source=st.sampled_from(REAL),
+    source=st.sampled_from(REAL + NEW_KINDS),
     cut=st.floats(min_value=0.0, max_value=1.0),
     flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), max_size=4),
 )

@@ -11,9 +11,12 @@ import pytest
 from shared import INSTRUMENT_EXPORTS
 
 from assay.analysis.qc import (
+    CURVE_CQ_LIMIT,
     EXPORT_MEAN_LIMIT,
     MIN_PLAUSIBLE_CQ,
     control_role,
+    curve_disagreement,
+    curve_offsets,
     implausible_cq,
     screen,
 )
@@ -229,3 +232,23 @@ def test_a_mean_taken_before_the_users_exclusion_is_no_contradiction(
         f"a,s1,g,{ct},{mean},{why}\n" for ct, why in rows))  # fmt: skip
     table = read_wells(path)
     assert len(table.wells) == kept
+
+
+@pytest.mark.parametrize(
+    ("gap", "offset", "doubted"),
+    [
+        (CURVE_CQ_LIMIT - 0.01, 0.0, False), (CURVE_CQ_LIMIT + 0.01, 0.0, True),
+        # A target whose instrument Cqs sit 3 cycles after the curves' (a higher threshold):
+        # judged by the departure from that gap, on both sides.
+        (3.0 + CURVE_CQ_LIMIT - 0.01, 3.0, False), (3.0 + CURVE_CQ_LIMIT + 0.01, 3.0, True),
+        (3.0 - CURVE_CQ_LIMIT + 0.01, 3.0, False), (3.0 - CURVE_CQ_LIMIT - 0.01, 3.0, True),
+    ],
+)  # fmt: skip
+def test_an_instrument_cq_against_its_curve(gap: float, offset: float, doubted: bool) -> None:
+    assert bool(curve_disagreement(20.0 + gap, 20.0, "amplified", offset)) is doubted
+
+
+def test_a_targets_usual_gap_needs_three_wells() -> None:
+    two = curve_offsets([26.0, 26.0], [23.0, 23.0], ["G", "G"])
+    three = curve_offsets([26.0, 26.0, 26.0], [23.0, 23.0, 23.0], ["G", "G", "G"])
+    assert (two, three) == ({"G": 0.0}, {"G": 3.0})
