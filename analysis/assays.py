@@ -27,6 +27,8 @@ class AssayFacts:
     accession: str | None
     product_bp: int | None
     reasons: tuple[str, ...]
+    forward: str = ""  # the primers' sequences, where the report gives them
+    reverse: str = ""
 
     @property
     def usable(self) -> bool:
@@ -71,8 +73,16 @@ def read_assays(path: str | Path) -> dict[str, AssayFacts]:
                 if f.get("severity") == "fail"
                 or str(f.get("message", "")).startswith(("record not available", "no accession"))
             ),
+            forward=_sequence(pair.get("forward")),
+            reverse=_sequence(pair.get("reverse")),
         )
     return facts
+
+
+def _sequence(primer: object) -> str:
+    """A primer's sequence from its part of the report (empty when absent or odd)."""
+    sequence = primer.get("sequence") if isinstance(primer, dict) else None
+    return sequence.upper() if isinstance(sequence, str) and sequence.isalpha() else ""
 
 
 def assay_problems(genes: Iterable[str], assays: dict[str, AssayFacts]) -> dict[str, str]:

@@ -647,6 +647,54 @@ def _with_raw_sheets(export: Export, data: bytes, path: Path) -> Export:
     return replace(export, amplification=traces.get("amplification"), melt=traces.get("melt"))
 
 
+# RDES: the RDML consortium's raw-data table -----------------------------------------------------
+
+# RDES v1.0: seven fixed columns (the seventh Cq or Tm), then one column per cycle or temperature.
+RDES_COLUMNS = "Well\tSample\tSample Type\tTarget\tTarget Type\tDye\t"
+
+
+def _rdes_export(text: str, path: Path) -> Export:
+    """An RDES table (amplification: Cq and a column per cycle; melting: Tm and temperatures).
+
+    Sample types are RDML's codes; targets typed ``ref`` are the reference genes; a Cq of -1.0
+    means a Cq was sought and not found (no Cq).
+    """
+    import pandas as pd
+
+    lines = [line.split("\t") for line in text.split("\n") if line.strip()]
+    header = lines[0]
+    melting = header[6].strip().lower() == "tm"
+    xs = [parse_number(c) for c in header[7:]]
+    notes: set[str] = set()
+    records, points, references = [], [], []
+    for number, cells in enumerate(lines[1:], start=2):
+        cells = cells + [""] * (len(header) - len(cells))
+        kind = _RDML_ROLES.get(cells[2].strip().lower(), Role.UNKNOWN)
+        if cells[4].strip().lower() == "ref" and cells[3] not in references:
+            references.append(cells[3].strip())
+        cq_text = "" if melting else cells[6].strip()
+        records.append({
+            "plate": "", "well": cells[0].strip(), "sample": cells[1].strip(),
+            "target": cells[3].strip(), "dye": cells[5].strip(), "role": kind.value,
+            "cq": _cq(cq_text, path, number, "Cq", notes) if cq_text else math.nan,
+            "cq_text": cq_text, "omitted": False, "quantity": math.nan, "rq": math.nan,
+            "biogroup": "", "row": number,
+        })  # fmt: skip
+        row = []
+        for x, cell in zip(xs, cells[7:], strict=False):
+            y = parse_number(cell) if cell.strip() else None
+            if x is not None and y is not None and math.isfinite(y):
+                row.append((x, y))
+        points.append(row)
+    traces = _traces(points)
+    return Export(
+        path=str(path), instrument=f"RDES {'melting' if melting else 'amplification'} table",
+        wells=pd.DataFrame(records, columns=list(WELL_COLUMNS)), notes=tuple(sorted(notes)),
+        endogenous_control=", ".join(references) or None,
+        amplification=None if melting else traces, melt=traces if melting else None,
+    )  # fmt: skip
+
+
 # Applied Biosystems 7500 / StepOne run files (.eds, SDS v2) -----------------------------------
 
 _EDS_SETUP = "apldbio/sds/plate_setup.xml"
@@ -1026,18 +1074,20 @@ def _rdml_groups(root: Any) -> tuple[dict[str, str], str]:
     """Sample id -> biological group, from the one annotation every annotated sample carries.
 
     RDML-Tools groups samples by an annotation ("Biological Replicate": Adult, Embryo). Taken
-    only when there is exactly one annotation property in the file, so the choice is the file's.
+    when there is exactly one annotation property in the file, or one called "group" (as assay
+    writes it), so the choice is the file's.
     """
-    values: dict[str, str] = {}
-    properties = set()
+    found: dict[str, dict[str, str]] = {}  # property -> sample -> value
     for sample in _children(root, "sample"):
         for annotation in _children(sample, "annotation"):
-            properties.add(_child_text(annotation, "property"))
-            values[sample.get("id", "")] = _child_text(annotation, "value")
-    if len(properties) != 1 or len(set(values.values())) < 2:
+            prop = _child_text(annotation, "property")
+            found.setdefault(prop, {})[sample.get("id", "")] = _child_text(annotation, "value")
+    # assay writes the group as the annotation "group" (beside its fold changes).
+    named = [p for p in found if p.lower() == "group"]
+    chosen = named[0] if named else (next(iter(found)) if len(found) == 1 else None)
+    if chosen is None or len(set(found[chosen].values())) < 2:
         return {}, ""
-    (name,) = properties
-    return values, f'biological groups from the samples\' annotation "{name}"'
+    return found[chosen], f'biological groups from the samples\' annotation "{chosen}"'
 
 
 def _points(datum: Any, name: str, x_name: str) -> list[tuple[float, float]]:
@@ -1146,6 +1196,8 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
     head = decode(data[:4000]) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else decode(data)
     if _lc480_raw_header(head):
         return _lc480_raw_export(decode(data), path)
+    if head.startswith(RDES_COLUMNS):
+        return _rdes_export(decode(data), path)
     is_export = (
         b"[Results]" in data or "[Results]".encode("utf-16-le") in data
         or head.startswith(("Experiment:", "SDS", "* "))
@@ -1443,12 +1495,19 @@ def analysis_table(
     if multiplex:
         notes.append("target and reference share wells (multiplex): ΔCq is taken within each well")
     pair = wells["plate"] + ":" + wells["well"] if multiplex else pd.Series("", index=wells.index)
+    # A sheet covering some wells only: the others are not part of the experiment described.
+    listed = wells.pop("_listed") if "_listed" in wells else pd.Series(True, index=wells.index)
+    if not listed.all():
+        notes.append(f"{int((~listed).sum())} well row(s) not in the sample sheet (--samples): "
+                     "excluded")  # fmt: skip
     reasons = []
-    for role, omitted, sample, group in zip(
-        wells["role"], wells["omitted"], wells["sample"], wells["group"], strict=True
+    for role, omitted, sample, group, in_sheet in zip(
+        wells["role"], wells["omitted"], wells["sample"], wells["group"], listed, strict=True
     ):
         if omitted:
             reasons.append("omitted in the export")
+        elif not in_sheet:
+            reasons.append("not in the sample sheet")
         elif role in _ROLE_REASONS:
             reasons.append(_ROLE_REASONS[role])
         elif not sample and not group:
@@ -1485,6 +1544,7 @@ def _with_sheet(wells: pd.DataFrame, sheet: pd.DataFrame, path: str) -> pd.DataF
         dup = lookup.index[lookup.index.duplicated()][0]
         raise InputError(f"the sample sheet lists {key} {dup} twice", path=path)
     result = wells.copy()
+    result["_listed"] = result[key].isin(lookup.index)
     for column in lookup.columns:
         values = result[key].map(lookup[column])
         target = "gene" if column in ("gene", "target") else column

@@ -47,7 +47,15 @@ from assay.analysis.stats import (
 )
 from assay.analysis.wells import read_text_table
 from assay.errors import InputError
-from assay.tables import parse_number, read_rows
+from assay.tables import (
+    decimal_comma,
+    decode,
+    delimiter_of,
+    is_workbook,
+    load_bytes,
+    parse_number,
+    read_rows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,10 +121,9 @@ OD_RANGE = (-0.2, 5.0)
 
 
 def _number(text: str, path: str, row: int, column: str) -> float:
-    value = parse_number(text)
+    value = parse_number(decimal_comma(text))  # "0,812" from a European reader is 0.812
     if value is None:
-        hint = ' (decimal separator must be ".")' if re.fullmatch(r"\d+,\d+", text.strip()) else ""
-        raise InputError(f"is not an optical density{hint}", path=path, row=row, column=column,
+        raise InputError("is not an optical density", path=path, row=row, column=column,
                          value=text)  # fmt: skip
     low, high = OD_RANGE
     if not low <= value <= high:
@@ -181,9 +188,36 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
     return result
 
 
+def _is_grid_header(row: list[str]) -> bool:
+    return [str(c).strip() for c in row[1:13]] == [str(c) for c in COLUMNS]
+
+
+def _grid_rows(path: Path) -> list[list[str]]:
+    """The rows of a grid file from its header row (1 to 12) on.
+
+    Lines above it are the reader's metadata (plate name, wavelength, date), and their separator
+    may differ from the grid's.
+    """
+    import csv
+
+    rows = [row for row in read_rows(path) if any(c != "" for c in row)]
+    at = next((i for i, row in enumerate(rows) if _is_grid_header(row)), None)
+    if at is not None:
+        return rows[at:]
+    if is_workbook(load_bytes(path)) is not None:
+        return rows
+    lines = [line for line in decode(load_bytes(path)).split("\n") if line.strip()]
+    for index, line in enumerate(lines):
+        separator = delimiter_of(line)
+        if _is_grid_header([c.strip() for c in line.split(separator)]):
+            return [[c.strip() for c in cells]
+                    for cells in csv.reader(lines[index:], delimiter=separator)]  # fmt: skip
+    return rows
+
+
 def _grid(path: Path, what: str) -> dict[str, str]:
     """Read a 96-well grid (header row 1-12, first column A-H) into well -> cell text."""
-    cells = [row for row in read_rows(path) if any(c != "" for c in row)]
+    cells = _grid_rows(path)
     cells = [row + [""] * (13 - len(row)) for row in cells]  # a ragged grid: empty cells
     header = [str(c).strip() for c in cells[0]] if cells else []
     if header[1:13] != [str(c) for c in COLUMNS] or len(cells) < 9:

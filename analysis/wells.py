@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.errors import InputError
-from assay.tables import parse_number, read_frame
+from assay.tables import decimal_comma, parse_number, read_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -125,10 +125,9 @@ def _parse_ct(text: str, path: Path, row: int, column: str) -> float:
     cleaned = text.strip()
     if cleaned.lower() in MISSING_CT:
         return math.nan
-    value = parse_number(cleaned)
+    value = parse_number(decimal_comma(cleaned))  # "27,3" (a European export) is 27.3
     if value is None:
-        hint = ' (decimal separator must be ".")' if re.fullmatch(r"\d+,\d+", cleaned) else ""
-        raise InputError(f"is not a Ct value{hint}", path=path, row=row, column=column,
+        raise InputError("is not a Ct value", path=path, row=row, column=column,
                          value=text) from None  # fmt: skip
     if not 0 < value <= 60:
         raise InputError("is not a plausible Ct (expected between 0 and 60 cycles)", path=path,
@@ -388,9 +387,9 @@ def wells_from_table(
     ct_column = mapped["ct"]
     frame["ct_text"] = frame["ct"]
     ct_text = frame["ct_text"].cat
-    numbers = pd.Series(  # each distinct text read once
-        pd.to_numeric(ct_text.categories.to_series(), errors="coerce").to_numpy()[ct_text.codes],
-        index=frame.index,
+    texts = ct_text.categories.to_series().map(decimal_comma)  # each distinct text read once
+    numbers = pd.Series(
+        pd.to_numeric(texts, errors="coerce").to_numpy()[ct_text.codes], index=frame.index
     )
     # Only cells that are not plain numbers in range go through the slow, explaining parser.
     odd = numbers.isna() | ~numbers.between(0, 60, inclusive="right")

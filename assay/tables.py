@@ -268,6 +268,50 @@ def _encoding_of(data: bytes) -> str:
     return "utf-8-sig"
 
 
+_DECIMAL_COMMA = re.compile(r"(-?\d{1,2}),(\d+)")
+
+
+def decimal_comma(text: str) -> str:
+    """A reading written with a decimal comma, as European plate readers and Excel write it.
+
+    Only for Ct and OD cells, whose values stay below 100: "27,3" and "0,812" cannot be
+    thousands, so the comma is the decimal separator. Anything else is returned as it was.
+
+    >>> decimal_comma("0,812"), decimal_comma("27,35"), decimal_comma("1,234,5"), decimal_comma("x")
+    ('0.812', '27.35', '1,234,5', 'x')
+    """
+    found = _DECIMAL_COMMA.fullmatch(text.strip())
+    return f"{found.group(1)}.{found.group(2)}" if found else text
+
+
+CAPTION_LINES = 5  # title lines a table may carry above its header ("Experiment 3, liver")
+
+
+def _past_captions(lines: list[str], start: int) -> int:
+    """The header's line: past title lines of one or two cells above a wider header.
+
+    >>> _past_captions(["Run 3, liver", "", "group,gene,ct", "A,GAPDH,20"], 0)
+    2
+    >>> _past_captions(["group,gene,ct", "A,GAPDH,20"], 0), _past_captions(["a,b", "1,2,3"], 0)
+    (0, 0)
+    """
+    filled = [i for i, line in enumerate(lines) if line.strip()][: CAPTION_LINES + 2]
+    at = filled.index(start)
+    while at + 1 < len(filled) and at < CAPTION_LINES:
+        line, following = lines[filled[at]], lines[filled[at + 1]]
+        separator = delimiter_of(following)
+        cells = [c for c in line.split(separator) if c.strip()]
+        wider = len([c for c in following.split(separator) if c.strip()])
+        below = lines[filled[at + 2]] if at + 2 < len(filled) else ""
+        steady = not below or len(below.split(separator)) == len(following.split(separator))
+        # A header names its columns: a wider line of numbers is data under a narrow header.
+        named = not any(parse_number(c) is not None for c in following.split(separator))
+        if len(cells) > 2 or wider <= max(len(cells), 2) or not steady or not named:
+            break
+        at += 1
+    return filled[at]
+
+
 def read_frame(path: str | Path) -> Any:
     """A table file as a pandas DataFrame of text, read fast: `read_rows`'s rules, pandas' parser.
 
@@ -294,6 +338,7 @@ def read_frame(path: str | Path) -> Any:
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None or (start == len(lines) - 1 and len(data) > len(head)):
         raise InputError("is empty or starts with a line too long to be a header", path=path)
+    start = _past_captions(lines, start)
     header_cells = split_text(lines[start])[0]
     width = len(header_cells)
     try:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from assay.cli.options import add_samples_option
+
+if TYPE_CHECKING:
+    from assay.analysis.instruments import Export
+    from assay.analysis.wells import WellTable
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +20,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", metavar="CSV",
         help="write every well read, one row each, with its fate, as assay analyze sees it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rdml", metavar="FILE",
+        help="also write the wells as RDML 1.3 (samples, targets, runs, each reaction's Cq and "
+        "its amplification and melt points when read), for other qPCR software",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rdes", metavar="STEM",
+        help="also write the raw readings as RDES tables, STEM_amplification.tsv and "
+        "STEM_melting.tsv (one file read; the kinds of readings it holds)",
     )  # fmt: skip
 
 
@@ -31,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         summary,
     )
     from assay.analysis.outputs import wells_with_fate
+    from assay.analysis.rdml_out import export_of_table, rdml_document, table_extras, write_rdml
     from assay.analysis.wells import read_text_table, read_wells
     from assay.cli.main import EXIT_USAGE
     from assay.errors import InputError
@@ -38,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     tables = []
     unknown = []
+    to_rdml: list[tuple[Export, WellTable]] = []
     for path in args.files:
-        export = read_export(path)
+        export = read_export(path, raw=bool(args.rdml or args.rdes))
         if export is not None:
             sys.stdout.write(summary(export))
         try:
@@ -62,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             if note in said:
                 continue  # already in the export's summary above
             print(f"  {'WARNING' if note.startswith(FINDING_PREFIXES) else 'note'}: {note}")
+        to_rdml.append((export if export is not None else export_of_table(table), table))
         every = wells_with_fate(table.wells.assign(flags=""), table).assign(file=path)
         tables.append(every)
         fates = every["fate"].str.replace(r"^excluded: .*", "excluded", regex=True)
@@ -72,6 +90,30 @@ def run(args: argparse.Namespace) -> int:
         combined = combined.drop(columns=[c for c in ("ct_text", "flags") if c in combined])
         write_text_atomic(args.out, combined.to_csv(index=False, float_format="%.6g"))
         print(f"\nWritten to {args.out}: {len(combined)} wells")
+    if args.rdml and to_rdml:
+        extras = table_extras([t for _, t in to_rdml])
+        write_rdml(args.rdml, rdml_document([e for e, _ in to_rdml], extras))
+        print(f"Written to {args.rdml}: RDML 1.3 of {len(to_rdml)} file(s)")
+    if args.rdes:
+        _write_rdes(args.rdes, [e for e, _ in to_rdml])
     for line in unknown:
         print(f"assay wells: error: {line}", file=sys.stderr)
     return EXIT_USAGE if unknown else 0
+
+
+def _write_rdes(stem: str, exports: list[Export]) -> None:
+    """RDES tables of the one file read (RDES holds a single run)."""
+    from assay.analysis.rdml_out import rdes_tables
+    from assay.errors import InputError
+    from assay.files import write_text_atomic
+
+    if len(exports) != 1:
+        raise InputError("--rdes writes one run: give one file")
+    (export,) = exports
+    references = [g.strip() for g in (export.endogenous_control or "").split(",") if g.strip()]
+    tables = rdes_tables(export, references)
+    if not tables:
+        raise InputError("holds no raw readings to write as RDES", path=export.path)
+    for kind, text in tables.items():
+        write_text_atomic(f"{stem}_{kind}.tsv", text)
+        print(f"Written to {stem}_{kind}.tsv: RDES {kind} table")

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shared import INSTRUMENT_EXPORTS
+from shared import INSTRUMENT_EXPORTS, SHARED
 
 from assay.analysis.instruments import read_export
 from assay.analysis.standards import read_dilution_series, read_standard_curves
@@ -135,8 +135,9 @@ NEW_KINDS = [
         "quantstudio/appbio_quantstudio_designandanalysis_QS1_Standard_Curve_example01.xlsx",
         "cfx/sam_2024-03-25_07-35-33_Connect-Quantification-Amplification_Results-GAPDH.csv",
         "lightcycler/Edward_qPCR_Nrd1_calibration_2019-02-02.txt.gz", "rdml/relative.rdml",
+        "abi7500/sce.eds",
     )
-]  # fmt: skip
+] + [SHARED / "rdml_schema" / "RDES_v1_0_example_melting.tsv"]  # fmt: skip
 
 
 @FUZZ

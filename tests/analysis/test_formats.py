@@ -413,3 +413,40 @@ def read_standard_curves_of(path: Path) -> list:  # type: ignore[type-arg]
     from assay.analysis.standards import read_dilution_series
 
     return read_dilution_series(path)
+
+
+def test_a_title_row_above_a_ct_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "titled.csv"  # made here: a caption line, a blank one, then the table
+    table.write_text("Experiment 3, liver\n\ngroup,gene,ct\nA,GAPDH,20\nA,MYC,25\nB,GAPDH,20\n"
+                     "B,MYC,24\n")  # fmt: skip
+    wells = read_wells(table).wells
+    assert sorted(wells["ct"]) == [20.0, 20.0, 24.0, 25.0]
+    assert main(["analyze", str(table), "--reference", "GAPDH", "--control", "A",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    capsys.readouterr()
+
+
+LIGHTCYCLER_STUART = (
+    INSTRUMENT_EXPORTS / "lightcycler" / "Stuart_dAgr_glyS_spoVG_5S_individualWells_Cq.txt.gz"
+)
+
+
+def test_a_sample_sheet_for_some_wells_excludes_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "sheet.csv"  # made here: the wells used, as a lab would list them
+    sheet.write_text("well,group,gene\nA1,wt,glyS\nA2,wt,glyS\nA3,wt,5S\nA4,wt,5S\n"
+                     "B1,mut,glyS\nB2,mut,glyS\nB3,mut,5S\nB4,mut,5S\n")  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["analyze", str(LIGHTCYCLER_STUART), "--samples", str(sheet), "--reference",
+                 "5S", "--control", "wt", "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "88 well row(s) not in the sample sheet (--samples): excluded" in printed
+    with (out / "wells.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 96
+    unlisted = [
+        r for r in rows if r["well"] not in {"A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"}
+    ]
+    assert {r["qc"] for r in unlisted} == {"excluded"}
+    assert all("not in the sample sheet" in r["qc_reasons"] for r in unlisted)

@@ -178,8 +178,8 @@ def test_an_od_at_or_below_the_blank_is_flagged(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("group,od570\ncontrol,0.8\n", 'column "od630" is missing'),
-        ("group,od570,od630\ncontrol,\"0,8\",0.05\n",
-         r'row 2, column "od570": "0,8": is not an optical density \(decimal separator'),
+        ("group,od570,od630\ncontrol,\"0,8,1\",0.05\n",
+         r'row 2, column "od570": "0,8,1": is not an optical density'),
         ("group,od570,od630\ndrug,0.8,0.05\n", 'control group "control" is not in the table'),
         ("group,od570,od630\ncontrol,NaN,0.05\n", r'row 2, column "od570": "NaN": is not an'),
         ("group,od570,od630\ncontrol,inf,0.05\n", r'"inf": is not an optical density'),
@@ -328,3 +328,44 @@ def test_column_maps_a_field_in_viability_as_in_analyze(
     # drug 0.41 / control 0.81 x 100 = 50.617 %.
     assert "50.62" in capsys.readouterr().out
     assert main(["viability", str(path), "--control", "control", "--column", "dose=x"]) == 2
+
+
+def test_a_european_reader_with_decimal_commas_and_semicolons(tmp_path: Path) -> None:
+    # Made here: a ';' table with decimal commas, as European plate readers and Excel write it;
+    # the same plate with points gives the same viability.
+    lines = ["group;od570;od630", "control;0,800;0,050", "control;0,760;0,050",
+             "drug;0,410;0,050", "drug;0,390;0,050"]  # fmt: skip
+    comma = tmp_path / "od_comma.csv"
+    comma.write_text("\n".join(lines) + "\n")
+    point = tmp_path / "od_point.csv"
+    point.write_text("\n".join(line.replace(",", ".").replace(";", ",") for line in lines) + "\n")
+    settings = ViabilitySettings(control="control")
+    ours = viability(read_od_table(comma, settings), settings).summary
+    same = viability(read_od_table(point, settings), settings).summary
+    assert ours["viability_pct_mean"].tolist() == pytest.approx(same["viability_pct_mean"].tolist())
+    # By hand: drug net OD (0.36 + 0.34) / 2 = 0.35 over control's (0.75 + 0.71) / 2 = 0.73.
+    assert ours["viability_pct_mean"].tolist()[-1] == pytest.approx(100 * 0.35 / 0.73)
+
+
+def test_a_grid_below_the_readers_metadata(tmp_path: Path) -> None:
+    # Made here: a reader's export with its metadata above the grid, ';' and decimal commas.
+    grid = [
+        "Plate: Plate 1;;",
+        "Wavelength: 570 nm",
+        "",
+        ";" + ";".join(str(c) for c in range(1, 13)),
+    ]
+    for row in "ABCDEFGH":
+        grid.append(row + ";" + ";".join("0,800" if row == "A" else "0,400" for _ in range(12)))
+    od = tmp_path / "od570.csv"
+    od.write_text("\n".join(grid) + "\n")
+    layout = ["," + ",".join(str(c) for c in range(1, 13))]
+    for row in "ABCDEFGH":
+        group = {"A": "control", "B": "drug"}.get(row, "")
+        layout.append(row + "," + ",".join(group for _ in range(12)))
+    plate_map = tmp_path / "map.csv"
+    plate_map.write_text("\n".join(layout) + "\n")
+    settings = ViabilitySettings(control="control", reference_nm=None)
+    wells = read_od_grids({570: od}, plate_map, settings)
+    assert len(wells) == 24
+    assert wells.loc[wells["group"] == "drug", "od570"].tolist() == pytest.approx([0.4] * 12)
