@@ -619,7 +619,7 @@ def _sheet_points(rows: Rows, xs: Sequence[str], ys: Sequence[str]) -> Points:
                 continue
             target = cells[where["target"]] if where["target"] is not None else ""
             found.setdefault((cells[where["well"]], target), []).append((x, y))
-        if numbered:
+        if numbered and all(str(w).replace(".0", "").isdigit() for w, _ in found):
             numbers = [parse_number(w) or 0 for w, _ in found]
             columns = 24 if max(numbers, default=0) > 96 else 12
             found = {(_rdml_well(str(int(parse_number(w) or 0)), columns), t): p
@@ -628,7 +628,7 @@ def _sheet_points(rows: Rows, xs: Sequence[str], ys: Sequence[str]) -> Points:
     return {}
 
 
-def _with_raw_sheets(export: Export, data: bytes, path: Path) -> Export:
+def _with_raw_sheets(export: Export, data: bytes, path: Path, legacy: bool = False) -> Export:
     """The export with the raw amplification and melt readings its workbook carries."""
     from dataclasses import replace
 
@@ -636,7 +636,7 @@ def _with_raw_sheets(export: Export, data: bytes, path: Path) -> Export:
     traces: dict[str, Traces | None] = {}
     keys = list(zip(export.wells["well"].astype(str), export.wells["target"].astype(str),
                     strict=True))  # fmt: skip
-    for name, rows in workbook_sheets(data, path, legacy=False, only=tuple(wanted)):
+    for name, rows in workbook_sheets(data, path, legacy=legacy, only=tuple(wanted)):
         kind = wanted[name]
         _, xs, ys = _RAW_SHEETS[kind]
         points = _sheet_points(rows, xs, ys)
@@ -1190,7 +1190,8 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
             return _with_raw_sheets(export, data, path) if raw and export is not None else export
         return _rdml_export(data, path)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _workbook_export(data, path, legacy=True)
+        export = _workbook_export(data, path, legacy=True)
+        return _with_raw_sheets(export, data, path, legacy=True) if raw and export else export
     # Decided from the first lines and a byte search, so that a large table of assay's own
     # layout is not decoded here only to be read again by the table reader.
     head = decode(data[:4000]) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else decode(data)

@@ -450,3 +450,45 @@ def test_a_sample_sheet_for_some_wells_excludes_the_others(
     ]
     assert {r["qc"] for r in unlisted} == {"excluded"}
     assert all("not in the sample sheet" in r["qc_reasons"] for r in unlisted)
+
+
+# StepOne .xls with its Amplification Data sheet ----------------------------------------------
+
+STEPONE_XLS = INSTRUMENT_EXPORTS / "stepone" / "MJA_March15_2021_data.xls"
+
+
+def test_stepone_xls_raw_amplification_sheet() -> None:
+    import xlrd
+
+    from assay.analysis.rawcurves import with_curve_cq
+
+    sheet = xlrd.open_workbook(STEPONE_XLS).sheet_by_name("Amplification Data")
+    rows = [sheet.row_values(r) for r in range(sheet.nrows)]
+    start = next(i for i, r in enumerate(rows) if r[:4] == ["Well", "Cycle", "Target Name", "Rn"])
+    a1 = [r for r in rows[start + 1 :] if r[0] == "A1"]
+    export = read_export(STEPONE_XLS, raw=True)
+    assert export is not None
+    assert export.amplification is not None
+    at = list(export.wells["well"]).index("A1")
+    assert list(export.amplification.y[at][: len(a1)]) == pytest.approx([r[3] for r in a1])
+    # The curves call amplification where StepOne gave a Ct, but for one no-RT well (G7).
+    ours = with_curve_cq(export).export.wells["cq"].notna().to_numpy()
+    theirs = export.wells["cq"].notna().to_numpy()
+    assert (ours == theirs).mean() >= 0.98
+
+
+SHARED_EXPORTS = sorted(
+    p for p in INSTRUMENT_EXPORTS.rglob("*")
+    if p.is_file() and p.suffix != ".md" and p.parent.name != "tidy"
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path", SHARED_EXPORTS, ids=lambda p: str(p.relative_to(INSTRUMENT_EXPORTS))
+)
+def test_every_shared_export_is_read_as_exported(path: Path) -> None:
+    # Every instrument export in ../shared/ (tidy/ holds assay's own table layout) is recognised
+    # for what it is, and its wells are read: none is left to the generic table reader.
+    export = read_export(path)
+    assert export is not None
+    assert len(export.wells) > 0
