@@ -58,6 +58,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="C",
         help="annealing temperature the pairs are checked for",
     )
+    preset.add_argument(
+        "--junction", choices=("required", "preferred", "any"), default="preferred",
+        help="a primer across an exon-exon junction: required (only such pairs on multi-exon "
+        "records), preferred (ranked first), any (placement does not count)",
+    )  # fmt: skip
+    preset.add_argument(
+        "--junction-overlap", default="7,4", metavar="5P,3P",
+        help="bases a junction primer must have on its 5' and 3' side of the junction "
+        "(Primer3Plus's defaults)",
+    )  # fmt: skip
     add_offtarget_options(parser)
     add_cluster_options(parser)
     add_condition_options(parser)
@@ -84,6 +94,10 @@ def settings_from(args: argparse.Namespace) -> DesignSettings:
     tm = _numbers(args.tm_c, 3, "--tm-c")
     size = _numbers(args.size_nt, 3, "--size-nt")
     gc = _numbers(args.gc_pct, 2, "--gc-pct")
+    overlap = _numbers(args.junction_overlap, 2, "--junction-overlap")
+    if any(not float(v).is_integer() for v in overlap):
+        raise InputError(f"--junction-overlap takes two whole numbers (5P,3P), not "
+                         f"{args.junction_overlap!r}")  # fmt: skip
     try:
         return DesignSettings(
             product_min_bp=int(low_bp),
@@ -98,6 +112,9 @@ def settings_from(args: argparse.Namespace) -> DesignSettings:
             gc_min_pct=gc[0],
             gc_max_pct=gc[1],
             anneal_temp_c=args.anneal_temp_c,
+            junction=args.junction,
+            junction_5p_nt=int(overlap[0]),
+            junction_3p_nt=int(overlap[1]),
         )
     except DesignError as error:
         raise InputError(str(error)) from error

@@ -29,7 +29,13 @@ from assay.errors import AssayError
 from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Primer, PrimerPair, Severity, Verdict
 from assay.primers.records import gene_symbol
-from assay.primers.reference import with_exons_from_genome
+from assay.primers.reference import (
+    JUNCTION_3P_NT,
+    JUNCTION_5P_NT,
+    Protection,
+    spans_junction,
+    with_exons_from_genome,
+)
 from assay.primers.thresholds import Thresholds
 from assay.primers.validate import PairReport, search_off_targets_many, validate_pair
 
@@ -38,9 +44,8 @@ if TYPE_CHECKING:
     from assay.primers.records import Transcript
     from assay.primers.store import RecordSource
 
-JUNCTION_5P_NT = 7  # Primer-BLAST: bases of a junction primer on its 5' side of the junction
-JUNCTION_3P_NT = 4  # and on its 3' side
 MAX_CHECKED = 40  # candidates checked per step, best primer3 penalty first
+JUNCTION_MODES = ("required", "preferred", "any")
 
 
 class DesignError(AssayError):
@@ -50,8 +55,10 @@ class DesignError(AssayError):
 class Placement(StrEnum):
     """Where a pair sits on the exon map: what protects it against genomic DNA."""
 
-    JUNCTION = "junction"  # a primer across an exon-exon junction
-    EXONS = "different exons"  # the primers in different exons, an intron between them
+    JUNCTION = "junction"  # a primer across an exon-exon junction (7 + 4 nt or more)
+    EXONS = "different exons"  # the primers in different exons, an intron >= 1 kb between them
+    SHORT_INTRON = "short intron"  # different exons, but genomic DNA gives a product too
+    EXONS_UNKNOWN = "different exons, intron size unknown"
     ONE_EXON = "one exon"  # the product lies within one exon
     UNKNOWN = "exon map unknown"
 
@@ -59,7 +66,9 @@ class Placement(StrEnum):
 _PLACEMENT_PENALTY = {
     Placement.JUNCTION: 0.0,
     Placement.EXONS: 0.5,
+    Placement.EXONS_UNKNOWN: 1.0,
     Placement.UNKNOWN: 1.0,
+    Placement.SHORT_INTRON: 4.0,
     Placement.ONE_EXON: 5.0,
 }
 _VARIANT_MISSED_PENALTY = 1.0
@@ -88,8 +97,22 @@ class DesignSettings:
     max_end_gc: int = 3
     max_poly_x: int = 4
     anneal_temp_c: float = 60.0
+    junction: str = "preferred"  # required | preferred | any: a primer across an exon junction
+    junction_5p_nt: int = JUNCTION_5P_NT  # bases of a junction primer on its 5' side
+    junction_3p_nt: int = JUNCTION_3P_NT  # and on its 3' side
 
     def __post_init__(self) -> None:
+        if self.junction not in JUNCTION_MODES:
+            raise DesignError(
+                f"--junction must be one of {', '.join(JUNCTION_MODES)}, not {self.junction!r}"
+            )
+        if not (self.junction_3p_nt >= 1 and self.junction_5p_nt >= 1
+                and self.junction_5p_nt + self.junction_3p_nt <= self.size_max_nt):  # fmt: skip
+            raise DesignError(
+                f"the junction split {self.junction_5p_nt},{self.junction_3p_nt} does not fit a "
+                f"primer of at most {self.size_max_nt} nt: give two positive numbers whose sum "
+                "is at most the longest primer"
+            )
         for low, high in (
             ("product_min_bp", "product_max_bp"),
             ("size_min_nt", "size_opt_nt"),
@@ -115,8 +138,8 @@ class DesignSettings:
             f"{self.tm_diff_max_c:g} C, GC {self.gc_min_pct:g}-{self.gc_max_pct:g} %, at most "
             f"{self.max_end_gc} G/C in the last 5 bases and a G or C at the 3' end, runs <= "
             f"{self.max_poly_x}, annealing "
-            f"{self.anneal_temp_c:g} C; junction primers >= {JUNCTION_5P_NT} nt 5' and >= "
-            f"{JUNCTION_3P_NT} nt 3' of the junction"
+            f"{self.anneal_temp_c:g} C; junction primers >= {self.junction_5p_nt} nt 5' and >= "
+            f"{self.junction_3p_nt} nt 3' of the junction ({self.junction})"
         )
 
     def primer3_args(self, conditions: ReactionConditions, limits: Thresholds) -> dict[str, Any]:
@@ -145,8 +168,8 @@ class DesignSettings:
             "PRIMER_SALT_DIVALENT": conditions.dv_conc_mm,
             "PRIMER_DNTP_CONC": conditions.dntp_conc_mm,
             "PRIMER_DNA_CONC": conditions.primer_conc_nm,
-            "PRIMER_MIN_5_PRIME_OVERLAP_OF_JUNCTION": JUNCTION_5P_NT,
-            "PRIMER_MIN_3_PRIME_OVERLAP_OF_JUNCTION": JUNCTION_3P_NT,
+            "PRIMER_MIN_5_PRIME_OVERLAP_OF_JUNCTION": self.junction_5p_nt,
+            "PRIMER_MIN_3_PRIME_OVERLAP_OF_JUNCTION": self.junction_3p_nt,
         }
 
 
@@ -306,11 +329,16 @@ def run_primer3(
     return _candidates(result), _explain(result, asked)
 
 
-def _runs(record: Transcript, want: int) -> list[tuple[str, dict[str, Any], int]]:
+def _runs(
+    record: Transcript, want: int, junction: str = "preferred"
+) -> list[tuple[str, dict[str, Any], int]]:
     """(what is asked, primer3 sequence arguments, pairs to return) for each run on `record`."""
     junctions = junction_positions(record)
-    if not junctions:
+    if not junctions or junction == "any":
         return [("anywhere on the record", {}, max(want * 4, 20))]
+    if junction == "required":
+        return [("a primer across a junction (required)",
+                 {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions}, max(want * 4, 20))]  # fmt: skip
     runs: list[tuple[str, dict[str, Any], int]] = [
         (
             "a primer across a junction",
@@ -327,24 +355,36 @@ def _runs(record: Transcript, want: int) -> list[tuple[str, dict[str, Any], int]
     return runs
 
 
-def _placement(report: PairReport, record: Transcript) -> tuple[Placement, str]:
+def _placement(
+    report: PairReport, record: Transcript, five_nt: int = JUNCTION_5P_NT,
+    three_nt: int = JUNCTION_3P_NT,
+) -> tuple[Placement, str]:  # fmt: skip
+    """Where the pair sits, by the one gDNA rule of `reference.gdna_protection`."""
     check = report.reference_check
     if check is None or not record.tiles or check.product is None:
         return Placement.UNKNOWN, "exon map unknown"
-    for name, placed, five, three in (
-        ("forward", check.forward, "bases_left", "bases_right"),
-        ("reverse", check.reverse, "bases_right", "bases_left"),
-    ):
+    sides = (("forward", check.forward, check.swapped),
+             ("reverse", check.reverse, not check.swapped))  # fmt: skip
+    for name, placed, reverse_primer in sides:
         for span in placed.junctions:
-            if getattr(span, five) >= JUNCTION_5P_NT and getattr(span, three) >= JUNCTION_3P_NT:
+            if spans_junction(span, reverse_primer=reverse_primer, five_nt=five_nt,
+                              three_nt=three_nt):  # fmt: skip
                 return Placement.JUNCTION, (
                     f"{name} primer across the exon {span.left_exon}-{span.right_exon} junction "
                     f"({span.bases_left} + {span.bases_right} nt)"
                 )
-    if check.intron_spanning:
+    if check.different_exons:
         up = "-".join(e.name for e in check.forward.exons)
         down = "-".join(e.name for e in check.reverse.exons)
-        return Placement.EXONS, f"primers in different exons ({up} and {down})"
+        where = f"primers in different exons ({up} and {down})"
+        if check.protection is Protection.INTRON:
+            return Placement.EXONS, where
+        if check.protection is Protection.NONE:
+            return Placement.SHORT_INTRON, (
+                f"{where}, but genomic DNA gives a {check.gdna_product_bp} bp product: not "
+                "protected"
+            )
+        return Placement.EXONS_UNKNOWN, f"{where}; intron size unknown"
     return Placement.ONE_EXON, "the product lies within one exon"
 
 
@@ -388,14 +428,19 @@ class _Checker:
 
 
 def _rank(
-    checked: Sequence[tuple[Candidate, PairReport, Placement, str]], want: int
-) -> tuple[DesignedPair, ...]:
-    """The best `want` passing candidates by score (primer3 penalty, placement, variants)."""
+    checked: Sequence[tuple[Candidate, PairReport, Placement, str]], want: int,
+    prefer_placement: bool = True,
+) -> tuple[DesignedPair, ...]:  # fmt: skip
+    """The best `want` passing candidates by score (primer3 penalty, placement, variants).
+
+    With `prefer_placement` off (``--junction any``) placement does not count.
+    """
     scored = []
     for candidate, report, placement, text in checked:
         check = report.reference_check
         missed = sum(t.product_bp is None for t in check.transcripts) if check else 0
-        score = candidate.penalty + _PLACEMENT_PENALTY[placement] + missed * _VARIANT_MISSED_PENALTY
+        placed = _PLACEMENT_PENALTY[placement] if prefer_placement else 0.0
+        score = candidate.penalty + placed + missed * _VARIANT_MISSED_PENALTY
         scored.append((score, candidate, report, placement, text))
     scored.sort(key=lambda item: (item[0], item[1].start))
     return tuple(
@@ -455,7 +500,16 @@ def design_pairs(
         off_targets=off_targets,
         anneal_temp_c=settings.anneal_temp_c,
     )
-    notes = _notes(mapped, records, off_targets)
+    notes = list(_notes(mapped, records, off_targets))
+    single_exon = bool(mapped.tiles) and len(mapped.exons) == 1
+    if single_exon:
+        notes.append(
+            f"{checker.gene} has a single exon on {record.accession}: no pair can be protected "
+            "against genomic DNA; treat RNA with DNase and run no-RT controls"
+            + ("; --junction required cannot apply" if settings.junction == "required" else "")
+        )
+    # What a pair may be proposed with: a single exon or --junction any accept gDNA exposure.
+    exposure_ok = single_exon or settings.junction == "any"
     steps: list[tuple[str, Callable[[DesignSettings], DesignSettings]]] = [
         ("", _as_given),
         *RELAXATIONS,
@@ -471,7 +525,7 @@ def design_pairs(
             relaxed.append(label)
         args = current.primer3_args(conditions, limits)
         proposed: dict[tuple[str, str], Candidate] = {}
-        for asked, extra, number in _runs(mapped, want):
+        for asked, extra, number in _runs(mapped, want, current.junction):
             found, why = run_primer3(mapped.sequence, args, extra, asked, number)
             explain.append(f"{label or 'preset'}, {why}")
             for candidate in found:
@@ -482,14 +536,20 @@ def design_pairs(
         reports = checker.check_many([(c.forward, c.reverse) for c in batch])
         for candidate, report in zip(batch, reports, strict=True):
             seen[(candidate.forward, candidate.reverse)] = report
-            placement, text = _placement(report, mapped)
+            placement, text = _placement(report, mapped, current.junction_5p_nt,
+                                         current.junction_3p_nt)  # fmt: skip
             blocking = _blocking(report)
-            if placement is Placement.ONE_EXON:
+            if exposure_ok:
+                blocking = [b for b in blocking if b != Check.GDNA.value]
+            elif placement is Placement.ONE_EXON:
                 blocking.append("product within one exon")
+            if (current.junction == "required" and not single_exon and mapped.tiles
+                    and placement is not Placement.JUNCTION):  # fmt: skip
+                blocking.append("no junction primer (--junction required)")
             rejected.update(blocking)
             if not blocking:
                 checked.append((candidate, report, placement, text))
-        ranked = _rank(checked, want)
+        ranked = _rank(checked, want, prefer_placement=current.junction != "any")
         if ranked:
             return Design(
                 target=str(record.accession),
@@ -500,7 +560,7 @@ def design_pairs(
                 explain=tuple(explain),
                 candidates=len(seen),
                 rejected=tuple(rejected.most_common()),
-                notes=notes,
+                notes=tuple(notes),
             )
     return Design(
         target=str(record.accession),
@@ -511,7 +571,7 @@ def design_pairs(
         explain=tuple(explain),
         candidates=len(seen),
         rejected=tuple(rejected.most_common()),
-        notes=notes,
+        notes=tuple(notes),
     )
 
 

@@ -148,7 +148,8 @@ def design_to_text(
     lines = [settings.describe(), f"Conditions: {conditions.describe()}"]
     lines.append(
         "Each pair is checked as `assay validate` checks; score = primer3 penalty + placement "
-        "(junction 0, different exons 0.5, exon map unknown 1) + 1 per transcript variant missed."
+        "(junction 0, different exons across >= 1 kb of intron 0.5, intron size or exon map "
+        "unknown 1, short intron 4, one exon 5) + 1 per transcript variant missed."
     )
     for design in designs:
         lines.append("")

@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from assay._compat import StrEnum
 from assay.primers.accession import Accession
 from assay.primers.binding import (
     BindingSite,
@@ -38,7 +39,43 @@ from assay.primers.typos import Typo, find_typo
 
 MAX_PRODUCT_BP = 4000  # Primer-BLAST's default maximum product size
 MAX_GDNA_PRODUCT_BP = 20000
-JUNCTION_MIN_BASES = 3  # bases needed on each side of a junction for it to block gDNA priming
+# A primer "spans" an exon-exon junction only with at least this many bases on each side of it
+# (Primer3Plus's and Primer-BLAST's PRIMER_MIN_5/3_PRIME_OVERLAP_OF_JUNCTION defaults): with
+# fewer on its 5' side, its 3' part alone primes on genomic DNA.
+JUNCTION_5P_NT = 7
+JUNCTION_3P_NT = 4
+# Primers in different exons protect against genomic DNA only across an intron at least this long
+# (Primer-BLAST's intron-inclusion default, 1,000 bp): a shorter one gives a genomic product that
+# amplifies with qPCR's short extension times.
+MIN_PROTECTIVE_INTRON_BP = 1000
+
+
+class Protection(StrEnum):
+    """What keeps genomic DNA from giving the product."""
+
+    JUNCTION = "junction"  # a primer spans an exon-exon junction (7 + 4 nt or more)
+    INTRON = "intron"  # the genomic product is >= 1 kb longer, or there is none
+    NONE = "none"  # genomic DNA gives the product, or one barely longer
+    UNKNOWN = "unknown"  # the exon map or the intron sizes are not known here
+
+
+def spans_junction(
+    span: JunctionSpan, *, reverse_primer: bool, five_nt: int = JUNCTION_5P_NT,
+    three_nt: int = JUNCTION_3P_NT,
+) -> bool:  # fmt: skip
+    """A junction primer: >= 7 nt on its 5' side and >= 4 nt on its 3' side of the junction.
+
+    A forward primer's 5' side is the left (upstream) exon; a reverse primer's is the right one.
+
+    >>> span = JunctionSpan(left_exon="2", right_exon="3", bases_left=5, bases_right=18)
+    >>> spans_junction(span, reverse_primer=False), spans_junction(span, reverse_primer=True)
+    (False, True)
+    """
+    five, three = ((span.bases_right, span.bases_left) if reverse_primer
+                   else (span.bases_left, span.bases_right))  # fmt: skip
+    return five >= five_nt and three >= three_nt
+
+
 _MEMBERSHIP_KMER = 24
 
 
@@ -99,11 +136,13 @@ class ReferenceCheck:
     product_tm_c: float | None
     swapped: bool
     corrected_product_bp: int | None
-    intron_spanning: bool | None
+    intron_spanning: bool | None  # the product crosses an exon-exon junction (MIQE)
     gdna_product_bp: int | None
     gdna_record: str | None
     transcripts: tuple[TranscriptProduct, ...]
     findings: tuple[Finding, ...]
+    protection: Protection = Protection.UNKNOWN
+    different_exons: bool | None = None  # the primers sit in different exons
 
     @property
     def product_gc_pct(self) -> float | None:
@@ -338,37 +377,61 @@ def _gdna(
     return None, None
 
 
-def _gdna_finding(
-    record: Transcript, product: Product, spans: bool, intron_spanning: bool | None,
-    gdna_bp: int | None, gdna_name: str | None,
-) -> Finding:  # fmt: skip
-    """Whether genomic DNA can give the same product, and why not when it cannot."""
-    gdna_text = ""
+def gdna_protection(
+    *, junction: str, different_exons: bool | None, product_bp: int, gdna_bp: int | None,
+    gdna_name: str | None,
+) -> tuple[Protection, str]:  # fmt: skip
+    """Whether genomic DNA can give the product, and in words why (one rule, README).
+
+    `junction` names the junction a primer spans by `spans_junction` ("" for none).
+
+    >>> gdna_protection(junction="", different_exons=True, product_bp=120, gdna_bp=212,
+    ...                 gdna_name="NC_1")[0]
+    <Protection.NONE: 'none'>
+    >>> gdna_protection(junction="", different_exons=True, product_bp=120, gdna_bp=None,
+    ...                 gdna_name=None)[0]
+    <Protection.UNKNOWN: 'unknown'>
+    """
+    if junction:
+        return Protection.JUNCTION, f"a primer spans an exon-exon junction: exon {junction}"
     if gdna_name is not None:
-        gdna_text = (
-            f"; from genomic DNA ({gdna_name}) {gdna_bp} bp" if gdna_bp
-            else f"; no product from genomic DNA ({gdna_name})"
-        )  # fmt: skip
-    longer_or_none = gdna_name is not None and (gdna_bp is None or gdna_bp > product.size_bp)
-    if spans or intron_spanning or longer_or_none:
-        reason = (
-            "a primer spans an exon-exon junction" if spans
-            else "the primers sit in different exons" if intron_spanning
-            else "genomic DNA gives a longer or no product"
-        )  # fmt: skip
-        return _finding(Check.GDNA, Severity.INFO,
-                        f"protected against genomic DNA: {reason}{gdna_text}")  # fmt: skip
-    if intron_spanning is False or (gdna_name is not None and gdna_bp == product.size_bp):
+        if gdna_bp is None:
+            return Protection.INTRON, f"no product from genomic DNA ({gdna_name})"
+        intron = gdna_bp - product_bp
+        if intron >= MIN_PROTECTIVE_INTRON_BP:
+            return Protection.INTRON, (
+                f"an intron of {intron} bp between the primers (genomic product {gdna_bp} bp "
+                f"from {gdna_name}, at least {MIN_PROTECTIVE_INTRON_BP} bp longer)"
+            )
+        if intron <= 0:
+            return Protection.NONE, f"genomic DNA ({gdna_name}) gives the same {gdna_bp} bp product"
+        return Protection.NONE, (
+            f"genomic product {gdna_bp} bp from {gdna_name}: the intron between the primers is "
+            f"only {intron} bp (under {MIN_PROTECTIVE_INTRON_BP} bp, it amplifies too)"
+        )
+    if different_exons:
+        return Protection.UNKNOWN, (
+            "the primers sit in different exons, but the intron size is unknown (no genomic record)"
+        )
+    if different_exons is False:
+        return Protection.NONE, "the product lies within one exon"
+    return Protection.UNKNOWN, "the exon structure is not known here"
+
+
+def _gdna_finding(protection: Protection, reason: str, record: Transcript) -> Finding:
+    """The gDNA finding: protected (info), not protected (warn), unknown (info, said so)."""
+    if protection in (Protection.JUNCTION, Protection.INTRON):
+        return _finding(Check.GDNA, Severity.INFO, f"protected against genomic DNA: {reason}")
+    if protection is Protection.NONE:
         return _finding(
             Check.GDNA, Severity.WARN,
-            f"no protection against genomic DNA: the product lies within one exon{gdna_text}"
-            "; treat RNA with DNase and run no-RT controls",
+            f"no protection against genomic DNA: {reason}; treat RNA with DNase and run no-RT "
+            "controls",
         )  # fmt: skip
-    why = record.exon_note or "no exon features, no genomic record"
+    why = "" if record.tiles else f" ({record.exon_note or 'no exon features, no genomic record'})"
     return _finding(
         Check.GDNA, Severity.INFO,
-        f"exon structure of {record.accession} is not known here ({why}): protection against "
-        "genomic DNA not checked",
+        f"protection against genomic DNA unknown: {reason}{why}; run no-RT controls",
     )  # fmt: skip
 
 
@@ -459,16 +522,25 @@ def check_reference(
     tm_c = product_tm_c(product_sequence, conditions) if product_sequence else None  # once
     findings += _product_findings(pair, product, swapped, acc, product_sequence, tm_c, corrected_bp)
     intron_spanning: bool | None = None
+    different_exons: bool | None = None
     if product is not None and forward.exons and reverse.exons:
         up, down = (reverse, forward) if swapped else (forward, reverse)
-        intron_spanning = max(e.number for e in up.exons) < min(e.number for e in down.exons)
+        different_exons = max(e.number for e in up.exons) < min(e.number for e in down.exons)
+        intron_spanning = min(e.number for e in up.exons) < max(e.number for e in down.exons)
     gdna_bp, gdna_name = _gdna(pair, record, genomic, rule)
-    spans = any(
-        j.bases_left >= JUNCTION_MIN_BASES and j.bases_right >= JUNCTION_MIN_BASES
-        for j in (*forward.junctions, *reverse.junctions)
-    )
+    # The primer that reads the plus strand of the record is the upstream one.
+    spanning = [
+        f"{j.left_exon}-{j.right_exon} ({j.bases_left} + {j.bases_right} nt)"
+        for placed, reverse_primer in ((forward, swapped), (reverse, not swapped))
+        for j in placed.junctions if spans_junction(j, reverse_primer=reverse_primer)
+    ]  # fmt: skip
+    protection = Protection.UNKNOWN
     if product is not None:
-        findings.append(_gdna_finding(record, product, spans, intron_spanning, gdna_bp, gdna_name))
+        protection, reason = gdna_protection(
+            junction=spanning[0] if spanning else "", different_exons=different_exons,
+            product_bp=product.size_bp, gdna_bp=gdna_bp, gdna_name=gdna_name,
+        )  # fmt: skip
+        findings.append(_gdna_finding(protection, reason, record))
     transcripts, variant_findings = _variant_products(pair, record, variants, rule, product)
     findings += variant_findings
     return ReferenceCheck(
@@ -485,4 +557,6 @@ def check_reference(
         gdna_record=gdna_name,
         transcripts=tuple(transcripts),
         findings=tuple(findings),
+        protection=protection,
+        different_exons=different_exons,
     )

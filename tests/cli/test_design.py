@@ -113,3 +113,57 @@ def test_a_gene_symbol_designs_on_its_refseq_mrna(
     assert design["target"] == "NM_006218.4"
     transcripts = [t["accession"] for t in design["pairs"][0]["transcripts"]]
     assert transcripts == ["NM_006218.4", "XM_006713658.5"]
+
+
+def _design_json(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    report = tmp_path / "design.json"
+    assert main(["design", *args, "--json", str(report), *_offline(tmp_path)]) == 0
+    data: dict = json.loads(report.read_text())  # type: ignore[type-arg]
+    return data
+
+
+def test_a_single_exon_gene_gets_pairs_with_the_caveat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # KLLN (NM_001126049.2, one exon): was "0 pairs", exit 1; primer3 alone gives 5 clean pairs.
+    data = _design_json(tmp_path, "NM_001126049.2")
+    printed = capsys.readouterr().out
+    (design,) = data["designs"]
+    assert len(design["pairs"]) == 5
+    assert {p["placement"] for p in design["pairs"]} == {"one exon"}
+    assert "KLLN has a single exon on NM_001126049.2: no pair can be protected" in printed
+
+
+@pytest.mark.parametrize("accession", ["NM_002046.7", "NM_006218.4", "NM_000546.6"])
+def test_junction_required_gives_only_junction_primers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], accession: str
+) -> None:
+    from assay.primers.reference import JUNCTION_3P_NT, JUNCTION_5P_NT
+
+    data = _design_json(tmp_path, accession, "--junction", "required", "--pairs", "4")
+    capsys.readouterr()
+    (design,) = data["designs"]
+    assert len(design["pairs"]) == 4
+    for pair in design["pairs"]:
+        assert pair["placement"] == "junction"
+        # "(a + b nt)": the primer's bases on each side, the 5' side first for its strand.
+        left, right = (int(n) for n in pair["placement_text"].split("(")[1].split(" nt")[0]
+                       .split(" + "))  # fmt: skip
+        five, three = (
+            (left, right) if pair["placement_text"].startswith("forward") else (right, left)
+        )
+        assert five >= JUNCTION_5P_NT
+        assert three >= JUNCTION_3P_NT
+
+
+@pytest.mark.parametrize(
+    ("overlap", "message"),
+    [("30,4", "does not fit a primer of at most 25 nt"), ("7.5,4", "two whole numbers"),
+     ("7", "--junction-overlap needs MIN-MAX")],
+)  # fmt: skip
+def test_an_impossible_junction_split_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], overlap: str, message: str
+) -> None:
+    status = main(["design", "NM_002046.7", "--junction-overlap", overlap, *_offline(tmp_path)])
+    assert status == 2
+    assert message in capsys.readouterr().err

@@ -155,3 +155,95 @@ def test_a_three_prime_mismatch_warns_or_fails(planted: int) -> None:
     ]
     # terminal base: the site cannot prime (fail); second from the end: it can, with a warning
     assert binding[0].severity is (Severity.FAIL if planted == 1 else Severity.WARN)
+
+
+def _exon_ends(name: str) -> list[int]:
+    """1-based last base of each exon but the last, from the exon FASTA's headers (":1-53")."""
+    headers = [line for line in (refseq_dir() / name).read_text().splitlines()
+               if line.startswith(">")]  # fmt: skip
+    return [int(h.split()[0].rsplit("-", 1)[1]) for h in headers[:-1]]
+
+
+@pytest.mark.parametrize(("five", "spans"), [(3, False), (6, False), (7, True), (9, True)])
+def test_a_junction_primer_needs_seven_bases_on_its_five_prime_side(five: int, spans: bool) -> None:
+    from assay.primers.reference import JUNCTION_5P_NT, Protection
+
+    assert JUNCTION_5P_NT == 7
+    # GAPDH exon 3|4 (bounds from the exon FASTA): a forward primer with `five` bases in exon 3
+    # and 21 - five in exon 4, and a reverse primer 100 bases on (a PrimerBank-like 3 + 18).
+    end, next_end = _exon_ends("NM_002046.7.exons.fasta")[2:4]
+    forward = GAPDH.sequence[end - five : end + 21 - five]
+    reverse = rc(GAPDH.sequence[next_end - 25 : next_end - 5])  # inside exon 4
+    assert next_end - 5 - (end - five) >= 60
+    check = check_reference(_pair(forward, reverse, None), GAPDH)
+    (junction,) = check.forward.junctions
+    assert (junction.bases_left, junction.bases_right) == (five, 21 - five)
+    assert (check.protection is Protection.JUNCTION) is spans
+    gdna = next(f for f in check.findings if f.code is Check.GDNA)
+    assert ("spans an exon-exon junction" in gdna.message) is spans
+
+
+def _pik3ca_with_exons() -> Transcript:
+    from assay.primers.reference import with_exons_from_genome
+
+    record, extract = with_exons_from_genome(PIK3CA, [PIK3CA_GENOME])
+    assert extract is not None
+    return record
+
+
+def _pik3ca_pair(low: int, high: int) -> tuple[str, str, int, int]:
+    """Two 20-mers in different exons whose genomic product is `low`-`high` bp longer.
+
+    Each is found once in the genome; returns (forward, reverse, product bp, genomic bp). Found
+    by plain string search on the record and the genomic extract.
+    """
+    tx, genome = PIK3CA.sequence, PIK3CA_GENOME.sequence
+    for start in range(300, len(tx) - 200, 7):
+        forward = tx[start : start + 20]
+        if genome.count(forward) != 1:
+            continue
+        for length in (110, 130, 150):
+            reverse_site = tx[start + length - 20 : start + length]
+            if genome.count(reverse_site) != 1:
+                continue
+            genomic = genome.find(reverse_site) + 20 - genome.find(forward)
+            if low <= genomic - length <= high:
+                return forward, rc(reverse_site), length, genomic
+    raise AssertionError("no such pair on the record")
+
+
+@pytest.mark.parametrize(("low", "high", "protected"), [(60, 999, False), (1000, 5000, True)])
+def test_primers_in_different_exons_need_a_long_intron(
+    low: int, high: int, protected: bool
+) -> None:
+    from assay.primers.reference import MIN_PROTECTIVE_INTRON_BP, Protection
+
+    assert MIN_PROTECTIVE_INTRON_BP == 1000
+    forward, reverse, product_bp, genomic_bp = _pik3ca_pair(low, high)
+    record = _pik3ca_with_exons()
+    check = check_reference(_pair(forward, reverse, product_bp), record, genomic=[PIK3CA_GENOME])
+    assert check.product is not None
+    assert check.product.size_bp == product_bp
+    assert check.different_exons is True
+    assert check.gdna_product_bp == genomic_bp
+    gdna = next(f for f in check.findings if f.code is Check.GDNA)
+    if protected:
+        assert check.protection is Protection.INTRON
+        assert gdna.severity is Severity.INFO
+    else:  # the PIK3CA pair #3 kind: an intron under 1 kb, never "protected"
+        assert check.protection is Protection.NONE
+        assert gdna.severity is Severity.WARN
+        assert f"genomic product {genomic_bp} bp" in gdna.message
+        assert "protected against" not in gdna.message.replace("no protection against", "")
+
+
+def test_different_exons_without_a_genomic_record_are_unknown_not_protected() -> None:
+    from assay.primers.reference import Protection
+
+    forward, reverse, product_bp, _ = _pik3ca_pair(60, 999)
+    # The exon map is known, the extract is not given: the intron's size is not known.
+    check = check_reference(_pair(forward, reverse, product_bp), _pik3ca_with_exons())
+    assert check.different_exons is True
+    assert check.protection is Protection.UNKNOWN
+    gdna = next(f for f in check.findings if f.code is Check.GDNA)
+    assert gdna.message.startswith("protection against genomic DNA unknown")
