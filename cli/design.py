@@ -33,6 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write the proposed pairs as a primer table (tab-separated) for assay validate",
     )
+    parser.add_argument(
+        "--order", metavar="CSV",
+        help="also write an order sheet: one row per oligo (gene_F, gene_R, gene_P), sequence "
+        "5'->3', scale, purification, length, Tm, GC; the columns vendors' bulk forms take",
+    )  # fmt: skip
+    parser.add_argument("--scale", default="25nm", help="synthesis scale on the order sheet")
+    parser.add_argument(
+        "--purification", default="STD",
+        help="purification on the order sheet (STD: desalted, enough for qPCR primers)",
+    )  # fmt: skip
     preset = parser.add_argument_group(
         "qPCR preset", "What primer3 is asked for; the preset is printed with every design."
     )
@@ -62,6 +72,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--junction", choices=("required", "preferred", "any"), default="preferred",
         help="a primer across an exon-exon junction: required (only such pairs on multi-exon "
         "records), preferred (ranked first), any (placement does not count)",
+    )  # fmt: skip
+    preset.add_argument(
+        "--probe", action="store_true",
+        help="also design a hydrolysis (TaqMan) probe per pair: Tm 6-10 C above the primers, no "
+        "5' G, more C than G, at most 30 nt, not overlapping the primers; checked like primers",
+    )  # fmt: skip
+    preset.add_argument(
+        "--region", choices=("default", "cds", "3prime", "any"), default="default",
+        help="where products may lie: default (not the first 50 nt; the CDS preferred), cds "
+        "(within the coding sequence, when the record gives it), 3prime (the last 1,000 nt: "
+        "oligo-dT cDNA, degraded RNA), any",
+    )  # fmt: skip
+    preset.add_argument(
+        "--spacing-nt", type=int, default=5, metavar="NT",
+        help="no two proposals share a primer site within this many bases",
     )  # fmt: skip
     preset.add_argument(
         "--junction-overlap", default="7,4", metavar="5P,3P",
@@ -113,6 +138,9 @@ def settings_from(args: argparse.Namespace) -> DesignSettings:
             gc_max_pct=gc[1],
             anneal_temp_c=args.anneal_temp_c,
             junction=args.junction,
+            probe=args.probe,
+            region=args.region,
+            spacing_nt=args.spacing_nt,
             junction_5p_nt=int(overlap[0]),
             junction_3p_nt=int(overlap[1]),
         )
@@ -130,7 +158,12 @@ def run(args: argparse.Namespace) -> int:
     )
     from assay.files import write_text_atomic
     from assay.primers.design import MAX_CHECKED, design_pairs
-    from assay.primers.design_report import design_table, design_to_json, design_to_text
+    from assay.primers.design_report import (
+        design_table,
+        design_to_json,
+        design_to_text,
+        order_sheet,
+    )
     from assay.primers.offtarget import SCAN_MAX_PAIRS
     from assay.primers.targets import read_targets
     from assay.progress import Progress
@@ -174,8 +207,12 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(args.json, design_to_json(designs, conditions))
     if args.table:
         write_text_atomic(args.table, design_table(designs))
+    if args.order:
+        write_text_atomic(args.order, order_sheet(designs, scale=args.scale,
+                                                  purification=args.purification))  # fmt: skip
     sys.stdout.write(design_to_text(designs, settings, conditions))
-    for option, path in (("JSON", args.json), ("primer table", args.table)):
+    for option, path in (("JSON", args.json), ("primer table", args.table),
+                         ("order sheet", args.order)):  # fmt: skip
         if path:
             print(f"{option} written to {path}")
     return 0 if all(d.pairs for d in designs) else 1

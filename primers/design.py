@@ -41,11 +41,16 @@ from assay.primers.validate import PairReport, search_off_targets_many, validate
 
 if TYPE_CHECKING:
     from assay.primers.offtarget import OffTargetSearch
+    from assay.primers.probe import Probe
     from assay.primers.records import Transcript
     from assay.primers.store import RecordSource
 
 MAX_CHECKED = 40  # candidates checked per step, best primer3 penalty first
 JUNCTION_MODES = ("required", "preferred", "any")
+REGIONS = ("default", "cds", "3prime", "any")
+FIVE_PRIME_AVOID_NT = 50  # the cap region and 5' end: folded, variable starts (default region)
+THREE_PRIME_NT = 1000  # --region 3prime: the last kilobase (oligo-dT cDNA, degraded RNA)
+_OUTSIDE_CDS_PENALTY = 0.5
 
 
 class DesignError(AssayError):
@@ -97,11 +102,19 @@ class DesignSettings:
     max_end_gc: int = 3
     max_poly_x: int = 4
     anneal_temp_c: float = 60.0
+    probe: bool = False  # also a hydrolysis probe per pair (`probe`)
+    region: str = "default"  # default (not the first 50 nt, CDS preferred) | cds | 3prime | any
+    spacing_nt: int = 5  # no two proposals share a primer site within this many bases
     junction: str = "preferred"  # required | preferred | any: a primer across an exon junction
     junction_5p_nt: int = JUNCTION_5P_NT  # bases of a junction primer on its 5' side
     junction_3p_nt: int = JUNCTION_3P_NT  # and on its 3' side
 
     def __post_init__(self) -> None:
+        if self.region not in REGIONS:
+            raise DesignError(f"--region must be one of {', '.join(REGIONS)}, not {self.region!r}")
+        if self.spacing_nt < 0:
+            raise DesignError(f"the spacing between proposals must be 0 or more, not "
+                              f"{self.spacing_nt}")  # fmt: skip
         if self.junction not in JUNCTION_MODES:
             raise DesignError(
                 f"--junction must be one of {', '.join(JUNCTION_MODES)}, not {self.junction!r}"
@@ -139,16 +152,21 @@ class DesignSettings:
             f"{self.max_end_gc} G/C in the last 5 bases and a G or C at the 3' end, runs <= "
             f"{self.max_poly_x}, annealing "
             f"{self.anneal_temp_c:g} C; junction primers >= {self.junction_5p_nt} nt 5' and >= "
-            f"{self.junction_3p_nt} nt 3' of the junction ({self.junction})"
+            f"{self.junction_3p_nt} nt 3' of the junction ({self.junction}); region "
+            f"{self.region}; proposals >= {self.spacing_nt} nt apart"
         )
 
     def primer3_args(self, conditions: ReactionConditions, limits: Thresholds) -> dict[str, Any]:
         """primer3's global arguments for these settings under `conditions`."""
+        from assay.primers.probe import probe_args
+
+        internal = probe_args(self.tm_opt_c, conditions) if self.probe else {}
         return {
+            **internal,
             "PRIMER_TASK": "generic",
             "PRIMER_PICK_LEFT_PRIMER": 1,
             "PRIMER_PICK_RIGHT_PRIMER": 1,
-            "PRIMER_PICK_INTERNAL_OLIGO": 0,
+            "PRIMER_PICK_INTERNAL_OLIGO": 1 if self.probe else 0,
             "PRIMER_EXPLAIN_FLAG": 1,
             "PRIMER_PRODUCT_SIZE_RANGE": [[self.product_min_bp, self.product_max_bp]],
             "PRIMER_MIN_SIZE": self.size_min_nt,
@@ -207,6 +225,9 @@ class Candidate:
     reverse: str
     penalty: float
     start: int
+    end: int = 0  # the reverse primer's 5' end: the product's last base
+    probe: str = ""  # primer3's internal oligo (plus strand), when probes are asked for
+    probe_start: int = 0  # its first base, 1-based
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +249,7 @@ class DesignedPair:
     placement: Placement
     placement_text: str
     score: float
+    probe: Probe | None = None
 
     @property
     def pair(self) -> PrimerPair:
@@ -285,18 +307,23 @@ def junction_positions(record: Transcript) -> list[int]:
 
 def _candidates(result: dict[str, Any]) -> list[Candidate]:
     found = []
-    for left, right, pair in zip(
+    internals = result.get("PRIMER_INTERNAL", [])
+    for index, (left, right, pair) in enumerate(zip(
         result.get("PRIMER_LEFT", []),
         result.get("PRIMER_RIGHT", []),
         result.get("PRIMER_PAIR", []),
         strict=False,
-    ):
+    )):  # fmt: skip
+        internal = internals[index] if index < len(internals) else None
         found.append(
             Candidate(
                 forward=str(left["SEQUENCE"]),
                 reverse=str(right["SEQUENCE"]),
                 penalty=float(pair["PENALTY"]),
                 start=int(left["COORDS"][0]) + 1,
+                end=int(right["COORDS"][0]) + 1,
+                probe=str(internal["SEQUENCE"]) if internal else "",
+                probe_start=int(internal["COORDS"][0]) + 1 if internal else 0,
             )
         )
     return found
@@ -329,29 +356,53 @@ def run_primer3(
     return _candidates(result), _explain(result, asked)
 
 
+def region_of(record: Transcript, region: str) -> tuple[int, int]:
+    """The 0-based [start, end) of the record primer3 may use for `region`.
+
+    >>> from assay.primers.accession import parse_accession
+    >>> from assay.primers.records import Transcript
+    >>> record = Transcript(accession=parse_accession("NM_000001.1"), description="",
+    ...                     sequence="A" * 2000, cds=(101, 1600))
+    >>> [region_of(record, r) for r in ("default", "cds", "3prime", "any")]
+    [(50, 2000), (100, 1600), (1000, 2000), (0, 2000)]
+    """
+    length = len(record.sequence)
+    if region == "cds" and record.cds is not None:
+        return record.cds[0] - 1, record.cds[1]
+    if region == "3prime":
+        return max(0, length - THREE_PRIME_NT), length
+    if region == "default" and length > 6 * FIVE_PRIME_AVOID_NT:
+        return FIVE_PRIME_AVOID_NT, length
+    return 0, length
+
+
 def _runs(
-    record: Transcript, want: int, junction: str = "preferred"
+    record: Transcript, want: int, junction: str = "preferred", region: str = "default"
 ) -> list[tuple[str, dict[str, Any], int]]:
     """(what is asked, primer3 sequence arguments, pairs to return) for each run on `record`."""
-    junctions = junction_positions(record)
+    low, high = region_of(record, region)
+    inside = {"SEQUENCE_INCLUDED_REGION": [low, high - low]} if (low, high) != (
+        0, len(record.sequence)) else {}  # fmt: skip
+    junctions = [j for j in junction_positions(record) if low + 10 <= j <= high - 10]
     if not junctions or junction == "any":
-        return [("anywhere on the record", {}, max(want * 4, 20))]
+        return [("anywhere on the record", dict(inside), max(want * 10, 50))]
     if junction == "required":
         return [("a primer across a junction (required)",
-                 {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions}, max(want * 4, 20))]  # fmt: skip
+                 {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions, **inside},
+                 max(want * 10, 50))]  # fmt: skip
     runs: list[tuple[str, dict[str, Any], int]] = [
         (
             "a primer across a junction",
-            {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions},
-            max(want * 3, 15),
+            {"SEQUENCE_OVERLAP_JUNCTION_LIST": junctions, **inside},
+            max(want * 10, 50),
         ),
     ]
     exon_of = {exon.end - 1: exon for exon in record.exons}
     for position in junctions:
         left = exon_of[position]
-        runs.append(
-            (f"product across the exon {left.name} junction", {"SEQUENCE_TARGET": [position, 2]}, 2)
-        )
+        runs.append((f"product across the exon {left.name} junction",
+                     {"SEQUENCE_TARGET": [position, 2], **inside}, 4))  # fmt: skip
+    runs.append(("anywhere on the record", dict(inside), max(want * 10, 50)))
     return runs
 
 
@@ -427,22 +478,74 @@ class _Checker:
         return reports
 
 
+BATCHES = 3  # batches of MAX_CHECKED checked at most per step while proposals are too few
+
+
+def _probe_of(candidate: Candidate, record: Transcript, conditions: ReactionConditions,
+              limits: Thresholds) -> Probe | None:  # fmt: skip
+    """The candidate's probe, checked (None: primer3 gave none, or no strand fits the rules)."""
+    from assay.primers.probe import check_probe
+
+    if not candidate.probe:
+        return None
+    return check_probe(
+        candidate.probe, candidate.probe_start, forward=candidate.forward,
+        reverse=candidate.reverse, product=(candidate.start, candidate.end),
+        record=record.sequence, conditions=conditions, limits=limits,
+    )  # fmt: skip
+
+
+PER_SITE = 3  # candidates checked per primer site (within the spacing): a fallback if one fails
+
+
+def _spread(candidates: Sequence[Candidate], spacing_nt: int, most: int) -> list[Candidate]:
+    """The best candidates to check, at most `PER_SITE` per site, so the proposals can differ.
+
+    primer3's best pairs are often one-base shifts of one pair; checking 40 of those would leave
+    nothing else to propose.
+    """
+    picked: list[Candidate] = []
+    for candidate in candidates:
+        near = sum(abs(candidate.start - c.start) <= spacing_nt
+                   or abs(candidate.end - c.end) <= spacing_nt for c in picked)  # fmt: skip
+        if near < PER_SITE:
+            picked.append(candidate)
+        if len(picked) == most:
+            break
+    return picked
+
+
 def _rank(
     checked: Sequence[tuple[Candidate, PairReport, Placement, str]], want: int,
-    prefer_placement: bool = True,
+    prefer_placement: bool = True, spacing_nt: int = 5, cds: tuple[int, int] | None = None,
+    probes: dict[tuple[str, str], Probe] | None = None,
 ) -> tuple[DesignedPair, ...]:  # fmt: skip
     """The best `want` passing candidates by score (primer3 penalty, placement, variants).
 
-    With `prefer_placement` off (``--junction any``) placement does not count.
+    With `prefer_placement` off (``--junction any``) placement does not count; a product outside
+    a known CDS costs 0.5 (default region). A candidate whose forward or reverse site lies within
+    `spacing_nt` of one already proposed is passed over: proposals are alternatives, not
+    one-base shifts of one pair.
     """
     scored = []
     for candidate, report, placement, text in checked:
         check = report.reference_check
         missed = sum(t.product_bp is None for t in check.transcripts) if check else 0
         placed = _PLACEMENT_PENALTY[placement] if prefer_placement else 0.0
-        score = candidate.penalty + placed + missed * _VARIANT_MISSED_PENALTY
+        outside = cds is not None and (candidate.end < cds[0] or candidate.start > cds[1])
+        score = (candidate.penalty + placed + missed * _VARIANT_MISSED_PENALTY
+                 + (_OUTSIDE_CDS_PENALTY if outside else 0.0))  # fmt: skip
         scored.append((score, candidate, report, placement, text))
     scored.sort(key=lambda item: (item[0], item[1].start))
+    chosen: list[tuple[float, Candidate, PairReport, Placement, str]] = []
+    for item in scored:
+        candidate = item[1]
+        if any(abs(candidate.start - c.start) <= spacing_nt or abs(candidate.end - c.end)
+               <= spacing_nt for _, c, _, _, _ in chosen):  # fmt: skip
+            continue
+        chosen.append(item)
+        if len(chosen) == want:
+            break
     return tuple(
         DesignedPair(
             rank=i,
@@ -451,8 +554,9 @@ def _rank(
             placement=placement,
             placement_text=text,
             score=round(score, 3),
+            probe=(probes or {}).get((candidate.forward, candidate.reverse)),
         )
-        for i, (score, candidate, report, placement, text) in enumerate(scored[:want], start=1)
+        for i, (score, candidate, report, placement, text) in enumerate(chosen, start=1)
     )
 
 
@@ -518,6 +622,7 @@ def design_pairs(
     explain: list[str] = []
     seen: dict[tuple[str, str], PairReport] = {}
     rejected: Counter[str] = Counter()
+    probes: dict[tuple[str, str], Probe] = {}
     current = settings
     for label, relax in steps:
         current = relax(current)
@@ -525,32 +630,52 @@ def design_pairs(
             relaxed.append(label)
         args = current.primer3_args(conditions, limits)
         proposed: dict[tuple[str, str], Candidate] = {}
-        for asked, extra, number in _runs(mapped, want, current.junction):
+        for asked, extra, number in _runs(mapped, want, current.junction, current.region):
             found, why = run_primer3(mapped.sequence, args, extra, asked, number)
             explain.append(f"{label or 'preset'}, {why}")
             for candidate in found:
                 proposed.setdefault((candidate.forward, candidate.reverse), candidate)
         fresh = sorted((c for k, c in proposed.items() if k not in seen), key=lambda c: c.penalty)
         checked: list[tuple[Candidate, PairReport, Placement, str]] = []
-        batch = fresh[:MAX_CHECKED]
-        reports = checker.check_many([(c.forward, c.reverse) for c in batch])
-        for candidate, report in zip(batch, reports, strict=True):
-            seen[(candidate.forward, candidate.reverse)] = report
-            placement, text = _placement(report, mapped, current.junction_5p_nt,
-                                         current.junction_3p_nt)  # fmt: skip
-            blocking = _blocking(report)
-            if exposure_ok:
-                blocking = [b for b in blocking if b != Check.GDNA.value]
-            elif placement is Placement.ONE_EXON:
-                blocking.append("product within one exon")
-            if (current.junction == "required" and not single_exon and mapped.tiles
-                    and placement is not Placement.JUNCTION):  # fmt: skip
-                blocking.append("no junction primer (--junction required)")
-            rejected.update(blocking)
-            if not blocking:
-                checked.append((candidate, report, placement, text))
-        ranked = _rank(checked, want, prefer_placement=current.junction != "any")
+        pool = _spread(fresh, current.spacing_nt, MAX_CHECKED * BATCHES)
+        ranked: tuple[DesignedPair, ...] = ()
+        for first in range(0, len(pool), MAX_CHECKED):  # more only while proposals are short
+            batch = pool[first : first + MAX_CHECKED]
+            reports = checker.check_many([(c.forward, c.reverse) for c in batch])
+            for candidate, report in zip(batch, reports, strict=True):
+                seen[(candidate.forward, candidate.reverse)] = report
+                placement, text = _placement(report, mapped, current.junction_5p_nt,
+                                             current.junction_3p_nt)  # fmt: skip
+                blocking = _blocking(report)
+                if exposure_ok:
+                    blocking = [b for b in blocking if b != Check.GDNA.value]
+                elif placement is Placement.ONE_EXON:
+                    blocking.append("product within one exon")
+                if (current.junction == "required" and not single_exon and mapped.tiles
+                        and placement is not Placement.JUNCTION):  # fmt: skip
+                    blocking.append("no junction primer (--junction required)")
+                if current.probe and not blocking:
+                    probe = _probe_of(candidate, mapped, conditions, limits)
+                    if probe is None or not probe.usable:
+                        blocking.append("probe rules")
+                    else:
+                        probes[(candidate.forward, candidate.reverse)] = probe
+                rejected.update(blocking)
+                if not blocking:
+                    checked.append((candidate, report, placement, text))
+            ranked = _rank(checked, want, prefer_placement=current.junction != "any",
+                           spacing_nt=current.spacing_nt,
+                           cds=mapped.cds if current.region == "default" else None,
+                           probes=probes)  # fmt: skip
+            if len(ranked) >= want:
+                break
         if ranked:
+            if len(ranked) < want:
+                notes.append(
+                    f"{len(ranked)} of the {want} pairs asked for: no other candidate passed the "
+                    f"checks with both primer sites more than {current.spacing_nt} nt from these "
+                    "(--spacing-nt to allow closer alternatives)"
+                )
             return Design(
                 target=str(record.accession),
                 gene=checker.gene,

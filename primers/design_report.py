@@ -14,6 +14,7 @@ from assay.primers.conditions import ReactionConditions
 from assay.primers.design import Design, DesignedPair, DesignSettings, Placement, Proposal
 from assay.primers.model import Severity
 from assay.primers.report import pair_to_json
+from assay.primers.sequence import gc_pct
 from assay.primers.validate import PairReport
 
 SCHEMA_VERSION = 1
@@ -57,6 +58,20 @@ def design_to_json_dict(designs: list[Design], conditions: ReactionConditions) -
                         "primer3_penalty": round(item.penalty, 3),
                         "placement": item.placement.value,
                         "placement_text": item.placement_text,
+                        "probe": None
+                        if item.probe is None
+                        else {
+                            "sequence": item.probe.sequence,
+                            "strand": item.probe.strand,
+                            "start": item.probe.start,
+                            "end": item.probe.end,
+                            "length": len(item.probe.sequence),
+                            "tm_c": item.probe.tm_c,
+                            "above_primers_c": item.probe.above_primers_c,
+                            "hairpin_tm_c": item.probe.hairpin.tm_c,
+                            "self_dimer_dg_kcal_per_mol": item.probe.homodimer.dg_kcal_per_mol,
+                            "primer_dimer_dg_kcal_per_mol": item.probe.heterodimer.dg_kcal_per_mol,
+                        },
                         **pair_to_json(item.report, as_dict),
                     }
                     for item in design.pairs
@@ -98,6 +113,43 @@ def design_table(designs: list[Design]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The first four columns are what vendors' bulk-entry forms take (IDT, Sigma, Eurofins: name,
+# sequence, scale, purification); the rest describe the oligo for the lab's records.
+ORDER_COLUMNS = ("Name", "Sequence", "Scale", "Purification", "Length", "Tm_C", "GC_pct",
+                 "5prime_Dye", "3prime_Quencher", "Gene", "Accession", "Pair")  # fmt: skip
+
+
+def order_sheet(designs: list[Design], *, scale: str = "25nm", purification: str = "STD") -> str:
+    """One CSV row per oligo to order: gene_F, gene_R (gene_2_F ... for further pairs).
+
+    Sequences are 5'->3'; dye and quencher columns are left for probes' labels.
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ORDER_COLUMNS)
+    for design in designs:
+        for item in design.pairs:
+            stem = item.pair.gene if item.rank == 1 else f"{item.pair.gene}_{item.rank}"
+            for suffix, primer in (("F", item.report.forward), ("R", item.report.reverse)):
+                sequence = primer.primer.sequence
+                writer.writerow([
+                    f"{stem}_{suffix}", sequence, scale, purification, len(sequence),
+                    f"{primer.thermo.tm_c:.1f}", f"{primer.gc_pct:.0f}", "", "",
+                    item.pair.gene, item.pair.accession or "", item.rank,
+                ])  # fmt: skip
+            if item.probe is not None:  # dye and quencher are the lab's choice: left empty
+                probe = item.probe.sequence
+                writer.writerow([
+                    f"{stem}_P", probe, scale, "HPLC", len(probe), f"{item.probe.tm_c:.1f}",
+                    f"{gc_pct(probe):.0f}", "", "", item.pair.gene, item.pair.accession or "",
+                    item.rank,
+                ])  # fmt: skip
+    return buffer.getvalue()
+
+
 def _design_text(design: Design) -> list[str]:
     lines = [f"{design.gene} on {design.target}:"]
     if design.relaxed:
@@ -130,6 +182,11 @@ def _design_text(design: Design) -> list[str]:
     for item, row in zip(design.pairs, rows, strict=True):
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
         pad = " " * (widths[0] + 4)
+        if item.probe is not None:
+            probe = item.probe
+            lines.append(f"{pad}probe {probe.sequence} ({probe.strand} strand, "
+                         f"{len(probe.sequence)} nt, Tm {probe.tm_c:.1f} C, "
+                         f"{probe.above_primers_c:+.1f} C above the primers)")  # fmt: skip
         if item.placement is not Placement.UNKNOWN:
             lines.append(f"{pad}{item.gdna_text}")
         variants = _variants_text(item)

@@ -59,6 +59,7 @@ class Check(StrEnum):
     GDNA = "genomic_dna"
     VARIANTS = "transcript_variants"
     OFF_TARGET = "off_target_products"
+    PROBE = "probe"
 
 
 class Subject(StrEnum):

@@ -73,7 +73,7 @@ def test_the_design_json_is_documented(tmp_path: Path) -> None:
     target = _documented("### A target's design")
     assert {k for d in design["designs"] for k in d} == target
     pair_fields = {k for d in design["designs"] for p in d["pairs"] for k in p}
-    own = {"rank", "score", "primer3_penalty", "placement", "placement_text"}
+    own = {"rank", "score", "primer3_penalty", "placement", "placement_text", "probe"}
     assert pair_fields == own | _documented("### A pair")
 
 

@@ -143,7 +143,7 @@ def test_junction_required_gives_only_junction_primers(
     data = _design_json(tmp_path, accession, "--junction", "required", "--pairs", "4")
     capsys.readouterr()
     (design,) = data["designs"]
-    assert len(design["pairs"]) == 4
+    assert 3 <= len(design["pairs"]) <= 4
     for pair in design["pairs"]:
         assert pair["placement"] == "junction"
         # "(a + b nt)": the primer's bases on each side, the 5' side first for its strand.
@@ -167,3 +167,86 @@ def test_an_impossible_junction_split_is_refused(
     status = main(["design", "NM_002046.7", "--junction-overlap", overlap, *_offline(tmp_path)])
     assert status == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("accession", ["NM_002046.7", "NM_005228.5", "NM_001282386.1"])
+def test_proposals_are_alternatives_away_from_the_five_prime_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], accession: str
+) -> None:
+    from assay.primers.accession import parse_accession
+    from assay.primers.cache import RecordCache
+    from assay.primers.design import FIVE_PRIME_AVOID_NT
+    from assay.primers.sequence import reverse_complement
+
+    # GAPDH #1 started at nt 6; EGFR's and IDH1's proposals differed by one base.
+    data = _design_json(tmp_path, accession, "--pairs", "5")
+    capsys.readouterr()
+    record = RecordCache(tmp_path / "none").load(parse_accession(accession))
+    assert record is not None
+    sites = []
+    for pair in data["designs"][0]["pairs"]:
+        start = record.sequence.find(pair["forward"]["sequence"]) + 1
+        end = record.sequence.find(reverse_complement(pair["reverse"]["sequence"])) + len(
+            pair["reverse"]["sequence"])  # fmt: skip
+        assert start > FIVE_PRIME_AVOID_NT
+        sites.append((start, end))
+    assert len(sites) >= 3
+    for i, (a_start, a_end) in enumerate(sites):
+        for b_start, b_end in sites[i + 1 :]:
+            assert abs(a_start - b_start) > 5
+            assert abs(a_end - b_end) > 5
+
+
+def test_the_order_sheet_has_one_row_per_oligo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    order = tmp_path / "order.csv"
+    data = _design_json(tmp_path, "NM_002046.7", "--pairs", "2", "--order", str(order))
+    capsys.readouterr()
+    with order.open() as handle:
+        rows = list(csv.DictReader(handle))
+    pairs = data["designs"][0]["pairs"]
+    assert [r["Name"] for r in rows] == ["GAPDH_F", "GAPDH_R", "GAPDH_2_F", "GAPDH_2_R"]
+    assert [r["Sequence"] for r in rows] == [
+        p[side]["sequence"] for p in pairs for side in ("forward", "reverse")
+    ]
+    assert {(r["Scale"], r["Purification"]) for r in rows} == {("25nm", "STD")}
+    assert all(int(r["Length"]) == len(r["Sequence"]) for r in rows)
+
+
+@pytest.mark.parametrize("accession", ["NM_006218.4", "NM_000546.6"])
+def test_probes_follow_the_probe_rules_rechecked_by_primer3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], accession: str
+) -> None:
+    import primer3
+
+    from assay.primers.accession import parse_accession
+    from assay.primers.cache import RecordCache
+    from assay.primers.sequence import reverse_complement
+
+    data = _design_json(tmp_path, accession, "--probe", "--pairs", "3")
+    capsys.readouterr()
+    record = RecordCache(tmp_path / "none").load(parse_accession(accession))
+    assert record is not None
+    pairs = data["designs"][0]["pairs"]
+    assert pairs
+    salts = {"mv_conc": 50.0, "dv_conc": 1.5, "dntp_conc": 0.6}  # the printed conditions
+    for pair in pairs:
+        forward, reverse = pair["forward"]["sequence"], pair["reverse"]["sequence"]
+        probe = pair["probe"]["sequence"]
+        primers_tm = (primer3.calc_tm(forward, dna_conc=50.0, **salts)
+                      + primer3.calc_tm(reverse, dna_conc=50.0, **salts)) / 2  # fmt: skip
+        above = primer3.calc_tm(probe, dna_conc=250.0, **salts) - primers_tm
+        assert 6.0 <= above <= 10.0
+        assert not probe.startswith("G")
+        assert probe.count("C") > probe.count("G")
+        assert len(probe) <= 30
+        # Inside the product, touching neither primer (either strand of the record).
+        f_end = record.sequence.find(forward) + len(forward)
+        r_start = record.sequence.find(reverse_complement(reverse))
+        plus = probe if pair["probe"]["strand"] == "+" else reverse_complement(probe)
+        at = record.sequence.find(plus)
+        assert f_end <= at
+        assert at + len(plus) <= r_start

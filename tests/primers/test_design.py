@@ -91,7 +91,9 @@ def test_every_pair_crosses_a_junction_or_sits_in_two_exons(
     sequence = store.transcript(parse_versioned(accession)).sequence
     ends = EXON_ENDS[accession]
     design = designs[accession]
-    assert len(design.pairs) == 5
+    # Up to 5 distinct alternatives (no shared primer site within 5 nt); GAPDH's short introns
+    # leave fewer that are protected against genomic DNA.
+    assert 3 <= len(design.pairs) <= 5
     for item in design.pairs:
         f_start = sequence.find(item.pair.forward.sequence) + 1
         r_end = sequence.find(_revcomp(item.pair.reverse.sequence)) + len(
