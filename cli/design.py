@@ -38,6 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also write an order sheet: one row per oligo (gene_F, gene_R, gene_P), sequence "
         "5'->3', scale, purification, length, Tm, GC; the columns vendors' bulk forms take",
     )  # fmt: skip
+    parser.add_argument(
+        "--multiplex", action="store_true",
+        help="pick one pair per gene whose oligos do not dimerise with one another's and print "
+        "the cross-dimer matrix (the order sheet then holds the panel)",
+    )  # fmt: skip
     parser.add_argument("--scale", default="25nm", help="synthesis scale on the order sheet")
     parser.add_argument(
         "--purification", default="STD",
@@ -203,14 +208,30 @@ def run(args: argparse.Namespace) -> int:
         progress.finish()
         if store.client is not None:
             store.client.close()
+    panel = None
+    if args.multiplex:
+        from dataclasses import replace
+
+        from assay.primers.multiplex import choose_panel
+
+        panel = choose_panel(designs, conditions, thresholds)
+        chosen = {gene: item for gene, item in panel.pairs}
+        # The panel's oligos are named gene_F, gene_R, gene_P on the order sheet.
+        ordered = [replace(d, pairs=(replace(chosen[d.gene], rank=1),)) if d.gene in chosen
+                   else d for d in designs]  # fmt: skip
     if args.json:
         write_text_atomic(args.json, design_to_json(designs, conditions))
     if args.table:
         write_text_atomic(args.table, design_table(designs))
     if args.order:
-        write_text_atomic(args.order, order_sheet(designs, scale=args.scale,
+        write_text_atomic(args.order, order_sheet(ordered if panel is not None else designs,
+                                                  scale=args.scale,
                                                   purification=args.purification))  # fmt: skip
     sys.stdout.write(design_to_text(designs, settings, conditions))
+    if panel is not None:
+        from assay.primers.multiplex import panel_text
+
+        sys.stdout.write(panel_text(panel))
     for option, path in (("JSON", args.json), ("primer table", args.table),
                          ("order sheet", args.order)):  # fmt: skip
         if path:

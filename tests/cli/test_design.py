@@ -250,3 +250,37 @@ def test_probes_follow_the_probe_rules_rechecked_by_primer3(
         at = record.sequence.find(plus)
         assert f_end <= at
         assert at + len(plus) <= r_start
+
+
+def test_a_multiplex_panel_of_table1_genes_with_its_matrix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    import primer3
+
+    # GAPDH, mTOR and PIK3CA: the Table 1 genes whose records are bundled (offline).
+    order = tmp_path / "panel.csv"
+    main(["design", "NM_002046.7", "NM_004958.4", "NM_006218.4", "--multiplex", "--pairs", "3",
+          "--order", str(order), *_offline(tmp_path)])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "Multiplex panel: GAPDH #" in printed
+    assert "cross-dimer dG (kcal/mol, anywhere / 3'-anchored)" in printed
+    with order.open() as handle:
+        oligos = [(r["Gene"], r["Name"], r["Sequence"]) for r in csv.DictReader(handle)]
+    assert [name for _, name, _ in oligos] == [
+        "GAPDH_F", "GAPDH_R", "MTOR_F", "MTOR_R", "PIK3CA_F", "PIK3CA_R"]  # fmt: skip
+    # Re-checked with primer3-py under the printed conditions: no cross-gene dimer reaches
+    # -9 kcal/mol, no 3'-anchored one -5 kcal/mol.
+    conditions = {"mv_conc": 50.0, "dv_conc": 1.5, "dntp_conc": 0.6, "dna_conc": 50.0,
+                  "temp_c": 37.0}  # fmt: skip
+    for (gene_a, name_a, a), (gene_b, name_b, b) in (
+        (x, y) for i, x in enumerate(oligos) for y in oligos[i + 1 :]
+    ):
+        if gene_a == gene_b:
+            continue
+        dimer = primer3.calc_heterodimer(a, b, **conditions).dg / 1000
+        ends = min(primer3.calc_end_stability(a, b, **conditions).dg,
+                   primer3.calc_end_stability(b, a, **conditions).dg) / 1000  # fmt: skip
+        assert dimer > -9.0, (name_a, name_b)
+        assert ends > -5.0, (name_a, name_b)
