@@ -605,6 +605,13 @@ def design_pairs(
         anneal_temp_c=settings.anneal_temp_c,
     )
     notes = list(_notes(mapped, records, off_targets))
+    if records is not None:
+        lookup = records.variants_of(mapped)
+        if not lookup.complete:
+            notes.append(
+                f"transcript variants not fully checked: {lookup.note}"
+                + (f"; {lookup.fallback}" if lookup.fallback else "")
+            )
     single_exon = bool(mapped.tiles) and len(mapped.exons) == 1
     if single_exon:
         notes.append(

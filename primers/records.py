@@ -333,7 +333,9 @@ def _genbank_exons(features: list[Any], length: int) -> tuple[tuple[Exon, ...], 
     return tuple(exons), note
 
 
-_SYMBOL = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9.-]*)\),(?: transcript variant [^,]+,)? mRNA")
+# "(GAPDH), transcript variant 1, mRNA", "(SDHD), nuclear gene encoding mitochondrial protein,
+# mRNA": the last bracketed symbol followed by bracket-free words up to "mRNA".
+_SYMBOL = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9.-]*)\),[^()]*?\bmRNA\b")
 
 
 def gene_symbol(description: str) -> str | None:
@@ -341,6 +343,11 @@ def gene_symbol(description: str) -> str | None:
 
     >>> gene_symbol("Homo sapiens phosphatidylinositol ... alpha (PIK3CA), mRNA")
     'PIK3CA'
+    >>> gene_symbol("Homo sapiens succinate dehydrogenase complex subunit D (SDHD), nuclear gene "
+    ...             "encoding mitochondrial protein, mRNA")
+    'SDHD'
+    >>> gene_symbol("Homo sapiens (GAPDH), transcript variant 1, mRNA"), gene_symbol("X (Y)")
+    ('GAPDH', None)
     """
     match = _SYMBOL.search(description)
     return match.group(1) if match else None

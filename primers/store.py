@@ -154,7 +154,8 @@ class RecordStore:
             found: list[Transcript] = []
             missing: list[str] = []
             for accession in linked[:MAX_VARIANTS]:
-                if accession == record.accession or accession.version is None:
+                # Another version of the same accession is the same transcript, not a variant.
+                if accession.accession == record.accession.accession or accession.version is None:
                     continue
                 try:
                     found.append(self.transcript(accession))
@@ -174,7 +175,10 @@ class RecordStore:
         )  # fmt: skip
 
     def _cached_of_gene(self, record: Transcript, symbol: str) -> list[Transcript]:
-        return [r for r in self.records_of_gene(symbol) if r.accession != record.accession]
+        # Older versions of the record's own accession (BRCA2 NM_000059.3 beside .4) are not
+        # variants of its gene.
+        return [r for r in self.records_of_gene(symbol)
+                if r.accession.accession != record.accession.accession]  # fmt: skip
 
     def records_of_gene(self, symbol: str) -> list[Transcript]:
         """The cached and bundled records whose title names gene `symbol` (any case)."""

@@ -132,6 +132,8 @@ def test_a_single_exon_gene_gets_pairs_with_the_caveat(
     assert len(design["pairs"]) == 5
     assert {p["placement"] for p in design["pairs"]} == {"one exon"}
     assert "KLLN has a single exon on NM_001126049.2: no pair can be protected" in printed
+    # Offline, without NCBI's list of the gene's transcripts: said on the console.
+    assert "note: transcript variants not fully checked: offline" in printed
 
 
 @pytest.mark.parametrize("accession", ["NM_002046.7", "NM_006218.4", "NM_000546.6"])

@@ -389,3 +389,21 @@ def test_table1_without_network_reports_every_pair_and_says_why(
     assert "transcript variants" not in checked
     assert "record status" not in checked
     assert "transcript variants not fully checked: no network" in text
+
+
+def test_an_older_version_of_the_record_is_not_its_variant(tmp_path: Path) -> None:
+    from assay.primers.records import gene_symbol
+
+    # BRCA2: NM_000059.4 is bundled; the real NM_000059.3 (efetch) sits in the cache beside it.
+    # Offline, the gene's cached records are compared: .3 is the same transcript, not a variant.
+    cache = RecordCache(tmp_path / "cache")
+    older = parse_accession("NM_000059.3")
+    cache.store(older, RecordFormat.GENBANK, (GENBANK / "NM_000059.3.gb").read_text(), "test")
+    store = RecordStore(cache)
+    record = store.transcript(parse_accession("NM_000059.4"))
+    assert gene_symbol(record.description) == "BRCA2"
+    assert {str(r.accession) for r in store.records_of_gene("BRCA2")} >= {
+        "NM_000059.3", "NM_000059.4"}  # fmt: skip
+    lookup = store.variants_of(record)
+    assert [str(t.accession) for t in lookup.transcripts] == []
+    assert not lookup.complete
