@@ -15,6 +15,7 @@ any base it stands for, over numpy sliding windows: one pass per strand, no Pyth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -95,6 +96,37 @@ def _mismatch_matrix(
     return np.asarray((windows & probe) == 0)
 
 
+_PLAIN = re.compile(r"[ACGT]*")
+SEEDED_MAX_BP = 5_000_000  # beyond this, exact pieces occur too often for seeding to pay
+
+
+def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray[np.intp]:
+    """Window offsets where `probe` may lie within `max_mismatches` (exact letters only).
+
+    With at most m mismatches, one of m + 1 pieces of the probe matches exactly (pigeonhole):
+    only windows holding such an exact piece can qualify, and every one that does is returned.
+
+    >>> [int(o) for o in _seeded_offsets("ACGTACGT", "TTACGTTCGTGG", 1)]
+    [2]
+    """
+    pieces = max_mismatches + 1
+    size = len(probe) // pieces
+    if size < 1:
+        return np.arange(len(target) - len(probe) + 1)
+    found: set[int] = set()
+    limit = len(target) - len(probe)
+    for k in range(pieces):
+        start = k * size
+        piece = probe[start : start + size] if k < pieces - 1 else probe[start:]
+        at = target.find(piece)
+        while at >= 0:
+            offset = at - start
+            if 0 <= offset <= limit:
+                found.add(offset)
+            at = target.find(piece, at + 1)
+    return np.array(sorted(found), dtype=np.intp)
+
+
 def find_sites(
     primer: str,
     target: str,
@@ -117,12 +149,23 @@ def find_sites(
     if length == 0 or length > len(target):
         return []
     codes = encode(target) if encoded_target is None else encoded_target
+    plain = (len(target) <= SEEDED_MAX_BP and max_mismatches <= length // 4
+             and _PLAIN.fullmatch(primer) is not None
+             and _PLAIN.fullmatch(target) is not None)  # fmt: skip
     sites: list[BindingSite] = []
     for strand, probe_text in ((Strand.PLUS, primer), (Strand.MINUS, reverse_complement(primer))):
-        mismatched = _mismatch_matrix(encode(probe_text), codes)
+        probe = encode(probe_text)
+        if plain:  # exact letters: only windows that share a seed with the primer are compared
+            offsets = _seeded_offsets(probe_text, target, max_mismatches)
+            windows = np.lib.stride_tricks.sliding_window_view(codes, probe.size)[offsets]
+            mismatched = np.asarray((windows & probe) == 0)
+        else:
+            offsets = np.arange(len(target) - length + 1)
+            mismatched = _mismatch_matrix(probe, codes)
         counts = mismatched.sum(axis=1)
-        for offset in np.flatnonzero(counts <= max_mismatches):
-            columns = np.flatnonzero(mismatched[offset])
+        for row in np.flatnonzero(counts <= max_mismatches):
+            offset = offsets[row]
+            columns = np.flatnonzero(mismatched[row])
             # Column j of a + site is primer base j (3' distance L-j); of a - site, primer base
             # L-1-j read on the complement (3' distance j+1).
             if strand is Strand.PLUS:

@@ -80,6 +80,16 @@ class RecordStore:
     def __init__(self, cache: RecordCache, client: EntrezClient | None = None) -> None:
         self.cache = cache
         self.client = client
+        # Parsed records for this run: design checks dozens of candidates, each looking up the
+        # record's gene among every cached record; parsing them once per run, not per candidate.
+        self._parsed: dict[str, Transcript | None] = {}
+        self._of_gene: dict[str, list[Transcript]] = {}
+
+    def _load(self, accession: Accession) -> Transcript | None:
+        key = str(accession)
+        if key not in self._parsed:
+            self._parsed[key] = self.cache.load(accession)
+        return self._parsed[key]
 
     @property
     def offline(self) -> bool:
@@ -94,11 +104,13 @@ class RecordStore:
             FetchError: Online, but NCBI could not provide it.
             CacheError: The cached file is damaged.
         """
-        cached = self.cache.load(accession)
+        cached = self._load(accession)
         if cached is not None:
             return cached
         self.fetch(accession)
-        fetched = self.cache.load(accession)
+        self._parsed.pop(str(accession), None)
+        self._of_gene.clear()  # a new record may belong to a gene already looked up
+        fetched = self._load(accession)
         if fetched is None:  # pragma: no cover - store() succeeded, so the file is there
             raise RecordNotFound(f"{accession} was fetched but cannot be read back from the cache")
         return fetched
@@ -182,16 +194,20 @@ class RecordStore:
 
     def records_of_gene(self, symbol: str) -> list[Transcript]:
         """The cached and bundled records whose title names gene `symbol` (any case)."""
+        key = symbol.upper()
+        if key in self._of_gene:
+            return list(self._of_gene[key])
         found = []
         for accession, _, _ in self.cache.records():
             try:
-                candidate = self.cache.load(accession)
+                candidate = self._load(accession)
             except AssayError:
                 continue  # a damaged cached file is reported where it is asked for itself
             named = gene_symbol(candidate.description) if candidate is not None else None
-            if candidate is not None and named is not None and named.upper() == symbol.upper():
+            if candidate is not None and named is not None and named.upper() == key:
                 found.append(candidate)
-        return found
+        self._of_gene[key] = found
+        return list(found)
 
     def status(self, accession: Accession) -> RecordStatus | None:
         """Return NCBI's status of a record and its newest version (kept for the answer TTL).

@@ -129,3 +129,32 @@ def test_fast_search_agrees_with_the_naive_one(
         (s.start, s.strand.value, s.mismatches) for s in find_sites(primer, target, max_mismatches)
     )
     assert fast == _naive_sites(primer, target, max_mismatches)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_seeded_search_finds_every_site_a_full_comparison_finds(seed: int) -> None:
+    import random
+
+    from assay.primers.binding import find_sites
+    from assay.primers.sequence import reverse_complement
+
+    # Made here: a random target with copies of the primer planted with 0-3 mismatches, on both
+    # strands; the expected sites by brute force over every window.
+    rng = random.Random(seed)
+    primer = "".join(rng.choice("ACGT") for _ in range(20))
+    target = list("".join(rng.choice("ACGT") for _ in range(3000)))
+    for k in range(8):
+        copy = list(primer if k % 2 else reverse_complement(primer))
+        for position in rng.sample(range(20), k % 4):
+            copy[position] = rng.choice([b for b in "ACGT" if b != copy[position]])
+        at = 200 + k * 330
+        target[at : at + 20] = copy
+    text = "".join(target)
+    expected = set()
+    for strand, probe in (("+", primer), ("-", reverse_complement(primer))):
+        for offset in range(len(text) - 19):
+            if sum(a != b for a, b in zip(probe, text[offset : offset + 20], strict=True)) <= 3:
+                expected.add((offset + 1, strand))
+    found = {(s.start, s.strand.value) for s in find_sites(primer, text, 3)}
+    assert found == expected
+    assert len(expected) >= 8
