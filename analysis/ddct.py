@@ -37,6 +37,7 @@ from assay.analysis.stats import (
 )
 from assay.analysis.wells import WellTable
 from assay.errors import InputError
+from assay.tables import natural_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1166,7 +1167,11 @@ def _paired(
         key: frame["ct"].to_numpy(dtype=float)
         for key, frame in panel.groupby(["group", "sample", "gene"], observed=True)
     }
-    groups = list(dict.fromkeys([settings.control, *sorted(panel["group"].unique().tolist())]))
+    groups = list(
+        dict.fromkeys(
+            [settings.control, *sorted(panel["group"].unique().tolist(), key=natural_key)]
+        )
+    )
     for gene in targets:
         if gene not in per_sample:
             continue
@@ -1305,7 +1310,7 @@ def _separate(
         (str(group), str(gene)): frame["ct"].to_numpy(dtype=float)
         for (group, gene), frame in panel.groupby(["group", "gene"], observed=True)
     }
-    groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]))]))
+    groups = list(dict.fromkeys([settings.control, *sorted(set(panel["group"]), key=natural_key)]))
     for group in groups:
         if any((group, r) not in cells for r in refs):
             raise InputError(

@@ -48,6 +48,7 @@ from assay.tables import (
     Rows,
     decode,
     load_bytes,
+    natural_key,
     parse_number,
     workbook_sheets,
 )
@@ -1277,6 +1278,17 @@ def nearest_format(path: str | Path) -> str:
     )
 
 
+def _listed(names: set[Any], most: int = 20) -> str:
+    """Names in natural order, the first `most` of them and how many more.
+
+    >>> _listed({"S10", "S2", "S1"}), _listed({f"S{i}" for i in range(25)}, 3)
+    ('S1, S2, S10', 'S0, S1, S2, … and 22 more')
+    """
+    ordered = sorted((str(n) for n in names), key=natural_key)
+    more = f", … and {len(ordered) - most} more" if len(ordered) > most else ""
+    return ", ".join(ordered[:most]) + more
+
+
 def summary(export: Export) -> str:
     """What was read, for a person to check before analysing."""
     wells = export.wells
@@ -1285,10 +1297,8 @@ def summary(export: Export) -> str:
         f"{export.path}: {export.instrument}",
         f"  {len(wells)} well rows in {wells['well'].nunique()} wells"
         + (f" on {wells['plate'].nunique()} plates" if wells["plate"].nunique() > 1 else ""),
-        f"  targets ({wells['target'].nunique()}): "
-        + ", ".join(sorted(str(t) for t in set(wells["target"]))),
-        f"  samples ({wells['sample'].nunique()}): "
-        + ", ".join(sorted(str(s) for s in set(wells["sample"]) - {""})[:20]),
+        f"  targets ({wells['target'].nunique()}): " + _listed(set(wells["target"]), 40),
+        f"  samples ({wells['sample'].nunique()}): " + _listed(set(wells["sample"]) - {""}),
         "  roles: " + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())),
         f"  no Cq: {int(wells['cq'].isna().sum())}; omitted: {int(wells['omitted'].sum())}",
     ]

@@ -27,7 +27,6 @@ wavelength) with a plate map grid of the same shape naming each well's group.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +52,7 @@ from assay.tables import (
     delimiter_of,
     is_workbook,
     load_bytes,
+    natural_key,
     parse_number,
     read_rows,
 )
@@ -532,17 +532,6 @@ def _dose_fits(
                      "hill": fit.hill, "ambiguous": fit.ambiguous, "said": said})  # fmt: skip
     frame: pd.DataFrame = pd.DataFrame(rows)
     return frame
-
-
-def natural_key(name: str) -> tuple[Any, ...]:
-    """Sort key that puts "3 uM" before "10 uM" and "dose 2" before "dose 10".
-
-    >>> sorted(["10 uM", "3 uM", "control", "1.5 uM"], key=natural_key)
-    ['1.5 uM', '3 uM', '10 uM', 'control']
-    """
-    parts = re.split(r"(\d+(?:\.\d+)?)", str(name))
-    return tuple((0, float(p), "") if i % 2 else (1, 0.0, p.lower()) for i, p in enumerate(parts)
-                 if p != "")  # fmt: skip
 
 
 def _interval(

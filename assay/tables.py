@@ -381,3 +381,16 @@ def read_frame(path: str | Path) -> Any:
     raw.index = pd.RangeIndex(start + 2, start + 2 + len(raw))
     frame = raw[(raw != "").any(axis=1)] if len(raw.columns) else raw
     return frame
+
+
+def natural_key(name: str) -> tuple[tuple[int, float, str], ...]:
+    """Sort key that puts "3 uM" before "10 uM" and "Sample 2" before "Sample 10".
+
+    >>> sorted(["10 uM", "3 uM", "control", "1.5 uM"], key=natural_key)
+    ['1.5 uM', '3 uM', '10 uM', 'control']
+    >>> sorted(["1600", "3200", "400", "800"], key=natural_key)
+    ['400', '800', '1600', '3200']
+    """
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(name))
+    return tuple((0, float(p), "") if i % 2 else (1, 0.0, p.lower()) for i, p in enumerate(parts)
+                 if p != "")  # fmt: skip

@@ -315,7 +315,7 @@ def qc_summary(flagged: Any, table: WellTable) -> str:
 
 
 def summary(result: Expression, settings: Settings, table: WellTable) -> str:
-    """A concise terminal summary of an analysis."""
+    """A concise terminal summary of an analysis: names in full, columns as wide as they need."""
     used = int(table.wells["ct"].notna().sum())
     lines = [
         f"Ct table:   {table.source}",
@@ -324,33 +324,45 @@ def summary(result: Expression, settings: Settings, table: WellTable) -> str:
         f"Tests:      {result.method}",
         f"Wells:      {used} used, {len(table.missing)} without Ct, {len(table.excluded)} excluded",
         "",
-        f"{'panel':<12} {'gene':<10} {'group':<14} {'n':>3} {'dCt':>7} {'ddCt':>7} "
-        f"{'fold (range)':>22} {'p':>9}",
     ]
     marked = marked_qc = False
-    for row in cast("list[dict[str, Any]]", result.expression.to_dict(orient="records")):
+    records = cast("list[dict[str, Any]]", result.expression.to_dict(orient="records"))
+    with_panels = any(str(r["panel"]) for r in records)
+    header = [*(["panel"] if with_panels else []), "gene", "group", "n", "dCt", "ddCt",
+              "fold (low-high)", "p"]  # fmt: skip
+    rows: list[tuple[list[str], str]] = []  # (cells, a note shown instead of the numbers)
+    for row in records:
         # A gene whose assay failed or is unverified is marked where its numbers are shown.
         untrusted = bool(row.get("assay_problem"))
         marked |= untrusted
-        gene = f"{str(row['gene'])[:9]}†" if untrusted else str(row["gene"])[:10]
+        named = [*([str(row["panel"])] if with_panels else []),
+                 f"{row['gene']}†" if untrusted else str(row["gene"]), str(row["group"]),
+                 str(row["n"])]  # fmt: skip
         if row["n"] == 0:
-            lines.append(
-                f"{str(row['panel'])[:12]:<12} {gene:<10} "
-                f"{str(row['group'])[:14]:<14} {row['n']:>3} {row['detection']}"
-            )
+            rows.append((named, str(row["detection"])))
             continue
         low, high = row["fold_change_low"], row["fold_change_high"]
         spread = "" if math.isnan(low) else f" ({low:.2f}-{high:.2f})"
         resting = "!" if str(row.get("qc") or "") else ""
         marked_qc = marked_qc or bool(resting)
-        fold = f"{row['fold_change']:.2f}{spread}{resting}"
         p_value = row.get("p_value", math.nan)
         p = "" if math.isnan(p_value) else f"{p_value:.2g} {row['significance']}"
-        lines.append(
-            f"{str(row['panel'])[:12]:<12} {gene:<10} "
-            f"{str(row['group'])[:14]:<14} {row['n']:>3} {row['delta_ct_mean']:>7.2f} "
-            f"{row['delta_delta_ct']:>7.2f} {fold:>22} {p:>9}"
-        )
+        rows.append(([*named, f"{row['delta_ct_mean']:.2f}", f"{row['delta_delta_ct']:.2f}",
+                      f"{row['fold_change']:.2f}{spread}{resting}", p], ""))  # fmt: skip
+    widths = [max(len(c[i]) for c in [header, *(r for r, _ in rows)] if i < len(c))
+              for i in range(len(header))]  # fmt: skip
+    text_columns = len(header) - 5  # panel, gene, group: left-aligned; the rest right-aligned
+
+    def shown(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < text_columns else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        ).rstrip()
+
+    lines.append(shown(header))
+    lines.extend(shown(cells) + (f"  {note}" if note else "") for cells, note in rows)
+    lines.append("fold (low-high): the fold change and the range the Tests line names; p: the "
+                 "adjusted p-value with its stars")  # fmt: skip
     if marked:
         lines.append("† the gene's assay failed or is unverified in validation (see the warnings)")
     if marked_qc:

@@ -264,3 +264,26 @@ def test_a_gene_no_well_of_a_group_detected_is_a_row_not_a_gap(
     assert fos["detection"] == "not detected (6 of 6 wells without Ct)"
     assert rows[("c-myc", "kidney")]["detection"] == ""
     assert "Tests:      technical replicates averaged within each cDNA sample" in text
+
+
+def test_the_console_shows_names_in_full_and_groups_in_natural_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Made here: two genes whose names share their first 10 characters (were both shown as
+    # "gene.of.in"), and dilution groups that sort as text as 1600, 3200, 400, 800.
+    lines = ["group,sample,gene,ct"]
+    for group, shift in (("400", 0.0), ("800", 1.0), ("1600", 2.0), ("3200", 3.0)):
+        for rep in (1, 2):
+            sample = f"s{group}_{rep}"
+            lines += [f"{group},{sample},GAPDH,{20 + 0.1 * rep}",
+                      f"{group},{sample},gene.of.interest.1,{25 - shift}",
+                      f"{group},{sample},gene.of.interest.2,{26 - shift}"]  # fmt: skip
+    table = tmp_path / "ct.csv"
+    table.write_text("\n".join(lines) + "\n")
+    assert main(["analyze", str(table), "--reference", "GAPDH", "--control", "400",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    rows = [line.split()[:2] for line in printed.splitlines() if line.startswith("gene.of")]
+    assert rows == [[g, k] for g in ("gene.of.interest.1", "gene.of.interest.2")
+                    for k in ("400", "800", "1600", "3200")]  # fmt: skip
+    assert "fold (low-high)" in printed
