@@ -1388,7 +1388,7 @@ def _ntc_notes(wells: pd.DataFrame) -> list[str]:
 
 _NO_RT_NAME = re.compile(r"[\s_.-]*(?:no[\s_-]?rt|nort|minus[\s_-]?rt|-rt|nrt)$", re.IGNORECASE)
 # Notes that are findings on a target (warnings), not information on how the file was read.
-FINDING_PREFIXES = ("NTC:", "no-RT:", "melt curve:", "curves:")
+FINDING_PREFIXES = ("NTC:", "no-RT:", "melt curve:", "curves:", "pooled:")
 NO_RT_MIN_GAP = 5.0  # cycles between RNA and its no-RT control below which gDNA matters
 
 

@@ -44,7 +44,7 @@ from assay.analysis.stats import (
     t_half_width,
     two_groups,
 )
-from assay.analysis.wells import read_text_table
+from assay.analysis.wells import pooled_columns, read_text_table
 from assay.errors import InputError
 from assay.tables import (
     decimal_comma,
@@ -184,6 +184,10 @@ def read_od_table(path: str | Path, settings: ViabilitySettings) -> pd.DataFrame
         if optional in columns:
             frame[optional] = raw[columns[optional]].astype(str).str.strip()
     frame.attrs["source"] = str(path)
+    consumed = {columns[n] for n in ("group", main, *([reference] if reference else []),
+                                     "dose", "experiment", "well", "exclude", "role",
+                                     *settings.panels) if n in columns}  # fmt: skip
+    frame.attrs["pooled"] = pooled_columns(raw, consumed, columns["group"])
     result: pd.DataFrame = frame
     return result
 
@@ -422,6 +426,7 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     summary, test_frame = _corrected(pd.DataFrame(rows), pd.DataFrame(tests), settings)
     method = method_note(settings, by_experiment=by_experiment, on_wells=on_wells)
     notes.append(method)
+    notes.extend(str(n) for n in wells.attrs.get("pooled", []))
     fits = _dose_fits(samples, settings, by_experiment=by_experiment, source=source)
     if fits is not None:
         notes += [str(n) for n in fits["said"]]
@@ -661,5 +666,5 @@ def summary_text(result: Viability) -> str:
             f"{row['viability_pct_mean']:>15.2f} ± {row['viability_pct_sd']:<5.2f} "
             f"{interval:>15} {row['change_pct']:>+8.2f} {shown:>12}"
         )
-    lines.extend(f"note: {n}" for n in result.notes)
+    lines.extend(f"WARNING {n}" if n.startswith("pooled:") else f"note: {n}" for n in result.notes)
     return "\n".join(lines) + "\n"

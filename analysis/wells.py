@@ -408,4 +408,43 @@ def wells_from_table(
     else:
         excluded = frame.iloc[0:0].assign(reason=[])
     missing = frame[frame["ct"].isna()]
-    return WellTable(wells=frame, excluded=excluded, missing=missing, source=str(path))
+    pooled = pooled_columns(raw.loc[frame.index] if len(frame) else raw,
+                            {*mapped.values(), *panels}, mapped["group"])  # fmt: skip
+    return WellTable(wells=frame, excluded=excluded, missing=missing, source=str(path),
+                     notes=tuple(pooled))  # fmt: skip
+
+
+# Columns that identify replicates, runs or bookkeeping: never panels to analyse apart.
+_NOT_PANELS = frozenset({
+    "experiment", "replicate", "rep", "plate", "run", "block", "batch", "date", "well", "sample",
+    "note", "notes", "comment", "comments", "description", "operator", "time", "row", "column",
+    "position", "pos", "task", "role", "omit", "flag", "flags", "dye", "reporter", "quencher",
+})  # fmt: skip
+MAX_PANEL_VALUES = 12  # more distinct values than this is an identifier, not a condition
+
+
+def pooled_columns(raw: pd.DataFrame, used: set[str], group: str) -> list[str]:
+    """Warnings for text columns that split the groups but were not given to --by.
+
+    A cell line or treatment column left out of --by pools its values into one group mean
+    (viability 130 % and 77 % average to 103 %): said, with the option that keeps them apart.
+    """
+    found = []
+    groups = raw[group].astype(str).str.strip()
+    for column in raw.columns:
+        if column in used or _normalise(str(column)) in _NOT_PANELS:
+            continue
+        values = raw[column].astype(str).str.strip()
+        distinct = sorted(set(values) - {""})
+        if not 2 <= len(distinct) <= MAX_PANEL_VALUES:
+            continue
+        if all(parse_number(v) is not None for v in distinct):
+            continue  # numbers: a measurement or a dose, not a condition to split by
+        if not (values.groupby(groups).nunique() >= 2).any():
+            continue  # one value per group: it names the groups, nothing is pooled
+        shown = ", ".join(distinct[:4]) + (", …" if len(distinct) > 4 else "")
+        found.append(
+            f'pooled: column "{column}" holds {len(distinct)} values ({shown}) within the '
+            f"groups, and they are averaged together; give --by {column} to analyse each apart"
+        )
+    return found

@@ -369,3 +369,22 @@ def test_a_grid_below_the_readers_metadata(tmp_path: Path) -> None:
     wells = read_od_grids({570: od}, plate_map, settings)
     assert len(wells) == 24
     assert wells.loc[wells["group"] == "drug", "od570"].tolist() == pytest.approx([0.4] * 12)
+
+
+def test_a_cell_line_column_left_out_of_by_is_said_to_be_pooled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Made here: HeLa at 130 % and A549 at 77 % of their controls pool to about 103 %, "ns".
+    rows = ["group,cell_line,od570,od630"]
+    for group, line, od in (("control", "HeLa", 0.85), ("control", "A549", 0.65),
+                            ("drug", "HeLa", 1.09), ("drug", "A549", 0.51)):  # fmt: skip
+        rows += [f"{group},{line},{od},0.05", f"{group},{line},{od + 0.01},0.05"]
+    table = tmp_path / "od.csv"
+    table.write_text("\n".join(rows) + "\n")
+    assert main(["viability", str(table), "--control", "control", "--out",
+                 str(tmp_path / "out")]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert 'WARNING pooled: column "cell_line" holds 2 values (A549, HeLa)' in printed
+    assert main(["viability", str(table), "--control", "control", "--by", "cell_line",
+                 "--out", str(tmp_path / "apart")]) == 0  # fmt: skip
+    assert "pooled:" not in capsys.readouterr().out
