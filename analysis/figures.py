@@ -120,6 +120,43 @@ def _bars(
 UNTRUSTED = "†"  # marks a gene whose assay failed or is unverified
 
 
+GENES_PER_ROW = 12  # genes side by side in one row of the expression figure
+MAX_ROWS = 20  # rows drawn at most (240 genes); every gene is in expression.csv
+LOG_RATIO = 50.0  # folds spanning more than this are drawn on a log axis
+
+
+def expression_rows(expression: pd.DataFrame) -> list[tuple[str, list[str], str]]:
+    """(panel, its genes in this row, the row's title): each panel's genes in rows of 12.
+
+    >>> import pandas as pd
+    >>> rows = expression_rows(pd.DataFrame({"panel": "", "gene": [f"g{i}" for i in range(13)]}))
+    >>> [(len(genes), title) for _, genes, title in rows]
+    [(12, '(genes 1-12 of 13)'), (1, '(genes 13-13 of 13)')]
+    """
+    found: list[tuple[str, list[str], str]] = []
+    for panel in dict.fromkeys(expression["panel"]):
+        genes = list(dict.fromkeys(expression.loc[expression["panel"] == panel, "gene"]))
+        for first in range(0, len(genes), GENES_PER_ROW):
+            chunk = genes[first : first + GENES_PER_ROW]
+            part = (f" (genes {first + 1}-{first + len(chunk)} of {len(genes)})"
+                    if len(genes) > GENES_PER_ROW else "")  # fmt: skip
+            found.append((str(panel), chunk, f"{panel}{part}".strip()))
+    return found
+
+
+def needs_log_axis(expression: pd.DataFrame) -> bool:
+    """True when the folds and their ranges span more than `LOG_RATIO`.
+
+    >>> import pandas as pd
+    >>> needs_log_axis(pd.DataFrame({"fold_change": [0.5, 24.9]})), needs_log_axis(
+    ...     pd.DataFrame({"fold_change": [0.5, 25.1]}))
+    (False, True)
+    """
+    values = [float(v) for c in ("fold_change", "fold_change_low", "fold_change_high")
+              if c in expression for v in expression[c] if v == v and float(v) > 0]  # fmt: skip
+    return bool(values) and max(values) / min(values) > LOG_RATIO
+
+
 def expression_figure(
     expression: pd.DataFrame, samples: pd.DataFrame, control: str, stem: Path, *,
     corrected: bool = False,
@@ -127,21 +164,27 @@ def expression_figure(
     """Relative expression per panel, drawn from the table's own numbers.
 
     Bars at the fold change (2^-mean ΔΔCt, or the efficiency-corrected ratio), whiskers its
-    low-high range (the interval the table names), samples as points, stars, a line at 1.
+    low-high range (the interval the table names), samples as points, stars, a line at 1. Genes
+    wrap into rows of `GENES_PER_ROW`; when the folds span more than `LOG_RATIO` (a viral gene at
+    10^6 beside genes near 1), the axis is logarithmic and folds are dots with their range, so no
+    gene is flattened to nothing.
     """
     plt = _pyplot()
-    panels = list(dict.fromkeys(expression["panel"]))
-    figure, axes = plt.subplots(1, len(panels), figsize=(WIDTH_IN, 2.6), squeeze=False,
-                                sharey=True)  # fmt: skip
+    rows_to_draw = expression_rows(expression)
+    shown_rows = rows_to_draw[:MAX_ROWS]
     groups = list(dict.fromkeys([control, *expression["group"]]))
+    logarithmic = needs_log_axis(expression)
+    figure, axes = plt.subplots(len(shown_rows), 1, squeeze=False, sharey=True,
+                                figsize=(WIDTH_IN, (3.0 if len(shown_rows) > 1 else 2.6)
+                                         * len(shown_rows)))  # fmt: skip
     untrusted = (
         set(expression.loc[expression["assay_problem"].fillna("") != "", "gene"])
         if "assay_problem" in expression
         else set()
     )
-    for axis, panel in zip(axes[0], panels, strict=True):
-        rows = _records(expression[expression["panel"] == panel])
-        genes = list(dict.fromkeys(r["gene"] for r in rows))
+    for axis, (panel, genes, title) in zip(axes[:, 0], shown_rows, strict=True):
+        rows = [r for r in _records(expression[expression["panel"] == panel])
+                if r["gene"] in genes]  # fmt: skip
         means = {(r["gene"], r["group"]): float(r["fold_change"]) for r in rows}
         whiskers = {
             (r["gene"], r["group"]): (float(r["fold_change_low"]), float(r["fold_change_high"]))
@@ -150,28 +193,74 @@ def expression_figure(
         points: dict[tuple[str, str], list[float]] = {}
         if not samples.empty:
             for r in _records(samples[samples["panel"] == panel]):
-                points.setdefault((r["gene"], r["group"]), []).append(float(r["fold_change"]))
+                if r["gene"] in genes:
+                    points.setdefault((r["gene"], r["group"]), []).append(float(r["fold_change"]))
         # A gene whose assay failed or is unverified gets a dagger, not stars: its numbers
         # measure something, but not what the label says has been shown.
         marks = {(r["gene"], r["group"]): "" if r["gene"] in untrusted else str(r["significance"])
                  for r in rows
                  if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
-        _bars(axis, genes, groups, means, whiskers, points, marks)
-        axis.set_xticks(range(len(genes)), [f"{g}{UNTRUSTED if g in untrusted else ''}"
-                                            for g in genes])  # fmt: skip
+        if logarithmic:
+            axis.set_yscale("log")
+            _dots(axis, genes, groups, means, whiskers, points, marks)
+        else:
+            _bars(axis, genes, groups, means, whiskers, points, marks)
+        labels = [f"{g}{UNTRUSTED if g in untrusted else ''}" for g in genes]
+        crowded = len(genes) > 8 or max(len(g) for g in labels) > 8
+        axis.set_xticks(range(len(genes)), labels, rotation=40 if crowded else 0,
+                        ha="right" if crowded else "center")  # fmt: skip
         axis.axhline(1.0, linestyle="--", linewidth=0.8, color="grey")
-        if panel:
-            axis.set_title(panel)
-    axes[0][0].set_ylabel(
-        "Relative expression (efficiency-corrected ratio)" if corrected
+        if title:
+            axis.set_title(title, fontsize=8)
+    label = (
+        "Relative expression (efficiency-corrected ratio)"
+        if corrected
         else "Relative expression (fold, 2^-ΔΔCt)"
-    )  # fmt: skip
+    ) + (", log scale" if logarithmic else "")
+    if len(shown_rows) == 1:
+        axes[0][0].set_ylabel(label)
+    else:  # one label for the column of rows, clear of every row's tick labels
+        figure.supylabel(label, fontsize=8)
+    if len(rows_to_draw) > MAX_ROWS:
+        figure.text(0.5, 0.0, f"the first {MAX_ROWS * GENES_PER_ROW} genes are drawn; all are in "
+                    "expression.csv", ha="center", fontsize=7)  # fmt: skip
     figure.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center",
-                  ncol=len(groups), frameon=False, bbox_to_anchor=(0.5, -0.08))  # fmt: skip
+                  ncol=min(len(groups), 4), frameon=False,
+                  bbox_to_anchor=(0.5, -0.08 / len(shown_rows)))  # fmt: skip
     figure.tight_layout()
     paths = _save(figure, stem)
     plt.close(figure)
     return paths
+
+
+def _dots(
+    axis: Any, categories: list[str], groups: list[str], means: dict[tuple[str, str], float],
+    whiskers: dict[tuple[str, str], tuple[float, float]],
+    points: dict[tuple[str, str], list[float]], marks: dict[tuple[str, str], str],
+) -> None:  # fmt: skip
+    """Folds as dots with their low-high range (for a log axis, where bars from 0 mean nothing)."""
+    width = 0.8 / len(groups)
+    colours = group_colours(len(groups))
+    for g, group in enumerate(groups):
+        for c, category in enumerate(categories):
+            mean = means.get((category, group), math.nan)
+            if not mean > 0:
+                continue
+            x = c + (g - (len(groups) - 1) / 2) * width
+            low, high = whiskers.get((category, group), (math.nan, math.nan))
+            span = ([[mean - low], [high - mean]] if low == low and high == high and low > 0
+                    else None)  # fmt: skip
+            axis.errorbar([x], [mean], yerr=span, fmt="o", color=colours[g], markersize=4,
+                          capsize=2, elinewidth=0.8, label=group if c == 0 else None)  # fmt: skip
+            values = [v for v in points.get((category, group), []) if v > 0]
+            if values:
+                axis.scatter([x] * len(values), values, s=6, color="black", zorder=3,
+                             linewidths=0)  # fmt: skip
+            mark = marks.get((category, group), "")
+            if mark:
+                axis.annotate(mark, (x, max([high if high == high else mean, *values])),
+                              xytext=(0, 2), textcoords="offset points", ha="center",
+                              va="bottom", fontsize=8)  # fmt: skip
 
 
 def viability_figure(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,3 +68,25 @@ def test_methods_say_blank_subtraction_only_when_there_were_blanks(blanks: bool,
     if not blanks:
         assert ", blank-subtracted" not in text
     assert "descriptive" in text  # one plate: not tested, and the paragraph says so
+
+
+@pytest.mark.parametrize(("genes", "rows"), [(12, 1), (13, 2), (30, 3)])
+def test_the_expression_figure_wraps_genes_into_rows(tmp_path: Path, genes: int, rows: int) -> None:
+    from PIL import Image
+
+    from assay.analysis.figures import expression_figure
+
+    # Made here: `genes` genes in two groups, one at a 10^6-fold (the CFX viral gene's kind).
+    records = []
+    for i in range(genes):
+        for group, fold in (("ctrl", 1.0), ("drug", 1e6 if i == 0 else 1.5)):
+            records.append({"panel": "", "gene": f"gene{i}", "group": group, "fold_change": fold,
+                            "fold_change_low": fold / 1.2, "fold_change_high": fold * 1.2,
+                            "significance": ""})  # fmt: skip
+    (png, _svg) = expression_figure(pd.DataFrame(records), pd.DataFrame(), "ctrl",
+                                    tmp_path / "expression")  # fmt: skip
+    with Image.open(png) as image:
+        width, height = image.size
+    # One row is wider than tall; each further row adds about 3 inches of the 7.1-inch width.
+    assert (height > width) is (rows >= 3)
+    assert height > width * 0.3 * rows
