@@ -85,12 +85,29 @@ def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> l
     return paths
 
 
+# What is drawn per (category, group): means, (low, high) whiskers, points, marks.
+_Drawn = tuple[
+    dict[tuple[str, str], float],
+    dict[tuple[str, str], tuple[float, float]],
+    dict[tuple[str, str], list[float]],
+    dict[tuple[str, str], str],
+]
+
+
 def _bars(
     axis: Any, categories: list[str], groups: list[str], means: dict[tuple[str, str], float],
     whiskers: dict[tuple[str, str], tuple[float, float]],
     points: dict[tuple[str, str], list[float]], marks: dict[tuple[str, str], str],
+    *, dots: bool = False,
 ) -> None:  # fmt: skip
-    """Grouped bars; `whiskers` are (low, high) values (an SD around the mean, or an interval)."""
+    """Grouped bars; `whiskers` are (low, high) values (an SD around the mean, or an interval).
+
+    With `dots`, each fold is a dot with its range instead (a log axis: bars from 0 mean nothing).
+    """
+    if dots:
+        _dots(axis, categories, groups, (means, whiskers, points, marks))
+        axis.set_xticks(range(len(categories)), categories)
+        return
     width = 0.8 / len(groups)
     colours = group_colours(len(groups))
     for g, group in enumerate(groups):
@@ -115,6 +132,33 @@ def _bars(
                 axis.annotate(mark, (x, top), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=8)  # fmt: skip
     axis.set_xticks(range(len(categories)), categories)
+
+
+def _dots(axis: Any, categories: list[str], groups: list[str], drawn: _Drawn) -> None:
+    """Folds as dots with their low-high range (for a log axis, where bars from 0 mean nothing)."""
+    means, whiskers, points, marks = drawn
+    width = 0.8 / len(groups)
+    colours = group_colours(len(groups))
+    for g, group in enumerate(groups):
+        for c, category in enumerate(categories):
+            mean = means.get((category, group), math.nan)
+            if not mean > 0:
+                continue
+            x = c + (g - (len(groups) - 1) / 2) * width
+            low, high = whiskers.get((category, group), (math.nan, math.nan))
+            span = ([[mean - low], [high - mean]] if low == low and high == high and low > 0
+                    else None)  # fmt: skip
+            axis.errorbar([x], [mean], yerr=span, fmt="o", color=colours[g], markersize=4,
+                          capsize=2, elinewidth=0.8, label=group if c == 0 else None)  # fmt: skip
+            values = [v for v in points.get((category, group), []) if v > 0]
+            if values:
+                axis.scatter([x] * len(values), values, s=6, color="black", zorder=3,
+                             linewidths=0)  # fmt: skip
+            mark = marks.get((category, group), "")
+            if mark:
+                axis.annotate(mark, (x, max([high if high == high else mean, *values])),
+                              xytext=(0, 2), textcoords="offset points", ha="center",
+                              va="bottom", fontsize=8)  # fmt: skip
 
 
 UNTRUSTED = "†"  # marks a gene whose assay failed or is unverified
@@ -202,9 +246,7 @@ def expression_figure(
                  if isinstance(r["significance"], str) and r["group"] != control}  # fmt: skip
         if logarithmic:
             axis.set_yscale("log")
-            _dots(axis, genes, groups, means, whiskers, points, marks)
-        else:
-            _bars(axis, genes, groups, means, whiskers, points, marks)
+        _bars(axis, genes, groups, means, whiskers, points, marks, dots=logarithmic)
         labels = [f"{g}{UNTRUSTED if g in untrusted else ''}" for g in genes]
         crowded = len(genes) > 8 or max(len(g) for g in labels) > 8
         axis.set_xticks(range(len(genes)), labels, rotation=40 if crowded else 0,
@@ -231,36 +273,6 @@ def expression_figure(
     paths = _save(figure, stem)
     plt.close(figure)
     return paths
-
-
-def _dots(
-    axis: Any, categories: list[str], groups: list[str], means: dict[tuple[str, str], float],
-    whiskers: dict[tuple[str, str], tuple[float, float]],
-    points: dict[tuple[str, str], list[float]], marks: dict[tuple[str, str], str],
-) -> None:  # fmt: skip
-    """Folds as dots with their low-high range (for a log axis, where bars from 0 mean nothing)."""
-    width = 0.8 / len(groups)
-    colours = group_colours(len(groups))
-    for g, group in enumerate(groups):
-        for c, category in enumerate(categories):
-            mean = means.get((category, group), math.nan)
-            if not mean > 0:
-                continue
-            x = c + (g - (len(groups) - 1) / 2) * width
-            low, high = whiskers.get((category, group), (math.nan, math.nan))
-            span = ([[mean - low], [high - mean]] if low == low and high == high and low > 0
-                    else None)  # fmt: skip
-            axis.errorbar([x], [mean], yerr=span, fmt="o", color=colours[g], markersize=4,
-                          capsize=2, elinewidth=0.8, label=group if c == 0 else None)  # fmt: skip
-            values = [v for v in points.get((category, group), []) if v > 0]
-            if values:
-                axis.scatter([x] * len(values), values, s=6, color="black", zorder=3,
-                             linewidths=0)  # fmt: skip
-            mark = marks.get((category, group), "")
-            if mark:
-                axis.annotate(mark, (x, max([high if high == high else mean, *values])),
-                              xytext=(0, 2), textcoords="offset points", ha="center",
-                              va="bottom", fontsize=8)  # fmt: skip
 
 
 def viability_figure(
