@@ -68,7 +68,7 @@ def read_assays(path: str | Path) -> dict[str, AssayFacts]:
             accession=pair.get("accession"),
             product_bp=pair.get("product_bp", pair.get("claimed_product_bp")),
             reasons=tuple(
-                f["message"].split("\n")[0]
+                str(f.get("message") or f.get("code") or "a failed check").split("\n")[0]
                 for f in findings
                 if f.get("severity") == "fail"
                 or str(f.get("message", "")).startswith(("record not available", "no accession"))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from assay.errors import InputError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -78,8 +80,12 @@ def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> l
     formats = ((".png", {"dpi": DPI}), (".svg", {})) if svg else ((".png", {"dpi": DPI}),)
     for suffix, options in formats:
         buffer = io.BytesIO()
-        figure.savefig(buffer, format=suffix[1:], bbox_inches="tight" if tight else None,
-                       **options)  # fmt: skip
+        try:
+            figure.savefig(buffer, format=suffix[1:], bbox_inches="tight" if tight else None,
+                           **options)  # fmt: skip
+        except (OverflowError, ValueError) as error:  # readings like 1e308 cannot be laid out
+            raise InputError(f"the figure {stem.name}{suffix} cannot be drawn: the values are "
+                             f"too extreme to plot ({error})") from None  # fmt: skip
         write_bytes_atomic(stem.with_suffix(suffix), buffer.getvalue())
         paths.append(stem.with_suffix(suffix))
     return paths

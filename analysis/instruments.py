@@ -1187,8 +1187,13 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
         if any(n.lower() == _EDS_SETUP for n in names):
             return _eds_export(data, path)
         if any(n.startswith("xl/") for n in names):
-            export = _workbook_export(data, path, legacy=False)
-            return _with_raw_sheets(export, data, path) if raw and export is not None else export
+            try:
+                export = _workbook_export(data, path, legacy=False)
+                return _with_raw_sheets(export, data, path) if raw and export else export
+            except (NotImplementedError, zlib.error, EOFError) as error:
+                # A zip member compressed by a method Python cannot read, or cut short.
+                raise InputError(f"is a workbook whose parts cannot be unpacked ({error})",
+                                 path=path) from None  # fmt: skip
         return _rdml_export(data, path)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         export = _workbook_export(data, path, legacy=True)

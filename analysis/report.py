@@ -152,12 +152,18 @@ def _interval_words(expression: Any) -> str:
     return "; ".join(kinds) if kinds else "none (one value per group)"
 
 
+def _mapping(value: object) -> dict[str, Any]:
+    """A JSON object as a dict; anything else (null, a list) as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def methods_text(inputs: ReportInputs) -> str:
     """A methods paragraph written from the settings actually used."""
     v = versions()
     parts = []
     if inputs.validation is not None:
-        conditions = inputs.validation.get("conditions", {})
+        # A report from elsewhere may hold "conditions": null or a non-object: read as unknown.
+        conditions = _mapping(inputs.validation.get("conditions"))
         parts.append(
             "Primer pairs were checked with assay: Tm and secondary structures by primer3-py "
             f"(SantaLucia 1998 nearest-neighbour; {conditions.get('mv_conc_mm')} mM monovalent, "
@@ -231,7 +237,7 @@ def _validation_section(report: dict[str, Any]) -> str:
         verdict = pair.get("verdict", "")
         # Why a pair is unverified is an info finding on its record; show it with the rest.
         reasons = [
-            f["message"].split("\n")[0]
+            str(f.get("message") or f.get("code") or "a failed check").split("\n")[0]
             for f in pair.get("findings", [])
             if f.get("severity") in ("fail", "warn")
             or (verdict == "unverified" and _why_unverified(str(f.get("message", ""))))
@@ -248,7 +254,7 @@ def _validation_section(report: dict[str, Any]) -> str:
                 f"<details><summary>{_e(pair.get('gene'))}: MIQE assay information</summary>"
                 f"{_key_values(pair['miqe'])}</details>"
             )
-    conditions = report.get("conditions", {})
+    conditions = _mapping(report.get("conditions"))
     return (
         "<h2>Primer validation</h2>"
         f"<p class='muted'>Conditions: {_e(_conditions_text(conditions))}. Checks not done: "

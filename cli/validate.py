@@ -94,8 +94,9 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "large batches", "Thousands of pairs on a Dask cluster; one process (no Dask) by default."
     )
-    group.add_argument("--workers", type=int, default=0, metavar="N",
-                       help="run on a local Dask cluster of N worker processes")  # fmt: skip
+    group.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="run on a local Dask cluster of N worker processes (at most 4 per "
+                       "core; leave it out to run in one process)")  # fmt: skip
     group.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786); the record cache and "
@@ -105,13 +106,27 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
 
 def cluster_from(args: argparse.Namespace) -> Cluster:
     """The cluster the options ask for (none by default)."""
-    from assay.primers.batch import Cluster
+    import os
 
-    if args.workers < 0:
-        raise InputError("must be 0 (one process) or more", column="--workers", value=args.workers)
-    if args.workers and args.scheduler:
+    from assay.primers.batch import WORKERS_PER_CORE, Cluster, scheduler_address
+
+    workers = args.workers
+    if workers is not None:
+        most = WORKERS_PER_CORE * (os.cpu_count() or 1)
+        if workers < 1:
+            raise InputError("must be at least 1 (leave --workers out to run in one process)",
+                             column="--workers", value=workers)  # fmt: skip
+        if workers > most:
+            raise InputError(
+                f"is more than this machine can run ({most}: {WORKERS_PER_CORE} per core); for "
+                "more, start a Dask cluster and give its address with --scheduler",
+                column="--workers", value=workers,
+            )  # fmt: skip
+    if workers and args.scheduler is not None:
         raise InputError("give --workers or --scheduler, not both")
-    return Cluster(workers=args.workers, scheduler=args.scheduler)
+    if args.scheduler is not None:
+        scheduler_address(args.scheduler)
+    return Cluster(workers=workers or 0, scheduler=args.scheduler)
 
 
 def conditions_from(args: argparse.Namespace) -> ReactionConditions:

@@ -17,6 +17,7 @@ every worker sees at the same path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,15 +100,53 @@ def _warm(store: RecordStore, accessions: Iterable[str | None]) -> None:
             continue  # the worker meets the same gap and reports it for the pair
 
 
+WORKERS_PER_CORE = 4  # local worker processes beyond this only fight over the cores and memory
+_SCHEDULER = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})")
+
+
+def scheduler_address(address: str) -> tuple[str, int]:
+    """(host, port) of a Dask scheduler address, refused in one line when it is not one.
+
+    >>> scheduler_address("tcp://10.0.0.5:8786")
+    ('10.0.0.5', 8786)
+    """
+    found = _SCHEDULER.fullmatch(address.strip())
+    port = int(found.group("port")) if found else 0
+    if found is None or not 1 <= port <= 65535:
+        why = (" (tls:// needs certificates assay does not set up: use tcp:// inside a trusted "
+               "network, or an SSH tunnel)" if address.startswith("tls://") else "")  # fmt: skip
+        raise InputError(f"is not a Dask scheduler address like tcp://10.0.0.5:8786{why}",
+                         column="--scheduler", value=address)  # fmt: skip
+    return found.group("host").strip("[]"), port
+
+
+SCHEDULER_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 3.0  # a closed port or an unknown host is said in seconds, not half a minute
+
+
+def _reachable(address: str) -> None:
+    """Refuse at once a scheduler whose host is unknown or whose port does not answer."""
+    import socket
+
+    host, port = scheduler_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise InputError(f"cannot reach the Dask scheduler: {reason}", value=address) from None
+
+
 def _client(cluster: Cluster) -> Any:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--workers and --scheduler need Dask: pip install 'assay[dask]'") from None
     if cluster.scheduler is not None:
+        _reachable(cluster.scheduler)
         try:
-            return Client(cluster.scheduler, timeout=30)  # type: ignore[no-untyped-call]
-        except OSError as error:
+            return Client(cluster.scheduler, timeout=SCHEDULER_TIMEOUT_S)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError) as error:
             raise InputError(f"cannot reach the Dask scheduler ({error})",
                              value=cluster.scheduler) from None  # fmt: skip
     local = LocalCluster(  # type: ignore[no-untyped-call]

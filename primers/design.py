@@ -19,6 +19,7 @@ findings that removed checked candidates (`Design.rejected`): never an empty ans
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 MAX_CHECKED = 40  # candidates checked per step, best primer3 penalty first
 JUNCTION_MODES = ("required", "preferred", "any")
+MAX_PRIMER_NT = 36  # primer3's longest oligo for Tm
+MAX_DESIGN_PRODUCT_BP = 1000  # qPCR products: Primer3Plus's qPCR preset stays far below
 REGIONS = ("default", "cds", "3prime", "any")
 FIVE_PRIME_AVOID_NT = 50  # the cap region and 5' end: folded, variable starts (default region)
 THREE_PRIME_NT = 1000  # --region 3prime: the last kilobase (oligo-dT cDNA, degraded RNA)
@@ -110,6 +113,25 @@ class DesignSettings:
     junction_3p_nt: int = JUNCTION_3P_NT  # and on its 3' side
 
     def __post_init__(self) -> None:
+        for name in ("product_min_bp", "product_max_bp", "size_min_nt", "size_opt_nt",
+                     "size_max_nt", "tm_min_c", "tm_opt_c", "tm_max_c", "tm_diff_max_c",
+                     "gc_min_pct", "gc_max_pct", "anneal_temp_c"):  # fmt: skip
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value)):
+                raise DesignError(f"design setting {name} must be a number, not {value!r}")
+        if not 30.0 <= self.anneal_temp_c <= 80.0:
+            raise DesignError(f"the annealing temperature must be between 30 and 80 C, not "
+                              f"{self.anneal_temp_c:g}")  # fmt: skip
+        if not (self.tm_min_c >= 20.0 and self.tm_max_c <= 90.0 and self.tm_diff_max_c >= 0):
+            raise DesignError("primer Tm must lie between 20 and 90 C, and the largest Tm "
+                              "difference must be 0 or more")  # fmt: skip
+        if self.size_max_nt > MAX_PRIMER_NT or self.size_min_nt < 10:
+            sizes = f"{self.size_min_nt}-{self.size_max_nt}"
+            raise DesignError(f"primers must be 10 to {MAX_PRIMER_NT} nt (primer3 computes Tm up "
+                              f"to {MAX_PRIMER_NT} nt), not {sizes}")  # fmt: skip
+        if self.product_max_bp > MAX_DESIGN_PRODUCT_BP:
+            raise DesignError(f"products of at most {MAX_DESIGN_PRODUCT_BP} bp can be designed "
+                              f"(qPCR products are short), not {self.product_max_bp}")  # fmt: skip
         if self.region not in REGIONS:
             raise DesignError(f"--region must be one of {', '.join(REGIONS)}, not {self.region!r}")
         if self.spacing_nt < 0:

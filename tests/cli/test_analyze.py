@@ -287,3 +287,20 @@ def test_the_console_shows_names_in_full_and_groups_in_natural_order(
     assert rows == [[g, k] for g in ("gene.of.interest.1", "gene.of.interest.2")
                     for k in ("400", "800", "1600", "3200")]  # fmt: skip
     assert "fold (low-high)" in printed
+
+
+def test_an_odd_validation_report_is_read_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Made here: a finding without a message, and "conditions": null (a hand-edited report).
+    report = tmp_path / "validation.json"
+    report.write_text(json.dumps({"schema_version": 1, "conditions": None, "pairs": [
+        {"gene": "C-MYC", "verdict": "fail", "findings": [{"code": "product",
+                                                          "severity": "fail"}]},
+        {"gene": "GAPDH", "verdict": "pass", "findings": []}]}))  # fmt: skip
+    status = main([
+        "analyze", str(_table(tmp_path)), "--reference", "GAPDH", "--control", "brain",
+        "--column", "group=tissue", "--out", str(tmp_path / "out"), "--assays", str(report),
+    ])  # fmt: skip
+    assert status == 0
+    assert "WARNING c-myc: assay fail in validation: product" in capsys.readouterr().out

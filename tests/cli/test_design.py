@@ -286,3 +286,36 @@ def test_a_multiplex_panel_of_table1_genes_with_its_matrix(
                    primer3.calc_end_stability(b, a, **conditions).dg) / 1000  # fmt: skip
         assert dimer > -9.0, (name_a, name_b)
         assert ends > -5.0, (name_a, name_b)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--anneal-temp-c", "nan", "anneal_temp_c must be a number"),
+        ("--anneal-temp-c", "-500", "between 30 and 80 C"),
+        ("--anneal-temp-c", "80.5", "between 30 and 80 C"),
+        ("--max-tm-diff-c", "nan", "tm_diff_max_c must be a number"),
+        ("--tm-c", "nan,60,62", "tm_min_c must be a number"),
+        ("--product-bp", "1e9-2e9", "products of at most 1000 bp"),
+        ("--size-nt", "18,20,37", "primers must be 10 to 36 nt"),
+    ],
+)
+def test_odd_design_options_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    status = main(["design", "NM_002046.7", option, value, *_offline(tmp_path)])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("value", ["80", "36"])
+def test_the_edges_of_the_design_options_are_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    option = "--anneal-temp-c" if value == "80" else "--size-nt"
+    given = value if option == "--anneal-temp-c" else "18,20,36"
+    assert main(["design", "NM_002046.7", option, given, "--pairs", "1",
+                 *_offline(tmp_path)]) in (0, 1)  # fmt: skip
+    assert "error" not in capsys.readouterr().err

@@ -86,3 +86,29 @@ def test_design_on_a_two_worker_cluster_equals_one_process(tmp_path: Path) -> No
     one = json.loads(single.read_text())
     assert [d["target"] for d in one["designs"]] == targets
     assert one == json.loads(clustered.read_text())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--scheduler", "garbage", "is not a Dask scheduler address like tcp://"),
+        ("--scheduler", "", "is not a Dask scheduler address"),
+        ("--scheduler", "tcp://", "is not a Dask scheduler address"),
+        ("--scheduler", "http://10.0.0.5:8786", "is not a Dask scheduler address"),
+        ("--scheduler", "inproc://x", "is not a Dask scheduler address"),
+        ("--scheduler", "ucx://10.0.0.5:8786", "is not a Dask scheduler address"),
+        ("--scheduler", "tls://10.0.0.5:8786", "tls:// needs certificates"),
+        ("--scheduler", "tcp://10.0.0.5:70000", "is not a Dask scheduler address"),
+        ("--scheduler", "tcp://127.0.0.1:1", "cannot reach the Dask scheduler"),  # closed port
+        ("--workers", "0", "must be at least 1"),
+        ("--workers", "100000", "is more than this machine can run"),
+    ],
+)
+def test_cluster_options_are_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    status = main(["validate", str(table1_path()), "--offline", option, value])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
