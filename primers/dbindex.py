@@ -186,8 +186,13 @@ def save_index(
         sizes[filename] = (directory / filename).stat().st_size
     write_text_atomic(directory / "names.json", json.dumps(names))
     sizes["names.json"] = (directory / "names.json").stat().st_size
-    # Last: meta.json marks the index whole, and gives each file's size to check it by.
-    write_text_atomic(directory / "meta.json", json.dumps({**stamp, "sizes": sizes}))
+    sums: dict[str, object] = {name: file_digest(directory / name) for name in _INDEX_FILES}
+    for name in _INDEX_FILES:  # for indexes too large to hash whole on every open
+        if sizes[name] >= SAMPLE_BYTES:
+            sums[f"{name}.blocks"] = _block_digests(directory / name)
+    # Last: meta.json marks the index whole, with each file's size and digest to check it by.
+    write_text_atomic(directory / "meta.json",
+                      json.dumps({**stamp, "sizes": sizes, "sha256": sums}))  # fmt: skip
     return DatabaseIndex(names=names, starts=bounds, codes=codes, positions=positions,
                          offsets=offsets)  # fmt: skip
 
@@ -208,9 +213,57 @@ def index_is_whole(directory: Path, expected: dict[str, object]) -> bool:
     if not isinstance(sizes, dict) or set(sizes) != set(_INDEX_FILES):
         return False
     try:
-        return all((directory / name).stat().st_size == sizes[name] for name in _INDEX_FILES)
+        if not all((directory / name).stat().st_size == sizes[name] for name in _INDEX_FILES):
+            return False
     except OSError:
         return False
+    # The content too: a byte changed in place keeps the size but gives wrong sites. Every file
+    # is hashed up to FULL_CHECK_BYTES in all (a transcriptome's index); beyond, the small files
+    # in full and the large ones by evenly spread blocks, said by `open_index`.
+    sums = meta.get("sha256")
+    if not isinstance(sums, dict) or not set(_INDEX_FILES) <= set(sums):
+        return False
+    whole = sum(int(sizes[name]) for name in _INDEX_FILES) <= FULL_CHECK_BYTES
+    try:
+        return all(
+            file_digest(directory / name) == sums[name]
+            if whole or sizes[name] < SAMPLE_BYTES
+            else _blocks_agree(directory / name, sums.get(f"{name}.blocks"))
+            for name in _INDEX_FILES
+        )
+    except OSError:
+        return False
+
+
+FULL_CHECK_BYTES = 4 << 30  # indexes up to this are hashed whole on every open (about 3 s)
+SAMPLE_BYTES = 64 << 20  # larger files of larger indexes are checked by blocks
+_BLOCK = 1 << 16
+_BLOCKS = 1024
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read in 8 MB pieces."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(functools.partial(handle.read, 8 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _block_digests(path: Path) -> list[str]:
+    """SHA-256 of `_BLOCKS` evenly spread 64 KB blocks of a large file."""
+    size = path.stat().st_size
+    step = max(size // _BLOCKS, 1)
+    found = []
+    with path.open("rb") as handle:
+        for start in range(0, size, step):
+            handle.seek(start)
+            found.append(hashlib.sha256(handle.read(_BLOCK)).hexdigest()[:16])
+    return found
+
+
+def _blocks_agree(path: Path, expected: object) -> bool:
+    return isinstance(expected, list) and _block_digests(path) == expected
 
 
 _INDEX_FILES = ("codes.npy", "starts.npy", "positions.npy", "offsets.npy", "names.json")

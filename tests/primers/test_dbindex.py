@@ -218,3 +218,22 @@ def test_seed_variants_are_every_12mer_the_rule_admits(seed: str, rule: PrimingR
     from assay.primers.dbindex import seed_keys
 
     assert seed_keys(seed, rule).tolist() == _brute_force_seed_keys(seed, rule)
+
+
+@pytest.mark.parametrize("damaged", ["positions.npy", "codes.npy", "offsets.npy", "starts.npy"])
+def test_a_byte_changed_in_place_is_found_and_the_index_rebuilt(
+    tmp_path: Path, damaged: str
+) -> None:
+    # The same size, one byte changed: the size check alone trusted it and gave wrong sites.
+    fasta = tmp_path / "db.fa"
+    fasta.write_text(">a\n" + _records()[0][1] + "\n")
+    builds: list[str] = []
+    first = open_index(fasta, progress=builds.append)
+    expected = find_sites_indexed("TGAAGGTCGGAGTCAACGG", first, RULES[0])
+    path = tmp_path / "db.fa.assay-index" / damaged
+    data = bytearray(path.read_bytes())
+    data[len(data) * 2 // 3] ^= 0x5A
+    path.write_bytes(bytes(data))
+    again = open_index(fasta, progress=builds.append)
+    assert builds == ["a", "a"]  # rebuilt, not trusted
+    assert find_sites_indexed("TGAAGGTCGGAGTCAACGG", again, RULES[0]) == expected
