@@ -73,10 +73,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("table", help="primer table: .tsv, .csv or .xlsx")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     parser.add_argument(
-        "--redesign", action="store_true",
-        help="for every pair that fails or warns on binding, a typing error, its product or "
-        "off-targets: propose replacements (corrected primer, new partner, new pair), each "
-        "validated",
+        "--redesign", nargs="?", const="binding", choices=("binding", "warn"), default=None,
+        help="propose replacements (corrected primer, new partner, new pair), each validated: "
+        "for every pair that fails or warns on binding, a typing error, its product or "
+        "off-targets; --redesign warn: also for every pair with any warning (annealing, "
+        "hairpin, dimers, genomic DNA)",
     )  # fmt: skip
     parser.add_argument(
         "--fail-on", choices=("fail", "unverified", "warn"), default="fail",
@@ -216,20 +217,22 @@ def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
 
 
 def _redesign(
-    report: ValidationReport, store: RecordSource, search: DatabaseSearch | None
-) -> list[tuple[PairReport, tuple[Proposal, ...]]]:
+    report: ValidationReport, store: RecordSource, search: DatabaseSearch | None,
+    mode: str = "binding",
+) -> list[tuple[PairReport, tuple[Proposal, ...]]]:  # fmt: skip
     """Proposals for every pair that needs them (see `design.redesign`), with progress."""
     from assay.primers.design import needs_redesign, redesign
     from assay.progress import Progress
 
-    due = [r for r in report.pairs if r.reference is not None and needs_redesign(r)]
+    warn = mode == "warn"
+    due = [r for r in report.pairs if r.reference is not None and needs_redesign(r, warn=warn)]
     progress = Progress(len(due), "redesigning")
     found = []
     for pair in due:
         progress.step(pair.pair.gene)
         found.append((pair, redesign(
             pair, conditions=report.conditions, thresholds=report.thresholds, records=store,
-            off_targets=search,
+            off_targets=search, warn=warn,
         )))  # fmt: skip
     progress.finish()
     return found
@@ -271,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=lambda pair: progress.step(pair.gene),
             )  # fmt: skip
         progress.finish()
-        proposals = _redesign(report, store, search) if args.redesign else None
+        proposals = _redesign(report, store, search, args.redesign) if args.redesign else None
     finally:
         progress.finish()
         if store.client is not None:

@@ -770,10 +770,14 @@ class Proposal:
     report: PairReport
 
 
-def needs_redesign(report: PairReport) -> bool:
-    """True when a pair warns or fails on binding, a typo, its product or off-targets."""
+def needs_redesign(report: PairReport, *, warn: bool = False) -> bool:
+    """True when a pair warns or fails on binding, a typo, its product or off-targets.
+
+    With `warn`, any warning or failure calls for a replacement (``--redesign warn``).
+    """
     return any(
-        f.code in REDESIGN_CODES and f.severity is not Severity.INFO for f in report.findings
+        (warn or f.code in REDESIGN_CODES) and f.severity is not Severity.INFO
+        for f in report.findings
     )
 
 
@@ -848,15 +852,19 @@ def redesign(
     thresholds: Thresholds | None = None,
     records: RecordSource | None = None,
     off_targets: OffTargetSearch | None = None,
+    warn: bool = False,
 ) -> tuple[Proposal, ...]:
     """Replacements for a pair that fails or warns on binding, typo, product or specificity.
+
+    With `warn`, also for a pair with any other warning; replacements are held to the design
+    preset (`DesignSettings`) and proposed only when validate passes them.
 
     Tried in order, each validated: the pair with its typing error(s) corrected; a new partner
     for the primer that binds exactly; a new pair designed on the record (`design_pairs`).
     Nothing is proposed for a pair whose record could not be had (nothing to design on).
     """
     record = report.reference
-    if record is None or not needs_redesign(report):
+    if record is None or not needs_redesign(report, warn=warn):
         return ()
     settings = settings or DesignSettings()
     conditions = conditions or ReactionConditions()

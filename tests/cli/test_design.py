@@ -319,3 +319,20 @@ def test_the_edges_of_the_design_options_are_accepted(
     assert main(["design", "NM_002046.7", option, given, "--pairs", "1",
                  *_offline(tmp_path)]) in (0, 1)  # fmt: skip
     assert "error" not in capsys.readouterr().err
+
+
+def test_redesign_warn_also_replaces_pairs_that_only_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, warn = tmp_path / "plain.json", tmp_path / "warn.json"
+    main(["validate", str(table1_path()), "--redesign", "--json", str(plain), *_offline(tmp_path)])
+    main(["validate", str(table1_path()), "--redesign", "warn", "--json", str(warn),
+          *_offline(tmp_path)])  # fmt: skip
+    capsys.readouterr()
+    verdicts = {p["gene"]: p["verdict"] for p in json.loads(warn.read_text())["pairs"]}
+    assert (verdicts["GAPDH"], verdicts["PI3k"]) == ("warn", "warn")  # annealing, hairpin
+    redone = {r["gene"]: r["proposals"] for r in json.loads(warn.read_text())["redesign"]}
+    assert {r["gene"] for r in json.loads(plain.read_text())["redesign"]} == {"mTOR"}
+    assert {"GAPDH", "PI3k", "mTOR"} <= set(redone)
+    # Every replacement is one validate passes.
+    assert all(p["verdict"] == "pass" for proposals in redone.values() for p in proposals)
