@@ -175,6 +175,71 @@ MAX_ROWS = 20  # rows drawn at most (240 genes); every gene is in expression.csv
 LOG_RATIO = 50.0  # folds spanning more than this are drawn on a log axis
 
 
+HEATMAP_FROM_GENES = 24  # more genes in a panel than this: a heatmap, not rows of bars
+
+
+def _panel_genes(expression: pd.DataFrame) -> dict[str, list[str]]:
+    return {str(panel): list(dict.fromkeys(expression.loc[expression["panel"] == panel, "gene"]))
+            for panel in dict.fromkeys(expression["panel"])}  # fmt: skip
+
+
+def expression_form(expression: pd.DataFrame) -> str:
+    """What `expression_figure` draws: "heatmap", "dots" (log axis) or "bars" (for captions)."""
+    if max((len(g) for g in _panel_genes(expression).values()), default=0) > HEATMAP_FROM_GENES:
+        return "heatmap"
+    return "dots" if needs_log_axis(expression) else "bars"
+
+
+def expression_heatmap(
+    expression: pd.DataFrame, control: str, stem: Path, *, corrected: bool = False
+) -> list[Path]:
+    """Many genes: log2 fold of every gene (rows) in every group (columns), one map per panel.
+
+    Colours diverge around 0 (no change) symmetrically, so up and down read alike; stars of the
+    tests stand in their cells; a gene or group without a fold is grey. The calibrator's column
+    (0 by definition) is left out.
+    """
+    import numpy as np
+
+    plt = _pyplot()
+    panels = _panel_genes(expression)
+    groups = [g for g in dict.fromkeys(expression["group"]) if g != control]
+    longest = max(len(genes) for genes in panels.values())
+    figure, axes = plt.subplots(1, len(panels), squeeze=False,
+                                figsize=(WIDTH_IN, max(2.6, 0.13 * longest + 1.4)))  # fmt: skip
+    logs = {}
+    for r in _records(expression):
+        fold = float(r["fold_change"])
+        if fold == fold and fold > 0:
+            logs[(str(r["panel"]), r["gene"], r["group"])] = math.log2(fold)
+    limit = max([1.0, *(abs(v) for v in logs.values())])
+    image = None
+    for axis, (panel, genes) in zip(axes[0], panels.items(), strict=True):
+        grid = np.full((len(genes), len(groups)), np.nan)
+        for i, gene in enumerate(genes):
+            for j, group in enumerate(groups):
+                grid[i, j] = logs.get((panel, gene, group), np.nan)
+        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#d9d9d9")  # no fold: grey
+        image = axis.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-limit, vmax=limit,
+                            aspect="auto", interpolation="nearest")  # fmt: skip
+        for r in _records(expression[expression["panel"] == panel]):
+            mark = r.get("significance")
+            if isinstance(mark, str) and mark.strip("ns ") and r["group"] in groups:
+                axis.text(groups.index(r["group"]), genes.index(r["gene"]), mark, ha="center",
+                          va="center", fontsize=5)  # fmt: skip
+        axis.set_xticks(range(len(groups)), groups, rotation=40, ha="right", fontsize=6)
+        axis.set_yticks(range(len(genes)), genes, fontsize=max(3.5, min(7.0, 300 / len(genes))))
+        if panel:
+            axis.set_title(panel, fontsize=8)
+    method = "efficiency-corrected ratio" if corrected else "2^-ΔΔCt"
+    if image is not None:
+        bar = figure.colorbar(image, ax=list(axes[0]), shrink=0.5)
+        bar.set_label(f"log2 fold change vs {control} ({method})", fontsize=7)
+    paths = _save(figure, stem)
+    plt.close(figure)
+    return paths
+
+
 def expression_rows(expression: pd.DataFrame) -> list[tuple[str, list[str], str]]:
     """(panel, its genes in this row, the row's title): each panel's genes in rows of 12.
 
@@ -219,6 +284,8 @@ def expression_figure(
     10^6 beside genes near 1), the axis is logarithmic and folds are dots with their range, so no
     gene is flattened to nothing.
     """
+    if expression_form(expression) == "heatmap":
+        return expression_heatmap(expression, control, stem, corrected=corrected)
     plt = _pyplot()
     rows_to_draw = expression_rows(expression)
     shown_rows = rows_to_draw[:MAX_ROWS]

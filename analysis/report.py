@@ -319,10 +319,19 @@ def render(inputs: ReportInputs) -> str:
         if notes:
             body.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
         if "expression" in inputs.figures:
+            from assay.analysis.figures import expression_form
+
+            whiskers = _interval_words(inputs.expression.expression)
+            drawn = {
+                "heatmap": "log2 fold change of each gene (rows) in each group (columns), red up, "
+                           "blue down, grey: no fold; the calibrator's column (0) left out",
+                "dots": "dots at the fold change on a log axis (the folds span more than "
+                        f"50-fold), whiskers {whiskers}; points: samples",
+                "bars": f"bars at the fold change, whiskers {whiskers}; points: samples",
+            }[expression_form(inputs.expression.expression)]  # fmt: skip
             body.append(_figure(
                 inputs.figures["expression"],
-                f"Relative expression against {s.control}: bars at the fold change, whiskers "
-                f"{_interval_words(inputs.expression.expression)}; points: samples. "
+                f"Relative expression against {s.control}: {drawn}. "
                 f"{_sentence(inputs.expression.method)}. * p<0.05, ** p<0.01, *** p<0.001, "
                 "**** p<0.0001; dashed line: no change"
                 + ("; † the gene's assay failed or is unverified in validation (no stars)"

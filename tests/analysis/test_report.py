@@ -70,13 +70,17 @@ def test_methods_say_blank_subtraction_only_when_there_were_blanks(blanks: bool,
     assert "descriptive" in text  # one plate: not tested, and the paragraph says so
 
 
-@pytest.mark.parametrize(("genes", "rows"), [(12, 1), (13, 2), (30, 3)])
-def test_the_expression_figure_wraps_genes_into_rows(tmp_path: Path, genes: int, rows: int) -> None:
+@pytest.mark.parametrize(("genes", "tall"), [(12, (0.0, 0.5)), (24, (0.5, 1.0)), (100, (1.5, 9.9))])
+def test_the_expression_figure_grows_with_the_genes(
+    tmp_path: Path, genes: int, tall: tuple[float, float]
+) -> None:
     from PIL import Image
 
-    from assay.analysis.figures import expression_figure
+    from assay.analysis.figures import GENES_PER_ROW, HEATMAP_FROM_GENES, expression_figure
 
     # Made here: `genes` genes in two groups, one at a 10^6-fold (the CFX viral gene's kind).
+    # 12 genes: one row of bars; 24: two rows; 100: a heatmap, one row of cells a gene.
+    assert (GENES_PER_ROW, HEATMAP_FROM_GENES) == (12, 24)
     records = []
     for i in range(genes):
         for group, fold in (("ctrl", 1.0), ("drug", 1e6 if i == 0 else 1.5)):
@@ -87,6 +91,25 @@ def test_the_expression_figure_wraps_genes_into_rows(tmp_path: Path, genes: int,
                                     tmp_path / "expression")  # fmt: skip
     with Image.open(png) as image:
         width, height = image.size
-    # One row is wider than tall; each further row adds about 3 inches of the 7.1-inch width.
-    assert (height > width) is (rows >= 3)
-    assert height > width * 0.3 * rows
+    low, high = tall
+    assert low < height / width < high
+
+
+def test_the_96_gene_sds_run_gives_a_heatmap_the_caption_describes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PIL import Image
+    from shared import INSTRUMENT_EXPORTS
+
+    from assay.cli.main import main
+
+    out = tmp_path / "out"
+    assert main(["analyze", str(INSTRUMENT_EXPORTS / "abi_sds/example.txt"), "--out",
+                 str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    report = (out / "report.html").read_text()
+    assert "log2 fold change of each gene (rows) in each group (columns)" in report
+    assert "bars at the fold change" not in report
+    with Image.open(out / "expression.png") as image:
+        width, height = image.size
+    assert height > 1.5 * width  # a row of cells per gene, not 8 rows of squeezed bars
