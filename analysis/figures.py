@@ -514,8 +514,10 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
                          lw=0)  # fmt: skip
             axis.axhline(window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
         has_e = window is not None and np.isfinite(window.efficiency)
-        axis.set_title(f"{panel.target}\n{f'E = {window.efficiency:.2f}' if has_e else 'no E'}",
-                       fontsize=7)  # fmt: skip
+        shown = (
+            f"E {100 * (window.efficiency - 1):.0f} %" if window is not None and has_e else "no E"
+        )
+        axis.set_title(f"{panel.target}\n{shown}", fontsize=7)
         axis.set_ylabel("log10 F", fontsize=7)
 
     panels = _panels(runs, logs, lambda run, target: run.fit.windows.get(target),

@@ -145,6 +145,15 @@ def _target_rows(
     return rows
 
 
+def efficiency_words(factor: float) -> str:
+    """An amplification factor as assay says it everywhere: percent, the factor beside it.
+
+    >>> efficiency_words(1.953)
+    '95.3 % (factor 1.953)'
+    """
+    return f"{100 * (factor - 1):.1f} % (factor {factor:.3f})"
+
+
 def _flags(window: curves.Window | None, reactions: int) -> str:
     """What to look at before trusting a target's efficiency."""
     if window is None or not np.isfinite(window.efficiency):
@@ -153,8 +162,9 @@ def _flags(window: curves.Window | None, reactions: int) -> str:
     low, high = EFFICIENCY_RANGE
     if not low <= window.efficiency <= high:
         flags.append(
-            f"efficiency {window.efficiency:.2f} outside {low:g}-{high:g}: look at "
-            "the curves (baseline drift, too few points in the window)"
+            f"efficiency {efficiency_words(window.efficiency)} outside "
+            f"{100 * (low - 1):.0f}-{100 * (high - 1):.0f} %: look at the curves (baseline "
+            "drift, too few points in the window)"
         )
     if window.used < 3:
         flags.append(f"efficiency from {window.used} reaction(s) only")
@@ -327,7 +337,8 @@ def summary_text(analysis: CurveAnalysis) -> str:
     lines.append(f"{len(reactions)} reactions: {int(amplified.sum())} amplified, {with_cq} with Cq")
     for row in analysis.targets.to_dict(orient="records"):
         efficiency = row["efficiency"]
-        shown = f"E {efficiency:.3f}" if efficiency == efficiency else "no efficiency"
+        shown = (f"efficiency {efficiency_words(efficiency)}" if efficiency == efficiency
+                 else "no efficiency")  # fmt: skip
         melt_text = f"; {row['melt']}" if row["melt"] else ""
         lines.append(
             f"  {row['target']}: {row['amplified']}/{row['reactions']} amplified, "
