@@ -113,3 +113,60 @@ def test_the_96_gene_sds_run_gives_a_heatmap_the_caption_describes(
     with Image.open(out / "expression.png") as image:
         width, height = image.size
     assert height > 1.5 * width  # a row of cells per gene, not 8 rows of squeezed bars
+
+
+@pytest.mark.parametrize("name", [
+    "abi_sds/example.txt",  # 95 genes x 8 groups: a heatmap
+    "quantstudio/appbio_quantstudio_example08.xlsx",  # multiplex, long names, no calibrator Ct
+    "quantstudio_csv/RELATIVE_example.csv",  # 384-well plate, two reference genes
+])  # fmt: skip
+def test_figures_of_real_exports_pass_the_figure_quality_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from shared import INSTRUMENT_EXPORTS
+
+    import assay.analysis.figures as figures
+    from assay.cli.main import main
+
+    problems: list[str] = []
+    drawn: list[str] = []
+    save = figures._save
+
+    def checked(figure: object, stem: Path, **options: object) -> list[Path]:
+        """Before saving: labels apart (matplotlib's text extents), legend colours distinct."""
+        canvas = figure.canvas  # type: ignore[attr-defined]
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        for axis in figure.axes:  # type: ignore[attr-defined]
+            for labels in (axis.get_xticklabels(), axis.get_yticklabels()):
+                shown = [t for t in labels if t.get_text() and t.get_visible()]
+                boxes = [t.get_window_extent(renderer) for t in shown]
+                problems.extend(
+                    f"{stem.name}: '{a.get_text()}' overlaps '{b.get_text()}'"
+                    for a, b, box_a, box_b in zip(shown, shown[1:], boxes, boxes[1:], strict=False)
+                    if box_a.overlaps(box_b)
+                )
+        for legend in figure.legends:  # type: ignore[attr-defined]
+            colours = [_colour_of(h) for h in legend.legend_handles]
+            if len(set(colours)) != len(colours):
+                problems.append(f"{stem.name}: legend colours repeat: {colours}")
+        drawn.append(stem.name)
+        return save(figure, stem, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(figures, "_save", checked)
+    assert main(["analyze", str(INSTRUMENT_EXPORTS / name), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    assert "expression" in drawn
+    assert problems == []
+
+
+def _colour_of(handle: object) -> str:
+    """A legend handle's colour as #rrggbb (patches, lines and point collections alike)."""
+    from matplotlib.colors import to_hex
+
+    for getter in ("get_facecolor", "get_markerfacecolor", "get_color"):
+        if hasattr(handle, getter):
+            colour = np.atleast_2d(np.asarray(getattr(handle, getter)(), dtype=float))
+            if colour.size:
+                return str(to_hex(colour[0]))
+    return ""
