@@ -249,13 +249,12 @@ def expression_rows(expression: pd.DataFrame) -> list[tuple[str, list[str], str]
     [(12, '(genes 1-12 of 13)'), (1, '(genes 13-13 of 13)')]
     """
     found: list[tuple[str, list[str], str]] = []
-    for panel in dict.fromkeys(expression["panel"]):
-        genes = list(dict.fromkeys(expression.loc[expression["panel"] == panel, "gene"]))
+    for panel, genes in _panel_genes(expression).items():
         for first in range(0, len(genes), GENES_PER_ROW):
             chunk = genes[first : first + GENES_PER_ROW]
             part = (f" (genes {first + 1}-{first + len(chunk)} of {len(genes)})"
                     if len(genes) > GENES_PER_ROW else "")  # fmt: skip
-            found.append((str(panel), chunk, f"{panel}{part}".strip()))
+            found.append((panel, chunk, f"{panel}{part}".strip()))
     return found
 
 

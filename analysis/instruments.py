@@ -1325,26 +1325,30 @@ _ROLE_REASONS = {
 }
 
 
-def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]]:
-    """Target -> (log10 quantity, Cq) of the standard wells that have both and are not omitted.
+def standard_wells(export: Export) -> list[tuple[str, float, float]]:
+    """(target, quantity, Cq or NaN) of every standard well that is not omitted and has a quantity.
 
     A standard's quantity is its Quantity cell, or (Design & Analysis exports) its sample name:
-    the name itself ("400") or the number that ends it ("RNase P 400").
+    the name itself ("400") or the number that ends it ("RNase P 400", "Std_10K").
     """
-    points: dict[str, tuple[list[float], list[float]]] = {}
-    wells = export.wells[export.wells["role"] == Role.STANDARD.value]
-    for target, quantity, sample, cq, omitted in zip(
-        wells["target"], wells["quantity"], wells["sample"], wells["cq"], wells["omitted"],
-        strict=True,
-    ):  # fmt: skip
-        if omitted or cq != cq:
-            continue
+    found = []
+    wells = export.wells[(export.wells["role"] == Role.STANDARD.value) & ~export.wells["omitted"]]
+    for target, quantity, sample, cq in zip(wells["target"], wells["quantity"], wells["sample"],
+                                            wells["cq"], strict=True):  # fmt: skip
         amount = quantity if quantity == quantity else quantity_in_name(str(sample))
-        if amount is None or not amount > 0:
-            continue
-        xs, ys = points.setdefault(str(target), ([], []))
-        xs.append(math.log10(amount))
-        ys.append(float(cq))
+        if amount is not None and amount > 0:
+            found.append((str(target), float(amount), float(cq)))
+    return found
+
+
+def standard_points(export: Export) -> dict[str, tuple[list[float], list[float]]]:
+    """Target -> (log10 quantity, Cq) of the standard wells that have both (`standard_wells`)."""
+    points: dict[str, tuple[list[float], list[float]]] = {}
+    for target, amount, cq in standard_wells(export):
+        if cq == cq:
+            xs, ys = points.setdefault(target, ([], []))
+            xs.append(math.log10(amount))
+            ys.append(cq)
     return points
 
 

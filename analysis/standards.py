@@ -249,7 +249,7 @@ def read_dilution_series(path: str | Path) -> list[DilutionSeries]:
         InputError: No standards, a quantity that is not a positive number, a Ct that is not a
             number, or a target whose points do not make a curve.
     """
-    from assay.analysis.instruments import Role, quantity_in_name, read_export
+    from assay.analysis.instruments import read_export, standard_wells
 
     path = Path(path)
     export = read_export(path)
@@ -259,15 +259,10 @@ def read_dilution_series(path: str | Path) -> list[DilutionSeries]:
 
         if chooses_curves(export, "auto"):  # raw readings without Cqs: Cqs from the curves
             export = with_curve_cq(export).export
-        frame = export.wells[(export.wells["role"] == Role.STANDARD.value)
-                             & ~export.wells["omitted"]]  # fmt: skip
-        picked = (frame["target"], frame["quantity"], frame["sample"], frame["cq"])
-        for target, quantity, sample, cq in zip(*picked, strict=True):
-            amount = quantity if quantity == quantity else quantity_in_name(str(sample))
-            if amount is not None and amount > 0:
-                quantities, cqs = wells.setdefault(str(target), ([], []))
-                quantities.append(float(amount))
-                cqs.append(float(cq))
+        for target, amount, cq in standard_wells(export):
+            quantities, cqs = wells.setdefault(target, ([], []))
+            quantities.append(amount)
+            cqs.append(cq)
         if not wells:
             raise InputError("holds no standard wells with a quantity", path=path)
         return dilution_series(wells, path)

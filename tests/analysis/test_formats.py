@@ -404,15 +404,11 @@ def test_eds_standards_from_the_curves(capsys: pytest.CaptureFixture[str]) -> No
     printed = capsys.readouterr().out
     assert "RNase P TAMRA:" in printed
     assert "from 15 wells at 5 levels" in printed
-    (series,) = read_standard_curves_of(EDS)
-    assert series.curve.r_squared > 0.99
-    assert 85 < series.curve.efficiency_pct < 110
-
-
-def read_standard_curves_of(path: Path) -> list:  # type: ignore[type-arg]
     from assay.analysis.standards import read_dilution_series
 
-    return read_dilution_series(path)
+    (series,) = read_dilution_series(EDS)
+    assert series.curve.r_squared > 0.99
+    assert 85 < series.curve.efficiency_pct < 110
 
 
 def test_a_title_row_above_a_ct_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
