@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assay.analysis.ddct import Settings, relative_expression
+from assay.analysis.ddct import Expression, Settings, relative_expression, standard_curve
 from assay.analysis.stats import Correction, interaction_test
 from assay.analysis.viability import ViabilitySettings, viability
 
@@ -107,15 +107,20 @@ def _separate_wells(
     return _panel_frame(columns)
 
 
-def _expression_path(
-    frame: pd.DataFrame, groups: dict[str, float], refs: int, **settings: object
-) -> tuple[float, float]:
-    """(share of data sets with any shown p < α, share whose intervals all cover the truth)."""
+def _analysed(frame: pd.DataFrame, refs: int, **settings: object) -> Expression:
+    """Every simulated data set (a panel each) through `relative_expression`, uncorrected."""
     chosen = Settings(
         reference_genes=tuple(f"ref{r}" for r in range(refs)), control="control",
         panels=("sim",), correction=Correction.NONE, interaction=False, **settings,  # type: ignore[arg-type]  # test-path options
     )  # fmt: skip
-    table = relative_expression(frame, chosen).expression
+    return relative_expression(frame, chosen)
+
+
+def _expression_path(
+    frame: pd.DataFrame, groups: dict[str, float], refs: int, **settings: object
+) -> tuple[float, float]:
+    """(share of data sets with any shown p < α, share whose intervals all cover the truth)."""
+    table = _analysed(frame, refs, **settings).expression
     table = table[table["group"] != "control"]
     truth = np.array([2.0 ** -groups[g] for g in table["group"]])
     covered = (table["fold_change_low"].to_numpy() <= truth) & (
@@ -124,6 +129,69 @@ def _expression_path(
     per_sim = table.assign(covered=covered, hit=table["p_unadjusted"] < ALPHA)
     grouped = per_sim.groupby("sim")
     return float(grouped["hit"].any().mean()), float(grouped["covered"].all().mean())
+
+
+def _tukey_path(
+    frame: pd.DataFrame, groups: dict[str, float], refs: int, **settings: object
+) -> tuple[float, float]:
+    """(share of data sets with any Tukey p < α, share whose pairwise intervals all cover)."""
+    tests = _analysed(frame, refs, **settings).tests
+    tukey = tests[tests["test"].str.startswith("Tukey")]
+    pairs = tukey["comparison"].str.split(" vs ", expand=True)
+    # Each estimate is ΔCt(second) − ΔCt(first), the comparison reading "second vs first".
+    truth = np.array([groups[b] - groups[a] for b, a in zip(pairs[0], pairs[1], strict=True)])
+    covered = (tukey["ci_low"].to_numpy() <= truth) & (truth <= tukey["ci_high"].to_numpy())
+    per_sim = tukey.assign(covered=covered, hit=tukey["p_value"] < ALPHA)
+    grouped = per_sim.groupby("panel")
+    return float(grouped["hit"].any().mean()), float(grouped["covered"].all().mean())
+
+
+def _run_tukey(
+    name: str, sims: int, seed: int,
+    make: Callable[[np.random.Generator, int, dict[str, float]], pd.DataFrame],
+    refs: int, **settings: object,
+) -> Calibration:  # fmt: skip
+    null = {"control": 0.0, "a": 0.0, "b": 0.0, "c": 0.0}
+    alternative = {"control": 0.0, "a": 0.0, "b": 0.0, "c": 1.5}
+    rng = np.random.default_rng(seed)
+    type_one, coverage = _tukey_path(make(rng, sims, null), null, refs, **settings)
+    power, _ = _tukey_path(make(rng, sims, alternative), alternative, refs, **settings)
+    return Calibration(path=name, simulations=sims, type_one=type_one, coverage=coverage,
+                       power=power, effect="ΔΔCt 1.5 cycles in one of 4")  # fmt: skip
+
+
+def _estimated_efficiency(rng: np.random.Generator, factor: float) -> tuple[float, float]:
+    """A standard curve of 5 tenfold dilutions × 3 wells (Cq SD 0.15): (E, SE of log2 E)."""
+    log10_quantity = np.repeat(np.arange(5.0, 0.0, -1.0), 3)
+    cq = 38.0 - log10_quantity / math.log10(factor) + rng.normal(0, 0.15, log10_quantity.size)
+    curve = standard_curve("target", log10_quantity.tolist(), cq.tolist())
+    return curve.amplification_factor, curve.log2_factor_se
+
+
+def _run_pfaffl_estimated(sims: int, seed: int) -> Calibration:
+    """Pfaffl with the target's efficiency estimated per data set from its own standard curve.
+
+    True efficiencies 1.9 (target) and 2.0 (reference, given exactly); a 16-fold change, where a
+    wrong efficiency matters (the raw Cq moves 4.3 cycles), so coverage is read under that
+    effect; type-I error under no change. Each data set's target is a gene of its own, with the
+    efficiency and SE its curve gave (15 points, 13 df), as `assay analyze --standards` passes.
+    """
+    rng = np.random.default_rng(seed)
+
+    def run(groups: dict[str, float]) -> tuple[float, float]:
+        frame = _pfaffl(lambda r, k, g: _paired_wells(r, k, g, 3, 1))(rng, sims, groups)
+        target = frame["gene"] == "target"
+        frame = frame.assign(gene=frame["gene"].where(~target, "target" + frame["sim"].astype(str)))
+        fits = [_estimated_efficiency(rng, 1.9) for _ in range(sims)]
+        efficiencies = (("ref0", 2.0), *((f"target{i}", e) for i, (e, _) in enumerate(fits)))
+        se = tuple((f"target{i}", s, 13) for i, (_, s) in enumerate(fits))
+        return _expression_path(frame, groups, 1, efficiencies=efficiencies, efficiency_se=se)
+
+    type_one, _ = run({"control": 0.0, "drug": 0.0})
+    power, coverage = run({"control": 0.0, "drug": -4.0})
+    return Calibration(path="Pfaffl, target efficiency from its own standard curve (coverage "
+                       "at 16-fold)", simulations=sims, type_one=type_one, coverage=coverage,
+                       power=power, effect="16-fold (log2 ratio 4)")  # fmt: skip
 
 
 def _run_expression(
@@ -233,6 +301,11 @@ def calibrate(sims: int, seed: int = 2024) -> list[Calibration]:
         _run_expression("Pfaffl (E 1.9 / 2.0, 3 samples)", "log2 ratio 1", sims, seed + 5,
                         _pfaffl(paired(3)), *two, refs=1,
                         efficiencies=(("ref0", 2.0), ("target", 1.9))),
+        _run_pfaffl_estimated(sims, seed + 9),
+        _run_tukey("Tukey HSD, experiments as blocks (4 groups × 3; family-wise)", sims,
+                   seed + 10, blocked, 1, block="block"),
+        _run_tukey("Tukey–Kramer, separate wells (4 groups, 4 wells; family-wise)", sims,
+                   seed + 11, separate(4, 1), 1, replicates="biological"),
     ]  # fmt: skip
     rng = np.random.default_rng(seed + 6)
     viability_paths = (

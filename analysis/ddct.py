@@ -25,6 +25,7 @@ from assay.analysis.stats import (
     TestResult,
     adjust,
     anova_tukey,
+    block_anova_tukey,
     block_contrasts,
     contrast,
     contrasts_f_test,
@@ -33,6 +34,7 @@ from assay.analysis.stats import (
     many_to_one,
     stars,
     t_half_width,
+    tukey_of_estimates,
     two_groups,
 )
 from assay.analysis.wells import WellTable
@@ -742,7 +744,8 @@ def replication_method(
                      + " or ".join(shown)
                      + (" (Dunnett's where a gene has several groups, pooled error)"
                         if any("Dunnett" in t for t in shown) else ""))  # fmt: skip
-    extra = sorted(t for t in ran if t in ("one-way ANOVA", "Tukey HSD") or "F-test" in t)
+    extra = sorted(t for t in ran if t == "one-way ANOVA" or t.startswith("Tukey")
+                   or "F-test" in t or "as block: group effect" in t)  # fmt: skip
     if extra:
         parts.append(" and ".join(extra) + " over all tested groups (stats.csv)")
     if not tests.empty and "family" in tests and bool((tests["family"] == INTERACTION).any()):
@@ -1117,9 +1120,37 @@ def _anova_rows(
     rows = [anova.anova.as_row(part.label, gene, "all tested groups")]
     for first, second, result in anova.pairs:
         rows.append(result.as_row(part.label, gene, f"{second} vs {first}"))
+    return _with_tukey_family(rows)
+
+
+def _with_tukey_family(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tukey's p are adjusted within their gene; the F-test row belongs to no family."""
     for row in rows:
-        row["family"] = "Tukey HSD: adjusted within the gene" if row["test"] == "Tukey HSD" else ""
+        tukey = str(row["test"]).startswith("Tukey")
+        row["family"] = "Tukey HSD: adjusted within the gene" if tukey else ""
     return rows
+
+
+def _block_anova_rows(
+    part: _Panel, gene: str, dct: pd.Series, blocks: pd.Series | None, settings: Settings
+) -> list[dict[str, Any]]:
+    """The group effect and Tukey's HSD in the block model (3 or more groups), for stats.csv."""
+    if blocks is None:
+        return []
+    counts = dct.groupby(level="group", observed=True).size()
+    kept = dct[dct.index.get_level_values("group").isin(counts[counts >= 2].index)]
+    # The calibrator first, so each comparison reads "group vs calibrator" as elsewhere.
+    keys = sorted(kept.index, key=lambda k: (k[0] != settings.control, natural_key(str(k[0]))))
+    kept = kept.loc[keys]
+    if len({g for g, _ in keys}) < 3:
+        return []
+    result = block_anova_tukey(
+        kept.to_numpy(dtype=float).tolist(), [str(g) for g, _ in keys],
+        [str(blocks[k]) for k in keys], level=settings.ci_level, block_name=settings.block,
+    )  # fmt: skip
+    rows = [result.anova.as_row(part.label, gene, "all tested groups")]
+    rows += [r.as_row(part.label, gene, f"{b} vs {a}") for a, b, r in result.pairs]
+    return _with_tukey_family(rows)
 
 
 def _paired(
@@ -1239,7 +1270,9 @@ def _paired(
         if tested:
             tests += _test_rows(part, gene, shown, settings.control)
             usable = {g: s.values for g, s in summaries.items() if s.values.size >= 2}
-            if not settings.block:
+            if settings.block:
+                tests += _block_anova_rows(part, gene, dct, blocks, settings)
+            else:
                 tests += _anova_rows(part, gene, usable, settings)
     return _PanelResult(rows=rows, tests=tests, samples=sample_rows)
 
@@ -1351,10 +1384,28 @@ def _separate(
                                     for g in usable if g != settings.control])  # fmt: skip
                 f_test = contrasts_f_test(frame.cells, weights, "one-way ANOVA of ΔCt (F-test of "
                                           "the gene × group interaction)")  # fmt: skip
-                row = f_test.as_row(part.label, gene, "all tested groups")
-                row["family"] = ""
-                tests.append(row)
+                rows_f = [f_test.as_row(part.label, gene, "all tested groups")]
+                rows_f += _separate_tukey(part, gene, usable, frame, refs, settings)
+                tests += _with_tukey_family(rows_f)
     return _PanelResult(rows=rows, tests=tests)
+
+
+def _separate_tukey(
+    part: _Panel, gene: str, groups: list[str], frame: _CellFrame, refs: list[str],
+    settings: Settings,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Tukey's HSD between every pair of groups' ΔCt, each a contrast of cell means."""
+    k = len(refs)
+    weights = np.array([_delta_weights(frame, g, gene, refs, settings.control, k)
+                        if g != settings.control else [0.0] * len(frame.index)
+                        for g in groups])  # fmt: skip
+    cells = frame.cells
+    covariance = weights @ np.diag(1.0 / cells.sizes) @ weights.T * cells.mse
+    pairs = tukey_of_estimates(
+        groups, weights @ cells.means, covariance, cells.df, level=settings.ci_level,
+        name="Tukey–Kramer HSD (ΔCt contrasts of cell means)",
+    )  # fmt: skip
+    return [r.as_row(part.label, gene, f"{b} vs {a}") for a, b, r in pairs]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

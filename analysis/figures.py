@@ -377,6 +377,51 @@ def viability_figure(
     return paths
 
 
+def dose_response_figure(fits: pd.DataFrame, points: pd.DataFrame, stem: Path) -> list[Path]:
+    """Per panel: viability % against log dose, each unit a point, the fitted logistic, the IC50.
+
+    The IC50 is a dashed line with its 95 % interval shaded; an ambiguous fit says so in its
+    title, and a panel without a fit shows its points only.
+    """
+    import numpy as np
+
+    from assay.analysis.dose import logistic
+
+    plt = _pyplot()
+    records = {str(r["panel"]): r for r in _records(fits)}
+    panels = list(dict.fromkeys(points["panel"].astype(str)))
+    figure, axes = plt.subplots(1, len(panels), figsize=(min(WIDTH_IN, 3.2 * len(panels)), 2.8),
+                                squeeze=False, sharey=True)  # fmt: skip
+    for axis, panel in zip(axes[0], panels, strict=True):
+        shown = points[(points["panel"].astype(str) == panel) & (points["dose"] > 0)]
+        axis.scatter(shown["dose"], shown["viability_pct"], s=12, color="0.25", zorder=3)
+        axis.set_xscale("log")
+        fit = records.get(panel, {})
+        title = panel or "dose-response"
+        if math.isfinite(float(fit.get("ic50", math.nan))):
+            doses = np.geomspace(float(shown["dose"].min()), float(shown["dose"].max()), 200)
+            curve = logistic(
+                doses, bottom=float(fit["bottom_pct"]), top=float(fit["top_pct"]),
+                log_ic50=math.log10(float(fit["ic50"])), hill=float(fit["hill"]),
+            )  # fmt: skip
+            axis.plot(doses, curve, color=group_colours(1)[0], linewidth=1.2)
+            axis.axvline(float(fit["ic50"]), linestyle="--", linewidth=0.8, color="grey")
+            low, high = float(fit["ic50_ci_low"]), float(fit["ic50_ci_high"])
+            if math.isfinite(low) and math.isfinite(high):
+                axis.axvspan(low, high, color="grey", alpha=0.15, linewidth=0)
+            ambiguous = " (ambiguous)" if fit["ambiguous"] else ""
+            title += f"\nIC50 {float(fit['ic50']):.3g}{ambiguous}"
+        else:
+            title += "\nno fit"
+        axis.set_title(title, fontsize=8)
+        axis.set_xlabel("dose (log scale)")
+    axes[0][0].set_ylabel("Viable cells (% of control)")
+    figure.tight_layout()
+    paths = _save(figure, stem)
+    plt.close(figure)
+    return paths
+
+
 def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]:
     """Reference-gene stability, one row per panel, as in Vandesompele 2002 (Figs 2, 3a).
 

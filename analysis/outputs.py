@@ -146,6 +146,25 @@ def write_viability(
     return [out / name for name in files]
 
 
+def draw_viability(
+    result: Viability, control: str, out: Path
+) -> tuple[dict[str, Path], list[Path]]:
+    """The viability figure, and the dose-response figure where doses were fitted.
+
+    Returns the figures for the report (by name) and every file written.
+    """
+    from assay.analysis.figures import dose_response_figure, viability_figure
+
+    files = viability_figure(result.summary, result.units, control, out / "viability")
+    shown = {"viability": files[0]}
+    if result.dose_response is not None and result.dose_points is not None:
+        drawn = dose_response_figure(result.dose_response, result.dose_points,
+                                     out / "dose_response")  # fmt: skip
+        shown["dose_response"] = drawn[0]
+        files += drawn
+    return shown, files
+
+
 def write_viability_report(
     out: Path, result: Viability, settings: ViabilitySettings, source: str | None
 ) -> list[Path]:
@@ -153,15 +172,14 @@ def write_viability_report(
 
     The same figure and report section as `assay analyze --od` gives, from the same functions.
     """
-    from assay.analysis.figures import viability_figure
     from assay.analysis.report import ReportInputs, render
 
     paths = write_viability(out, result, settings, source)
-    figures = viability_figure(result.summary, result.units, settings.control, out / "viability")
+    shown, figures = draw_viability(result, settings.control, out)
     report = ReportInputs(
         title=f"assay report: {Path(source).name if source else 'viability'}",
         viability=result, viability_settings=settings, viability_source=source,
-        figures={"viability": figures[0]},
+        figures=shown,
         parameters=json.loads((out / "analysis.json").read_text(encoding="utf-8")),
     )  # fmt: skip
     write_text_atomic(out / "report.html", render(report))

@@ -190,8 +190,8 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         InputError: Bad input anywhere (nothing is written then).
     """
     from assay.analysis.assays import assay_problems, read_assays
-    from assay.analysis.figures import expression_figure, plate_figure, viability_figure
-    from assay.analysis.outputs import wells_with_fate, write_analysis
+    from assay.analysis.figures import expression_figure, plate_figure
+    from assay.analysis.outputs import draw_viability, wells_with_fate, write_analysis
     from assay.analysis.report import ReportInputs, render
     from assay.analysis.viability import read_od_table
     from assay.analysis.viability import viability as compute_viability
@@ -311,11 +311,14 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     if viability is not None and request.viability is not None:
         write_text_atomic(out / "viability.csv",
                           viability.summary.to_csv(index=False, float_format="%.6g"))  # fmt: skip
-        drawn = viability_figure(
-            viability.summary, viability.units, request.viability.control, out / "viability"
-        )
-        figures["viability"] = drawn[0]
-        files += [out / "viability.csv", out / "viability.png", out / "viability.svg"]
+        files.append(out / "viability.csv")
+        if viability.dose_response is not None:
+            fits = viability.dose_response.to_csv(index=False, float_format="%.6g")
+            write_text_atomic(out / "dose_response.csv", fits)
+            files.append(out / "dose_response.csv")
+        shown, drawn_files = draw_viability(viability, request.viability.control, out)
+        figures.update(shown)
+        files += drawn_files
     report = ReportInputs(
         title=f"assay report: {Path(request.ct_table).name}",
         validation=validation,

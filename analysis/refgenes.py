@@ -177,13 +177,19 @@ def intragroup_variance(logs: np.ndarray) -> np.ndarray:
     The residual r_ij = y_ij − ȳ_i· − ȳ_·j + ȳ_·· removes gene levels and sample amounts. For
     independent ε, E[Σ_j r²_ij] = (n − 1)[σ²_i (1 − 2/k) + Σ_l σ²_l / k²], so with
     s²_i = Σ_j r²_ij / ((n − 1)(1 − 2/k)) the unbiased estimate is
-    σ²_i = s²_i − Σ_l s²_l / (k(k − 1)) (Andersen et al. 2004, supplement). Negative estimates,
-    possible by chance, are set to 0.
+    σ²_i = s²_i − Σ_l s²_l / (k(k − 1)) (Andersen et al. 2004, supplement). A negative estimate,
+    possible by chance, is replaced as Andersen's own program does (NormFinder for R, "change
+    possible negative values"): by the smallest variance of the gene's log ratio to any other
+    gene, divided by 4 (what σ²_i would be if that partner varied exactly as much), not by 0,
+    which would call the gene perfectly stable.
     """
     k, n = logs.shape
     residual = logs - logs.mean(axis=1, keepdims=True) - logs.mean(axis=0) + logs.mean()
     s2: np.ndarray = (residual**2).sum(axis=1) / ((n - 1) * (1 - 2 / k))
-    estimate: np.ndarray = np.maximum(s2 - s2.sum() / (k * (k - 1)), 0.0)
+    estimate: np.ndarray = s2 - s2.sum() / (k * (k - 1))
+    for i in np.flatnonzero(estimate < 0):
+        ratios = np.delete(logs, i, axis=0) - logs[i]
+        estimate[i] = float(ratios.var(axis=1, ddof=1).min()) / 4
     return estimate
 
 

@@ -366,6 +366,13 @@ def render(inputs: ReportInputs) -> str:
                 f"{_sentence(inputs.viability.method)}; dashed line: 100 %.",
                 width_pct=50,
             ))  # fmt: skip
+        if "dose_response" in inputs.figures:
+            body.append(_figure(
+                inputs.figures["dose_response"],
+                "Dose-response: viability % against dose (log scale), each point a unit "
+                "(an experiment's mean, or a well of one plate); line: the four-parameter "
+                "logistic fit; dashed: the IC50, shaded: its 95 % CI (dose_response.csv).",
+            ))  # fmt: skip
         body.append(_table(inputs.viability.summary, [
             ("panel", "panel"), ("group", "group"), ("n", "n"),
             ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),

@@ -528,6 +528,93 @@ def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> A
     )
 
 
+def tukey_of_estimates(
+    names: Sequence[str], estimates: Sequence[float] | np.ndarray,
+    covariance: np.ndarray, df: float, *, level: float = 0.95, name: str = "Tukey HSD",
+) -> tuple[tuple[str, str, TestResult], ...]:  # fmt: skip
+    """Tukey's HSD for every pair of k group estimates from one linear model.
+
+    Each difference b_j − b_i is tested with its own standard error from the model's covariance
+    (σ² already in it), q = |b_j − b_i| / SE · √2 against the studentized range of k means with
+    the model's error df: Tukey–Kramer, exact when the estimates are independent with equal
+    variance (balanced one-way, complete randomised blocks) and conservative otherwise (Hayter
+    1984 for one-way layouts). Pairs are (first, second, result), the estimate b_second − b_first.
+    """
+    values = np.asarray(estimates, dtype=float)
+    k = values.size
+    if k < 3 or not df > 0:
+        return ()
+    critical = _studentized_range_critical(k, df, level)
+    index = list(itertools.combinations(range(k), 2))
+    differences = np.array([values[j] - values[i] for i, j in index])
+    errors = np.sqrt([covariance[i, i] + covariance[j, j] - 2 * covariance[i, j]
+                      for i, j in index])  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qs = np.abs(differences) / errors * math.sqrt(2.0)
+    p_values = studentized_range_sf(np.nan_to_num(qs, nan=0.0), k, df)
+    half = critical / math.sqrt(2.0) * errors
+    pairs = []
+    for (i, j), d, h, q, p in zip(index, differences, half, qs, p_values, strict=True):
+        result = TestResult(
+            test=name, statistic=float(q), df=df, p_value=float(p), estimate=float(d),
+            ci_low=float(d - h), ci_high=float(d + h),
+        )  # fmt: skip
+        pairs.append((str(names[i]), str(names[j]), result))
+    return tuple(pairs)
+
+
+def block_anova_tukey(
+    values: Sequence[float], groups: Sequence[str], blocks: Sequence[str],
+    *, level: float = 0.95, block_name: str = "block",
+) -> AnovaResult:  # fmt: skip
+    """The group effect in the randomised-block model y = group + block, and Tukey's HSD.
+
+    F = ((RSS_blocks only − RSS_full) / (g − 1)) / (RSS_full / (N − rank)): the type-II test of
+    groups after blocks (Montgomery, Design and Analysis of Experiments, §4.1); every pair of
+    groups by `tukey_of_estimates` on the model's coefficients. Blocks are fixed effects (the
+    intra-block analysis): with complete blocks this gives the same group contrasts, standard
+    errors and df as a mixed model with random blocks (REML), and with incomplete blocks it
+    leaves out the between-block information rather than assume normal block effects.
+    """
+    from scipy import stats
+
+    y = np.asarray(values, dtype=float)
+    names = list(dict.fromkeys(groups))
+    anova_name = f"two-way ANOVA, {block_name} as block: group effect"
+    tukey_name = f"Tukey HSD ({block_name} as block)"
+    group_columns = [np.array([float(g == level) for g in groups]) for level in names[1:]]
+    block_columns = [np.array([float(b == level) for b in blocks])
+                     for level in list(dict.fromkeys(blocks))[1:]]  # fmt: skip
+    reduced = np.column_stack([np.ones(y.size), *block_columns])
+    full = np.column_stack([np.ones(y.size), *group_columns, *block_columns])
+    beta, _, rank, _ = np.linalg.lstsq(full, y, rcond=None)
+    residual = y - full @ beta
+    df = float(y.size - rank)
+    rss_full = float(residual @ residual)
+    beta_reduced, _, rank_reduced, _ = np.linalg.lstsq(reduced, y, rcond=None)
+    rest = y - reduced @ beta_reduced
+    rss_reduced = float(rest @ rest)
+    df_num = float(rank - rank_reduced)
+    if rank < full.shape[1]:
+        note = f"not tested: groups and {block_name} are confounded (not every group comparable)"
+        return AnovaResult(anova=_not_run(anova_name, note), pairs=())
+    if len(names) < 3 or df < 1 or df_num < 1 or not rss_full > 0:
+        note = "not tested: needs 3 or more groups and error df left after the blocks"
+        return AnovaResult(anova=_not_run(anova_name, note), pairs=())
+    sigma2 = rss_full / df
+    f = ((rss_reduced - rss_full) / df_num) / sigma2
+    anova = TestResult(test=anova_name, statistic=f, df=df, df_numerator=df_num,
+                       p_value=float(stats.f.sf(f, df_num, df)))  # fmt: skip
+    covariance = np.linalg.pinv(full.T @ full) * sigma2
+    g = len(names)
+    # Group effects relative to the first group (0 for it): rows 1..g-1 of beta and covariance.
+    estimates = np.concatenate([[0.0], beta[1:g]])
+    group_cov = np.zeros((g, g))
+    group_cov[1:, 1:] = covariance[1:g, 1:g]
+    pairs = tukey_of_estimates(names, estimates, group_cov, df, level=level, name=tukey_name)
+    return AnovaResult(anova=anova, pairs=pairs)
+
+
 def adjust(p_values: Sequence[float], method: Correction) -> list[float]:
     """Adjust p-values for multiple testing: Holm (1979) or Benjamini–Hochberg (1995).
 

@@ -112,6 +112,7 @@ class Viability:
     notes: tuple[str, ...] = ()
     units: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     dose_response: pd.DataFrame | None = None  # one 4PL fit per panel, with a dose column
+    dose_points: pd.DataFrame | None = None  # the units each fit used: panel, dose, viability_pct
     method: str = ""  # which test, on which unit, with which n (`method_note`)
 
 
@@ -427,14 +428,15 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     method = method_note(settings, by_experiment=by_experiment, on_wells=on_wells)
     notes.append(method)
     notes.extend(str(n) for n in wells.attrs.get("pooled", []))
-    fits = _dose_fits(samples, settings, by_experiment=by_experiment, source=source)
+    fitted = _dose_fits(samples, settings, by_experiment=by_experiment, source=source)
+    fits, points = (None, None) if fitted is None else fitted
     if fits is not None:
         notes += [str(n) for n in fits["said"]]
         fits = fits.drop(columns="said")
     return Viability(summary=summary, tests=test_frame,
                      wells=pd.concat([samples, blanks.assign(flags="blank")], ignore_index=True),
                      notes=tuple(notes), units=unit_values, method=method,
-                     dose_response=fits)  # fmt: skip
+                     dose_response=fits, dose_points=points)  # fmt: skip
 
 
 def _interaction(
@@ -489,11 +491,12 @@ def _interaction(
 def _dose_fits(
     samples: pd.DataFrame, settings: ViabilitySettings, *, by_experiment: bool,
     source: str | None,
-) -> pd.DataFrame | None:  # fmt: skip
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:  # fmt: skip
     """A four-parameter logistic per panel, where the table has a dose column (`dose`).
 
     The units are those of the summary: each experiment's mean per dose, or the wells of one
-    plate. None without a dose column.
+    plate. Returns the fits (one row per panel) and the points fitted (panel, dose,
+    viability_pct); None without a dose column.
 
     Raises:
         InputError: A group carries more than one dose.
@@ -511,6 +514,7 @@ def _dose_fits(
     keys = list(settings.panels)
     panels = samples.groupby(keys, observed=True) if keys else [((), samples)]
     rows: list[dict[str, Any]] = []
+    points: list[pd.DataFrame] = []
     for key, panel in panels:
         label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
         units = (
@@ -518,6 +522,10 @@ def _dose_fits(
             .agg(dose=("dose", "first"), viability_pct=("viability_pct", "mean"))
             if by_experiment else panel[["dose", "viability_pct"]]
         )  # fmt: skip
+        points.append(pd.DataFrame({
+            "panel": label, "dose": units["dose"].to_numpy(float),
+            "viability_pct": units["viability_pct"].to_numpy(float),
+        }))  # fmt: skip
         fit = fit_dose_response(units["dose"].tolist(), units["viability_pct"].tolist(),
                                 level=settings.ci_level)  # fmt: skip
         if fit is None:
@@ -535,8 +543,7 @@ def _dose_fits(
                      "bottom_pct": fit.bottom, "top_pct": fit.top, "ic50": fit.ic50,
                      "ic50_ci_low": fit.ic50_low, "ic50_ci_high": fit.ic50_high,
                      "hill": fit.hill, "ambiguous": fit.ambiguous, "said": said})  # fmt: skip
-    frame: pd.DataFrame = pd.DataFrame(rows)
-    return frame
+    return pd.DataFrame(rows), pd.concat(points, ignore_index=True)
 
 
 def _interval(

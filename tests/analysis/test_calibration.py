@@ -25,7 +25,7 @@ def results() -> dict[str, Calibration]:
 def test_every_default_path_holds_its_level_and_covers(results: dict[str, Calibration]) -> None:
     band = binomial_band(0.05, SIMS)
     defaults = [r for name, r in results.items() if not name.startswith("(")]
-    assert len(defaults) >= 8
+    assert len(defaults) >= 11
     for r in defaults:
         if not math.isnan(r.type_one):
             assert abs(r.type_one - 0.05) <= band, (r.path, r.type_one)

@@ -752,7 +752,8 @@ def test_experiments_as_blocks_compare_groups_within_them() -> None:
 
     differences = np.array(by_experiment("a")) - np.array(by_experiment("control"))
     assert a["delta_delta_ct"] == pytest.approx(differences.mean())
-    shown = result.tests.set_index("comparison").loc["a vs control"]
+    block_t = result.tests[result.tests["test"] == a["test"]]
+    shown = block_t.set_index("comparison").loc["a vs control"]
     assert shown["df"] == 4
     # Unblocked, the experiments' shifts (2.5 cycles apart) swamp the 0.8-cycle effect.
     plain = relative_expression(wells, replace(settings, block=""))
@@ -763,6 +764,70 @@ def test_experiments_as_blocks_compare_groups_within_them() -> None:
     paired = relative_expression(two, settings)
     expected = stats.ttest_rel(by_experiment("a"), by_experiment("control"))
     assert _row(paired.expression, "a")["p_value"] == pytest.approx(expected.pvalue)
+
+
+def test_blocked_designs_get_anova_and_tukey_in_the_block_model() -> None:
+    from scipy import stats
+
+    wells = _blocked_wells(31)
+    settings = Settings(reference_genes=("GAPDH",), control="control", block="experiment",
+                        correction=Correction.NONE)  # fmt: skip
+    result = relative_expression(wells, settings)
+    tests = result.tests.set_index(["test", "comparison"])
+    # By hand: ΔCt per sample in a 3 groups × 3 experiments table; MSE of the additive model
+    # with (3 − 1)(3 − 1) = 4 df; Tukey q = |ȳ_j − ȳ_i| / √(MSE / 3).
+    means = wells.groupby(["group", "experiment", "gene"])["ct"].mean().unstack("gene")
+    dct = (means["target"] - means["GAPDH"]).unstack("experiment")
+    residual = (
+        dct
+        - dct.mean(axis=1).to_numpy()[:, None]
+        - dct.mean(axis=0).to_numpy()
+        + float(dct.to_numpy().mean())
+    )
+    mse = float((residual.to_numpy() ** 2).sum()) / 4
+    anova = tests.loc[("two-way ANOVA, experiment as block: group effect", "all tested groups")]
+    ss_group = 3 * float(((dct.mean(axis=1) - dct.to_numpy().mean()) ** 2).sum())
+    assert anova["statistic"] == pytest.approx(ss_group / 2 / mse)
+    assert (anova["df_numerator"], anova["df"]) == (2, 4)
+    tukey = tests.loc[("Tukey HSD (experiment as block)", "a vs control")]
+    q = abs(float(dct.loc["a"].mean() - dct.loc["control"].mean())) / math.sqrt(mse / 3)
+    assert tukey["statistic"] == pytest.approx(q)
+    assert tukey["p_value"] == pytest.approx(float(stats.studentized_range.sf(q, 3, 4)), rel=1e-5)
+    assert tukey["family"] == "Tukey HSD: adjusted within the gene"
+    assert "Tukey HSD (experiment as block)" in result.method
+    assert "as block: group effect" in result.method
+
+
+def test_separate_wells_get_tukey_kramer_on_the_delta_ct_contrasts() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    rows = [{"group": g, "gene": gene, "ct": float(ct), "row": 2}
+            for g, shift in (("control", 0.0), ("a", -1.0), ("b", 0.3))
+            for gene, base in (("target", 28.0 + shift), ("GAPDH", 20.0))
+            for ct in rng.normal(base, 0.2, 3 if g == "b" and gene == "GAPDH" else 4)]  # fmt: skip
+    wells = _frame(rows)
+    settings = Settings(reference_genes=("GAPDH",), control="control", replicates="biological")
+    tests = relative_expression(wells, settings).tests
+    found = tests[tests["test"] == "Tukey–Kramer HSD (ΔCt contrasts of cell means)"]
+    assert set(found["comparison"]) == {"a vs control", "b vs control", "b vs a"}
+    # By hand: ΔCt_g = T̄_g − R̄_g; the difference of two groups' ΔCt has variance
+    # MSE (1/n_Tg + 1/n_Rg + 1/n_Th + 1/n_Rh), MSE pooled over the 6 cells, df 23 − 6 = 17;
+    # q = |difference| / SE · √2 against the studentized range of 3 means.
+    cells = wells.groupby(["group", "gene"])["ct"]
+    mean, size = cells.mean(), cells.size()
+    mse = float(cells.var(ddof=1).mul(size - 1).sum()) / 17
+    row = found.set_index("comparison").loc["b vs a"]
+    difference = (mean["b", "target"] - mean["b", "GAPDH"]) - (mean["a", "target"]
+                                                               - mean["a", "GAPDH"])  # fmt: skip
+    se = math.sqrt(mse * sum(1 / size[g, x] for g in ("a", "b") for x in ("target", "GAPDH")))
+    q = abs(difference) / se * math.sqrt(2)
+    assert row["estimate"] == pytest.approx(difference)
+    assert row["statistic"] == pytest.approx(q)
+    assert row["df"] == 17
+    assert row["p_value"] == pytest.approx(float(stats.studentized_range.sf(q, 3, 17)), rel=1e-5)
+    half = float(stats.studentized_range.ppf(0.95, 3, 17)) / math.sqrt(2) * se
+    assert row["ci_high"] - row["estimate"] == pytest.approx(half, rel=1e-6)
 
 
 def test_a_sample_in_two_blocks_is_refused() -> None:

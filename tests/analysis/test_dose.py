@@ -83,3 +83,8 @@ def test_viability_with_a_dose_column_fits_each_panel(
     with (out / "viability.csv").open() as handle:
         groups = [r["group"] for r in csv.DictReader(handle)]
     assert groups[:4] == ["control", "0.1 uM", "0.3 uM", "1 uM"]
+    # The fit is drawn: points, curve and IC50 on a log dose axis, in the report too.
+    assert (out / "dose_response.png").stat().st_size > 0
+    assert (out / "dose_response.svg").read_text().count("<path") > 10
+    report = (out / "report.html").read_text()
+    assert "Dose-response: viability % against dose (log scale)" in report

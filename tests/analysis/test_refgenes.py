@@ -266,15 +266,83 @@ def test_normfinder_best_pair_on_the_colon_data() -> None:
     assert result.best_partner[1] == pytest.approx(0.137529833272, abs=1e-9)
 
 
+def _andersen_rho(logs: list[list[float]], groups: list[str]) -> list[float]:
+    """ρ written out loop by loop from Andersen et al. 2004 (supplement) and their R program.
+
+    Genes in rows (log2), samples in columns. Negative variance estimates are replaced as the
+    program does ("change possible negative values": min over partners of var(log ratio) / 4).
+    """
+    k = len(logs)
+    names = list(dict.fromkeys(groups))
+    columns = {g: [j for j, x in enumerate(groups) if x == g] for g in names}
+    variance = [[0.0] * len(names) for _ in range(k)]
+    means = [[0.0] * len(names) for _ in range(k)]
+    for c, g in enumerate(names):
+        js = columns[g]
+        n = len(js)
+        sample_mean = [sum(logs[i][j] for i in range(k)) / k for j in js]
+        gene_mean = [sum(logs[i][j] for j in js) / n for i in range(k)]
+        grand = sum(gene_mean) / k
+        a = [sum((logs[i][j] - gene_mean[i] - sample_mean[m] + grand) ** 2
+                 for m, j in enumerate(js)) / (n - 1) for i in range(k)]  # fmt: skip
+        for i in range(k):
+            means[i][c] = gene_mean[i]
+            estimate = (a[i] - sum(a) / (k * k - k)) / (1 - 2 / k)
+            if estimate < 0:
+                estimate = min(statistics.variance([logs[i][j] - logs[other][j] for j in js])
+                               for other in range(k) if other != i) / 4  # fmt: skip
+            variance[i][c] = estimate
+    groups_n = len(names)
+    row_mean = [sum(r) / groups_n for r in means]
+    col_mean = [sum(means[i][c] for i in range(k)) / k for c in range(groups_n)]
+    grand = sum(row_mean) / k
+    d = [[means[i][c] - row_mean[i] - col_mean[c] + grand for c in range(groups_n)]
+         for i in range(k)]  # fmt: skip
+    vardif = [[variance[i][c] / len(columns[names[c]]) for c in range(groups_n)]
+              for i in range(k)]  # fmt: skip
+    gamma = sum(x * x for r in d for x in r) / ((groups_n - 1) * (k - 1)) - sum(
+        x for r in vardif for x in r) / (k * groups_n)  # fmt: skip
+    gamma = max(gamma, 0.0)
+    rho = []
+    for i in range(k):
+        total = 0.0
+        for c in range(groups_n):
+            v = vardif[i][c]
+            total += abs(d[i][c] * gamma / (gamma + v)) + (v + gamma * v / (gamma + v)) ** 0.5
+        rho.append(total / groups_n)
+    return rho
+
+
+def test_normfinder_on_three_genes_follows_andersens_program_where_a_variance_is_negative() -> None:
+    # UBC, GAPD and TPT1 of the colon data: with three genes the unbiased estimate of TPT1's
+    # variance in the Dukes A group comes out negative; NormqPCR sets it to 0, Andersen's own
+    # program (and assay) to min var(log ratio) / 4. ρ against the loop-by-loop transcription.
+    data, groups = _colon()
+    chosen = ["UBC", "GAPD", "TPT1"]
+    logs = [[float(np.log2(x)) for x in data[g]] for g in chosen]
+    dukes_a = [j for j, g in enumerate(groups) if g == "Dukes A"]
+    k = 3
+    block = np.array(logs)[:, dukes_a]
+    residual = block - block.mean(axis=1, keepdims=True) - block.mean(axis=0) + block.mean()
+    a = (residual**2).sum(axis=1) / (len(dukes_a) - 1)
+    assert (a[2] - a.sum() / (k * k - k)) / (1 - 2 / k) < 0  # the case this test is about
+    result = normfinder({g: data[g] for g in chosen}, groups)
+    expected = dict(zip(chosen, _andersen_rho(logs, groups), strict=True))
+    assert result.rho == pytest.approx(expected, rel=1e-12)
+    assert result.variance["TPT1"]["Dukes A"] > 0
+
+
 def test_intragroup_variance_by_hand() -> None:
     # log2 values, genes in rows: A 0 2, B 0 0, C 0 1. Gene means 1, 0, 0.5; sample means 0, 1;
     # grand mean 0.5. Residuals: A -0.5 0.5, B 0.5 -0.5, C 0 0, so Σr² = 0.5, 0.5, 0.
     # s² = Σr² / ((n - 1)(1 - 2/k)) = Σr² · 3 = 1.5, 1.5, 0; minus Σs² / (k(k - 1)) = 3/6 = 0.5:
-    # 1.0, 1.0, -0.5 -> 0 (a variance cannot be negative).
+    # 1.0, 1.0, -0.5. A negative estimate is replaced as in Andersen's NormFinder for R: the
+    # smallest variance of C's log ratio to another gene, over 4. C - A = (0, -1), C - B = (0, 1):
+    # both variances 0.5 (n - 1 = 1), so 0.5 / 4 = 0.125, never 0 ("perfectly stable").
     logs = np.array([[0.0, 2.0], [0.0, 0.0], [0.0, 1.0]])
-    assert intragroup_variance(logs).tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert intragroup_variance(logs).tolist() == pytest.approx([1.0, 1.0, 0.125])
     result = normfinder({"A": [1, 4], "B": [1, 1], "C": [1, 2]})
-    assert result.rho == pytest.approx({"A": 1.0, "B": 1.0, "C": 0.0})
+    assert result.rho == pytest.approx({"A": 1.0, "B": 1.0, "C": 0.125**0.5})
 
 
 @settings(max_examples=30, deadline=None)

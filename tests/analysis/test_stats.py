@@ -11,9 +11,11 @@ from assay.analysis.stats import (
     Correction,
     adjust,
     anova_tukey,
+    block_anova_tukey,
     contrast_of_cells,
     stars,
     studentized_range_sf,
+    tukey_of_estimates,
     two_groups,
 )
 
@@ -327,3 +329,72 @@ def test_interaction_with_blocks_is_unchanged_by_a_shift_of_a_block() -> None:
     moved = interaction_test(shifted.tolist(), first, second, blocks)
     assert moved.statistic == pytest.approx(plain.statistic)
     assert (plain.df_numerator, plain.df) == (1, 4)  # 12 − (1 + 1 + 1 + 4 blocks + 1)
+
+
+def _rcbd() -> tuple[list[float], list[str], list[str]]:
+    # 4 treatments in 3 complete blocks (one value each), blocks shifting everything.
+    table = {"A": [10.1, 12.4, 9.2], "B": [10.9, 13.0, 10.4], "C": [11.8, 14.1, 10.9],
+             "D": [10.3, 12.9, 9.9]}  # fmt: skip
+    values = [v for g in table for v in table[g]]
+    groups = [g for g in table for _ in range(3)]
+    blocks = [f"e{b}" for _ in table for b in range(3)]
+    return values, groups, blocks
+
+
+def test_block_anova_and_tukey_match_the_textbook_rcbd_formulas() -> None:
+    from scipy import stats
+
+    values, groups, blocks = _rcbd()
+    result = block_anova_tukey(values, groups, blocks, block_name="experiment")
+    # Montgomery §4.1 by hand: SS_treat = b Σ (ȳ_i. − ȳ..)², SS_block = a Σ (ȳ_.j − ȳ..)²,
+    # SS_E = SS_T − SS_treat − SS_block with (a − 1)(b − 1) = 6 df.
+    y = np.array(values).reshape(4, 3)
+    grand = y.mean()
+    ss_treat = 3 * ((y.mean(axis=1) - grand) ** 2).sum()
+    ss_block = 4 * ((y.mean(axis=0) - grand) ** 2).sum()
+    ss_error = ((y - grand) ** 2).sum() - ss_treat - ss_block
+    mse = ss_error / 6
+    f = (ss_treat / 3) / mse
+    assert result.anova.statistic == pytest.approx(f)
+    assert (result.anova.df_numerator, result.anova.df) == (3.0, 6.0)
+    assert result.anova.p_value == pytest.approx(stats.f.sf(f, 3, 6))
+    # Tukey in the RCBD: q = |ȳ_j. − ȳ_i.| / √(MSE / b), the studentized range of 4 means, 6 df.
+    pairs = {(a, b): r for a, b, r in result.pairs}
+    assert len(pairs) == 6
+    means = dict(zip("ABCD", y.mean(axis=1), strict=True))
+    for (a, b), r in pairs.items():
+        q = abs(means[b] - means[a]) / math.sqrt(mse / 3)
+        assert r.estimate == pytest.approx(means[b] - means[a])
+        assert r.statistic == pytest.approx(q)
+        assert r.p_value == pytest.approx(float(stats.studentized_range.sf(q, 4, 6)), rel=1e-5)
+        half = float(stats.studentized_range.ppf(0.95, 4, 6)) * math.sqrt(mse / 3)
+        assert r.ci_high - r.estimate == pytest.approx(half, rel=1e-6)
+    assert result.anova.test == "two-way ANOVA, experiment as block: group effect"
+    assert pairs[("A", "B")].test == "Tukey HSD (experiment as block)"
+
+
+def test_block_anova_refuses_groups_confounded_with_blocks() -> None:
+    # Each group in a block of its own: nothing separates a group from its block.
+    result = block_anova_tukey([1.0, 1.2, 2.0, 2.1, 3.0, 3.3], ["a", "a", "b", "b", "c", "c"],
+                               ["e1", "e1", "e2", "e2", "e3", "e3"])  # fmt: skip
+    assert math.isnan(result.anova.p_value)
+    assert "confounded" in result.anova.note
+    assert result.pairs == ()
+
+
+def test_tukey_of_independent_estimates_is_scipys_tukey_hsd() -> None:
+    from scipy import stats
+
+    samples = {"a": [1.0, 1.4, 0.8, 1.1], "b": [2.0, 2.3, 1.7], "c": [1.2, 1.0, 1.5, 1.9, 1.3]}
+    names = list(samples)
+    means = [float(np.mean(v)) for v in samples.values()]
+    df = sum(len(v) for v in samples.values()) - 3
+    mse = sum(float(((np.array(v) - np.mean(v)) ** 2).sum()) for v in samples.values()) / df
+    covariance = np.diag([mse / len(v) for v in samples.values()])
+    pairs = tukey_of_estimates(names, means, covariance, df)
+    reference = stats.tukey_hsd(*samples.values())
+    for a, b, r in pairs:
+        i, j = names.index(a), names.index(b)
+        assert r.p_value == pytest.approx(float(reference.pvalue[i, j]), rel=1e-4)
+        interval = reference.confidence_interval(0.95)
+        assert r.ci_low == pytest.approx(float(interval.low[j, i]), rel=1e-5)
