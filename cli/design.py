@@ -159,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
         cluster_from,
         conditions_from,
         off_target_search,
+        records_species,
         thresholds_from,
     )
     from assay.files import write_text_atomic
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     thresholds = thresholds_from(args)
     store = build_store(args)
     targets = read_targets(args.targets, store.records_of_gene)
-    search = off_target_search(args)
+    search = off_target_search(args, records_species(store, [str(t.accession) for t in targets]))
     cluster = cluster_from(args)
     if search is not None and len(targets) * MAX_CHECKED > SCAN_MAX_PAIRS:
         search.build_indexes()  # many targets: one index beats a scan of each database each

@@ -71,6 +71,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
+    "db": (
+        "db",
+        "organism databases (a genome and its transcripts) that validate and design screen "
+        "every pair against: add, list, remove, path",
+    ),
     "demo": (
         "demo",
         "run assay offline on the bundled example: Table 1 of Mirfendereski et al. 2024 and a "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from assay.cli.options import add_network_options, build_store
@@ -66,6 +66,12 @@ def add_offtarget_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     group.add_argument("--max-product-bp", type=int, default=4000, metavar="BP",
                        help="largest product reported (default 4000)")  # fmt: skip
+    group.add_argument(
+        "--organism", metavar="NAME",
+        help="screen against this installed organism database, by name or organism (assay db "
+        "list); default: the records' organism, when a database of it is installed; 'none': "
+        "only the --db files",
+    )  # fmt: skip
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -191,8 +197,17 @@ def _indexing() -> Callable[[str], None]:
     return seen
 
 
-def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
-    """The search the --db options describe (None without --db)."""
+def off_target_search(
+    args: argparse.Namespace, species: Callable[[], set[str]] | None = None
+) -> DatabaseSearch | None:
+    """The search the --db and --organism options describe (None: nothing to search).
+
+    Without --organism, the organism database of the records' organism (`species`, asked only
+    when a database is installed) is searched when there is one; what was chosen, or why
+    nothing, is said on standard error.
+    """
+    from pathlib import Path
+
     from assay.primers.binding import PrimingRule
     from assay.primers.offtarget import DatabaseSearch
 
@@ -201,19 +216,70 @@ def off_target_search(args: argparse.Namespace) -> DatabaseSearch | None:
             "needs 0 <= --max-3prime-mismatches <= --max-mismatches <= 6",
             value=f"{args.max_3prime_mismatches}, {args.max_mismatches}",
         )
-    if not args.db:
-        return None
-    from pathlib import Path
-
     for path in args.db:  # before any work, not after it
         if not Path(path).is_file():
             raise InputError("no such FASTA file", path=path)
+    paths = [*args.db, *_organism_indexes(args, species)]
+    if not paths:
+        return None
     rule = PrimingRule(
         max_mismatches=args.max_mismatches, max_three_prime_mismatches=args.max_3prime_mismatches
     )
     return DatabaseSearch(
-        paths=tuple(args.db), rule=rule, max_bp=args.max_product_bp, progress=_indexing()
+        paths=tuple(paths), rule=rule, max_bp=args.max_product_bp, progress=_indexing()
     )
+
+
+def _organism_indexes(
+    args: argparse.Namespace, species: Callable[[], set[str]] | None
+) -> list[str]:
+    """The index folders of the organism database --organism names, or the records' organism."""
+    from assay.primers.cache import default_cache_dir
+    from assay.primers.organisms import find, for_organism, installed
+
+    wanted = getattr(args, "organism", None)
+    if wanted is not None and wanted.lower() == "none":
+        return []
+    cache = getattr(args, "cache", None) or default_cache_dir()
+    if wanted:
+        database = find(cache, wanted)
+    else:
+        if species is None or not installed(cache):
+            return []
+        organisms = species()
+        if len(organisms) != 1:
+            if organisms:
+                print(f"Not screened against an organism database: the records are of "
+                      f"{len(organisms)} organisms ({', '.join(sorted(organisms))}); give "
+                      "--organism", file=sys.stderr)  # fmt: skip
+            return []
+        (organism,) = organisms
+        found = for_organism(cache, organism)
+        if found is None:
+            print(f"Not screened against an organism database: none installed for {organism} "
+                  "(assay db add)", file=sys.stderr)  # fmt: skip
+            return []
+        database = found
+    print(f"Screening against {database.label}: {', '.join(database.parts)}", file=sys.stderr)
+    return [str(database.index(part)) for part in database.parts]
+
+
+def records_species(store: RecordSource, accessions: Iterable[str]) -> Callable[[], set[str]]:
+    """The organisms of the records cited (those that can be had), asked when needed."""
+
+    def species() -> set[str]:
+        from assay.errors import AssayError
+        from assay.primers.accession import parse_versioned
+
+        found = set()
+        for text in dict.fromkeys(accessions):
+            try:
+                found.add(store.transcript(parse_versioned(text)).species)
+            except (AssayError, ValueError):
+                continue
+        return found - {""}
+
+    return species
 
 
 def _redesign(
@@ -250,10 +316,12 @@ def run(args: argparse.Namespace) -> int:
 
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
-    search = off_target_search(args)
     cluster = cluster_from(args)
     pairs = read_primer_table(args.table)
     store = build_store(args)
+    search = off_target_search(
+        args, records_species(store, [p.accession for p in pairs if p.accession])
+    )
     progress = Progress(len(pairs), "checking")
     try:
         if cluster.wanted:

@@ -20,7 +20,7 @@ import functools
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,20 +103,34 @@ def _sort_order(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
 def _sorted_positions(
     codes: npt.NDArray[np.uint8], bounds: npt.NDArray[np.int64], chunk: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """Start positions of every clean k-mer grouped by k-mer (ascending within one), and offsets.
-
-    A counting sort in two passes over chunks of `chunk` positions, so that memory stays near the
-    size of the result (4 bytes a base) whatever the database: the first pass counts each k-mer,
-    the second sorts each chunk and drops its positions into their buckets, after those of the
-    chunks before it.
-    """
+    """Start positions of every clean k-mer grouped by k-mer (ascending within one), and offsets."""
     total = codes.size
     spans = [(a, min(a + chunk, total)) for a in range(0, total, chunk)]
+    return bucket_positions(
+        spans, lambda a, b: _chunk_keys(codes, bounds, a, b),
+        lambda a, order: order + a, lambda n: np.empty(n, dtype=np.uint32),
+    )  # fmt: skip
+
+
+def bucket_positions(
+    spans: Sequence[tuple[int, int]],
+    keys_of: Callable[[int, int], npt.NDArray[np.uint32]],
+    place: Callable[[int, npt.NDArray[np.intp]], npt.NDArray[np.int64] | npt.NDArray[np.intp]],
+    allocate: Callable[[int], npt.NDArray[np.uint32]],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """Positions of every clean k-mer grouped by k-mer (ascending within one), and offsets.
+
+    A counting sort in two passes over the spans, so that memory stays near the size of the
+    result whatever the database (and the result itself can be a file, from `allocate`): the
+    first pass counts each k-mer, the second sorts each span's keys and drops their positions
+    (`place(span start, index in span)`) into their buckets, after those of the spans before.
+    `keys_of(start, stop)` gives each key of the span, 4**KMER where a k-mer is not clean.
+    """
     # uint32 is enough for counts, offsets and cursors: a database indexed here has fewer than
-    # 2**32 bases.
+    # 2**32 k-mers.
     counts = np.zeros(4**KMER + 1, dtype=np.uint32)
     for a, b in spans:
-        keys = _chunk_keys(codes, bounds, a, b)
+        keys = keys_of(a, b)
         if keys.size > 4**KMER // 16:
             np.add(counts, np.bincount(keys, minlength=4**KMER + 1), out=counts,
                    casting="unsafe")  # fmt: skip
@@ -126,10 +140,10 @@ def _sorted_positions(
     offsets = np.zeros(4**KMER + 1, dtype=np.uint32)
     np.cumsum(counts[: 4**KMER], out=offsets[1:])
     del counts
-    positions = np.empty(int(offsets[-1]), dtype=np.uint32)
+    positions = allocate(int(offsets[-1]))
     cursor = offsets[:-1].copy()  # next free slot of each bucket
     for a, b in spans:
-        keys = _chunk_keys(codes, bounds, a, b)
+        keys = keys_of(a, b)
         order = _sort_order(keys)
         keys = keys[order]
         kept = keys < 4**KMER
@@ -139,7 +153,7 @@ def _sorted_positions(
         starts_run = np.r_[True, keys[1:] != keys[:-1]]  # first of each run of one key
         index = np.arange(keys.size)
         rank = index - np.maximum.accumulate(np.where(starts_run, index, 0))  # place in its run
-        positions[cursor[keys].astype(np.int64) + rank] = order + a
+        positions[cursor[keys].astype(np.int64) + rank] = place(a, order)
         first = np.flatnonzero(starts_run)
         cursor[keys[first]] += np.diff(np.r_[first, keys.size]).astype(np.uint32)
     return positions, offsets
@@ -301,19 +315,21 @@ def open_index(
                       fingerprint_now)  # fmt: skip
 
 
-def seed_keys(seed: str, rule: PrimingRule) -> npt.NDArray[np.uint32]:
-    """Keys of every ACGT variant of a 3'-terminal k-mer that `rule` still lets prime (cached).
+def seed_keys(seed: str, rule: PrimingRule, shift: int = 0) -> npt.NDArray[np.uint32]:
+    """Keys of every ACGT variant of a primer's k-mer that `rule` still lets prime (cached).
 
-    `seed` is written so that its last base is the primer's 3'-terminal base.
+    `seed` is the k-mer whose last base lies `shift` bases before the primer's 3'-terminal base
+    (0: the 3'-terminal k-mer), so each of its bases has a known distance from the 3' end.
     """
     return _seed_keys(seed, rule.max_mismatches, rule.max_three_prime_mismatches,
-                      rule.terminal_must_match)  # fmt: skip
+                      rule.terminal_must_match, shift)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)
 def _seed_keys(
-    seed: str, max_mismatches: int, max_three_prime: int, terminal_must_match: bool
-) -> npt.NDArray[np.uint32]:
+    seed: str, max_mismatches: int, max_three_prime: int, terminal_must_match: bool,
+    shift: int = 0,
+) -> npt.NDArray[np.uint32]:  # fmt: skip
     weights = [4 ** (KMER - 1 - i) for i in range(KMER)]
     # Each position's key contribution for the bases that match it, and for those that do not.
     matching = [np.array([weights[i] * "ACGT".index(b) for b in IUPAC_CODES[c]], dtype=np.int64)
@@ -323,11 +339,12 @@ def _seed_keys(
     plain = all(m.size == 1 for m in matching)
     exact_key = sum(int(m[0]) for m in matching)
     keys_parts: list[npt.NDArray[np.int64]] = []
-    # The 3'-terminal base (the last) may differ only where the rule allows it.
-    changeable = list(range(KMER if not terminal_must_match else KMER - 1))
+    # The 3'-terminal base (the last, when unshifted) may differ only where the rule allows it.
+    fixed_end = terminal_must_match and shift == 0
+    changeable = list(range(KMER - 1 if fixed_end else KMER))
     for count in range(max_mismatches + 1):
         for where in itertools.combinations(changeable, count):
-            if sum(1 for w in where if w >= KMER - 5) > max_three_prime:
+            if sum(1 for w in where if KMER - 1 - w + shift < 5) > max_three_prime:
                 continue
             if plain:  # one base per position: the exact key, less what the changes remove
                 total = np.array([exact_key - sum(int(matching[w][0]) for w in where)])
@@ -361,53 +378,72 @@ def find_sites_indexed(
         # Minus strand: the record holds the reverse complement, which starts with the
         # complement of the primer's last k bases.
         keys = variants if strand is Strand.PLUS else revcomp_keys(variants)
-        lo = index.offsets[keys.astype(np.int64)].astype(np.int64)
-        sizes = index.offsets[keys.astype(np.int64) + 1].astype(np.int64) - lo
-        total = int(sizes.sum())
-        if total == 0:
+        kmer_start = bucket_members(index.positions, index.offsets, keys)
+        if kmer_start.size == 0:
             continue
-        # Every position of every bucket at once: each bucket's start repeated over its size,
-        # plus the place within it.
-        ends = np.cumsum(sizes)
-        within = np.arange(total) - np.repeat(ends - sizes, sizes)
-        kmer_start = index.positions[np.repeat(lo, sizes) + within].astype(np.int64)
+        site_start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
         for record, sites in verify_sites(
-            primer, index.codes, index.starts, kmer_start, strand, rule
-        ).items():
+            primer, functools.partial(codes_at, index.codes), index.starts, kmer_start,
+            site_start, strand, rule,
+        ).items():  # fmt: skip
             found.setdefault(record, []).extend(sites)
     return found
 
 
-def verify_sites(
-    primer: str, codes: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64],
-    kmer_start: npt.NDArray[np.int64], strand: Strand, rule: PrimingRule,
-) -> dict[int, list[BindingSite]]:  # fmt: skip
-    """The sites among candidate 3'-terminal k-mer positions that `rule` lets prime, by record.
+def bucket_members(
+    positions: npt.NDArray[np.uint32], offsets: npt.NDArray[np.uint32],
+    keys: npt.NDArray[np.uint32],
+) -> npt.NDArray[np.int64]:  # fmt: skip
+    """Every position in the buckets of `keys`, as one array."""
+    wanted = keys.astype(np.int64)
+    lo = offsets[wanted].astype(np.int64)
+    sizes = offsets[wanted + 1].astype(np.int64) - lo
+    total = int(sizes.sum())
+    # Every position of every bucket at once: each bucket's start repeated over its size, plus
+    # the place within it.
+    ends = np.cumsum(sizes)
+    within = np.arange(total) - np.repeat(ends - sizes, sizes)
+    found: npt.NDArray[np.int64] = positions[np.repeat(lo, sizes) + within].astype(np.int64)
+    return found
 
-    `kmer_start` are positions in `codes` where a seed variant of the primer's 3' end lies (on
-    the plus strand the k-mer is the site's end, on the minus strand its start); each candidate
-    is checked against the whole primer with IUPAC masks, and sites never span two records.
-    Candidates are checked `VERIFY_BATCH` at a time (the windows take a primer's length in bytes
-    each, and a loose rule can give millions of candidates).
+
+def codes_at(codes: npt.NDArray[np.uint8], where: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+    """The base codes at `where` (any shape) of an unpacked index or database."""
+    return np.asarray(codes[where])
+
+
+Fetch = Callable[[npt.NDArray[np.int64]], npt.NDArray[np.uint8]]  # positions -> base codes 0-4
+
+
+def verify_sites(
+    primer: str, fetch: Fetch, starts: npt.NDArray[np.int64], anchor: npt.NDArray[np.int64],
+    site_start: npt.NDArray[np.int64], strand: Strand, rule: PrimingRule,
+) -> dict[int, list[BindingSite]]:  # fmt: skip
+    """The candidate sites that `rule` lets prime, by record.
+
+    `anchor` are positions where a seed variant of the primer lies (inside the site, so inside
+    its record) and `site_start` the first base each candidate site would have; `fetch` gives the
+    base codes at positions. Each candidate is checked against the whole primer with IUPAC masks,
+    and sites never span two records. Candidates are checked `VERIFY_BATCH` at a time (the
+    windows take a primer's length in bytes each, and a loose rule can give millions).
     """
-    if kmer_start.size > VERIFY_BATCH:
+    if anchor.size > VERIFY_BATCH:
         merged: dict[int, list[BindingSite]] = {}
-        for first in range(0, kmer_start.size, VERIFY_BATCH):
-            part = verify_sites(primer, codes, starts, kmer_start[first : first + VERIFY_BATCH],
-                                strand, rule)  # fmt: skip
-            for number, some in part.items():
+        for first in range(0, anchor.size, VERIFY_BATCH):
+            part = slice(first, first + VERIFY_BATCH)
+            for number, some in verify_sites(primer, fetch, starts, anchor[part],
+                                             site_start[part], strand, rule).items():  # fmt: skip
                 merged.setdefault(number, []).extend(some)
         return merged
     length = len(primer)
     masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
     sites: dict[int, list[BindingSite]] = {}
-    start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
-    record = np.searchsorted(starts, kmer_start, side="right").astype(np.int64) - 1
-    inside = (start >= starts[record]) & (start + length <= starts[record + 1])
-    start, record = start[inside], record[inside]
+    record = np.searchsorted(starts, anchor, side="right").astype(np.int64) - 1
+    inside = (site_start >= starts[record]) & (site_start + length <= starts[record + 1])
+    start, record = site_start[inside], record[inside]
     if start.size == 0:
         return sites
-    windows = np.asarray(codes[start[:, None] + np.arange(length)])
+    windows = fetch(start[:, None] + np.arange(length))
     probe = masks if strand is Strand.PLUS else _complement_masks(masks)
     mismatched = (_MASK_OF_CODE[windows] & probe) == 0
     # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.

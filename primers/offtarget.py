@@ -53,6 +53,8 @@ class OffTarget:
         kind: FR, FF or RR.
         forward_mismatches: Mismatches of the forward primer's sites (from the 3' end).
         reverse_mismatches: Mismatches of the reverse primer's sites.
+        database: The database it was found in, when it has a name (an organism database).
+        part: "genome" or "transcripts" for an organism database; "" for a FASTA file.
     """
 
     record: str
@@ -63,6 +65,8 @@ class OffTarget:
     kind: Kind
     forward_mismatches: tuple[int, ...]
     reverse_mismatches: tuple[int, ...]
+    database: str = ""
+    part: str = ""
 
 
 def _open(path: Path) -> IO[str]:
@@ -129,8 +133,9 @@ def _base(accession: str) -> str:
 
 
 def _products_from_sites(
-    name: str, forward: list[BindingSite], reverse: list[BindingSite], max_bp: int
-) -> list[OffTarget]:
+    name: str, forward: list[BindingSite], reverse: list[BindingSite], max_bp: int,
+    database: str = "", part: str = "",
+) -> list[OffTarget]:  # fmt: skip
     found: list[OffTarget] = []
     combos = (
         (forward, reverse, Kind.FR, Strand.PLUS, True),
@@ -146,6 +151,7 @@ def _products_from_sites(
                 product_bp=product.size_bp, kind=kind,
                 forward_mismatches=first if forward_first else second,
                 reverse_mismatches=second if forward_first else first,
+                database=database, part=part,
             ))  # fmt: skip
     return found
 
@@ -194,8 +200,16 @@ class DatabaseSearch:
 
     @property
     def databases(self) -> int:
-        """How many FASTA files are searched."""
+        """How many databases (FASTA files, organism indexes) are searched."""
         return len(self.paths)
+
+    @property
+    def described(self) -> tuple[tuple[str, str], ...]:
+        """What each database is, and its part: ("human GRCh38 genome", "genome"), (file, "")."""
+        from assay.primers.genome import index_label
+
+        return tuple(index_label(Path(p)) if Path(p).is_dir() else (Path(p).name, "")
+                     for p in self.paths)  # fmt: skip
 
     def search(self, pair: PrimerPair, exclude: Iterable[str]) -> list[OffTarget]:
         """Products of `pair` in every database (see `search_databases`)."""
@@ -207,6 +221,8 @@ class DatabaseSearch:
         from assay.primers.dbindex import open_index
 
         for path in map(Path, self.paths):
+            if path.is_dir():  # an organism database: built when it was installed
+                continue
             if not path.is_file():
                 raise InputError("no such FASTA file", path=path)
             open_index(path, directory=_index_directory(path), progress=self.progress)
@@ -243,54 +259,80 @@ def search_pairs(
 ) -> tuple[list[list[OffTarget]], list[str]]:
     """Products of every pair in every database, and how each database was searched.
 
-    A database with a whole index is searched through it. One without is scanned directly
-    (`scan`) when there are at most `SCAN_MAX_PAIRS` pairs, which is faster than building an
-    index it would use once; with more pairs (or `method="index"`) the index is built first.
+    A database is a FASTA file or the folder of an organism database's compact index
+    (`genome`). A FASTA file with a whole index is searched through it. One without is scanned
+    directly (`scan`) when there are at most `SCAN_MAX_PAIRS` pairs, which is faster than
+    building an index it would use once; with more pairs (or `method="index"`) the index is
+    built first. Records are matched to each query's exclusions by accession without version.
 
     Returns:
-        Per query, its products; per database, "index" or "direct scan" with why.
+        Per query, its products; per database, how it was searched.
     """
-    from assay.primers.dbindex import find_sites_indexed, fingerprint, index_is_whole, open_index
-    from assay.primers.scan import load_database, scan_sites
-
     rule = rule or PrimingRule()
     found: list[list[OffTarget]] = [[] for _ in queries]
     how: list[str] = []
     skips = [{_base(a) for a in exclude} for _, exclude in queries]
+    primers = sorted({p for pair, _ in queries
+                      for p in (pair.forward.sequence, pair.reverse.sequence)})  # fmt: skip
     for database in databases:
-        path = Path(database)
-        if not path.is_file():
-            raise InputError("no such FASTA file", path=path)
-        directory = _index_directory(path)
-        indexed = index_is_whole(directory, fingerprint(path))
-        scan = method == "scan" or (
-            method == "auto" and not indexed and len(queries) <= SCAN_MAX_PAIRS
-        )
-        primers = sorted({p for pair, _ in queries
-                          for p in (pair.forward.sequence, pair.reverse.sequence)})  # fmt: skip
-        if scan:
-            how.append(f"{path.name}: direct scan ({len(queries)} pair(s), no index yet)")
-            loaded = load_database(path)
-            names = loaded.names
-            sites = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
-        else:
-            how.append(f"{path.name}: index" + ("" if indexed else " (built now)"))
-            index = open_index(path, directory=directory, progress=progress)
-            if not index.names:
-                raise InputError("holds no FASTA records: nothing to search for off-targets",
-                                 path=path)  # fmt: skip
-            names = index.names
-            sites = {p: find_sites_indexed(p, index, rule) for p in primers}
+        searched = _sites_in(Path(database), primers, rule, len(queries), method, progress)
+        how.append(searched.how)
         for number, (pair, _) in enumerate(queries):
-            forward, reverse = sites[pair.forward.sequence], sites[pair.reverse.sequence]
+            forward, reverse = (searched.sites[pair.forward.sequence],
+                                searched.sites[pair.reverse.sequence])  # fmt: skip
             for record in sorted(set(forward) | set(reverse)):
-                name = names[record]
+                name = searched.names[record]
                 if _base(name) in skips[number]:
                     continue
                 found[number].extend(_products_from_sites(
-                    name, forward.get(record, []), reverse.get(record, []), max_bp
+                    name, forward.get(record, []), reverse.get(record, []), max_bp,
+                    searched.label, searched.part,
                 ))  # fmt: skip
     return found, how
+
+
+@dataclass(frozen=True, slots=True)
+class _Searched:
+    """Every primer's sites in one database, by record number, and how they were found."""
+
+    names: list[str]
+    sites: dict[str, dict[int, list[BindingSite]]]
+    how: str
+    label: str = ""
+    part: str = ""
+
+
+def _sites_in(
+    path: Path, primers: list[str], rule: PrimingRule, pairs: int, method: str,
+    progress: Callable[[str], None] | None,
+) -> _Searched:  # fmt: skip
+    from assay.primers.dbindex import find_sites_indexed, fingerprint, index_is_whole, open_index
+    from assay.primers.scan import load_database, scan_sites
+
+    if path.is_dir():
+        from assay.primers.genome import find_sites_compact, open_compact_index
+
+        compact = open_compact_index(path)
+        return _Searched(
+            names=compact.names, sites={p: find_sites_compact(p, compact, rule) for p in primers},
+            how=f"{compact.label or path.name}: compact index", label=compact.label,
+            part=compact.part,
+        )  # fmt: skip
+    if not path.is_file():
+        raise InputError("no such FASTA file", path=path)
+    directory = _index_directory(path)
+    indexed = index_is_whole(directory, fingerprint(path))
+    if method == "scan" or (method == "auto" and not indexed and pairs <= SCAN_MAX_PAIRS):
+        loaded = load_database(path)
+        scanned = dict(zip(primers, scan_sites(primers, loaded, rule), strict=True))
+        said = f"{path.name}: direct scan ({pairs} pair(s), no index yet)"
+        return _Searched(names=loaded.names, sites=scanned, how=said)
+    index = open_index(path, directory=directory, progress=progress)
+    if not index.names:
+        raise InputError("holds no FASTA records: nothing to search for off-targets", path=path)
+    return _Searched(names=index.names,
+                     sites={p: find_sites_indexed(p, index, rule) for p in primers},
+                     how=f"{path.name}: index" + ("" if indexed else " (built now)"))  # fmt: skip
 
 
 def search_databases(
@@ -304,30 +346,11 @@ def search_databases(
 ) -> list[OffTarget]:
     """Products of `pair` in every record of `databases`, except records named in `exclude`.
 
-    Each database is searched through its index (`dbindex`), built on first use. Records are
-    matched to `exclude` by accession without version, so the cited record and its variants are
-    not reported however a database writes their names.
+    Each FASTA database is searched through its index (`dbindex`), built on first use; an
+    organism database's folder through its compact index. Records are matched to `exclude` by
+    accession without version, so the cited record and its variants are not reported however a
+    database writes their names.
     """
-    from assay.primers.dbindex import find_sites_indexed, open_index
-
-    rule = rule or PrimingRule()
-    skip = {_base(a) for a in exclude}
-    found: list[OffTarget] = []
-    for database in databases:
-        path = Path(database)
-        if not path.is_file():
-            raise InputError("no such FASTA file", path=path)
-        index = open_index(path, directory=_index_directory(path), progress=progress)
-        if not index.names:
-            # Searching nothing finds nothing: that is no evidence of specificity.
-            raise InputError("holds no FASTA records: nothing to search for off-targets", path=path)
-        forward = find_sites_indexed(pair.forward.sequence, index, rule)
-        reverse = find_sites_indexed(pair.reverse.sequence, index, rule)
-        for record in sorted(set(forward) | set(reverse)):
-            name = index.names[record]
-            if _base(name) in skip:
-                continue
-            found.extend(_products_from_sites(
-                name, forward.get(record, []), reverse.get(record, []), max_bp
-            ))  # fmt: skip
-    return found
+    found, _ = search_pairs([(pair, exclude)], databases, rule=rule, max_bp=max_bp,
+                            progress=progress, method="index")  # fmt: skip
+    return found[0]

@@ -79,6 +79,9 @@ class Exon:
         return self.end - self.start + 1
 
 
+_BINOMIAL = re.compile(r"([A-Z][a-z]+ [a-z]+)\b")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Transcript:
     """A reference sequence (usually an mRNA) with what is known of its structure.
@@ -92,6 +95,7 @@ class Transcript:
         cds: The coding sequence as 1-based closed (start, end), when known.
         exon_note: What a reader should know of the exon map: why a record's exon features
             were not used, or that they were numbered by order; empty when nothing.
+        organism: The source organism as the record names it (GenBank ORGANISM), when it does.
     """
 
     accession: Accession
@@ -100,6 +104,23 @@ class Transcript:
     exons: tuple[Exon, ...] = ()
     cds: tuple[int, int] | None = None
     exon_note: str = ""
+    organism: str = ""
+
+    @property
+    def species(self) -> str:
+        """The organism: the record's own, else the binomial its title starts with.
+
+        NCBI titles read "Homo sapiens glyceraldehyde-3-phosphate dehydrogenase (GAPDH), ..."
+        (or "PREDICTED: Homo sapiens ..."); "" when neither says.
+
+        >>> Transcript(accession=parse_accession("NM_007393.5"), sequence="ACGT",
+        ...            description="PREDICTED: Mus musculus actin, beta (Actb), mRNA").species
+        'Mus musculus'
+        """
+        if self.organism:
+            return self.organism
+        found = _BINOMIAL.match(self.description.removeprefix("PREDICTED: "))
+        return found.group(1) if found else ""
 
     def __post_init__(self) -> None:
         if not self.sequence:
@@ -296,6 +317,7 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
             exons=exons,
             cds=cds,
             exon_note=exon_note,
+            organism=str(record.annotations.get("organism", "")),
         )
     except ValueError as error:
         raise RecordError(str(error)) from None

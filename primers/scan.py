@@ -13,6 +13,7 @@ table, whatever the number of primers.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import itertools
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from assay.errors import InputError
 from assay.primers.binding import BindingSite, PrimingRule, Strand
-from assay.primers.dbindex import _CODE, KMER, revcomp_keys, seed_keys, verify_sites
+from assay.primers.dbindex import _CODE, KMER, codes_at, revcomp_keys, seed_keys, verify_sites
 
 CHUNK = 1 << 22  # positions looked at at once (about 30 MB of temporaries)
 _LETTERS = b"ACGTURYSWKMBDHVN*-acgturyswkmbdhvn"
@@ -243,8 +244,11 @@ def scan_sites(
         if not places:
             continue
         kmer_start = np.unique(np.concatenate(places))
+        length = len(primers[number])
+        site_start = kmer_start - (length - KMER) if strand is Strand.PLUS else kmer_start
         for record, sites in verify_sites(
-            primers[number], database.codes, database.starts, kmer_start, strand, rule
-        ).items():
+            primers[number], functools.partial(codes_at, database.codes), database.starts,
+            kmer_start, site_start, strand, rule,
+        ).items():  # fmt: skip
             found[number].setdefault(record, []).extend(sites)
     return found

@@ -296,18 +296,69 @@ def validate_pair(
     )
 
 
-def _off_target_finding(found: list[OffTarget], databases: int) -> Finding:
+def _off_target_finding(found: list[OffTarget], databases: int, where: str = "") -> Finding:
     if not found:
+        searched = where or f"{databases} database(s)"
         return Finding(code=Check.OFF_TARGET, severity=Severity.INFO,
-                       message=f"no off-target product in {databases} database(s)")  # fmt: skip
-    shown = "; ".join(f"{o.kind.value} {o.product_bp} bp in {o.record} {o.start}-{o.end}"
-                      for o in found[:3])  # fmt: skip
+                       message=f"no off-target product in {searched}")  # fmt: skip
+    shown = "; ".join(f"{o.kind.value} {o.product_bp} bp in {_place(o)}" for o in found[:3])
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
     return Finding(
         code=Check.OFF_TARGET,
         severity=Severity.WARN,
         message=f"{len(found)} off-target product(s): {shown}{more}",
     )
+
+
+def _place(product: OffTarget) -> str:
+    inside = f" ({product.database})" if product.database else ""
+    return f"{product.record}{inside} {product.start}-{product.end}"
+
+
+def _genomic_finding(report: PairReport, found: list[OffTarget], where: str) -> Finding:
+    """What the organism's genome says of genomic DNA: the products it gives, and what they are.
+
+    With both primers in one exon (or the exons not known), one product the size of the cDNA
+    product is the gene's own locus; any other product of that size is an intronless copy (a
+    processed pseudogene); a longer one spans a short intron; others lie elsewhere. With
+    protection claimed, every product contradicts it.
+    """
+    from assay.primers.reference import Protection
+
+    check = report.reference_check
+    expected = check.product.size_bp if check is not None and check.product is not None else None
+    protected = check is not None and check.protection in (Protection.JUNCTION, Protection.INTRON)
+    if not found:
+        return Finding(code=Check.GDNA, severity=Severity.INFO,
+                       message=f"genomic DNA gives no product ({where})")  # fmt: skip
+    same = [o for o in found if o.product_bp == expected and o.kind.value == "FR"]
+    # The gene's own locus gives the cDNA product's size only when both primers sit in one exon
+    # (or where the exons are not known).
+    one_exon = check is None or check.different_exons is not True
+    own = 1 if same and one_exon and not protected else 0
+    words = []
+    for o in found:
+        if o.product_bp == expected:
+            what = "the cDNA product's size"
+        elif expected is not None and o.kind.value == "FR" and o.product_bp > expected:
+            what = f"{o.product_bp - expected} bp longer than the cDNA product (a short intron)"
+        else:
+            what = "another locus"
+        words.append(f"{o.kind.value} {o.product_bp} bp at {o.record} {o.start}-{o.end}: {what}")
+    shown = "; ".join(words[:3]) + (f" and {len(words) - 3} more" if len(words) > 3 else "")
+    if len(found) == own:
+        return Finding(code=Check.GDNA, severity=Severity.INFO, message=(
+            f"genomic DNA gives the same product at one locus ({where}: {shown}): treat RNA with "
+            "DNase and run a no-RT control"
+        ))  # fmt: skip
+    copies = len(same) - own
+    why = (f"{copies} intronless cop{'y' if copies == 1 else 'ies'} (processed pseudogene?) "
+           "beside the gene" if copies > 0 else "")  # fmt: skip
+    if protected:
+        why = "despite the claimed protection" + (f"; {why}" if why else "")
+    return Finding(code=Check.GDNA, severity=Severity.WARN, message=(
+        f"genomic DNA gives {len(found)} product(s) ({where}){': ' + why if why else ''}: {shown}"
+    ))  # fmt: skip
 
 
 def _excluded(report: PairReport) -> list[str]:
@@ -318,19 +369,35 @@ def _excluded(report: PairReport) -> list[str]:
     return exclude
 
 
-def with_off_targets(report: PairReport, found: list[OffTarget], databases: int) -> PairReport:
-    """The report with the off-target products found for it, and their finding."""
-    return replace(
-        report,
-        off_targets=tuple(found),
-        findings=(*report.findings, _off_target_finding(found, databases)),
-    )
+def with_off_targets(
+    report: PairReport, found: list[OffTarget], databases: int,
+    described: Sequence[tuple[str, str]] = (),
+) -> PairReport:  # fmt: skip
+    """The report with the off-target products found for it, and their findings.
+
+    Products in an organism's genome are genomic DNA's (`_genomic_finding`), the others cDNA
+    off-targets. `described` names what was searched, with its part: ("human GRCh38 genome",
+    "genome"), ("mine.fa", "").
+    """
+    genome = [label for label, part in described if part == "genome"]
+    cdna = [label for label, part in described if part != "genome"]
+    cdna_products = [o for o in found if o.part != "genome"]
+    findings = [_off_target_finding(cdna_products, databases - len(genome), ", ".join(cdna))]
+    if genome:
+        findings.append(_genomic_finding(report, [o for o in found if o.part == "genome"],
+                                         ", ".join(genome)))  # fmt: skip
+    return replace(report, off_targets=tuple(found), findings=(*report.findings, *findings))
+
+
+def _described(search: OffTargetSearch) -> tuple[tuple[str, str], ...]:
+    described = getattr(search, "described", ())
+    return tuple(described) if isinstance(described, tuple) else ()
 
 
 def search_off_targets(report: PairReport, search: OffTargetSearch) -> PairReport:
     """Add the off-target products of a checked pair (its cited record and variants excluded)."""
     return with_off_targets(report, search.search(report.pair, _excluded(report)),
-                            search.databases)  # fmt: skip
+                            search.databases, _described(search))  # fmt: skip
 
 
 def search_off_targets_many(
@@ -338,7 +405,9 @@ def search_off_targets_many(
 ) -> list[PairReport]:
     """`search_off_targets` for many pairs in one batch (one scan of each database)."""
     found = search_all(search, [(r.pair, _excluded(r)) for r in reports])
-    return [with_off_targets(r, f, search.databases) for r, f in zip(reports, found, strict=True)]
+    described = _described(search)
+    return [with_off_targets(r, f, search.databases, described)
+            for r, f in zip(reports, found, strict=True)]  # fmt: skip
 
 
 def validate_pairs(
