@@ -31,6 +31,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--release", metavar="TEXT",
         help="its release or assembly, e.g. GRCh38.p14 (default: local-DATE)",
     )  # fmt: skip
+    install = actions.add_parser(
+        "install", help="download an organism's RefSeq genome and transcripts from NCBI and "
+        "install them",
+        description="Download the genome (_genomic.fna.gz) and RefSeq transcripts "
+        "(_rna.fna.gz) of an assembly from NCBI's public distribution, check NCBI's MD5 "
+        "checksums, and index them. An interrupted download resumes when run again.",
+    )  # fmt: skip
+    install.add_argument(
+        "organism", help="human, mouse or rat (their current RefSeq assemblies), or an assembly "
+        "accession such as GCF_000001635.27",
+    )  # fmt: skip
+    install.add_argument(
+        "--from-url", metavar="URL",
+        help="a mirror of https://ftp.ncbi.nlm.nih.gov/genomes/all (default: "
+        "ASSAY_NCBI_GENOMES_URL, else NCBI's)",
+    )  # fmt: skip
+    install.add_argument("--offline", action="store_true", help="never download (refused)")
     actions.add_parser("list", help="the databases installed")
     remove = actions.add_parser("remove", help="remove a database (every release, or one)")
     remove.add_argument("name")
@@ -53,6 +70,16 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         print(f"Installed {database.label}: {_parts(database.bases)}")
         print(f"  in {database.folder}")
+        return 0
+    if args.action == "install":
+        from assay.primers.ncbi_genomes import install as install_from_ncbi
+
+        database = install_from_ncbi(
+            cache, args.organism, url=args.from_url, offline=args.offline,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )  # fmt: skip
+        print(f"Installed {database.label}: {_parts(database.bases)}")
+        print(f"  from {database.sources.get('genome', '')}")
         return 0
     if args.action == "list":
         every = installed(cache)

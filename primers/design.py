@@ -746,7 +746,10 @@ def _notes(
     if records is None:
         notes.append("no record source: binding, product and variants not checked")
     if off_targets is None:
-        notes.append("no --db given: candidates not screened for off-target products")
+        notes.append(
+            "not screened for off-target products: no organism database installed "
+            "for this record (assay db add) and no --db given"
+        )
     return tuple(notes)
 
 

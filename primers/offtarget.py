@@ -197,6 +197,8 @@ class DatabaseSearch:
     max_bp: int = MAX_PRODUCT_BP
     progress: Callable[[str], None] | None = None
     methods: list[str] = field(default_factory=list)  # how each batch searched each database
+    # primer -> genome -> priming sites there (filled by `search_many`): repeats show here.
+    site_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def databases(self) -> int:
@@ -230,7 +232,7 @@ class DatabaseSearch:
     def search_many(self, queries: Sequence[Query]) -> list[list[OffTarget]]:
         """Products of many pairs at once, in query order (see `search_pairs`)."""
         found, how = search_pairs(queries, self.paths, rule=self.rule, max_bp=self.max_bp,
-                                  progress=self.progress)  # fmt: skip
+                                  progress=self.progress, site_counts=self.site_counts)  # fmt: skip
         self.methods.extend(how)
         return found
 
@@ -256,8 +258,12 @@ def search_pairs(
     max_bp: int = MAX_PRODUCT_BP,
     progress: Callable[[str], None] | None = None,
     method: str = "auto",
+    site_counts: dict[str, dict[str, int]] | None = None,
 ) -> tuple[list[list[OffTarget]], list[str]]:
     """Products of every pair in every database, and how each database was searched.
+
+    `site_counts`, when given, receives each primer's number of priming sites in every
+    organism genome searched (primer -> genome label -> sites): a repeat primes thousands.
 
     A database is a FASTA file or the folder of an organism database's compact index
     (`genome`). A FASTA file with a whole index is searched through it. One without is scanned
@@ -277,6 +283,10 @@ def search_pairs(
     for database in databases:
         searched = _sites_in(Path(database), primers, rule, len(queries), method, progress)
         how.append(searched.how)
+        if site_counts is not None and searched.part == "genome":
+            for primer, sites in searched.sites.items():
+                count = sum(len(some) for some in sites.values())
+                site_counts.setdefault(primer, {})[searched.label] = count
         for number, (pair, _) in enumerate(queries):
             forward, reverse = (searched.sites[pair.forward.sequence],
                                 searched.sites[pair.reverse.sequence])  # fmt: skip

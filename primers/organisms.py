@@ -125,11 +125,19 @@ def _fasta_bases_estimate(path: Path) -> int:
 
 def check_space(root: Path, fastas: list[Path]) -> None:
     """Refuse to start when the disk under `root` cannot hold the indexes of `fastas`."""
-    needed = sum(int(_fasta_bases_estimate(p) * INDEX_BYTES_PER_BASE) + 2 * OFFSETS_BYTES
-                 for p in fastas)  # fmt: skip
+    check_free(root, sum(index_bytes(_fasta_bases_estimate(p)) for p in fastas), "the indexes")
+
+
+def index_bytes(bases: int) -> int:
+    """About what the compact index of `bases` bases takes on disk."""
+    return int(bases * INDEX_BYTES_PER_BASE) + 2 * OFFSETS_BYTES
+
+
+def check_free(root: Path, needed: int, what: str) -> None:
+    """Refuse to start when the disk under `root` has less than `needed` bytes free."""
     free = shutil.disk_usage(root).free
     if free < needed:
-        raise InputError(f"needs about {needed / 1e9:.1f} GB free for the indexes; "
+        raise InputError(f"needs about {needed / 1e9:.1f} GB free for {what}; "
                          f"{free / 1e9:.1f} GB are", path=root)  # fmt: skip
 
 
@@ -144,8 +152,6 @@ def add_database(
         InputError: A bad name or release, no FASTA given or one missing, too little disk space,
             another install running, a file that is not FASTA, or the release already installed.
     """
-    from assay.primers.genome import build_compact_index
-
     check_name(name)
     species = organism_of(name, organism)
     release = check_name(release or f"local-{datetime.date.today().isoformat()}", "release")
@@ -156,44 +162,58 @@ def add_database(
     for path in parts.values():
         if not path.is_file():
             raise InputError("no such FASTA file", path=path)
-    root = databases_root(cache)
-    with install_lock(root):
-        home = root / name
-        final = home / release
-        if final.exists():
-            raise InputError(f"{name} release {release} is already installed: remove it first "
-                             f"(assay db remove {name} --release {release})")  # fmt: skip
-        home.mkdir(parents=True, exist_ok=True)
-        for stale in home.glob(f"{PARTIAL}*"):  # an interrupted install: never used
-            shutil.rmtree(stale, ignore_errors=True)
-        check_space(home, list(parts.values()))
-        staging = home / f"{PARTIAL}{release}-{os.getpid()}"
-        try:
-            bases = {}
-            for part, path in parts.items():
+    with install_lock(databases_root(cache)):
+        return build_database(cache, name, species, release, parts, progress, sources)
 
-                def said(text: str, part: str = part) -> None:
-                    if progress is not None:
-                        progress(f"{name} {part}: {text}")
 
-                index = build_compact_index(
-                    path, staging / part, part=part, label=f"{name} {release} {part}",
-                    progress=said,
-                )  # fmt: skip
-                bases[part] = index.size
-            now = datetime.datetime.now(datetime.timezone.utc)
-            manifest = {
-                "kind": "assay organism database", "name": name, "organism": species,
-                "release": release, "parts": list(parts), "bases": bases,
-                "sources": sources or {part: path.name for part, path in parts.items()},
-                "installed": now.isoformat(timespec="seconds"),
-                "assay_version": __version__,
-            }  # fmt: skip
-            write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=1))
-            staging.rename(final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+def check_absent(cache: Path, name: str, release: str) -> None:
+    """Refuse a release that is installed already."""
+    if (databases_root(cache) / name / release).exists():
+        raise InputError(f"{name} release {release} is already installed: remove it first "
+                         f"(assay db remove {name} --release {release})")  # fmt: skip
+
+
+def build_database(
+    cache: Path, name: str, species: str, release: str, parts: dict[str, Path],
+    progress: Callable[[str], None] | None, sources: dict[str, str] | None,
+) -> Installed:  # fmt: skip
+    """Index `parts` (part -> FASTA) as a database, atomically; the caller holds the lock."""
+    from assay.primers.genome import build_compact_index
+
+    check_absent(cache, name, release)
+    home = databases_root(cache) / name
+    final = home / release
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.glob(f"{PARTIAL}*"):  # an interrupted install: never used
+        shutil.rmtree(stale, ignore_errors=True)
+    check_space(home, list(parts.values()))
+    staging = home / f"{PARTIAL}{release}-{os.getpid()}"
+    try:
+        bases = {}
+        for part, path in parts.items():
+
+            def said(text: str, part: str = part) -> None:
+                if progress is not None:
+                    progress(f"{name} {part}: {text}")
+
+            index = build_compact_index(
+                path, staging / part, part=part, label=f"{name} {release} {part}",
+                progress=said,
+            )  # fmt: skip
+            bases[part] = index.size
+        now = datetime.datetime.now(datetime.timezone.utc)
+        manifest = {
+            "kind": "assay organism database", "name": name, "organism": species,
+            "release": release, "parts": list(parts), "bases": bases,
+            "sources": sources or {part: path.name for part, path in parts.items()},
+            "installed": now.isoformat(timespec="seconds"),
+            "assay_version": __version__,
+        }  # fmt: skip
+        write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=1))
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return _read(final)
 
 

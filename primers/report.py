@@ -217,7 +217,10 @@ def _not_done(report: ValidationReport) -> list[str]:
     missing = list(CHECKS_NOT_DONE)
     missing += [name for name, count in report.check_counts().items() if not count]
     if all(pair.off_targets is None for pair in report.pairs):
-        missing.append("off-target products (give --db FASTA)")
+        missing.append(
+            "off-target products: not screened (install the organism's database: "
+            "assay db add; or give --db FASTA)"
+        )
     return missing
 
 

@@ -11,7 +11,7 @@ Pure orchestration over `checks` and `thermo`; reading tables and writing report
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -369,9 +369,28 @@ def _excluded(report: PairReport) -> list[str]:
     return exclude
 
 
+REPEAT_SITES = 10  # a primer priming at this many sites of a genome or more sits in a repeat
+
+
+def _repeat_findings(pair: PrimerPair, counts: Mapping[str, Mapping[str, int]]) -> list[Finding]:
+    """A warning for each primer that primes at `REPEAT_SITES` or more sites of a genome."""
+    found = []
+    for subject, primer in ((Subject.FORWARD, pair.forward), (Subject.REVERSE, pair.reverse)):
+        for genome, sites in counts.get(primer.sequence, {}).items():
+            if sites >= REPEAT_SITES:
+                found.append(Finding(
+                    code=Check.OFF_TARGET, severity=Severity.WARN, subject=subject,
+                    message=f"primes at {sites:,} sites in {genome} (a repeat: Alu, LINE or "
+                    "another family): products from genomic DNA and repeat-bearing transcripts "
+                    "likely",
+                ))  # fmt: skip
+    return found
+
+
 def with_off_targets(
     report: PairReport, found: list[OffTarget], databases: int,
     described: Sequence[tuple[str, str]] = (),
+    site_counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> PairReport:  # fmt: skip
     """The report with the off-target products found for it, and their findings.
 
@@ -386,6 +405,7 @@ def with_off_targets(
     if genome:
         findings.append(_genomic_finding(report, [o for o in found if o.part == "genome"],
                                          ", ".join(genome)))  # fmt: skip
+    findings += _repeat_findings(report.pair, site_counts or {})
     return replace(report, off_targets=tuple(found), findings=(*report.findings, *findings))
 
 
@@ -406,7 +426,9 @@ def search_off_targets_many(
     """`search_off_targets` for many pairs in one batch (one scan of each database)."""
     found = search_all(search, [(r.pair, _excluded(r)) for r in reports])
     described = _described(search)
-    return [with_off_targets(r, f, search.databases, described)
+    counts = getattr(search, "site_counts", None)
+    return [with_off_targets(r, f, search.databases, described,
+                             counts if isinstance(counts, dict) else None)
             for r, f in zip(reports, found, strict=True)]  # fmt: skip
 
 

@@ -254,3 +254,31 @@ def test_a_pair_in_one_exon_with_only_its_own_locus_is_told_to_use_dnase(
     assert "DNase" in verdicts[0][1]
     assert verdicts[1][0] == "warn"
     assert "1 intronless copy (processed pseudogene?)" in verdicts[1][1]
+
+
+@pytest.mark.parametrize("copies", [9, 10])
+def test_a_primer_priming_at_ten_sites_of_the_genome_is_flagged_as_a_repeat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], copies: int
+) -> None:
+    from assay.primers.validate import REPEAT_SITES
+
+    rng = np.random.default_rng(copies)
+    forward, _, _ = _pair()
+    body = "".join(_random(rng, 500) + forward for _ in range(copies)) + _random(rng, 500)
+    (tmp_path / "g.fa").write_text(_fasta([("chr1", body)]))
+    cache = tmp_path / "cache"
+    add_database(cache, "human", genome=tmp_path / "g.fa", transcripts=None, release="r")
+    out = tmp_path / "r.json"
+    main(["validate", str(_table(tmp_path)), "--offline", "--cache", str(cache), "--json",
+          str(out)])  # fmt: skip
+    capsys.readouterr()
+    findings = json.loads(out.read_text())["pairs"][0]["findings"]
+    repeats = [f for f in findings if "sites in human r genome" in f["message"]]
+    assert REPEAT_SITES == 10
+    if copies >= REPEAT_SITES:
+        (repeat,) = repeats
+        assert repeat["subject"] == "forward"
+        assert repeat["severity"] == "warn"
+        assert repeat["message"].startswith(f"primes at {copies} sites in human r genome")
+    else:
+        assert repeats == []
