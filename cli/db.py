@@ -25,6 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--genome", type=Path, metavar="FASTA", help="the genome assembly")
     add.add_argument("--transcripts", type=Path, metavar="FASTA",
                      help="the organism's transcripts (e.g. RefSeq RNA)")  # fmt: skip
+    add.add_argument("--annotation", type=Path, metavar="GFF",
+                     help="the genome's GFF3 (.gff or .gff.gz): its genes and pseudogenes name "
+                     "what a genomic product lands in")  # fmt: skip
     add.add_argument("--organism", metavar="NAME",
                      help='"Genus species" (known for human, mouse, rat, ...)')  # fmt: skip
     add.add_argument(
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "add":
         database = add_database(
             cache, args.name, genome=args.genome, transcripts=args.transcripts,
-            organism=args.organism, release=args.release,
+            organism=args.organism, release=args.release, annotation=args.annotation,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
         )  # fmt: skip
         print(f"Installed {database.label}: {_parts(database.bases)}")

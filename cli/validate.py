@@ -243,6 +243,14 @@ def _organism_indexes(
     cache = getattr(args, "cache", None) or default_cache_dir()
     if wanted:
         database = find(cache, wanted)
+        others = sorted(o for o in (species() if species is not None else set())
+                        if o.lower() != database.organism.lower())  # fmt: skip
+        if others:
+            raise InputError(
+                f"holds {database.organism}, but the records are of {', '.join(others)}: "
+                "screening against another organism says nothing of specificity (--organism "
+                "none to screen only --db files)", column="--organism", value=wanted,
+            )  # fmt: skip
     else:
         if species is None or not installed(cache):
             return []

@@ -27,8 +27,11 @@ found once, and nothing else, for primers of 15 nt or more.
 The build streams the FASTA (gzip or not) once into ``bases.bin``, then makes two passes over it
 a chunk at a time (a counting sort, `dbindex.bucket_positions`) writing ``positions.bin`` through
 a memory map: memory stays near the offsets table and one chunk (a few hundred MB) whatever the
-genome. ``meta.json``, written last, marks the index whole, with sizes and SHA-256 digests that
-`open_compact_index` checks (in full up to 4 GB, by spread blocks beyond) before trusting it.
+genome. ``meta.json``, written last, marks the index whole, with every file's size and the
+SHA-256 of the small ones, which `open_compact_index` checks. The two large files carry a CRC-32
+per 4 KB block (``*.crc.npy``) and each block is checked the first time a search reads it: a
+damaged byte is found wherever a search would have used it, and opening a 4 GB index does not
+cost hashing 4 GB (a search reads a few MB of it).
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ import functools
 import gzip
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -49,11 +53,7 @@ from assay.errors import InputError
 from assay.files import open_atomic, write_text_atomic
 from assay.primers.binding import BindingSite, PrimingRule, Strand
 from assay.primers.dbindex import (
-    FULL_CHECK_BYTES,
     KMER,
-    SAMPLE_BYTES,
-    _block_digests,
-    _blocks_agree,
     bucket_members,
     bucket_positions,
     file_digest,
@@ -65,10 +65,21 @@ from assay.primers.scan import _BAD, _BYTE_CODE, _DROP, _headers
 
 STEP = 4  # one k-mer start in STEP is indexed
 MIN_PRIMER = KMER + STEP - 1  # shortest primer whose every site is found
-COMPACT_VERSION = 1
+COMPACT_VERSION = 2
 READ_BLOCK = 1 << 24  # bytes of FASTA read at once
 CHUNK = 1 << 24  # bases per pass chunk while sorting (about 300 MB of temporaries)
-_FILES = ("bases.bin", "nruns.npy", "starts.npy", "positions.bin", "offsets.npy", "names.json")
+_FILES = (
+    "bases.bin",
+    "nruns.npy",
+    "starts.npy",
+    "positions.bin",
+    "offsets.npy",
+    "names.json",
+    "bases.crc.npy",
+    "positions.crc.npy",
+)
+_CHECKED_BY_BLOCK = ("bases.bin", "positions.bin")  # large: each block checked when first read
+CHECK_BLOCK = 1 << 12  # bytes under one CRC-32
 
 
 @dataclass(frozen=True)
@@ -83,14 +94,45 @@ class CompactIndex:
     offsets: npt.NDArray[np.uint32]  # bucket k is positions[offsets[k]:offsets[k + 1]]
     label: str = ""  # what it holds, for reports ("human GRCh38 genome")
     part: str = ""  # "genome" or "transcripts" in an organism database
+    # CRC-32 of every CHECK_BLOCK bytes of bases.bin and positions.bin, checked as read; the
+    # blocks already checked (empty while an index is being built: nothing to check against).
+    crc: dict[str, npt.NDArray[np.uint32]] = field(default_factory=dict)
+    checked: dict[str, set[int]] = field(default_factory=dict)
+    folder: Path | None = None
 
     @property
     def size(self) -> int:
         """Bases indexed."""
         return int(self.starts[-1])
 
+    def check(
+        self, name: str, data: npt.NDArray[np.generic], byte_blocks: npt.NDArray[np.int64]
+    ) -> None:
+        """Check the blocks of `data` (bases.bin or positions.bin) about to be read.
+
+        Raises:
+            InputError: A block's CRC-32 is not the one written: the index is damaged.
+        """
+        sums = self.crc.get(name)
+        if sums is None:
+            return
+        done = self.checked.setdefault(name, set())
+        raw = data.view(np.uint8)
+        for block in np.unique(byte_blocks).tolist():
+            if block in done:
+                continue
+            piece = raw[block * CHECK_BLOCK : (block + 1) * CHECK_BLOCK]
+            if zlib.crc32(piece.tobytes()) != int(sums[block]):
+                raise InputError(
+                    f"{name} has changed since it was written (block {block} fails its "
+                    "checksum): damaged, build it again", path=self.folder,
+                )  # fmt: skip
+            done.add(block)
+
     def codes(self, where: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
         """Base codes (0-3 ACGT, 4 for anything else) at positions of any shape."""
+        if self.crc:
+            self.check("bases.bin", self.bases, (where >> 2).ravel() // CHECK_BLOCK)
         code = (self.bases[where >> 2] >> ((where & 3) << 1).astype(np.uint8)) & 3
         if self.nruns.size:
             run = np.searchsorted(self.nruns[:, 0], where, side="right") - 1
@@ -313,14 +355,12 @@ def build_compact_index(
         with open_atomic(directory / name) as handle:
             np.save(handle, array)
     write_text_atomic(directory / "names.json", json.dumps(packer.names))
+    for name in _CHECKED_BY_BLOCK:
+        with open_atomic(directory / name.replace(".bin", ".crc.npy")) as handle:
+            np.save(handle, block_crcs(directory / name))
     sizes = {name: (directory / name).stat().st_size for name in _FILES}
-    whole = sum(sizes.values()) <= FULL_CHECK_BYTES
-    sums: dict[str, object] = {}
-    for name in _FILES:
-        if whole or sizes[name] < SAMPLE_BYTES:
-            sums[name] = file_digest(directory / name)
-        else:
-            sums[f"{name}.blocks"] = _block_digests(directory / name)
+    # The two large files are checked block by block as they are read; the rest in full on open.
+    sums = {name: file_digest(directory / name) for name in _FILES if name not in _CHECKED_BY_BLOCK}
     said("index written")
     meta = {"kind": "assay compact index", "version": COMPACT_VERSION, "k": KMER, "step": STEP,
             "bases": total, "records": len(packer.names), "label": label, "part": part,
@@ -329,6 +369,18 @@ def build_compact_index(
     write_text_atomic(directory / "meta.json", json.dumps(meta))  # last: the index is whole
     del positions
     return open_compact_index(directory)
+
+
+def block_crcs(path: Path) -> npt.NDArray[np.uint32]:
+    """CRC-32 of every CHECK_BLOCK bytes of a file (the last block may be shorter)."""
+    found: list[int] = []
+    with path.open("rb") as handle:
+        for piece in iter(functools.partial(handle.read, CHECK_BLOCK * 4096), b""):
+            view = memoryview(piece)
+            found += [
+                zlib.crc32(view[i : i + CHECK_BLOCK]) for i in range(0, len(piece), CHECK_BLOCK)
+            ]
+    return np.asarray(found, dtype=np.uint32)
 
 
 def index_label(directory: Path) -> tuple[str, str]:
@@ -379,14 +431,9 @@ def open_compact_index(directory: Path, *, check: bool = True) -> CompactIndex:
         if size != sizes[name]:
             raise InputError(f"{name} is {size:,} bytes where {sizes[name]:,} were written: "
                              "damaged, build it again", path=directory)  # fmt: skip
-        if not check:
+        if not check or name in _CHECKED_BY_BLOCK:
             continue
-        good = (
-            (file_digest(path) == sums[name])
-            if name in sums
-            else _blocks_agree(path, sums.get(f"{name}.blocks"))
-        )
-        if not good:
+        if file_digest(path) != sums.get(name):
             raise InputError(f"{name} has changed since it was written (checksum): damaged, "
                              "build it again", path=directory)  # fmt: skip
     total = int(meta["bases"])
@@ -406,6 +453,11 @@ def open_compact_index(directory: Path, *, check: bool = True) -> CompactIndex:
         offsets=offsets,
         label=str(meta.get("label", "")),
         part=str(meta.get("part", "")),
+        crc={
+            name: np.load(directory / name.replace(".bin", ".crc.npy"))
+            for name in _CHECKED_BY_BLOCK
+        },
+        folder=directory,
     )
 
 
@@ -427,6 +479,7 @@ def find_sites_compact(
         variants = seed_keys(seed, rule, shift)
         for strand in (Strand.PLUS, Strand.MINUS):
             keys = variants if strand is Strand.PLUS else revcomp_keys(variants)
+            _check_buckets(index, keys)
             anchor = bucket_members(index.positions, index.offsets, keys)
             if anchor.size == 0:
                 continue
@@ -437,3 +490,21 @@ def find_sites_compact(
                                               site_start, strand, rule).items():  # fmt: skip
                 found.setdefault(record, []).extend(sites)
     return found
+
+
+def _check_buckets(index: CompactIndex, keys: npt.NDArray[np.uint32]) -> None:
+    """Check the blocks of positions.bin that the buckets of `keys` lie in."""
+    if not index.crc:
+        return
+    wanted = keys.astype(np.int64)
+    lo = index.offsets[wanted].astype(np.int64) * 4
+    hi = index.offsets[wanted + 1].astype(np.int64) * 4
+    lo, hi = lo[hi > lo], hi[hi > lo]
+    if lo.size == 0:
+        return
+    first, last = lo // CHECK_BLOCK, (hi - 1) // CHECK_BLOCK
+    spans = last - first + 1
+    blocks = np.repeat(first, spans) + (
+        np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
+    )
+    index.check("positions.bin", index.positions, blocks)

@@ -46,6 +46,7 @@ ASSEMBLIES: dict[str, tuple[str, str]] = {
     "rat": ("GCF_036323735.1", "GRCr8"),
 }
 PARTS = {"genome": "_genomic.fna.gz", "transcripts": "_rna.fna.gz"}
+ANNOTATION = "_genomic.gff.gz"
 PIECE = 1 << 16  # bytes read from the connection at once (what a dropped line can lose)
 ATTEMPTS = 5  # a dropped connection is resumed this many times
 TIMEOUT_S = 30.0
@@ -246,11 +247,16 @@ def install(
                                  value=assembly.folder_url)  # fmt: skip
             files[part] = download(session, assembly.url(part), folder / file_name,
                                    sums[file_name], progress)  # fmt: skip
+        gff_name = f"{assembly.accession}_{assembly.name}{ANNOTATION}"
+        annotation = None
+        if gff_name in sums:  # assemblies NCBI annotated: their genes and pseudogenes
+            annotation = download(session, f"{assembly.folder_url}{gff_name}",
+                                  folder / gff_name, sums[gff_name], progress)  # fmt: skip
         if not organism:
             organism = _organism_in(files["transcripts"]) or assembly.accession
         installed = build_database(
             cache, name, organism, assembly.release, files, progress,
-            {part: assembly.url(part) for part in files},
+            {part: assembly.url(part) for part in files}, annotation,
         )  # fmt: skip
         shutil.rmtree(folder, ignore_errors=True)
     return installed

@@ -19,14 +19,17 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from assay._compat import StrEnum
 from assay.errors import InputError
 from assay.primers.binding import BindingSite, PrimingRule, Strand, encode, find_sites, products
 from assay.primers.model import PrimerPair
+
+if TYPE_CHECKING:
+    from assay.primers.annotation import Annotation
 
 MAX_PRODUCT_BP = 4000
 _FASTA_LETTERS = re.compile(r"^[ACGTURYSWKMBDHVN*-]*$", re.IGNORECASE)
@@ -55,6 +58,7 @@ class OffTarget:
         reverse_mismatches: Mismatches of the reverse primer's sites.
         database: The database it was found in, when it has a name (an organism database).
         part: "genome" or "transcripts" for an organism database; "" for a FASTA file.
+        feature: The annotated genes and pseudogenes it overlaps, in a genome with annotation.
     """
 
     record: str
@@ -67,6 +71,7 @@ class OffTarget:
     reverse_mismatches: tuple[int, ...]
     database: str = ""
     part: str = ""
+    feature: str = ""  # what an annotated genome has there: "pseudogene GAPDHP1, gene X"
 
 
 def _open(path: Path) -> IO[str]:
@@ -294,11 +299,19 @@ def search_pairs(
                 name = searched.names[record]
                 if _base(name) in skips[number]:
                     continue
-                found[number].extend(_products_from_sites(
+                made = _products_from_sites(
                     name, forward.get(record, []), reverse.get(record, []), max_bp,
                     searched.label, searched.part,
-                ))  # fmt: skip
+                )  # fmt: skip
+                if searched.annotation is not None:
+                    made = [_annotated(o, searched.annotation) for o in made]
+                found[number].extend(made)
     return found, how
+
+
+def _annotated(product: OffTarget, annotation: Annotation) -> OffTarget:
+    features = annotation.overlapping(product.record, product.start, product.end)
+    return replace(product, feature=", ".join(f"{kind} {name}" for kind, name in features))
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +323,7 @@ class _Searched:
     how: str
     label: str = ""
     part: str = ""
+    annotation: Annotation | None = None
 
 
 def _sites_in(
@@ -320,13 +334,15 @@ def _sites_in(
     from assay.primers.scan import load_database, scan_sites
 
     if path.is_dir():
+        from assay.primers.annotation import FILE, Annotation
         from assay.primers.genome import find_sites_compact, open_compact_index
 
         compact = open_compact_index(path)
+        annotation = Annotation.load(path.parent / FILE) if compact.part == "genome" else None
         return _Searched(
             names=compact.names, sites={p: find_sites_compact(p, compact, rule) for p in primers},
             how=f"{compact.label or path.name}: compact index", label=compact.label,
-            part=compact.part,
+            part=compact.part, annotation=annotation,
         )  # fmt: skip
     if not path.is_file():
         raise InputError("no such FASTA file", path=path)

@@ -145,8 +145,12 @@ def add_database(
     cache: Path, name: str, *, genome: Path | None, transcripts: Path | None,
     organism: str | None = None, release: str | None = None,
     progress: Callable[[str], None] | None = None, sources: dict[str, str] | None = None,
+    annotation: Path | None = None,
 ) -> Installed:  # fmt: skip
     """Index FASTA files at hand as the database `name` (release: given, else today's date).
+
+    `annotation` is the genome's GFF3: its genes and pseudogenes name what a genomic product
+    lands in.
 
     Raises:
         InputError: A bad name or release, no FASTA given or one missing, too little disk space,
@@ -162,8 +166,13 @@ def add_database(
     for path in parts.values():
         if not path.is_file():
             raise InputError("no such FASTA file", path=path)
+    if annotation is not None and not annotation.is_file():
+        raise InputError("no such GFF file", path=annotation)
+    if annotation is not None and genome is None:
+        raise InputError("an annotation (--annotation) goes with a genome (--genome)")
     with install_lock(databases_root(cache)):
-        return build_database(cache, name, species, release, parts, progress, sources)
+        return build_database(cache, name, species, release, parts, progress, sources,
+                              annotation)  # fmt: skip
 
 
 def check_absent(cache: Path, name: str, release: str) -> None:
@@ -176,8 +185,10 @@ def check_absent(cache: Path, name: str, release: str) -> None:
 def build_database(
     cache: Path, name: str, species: str, release: str, parts: dict[str, Path],
     progress: Callable[[str], None] | None, sources: dict[str, str] | None,
+    annotation: Path | None = None,
 ) -> Installed:  # fmt: skip
     """Index `parts` (part -> FASTA) as a database, atomically; the caller holds the lock."""
+    from assay.primers.annotation import FILE, write_features
     from assay.primers.genome import build_compact_index
 
     check_absent(cache, name, release)
@@ -201,12 +212,13 @@ def build_database(
                 progress=said,
             )  # fmt: skip
             bases[part] = index.size
+        features = write_features(annotation, staging / FILE) if annotation is not None else 0
         now = datetime.datetime.now(datetime.timezone.utc)
         manifest = {
             "kind": "assay organism database", "name": name, "organism": species,
             "release": release, "parts": list(parts), "bases": bases,
             "sources": sources or {part: path.name for part, path in parts.items()},
-            "installed": now.isoformat(timespec="seconds"),
+            "installed": now.isoformat(timespec="seconds"), "annotated_features": features,
             "assay_version": __version__,
         }  # fmt: skip
         write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=1))

@@ -333,9 +333,14 @@ def _genomic_finding(report: PairReport, found: list[OffTarget], where: str) -> 
                        message=f"genomic DNA gives no product ({where})")  # fmt: skip
     same = [o for o in found if o.product_bp == expected and o.kind.value == "FR"]
     # The gene's own locus gives the cDNA product's size only when both primers sit in one exon
-    # (or where the exons are not known).
+    # (or where the exons are not known). An annotated genome says where the gene is.
     one_exon = check is None or check.different_exons is not True
-    own = 1 if same and one_exon and not protected else 0
+    own_gene = f"gene {report.pair.gene}".lower()
+    if any(o.feature for o in found):
+        at_gene = any(own_gene in o.feature.lower().split(", ") for o in same)
+    else:
+        at_gene = bool(same)
+    own = 1 if at_gene and one_exon and not protected else 0
     words = []
     for o in found:
         if o.product_bp == expected:
@@ -344,7 +349,9 @@ def _genomic_finding(report: PairReport, found: list[OffTarget], where: str) -> 
             what = f"{o.product_bp - expected} bp longer than the cDNA product (a short intron)"
         else:
             what = "another locus"
-        words.append(f"{o.kind.value} {o.product_bp} bp at {o.record} {o.start}-{o.end}: {what}")
+        inside = f" in {o.feature}" if o.feature else ""
+        words.append(f"{o.kind.value} {o.product_bp} bp at {o.record} {o.start}-{o.end}"
+                     f"{inside}: {what}")  # fmt: skip
     shown = "; ".join(words[:3]) + (f" and {len(words) - 3} more" if len(words) > 3 else "")
     if len(found) == own:
         return Finding(code=Check.GDNA, severity=Severity.INFO, message=(

@@ -165,6 +165,32 @@ def _copy(built: tuple[Path, list[tuple[str, str]]], tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.parametrize("where", ["positions.bin", "bases.bin"])
+def test_a_byte_changed_where_a_search_reads_is_found_there(
+    built: tuple[Path, list[tuple[str, str]]], tmp_path: Path, where: str
+) -> None:
+    # The large files are checked block by block as a search reads them: change one byte inside
+    # the bucket of the primer's 3'-terminal 12-mer, or inside a planted site's bases.
+    from assay.primers.dbindex import KMER
+
+    copy = _copy(built, tmp_path)
+    index = open_compact_index(copy)
+    if where == "positions.bin":
+        key = 0
+        for base in PRIMER[-KMER:]:
+            key = key * 4 + "ACGT".index(base)
+        at = 4 * int(index.offsets[key])
+    else:
+        joined = "".join(s for _, s in built[1])
+        at = joined.index(PRIMER) // 4
+    data = bytearray((copy / where).read_bytes())
+    data[at] ^= 0x10
+    (copy / where).write_bytes(bytes(data))
+    damaged = open_compact_index(copy)  # sizes agree: opened, the content not yet read
+    with pytest.raises(InputError, match=f"{where} has changed since it was written"):
+        find_sites_compact(PRIMER, damaged, PrimingRule())
+
+
 @pytest.mark.parametrize(
     ("damage", "said"),
     [
@@ -179,10 +205,10 @@ def test_a_damaged_index_is_named_never_trusted(
     built: tuple[Path, list[tuple[str, str]]], tmp_path: Path, damage: str, said: str
 ) -> None:
     copy = _copy(built, tmp_path)
-    if damage == "flip":
-        data = bytearray((copy / "positions.bin").read_bytes())
+    if damage == "flip":  # a small file: checked in full on open
+        data = bytearray((copy / "offsets.npy").read_bytes())
         data[len(data) // 2] ^= 0x01
-        (copy / "positions.bin").write_bytes(bytes(data))
+        (copy / "offsets.npy").write_bytes(bytes(data))
     elif damage == "cut":
         (copy / "bases.bin").write_bytes((copy / "bases.bin").read_bytes()[:-1])
     elif damage == "missing":

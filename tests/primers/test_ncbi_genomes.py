@@ -103,7 +103,12 @@ def _assembly(root: Path, folder: str, rna_title: str, seed: int) -> dict[str, b
         return "".join(rng.choice(list("ACGT"), n))
 
     name = folder.rsplit("/", 1)[1]
+    gff = (
+        "##gff-version 3\nNC_1.1\tRefSeq\tgene\t101\t900\t.\t+\t.\tName=MADE1\n"
+        "NC_2.1\tRefSeq\tpseudogene\t5\t80\t.\t-\t.\tName=MADE1P1\n"
+    )
     files = {
+        f"{name}_genomic.gff.gz": gzip.compress(gff.encode()),
         f"{name}_genomic.fna.gz": gzip.compress(_fasta([("NC_1.1 chromosome 1", random(300_000)),
                                                         ("NC_2.1 chromosome 2", random(200_000))])),
         f"{name}_rna.fna.gz": gzip.compress(_fasta([(f"NM_1.1 {rna_title}", random(3000)),
@@ -149,6 +154,10 @@ def test_human_is_installed_from_the_distribution(
     assert database.sources["genome"] == f"{url}/{HUMAN}/GCF_000001405.40_GRCh38.p14_genomic.fna.gz"
     assert not (databases_root(cache) / ".downloads" / "GCF_000001405.40").exists()
     assert state.ranges == []
+    # NCBI's annotation came too: its gene and pseudogene.
+    assert (database.folder / "annotation.tsv").read_text().splitlines() == [
+        "NC_1.1\t101\t900\tMADE1\tgene", "NC_2.1\t5\t80\tMADE1P1\tpseudogene",
+    ]  # fmt: skip
 
 
 def test_a_dropped_connection_is_resumed_where_it_stopped(

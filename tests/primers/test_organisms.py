@@ -9,6 +9,7 @@ worked out from that layout in the test.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -140,6 +141,20 @@ def test_organism_none_screens_nothing_and_an_unknown_one_is_refused(
     assert main(["validate", str(table), "--offline", "--cache", str(organism), "--organism",
                  "zebrafish"]) == 2  # fmt: skip
     assert 'no database for "zebrafish" is installed' in capsys.readouterr().err
+
+
+def test_a_database_of_another_organism_than_the_records_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(3)
+    (tmp_path / "m.fa").write_text(_fasta([("chr1", _random(rng, 2000))]))
+    cache = tmp_path / "cache"
+    add_database(cache, "mouse", genome=tmp_path / "m.fa", transcripts=None, release="m1")
+    status = main(["validate", str(_table(tmp_path)), "--offline", "--cache", str(cache),
+                   "--organism", "mouse"])  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "holds Mus musculus, but the records are of Homo sapiens" in err
 
 
 def test_db_commands_add_list_path_and_remove(
@@ -282,3 +297,84 @@ def test_a_primer_priming_at_ten_sites_of_the_genome_is_flagged_as_a_repeat(
         assert repeat["message"].startswith(f"primes at {copies} sites in human r genome")
     else:
         assert repeats == []
+
+
+def _gff(features: list[tuple[str, str, int, int, str]]) -> str:
+    lines = ["##gff-version 3"]
+    for record, kind, start, end, name in features:
+        biotype = "pseudogene" if kind == "pseudogene" else "protein_coding"
+        lines.append(f"{record}\tRefSeq\t{kind}\t{start}\t{end}\t.\t+\t.\t"
+                     f"ID=gene-{name};Name={name};gene_biotype={biotype}")  # fmt: skip
+        lines.append(f"{record}\tRefSeq\texon\t{start}\t{end}\t.\t+\t.\tParent=gene-{name}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_annotated_genome_names_the_pseudogene_the_heuristic_would_miss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Both primers in exon 9 and one same-size product: without annotation it would pass for the
+    # gene's own locus (info). The GFF says the copy is the pseudogene GAPDHP1 and the gene is
+    # not in this genome: a warning naming it.
+    rng = np.random.default_rng(8)
+    exons = _exons()
+    mrna = "".join(exons)
+    left = 3000
+    (tmp_path / "g.fa").write_text(_fasta([("chr2", _random(rng, left) + mrna
+                                             + _random(rng, 3000))]))  # fmt: skip
+    (tmp_path / "g.gff").write_text(_gff([("chr2", "pseudogene", left + 1, left + len(mrna),
+                                           "GAPDHP1")]))  # fmt: skip
+    last = exons[-1]
+    table = tmp_path / "pairs.tsv"
+    table.write_text(f"gene\tforward\treverse\taccession\nGAPDH\t{last[20:40]}\t"
+                     f"{reverse_complement(last[150:170])}\tNM_002046.7\n")  # fmt: skip
+    said = []
+    for annotated in (False, True):
+        cache = tmp_path / f"cache{annotated}"
+        add_database(cache, "human", genome=tmp_path / "g.fa", transcripts=None, release="a",
+                     annotation=tmp_path / "g.gff" if annotated else None)  # fmt: skip
+        out = tmp_path / f"r{annotated}.json"
+        main(["validate", str(table), "--offline", "--cache", str(cache), "--json", str(out)])
+        capsys.readouterr()
+        findings = json.loads(out.read_text())["pairs"][0]["findings"]
+        (genomic,) = [f for f in findings if "human a genome" in f["message"]]
+        said.append((genomic["severity"], genomic["message"]))
+    assert said[0][0] == "info"  # the layout alone: taken for the gene's own locus
+    assert said[1][0] == "warn"
+    assert "1 intronless copy (processed pseudogene?)" in said[1][1]
+    assert f"at chr2 {left + len(mrna) - len(last) + 21}-" in said[1][1]
+    assert "in pseudogene GAPDHP1: the cDNA product's size" in said[1][1]
+
+
+def test_genes_and_pseudogenes_are_read_from_gff3(tmp_path: Path) -> None:
+    from assay.primers.annotation import Annotation, write_features
+
+    gff = tmp_path / "a.gff.gz"
+    gff.write_bytes(gzip.compress(_gff([("chr1", "gene", 30_001, 60_000, "GAPDH"),
+                                        ("chr2", "pseudogene", 20_001, 21_285, "GAPDHP1"),
+                                        ("chr3", "gene", 1, 10, "OTHER")]).encode()))  # fmt: skip
+    assert write_features(gff, tmp_path / "annotation.tsv") == 3
+    annotation = Annotation.load(tmp_path / "annotation.tsv")
+    assert annotation is not None
+    assert annotation.overlapping("chr1", 59_990, 60_100) == [("gene", "GAPDH")]
+    assert annotation.overlapping("chr1", 60_001, 60_100) == []  # just past its end
+    assert annotation.overlapping("chr2", 21_285, 21_300) == [("pseudogene", "GAPDHP1")]
+    assert annotation.overlapping("chrX", 1, 10) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "row"),
+    [
+        ("##gff-version 3\nchr1\tRefSeq\tgene\t1\t10\n", "needs 9 tab-separated columns", 2),
+        ("chr1\tRefSeq\tgene\tone\t10\t.\t+\t.\tName=A\n", "start and end must be numbers", 1),
+        ("chr1\tRefSeq\texon\t1\t10\t.\t+\t.\tName=A\n", "no gene or pseudogene features", None),
+    ],
+)
+def test_what_is_not_gff3_is_refused_with_its_line(
+    tmp_path: Path, text: str, said: str, row: int | None
+) -> None:
+    from assay.primers.annotation import write_features
+
+    (tmp_path / "bad.gff").write_text(text)
+    with pytest.raises(InputError, match=said) as caught:
+        write_features(tmp_path / "bad.gff", tmp_path / "out.tsv")
+    assert caught.value.row == row
