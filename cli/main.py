@@ -71,6 +71,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "refgenes": ("refgenes", "stability of candidate reference genes (geNorm M, NormFinder ρ)"),
     "fetch": ("fetch", "fill the record cache from NCBI ahead of time"),
+    "serve": (
+        "serve",
+        "a local web page: drop instrument exports, pick from lists, get the report",
+    ),
     "db": (
         "db",
         "organism databases (a genome and its transcripts) that validate and design screen "

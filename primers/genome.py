@@ -97,7 +97,7 @@ class CompactIndex:
     # CRC-32 of every CHECK_BLOCK bytes of bases.bin and positions.bin, checked as read; the
     # blocks already checked (empty while an index is being built: nothing to check against).
     crc: dict[str, npt.NDArray[np.uint32]] = field(default_factory=dict)
-    checked: dict[str, set[int]] = field(default_factory=dict)
+    checked: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
     folder: Path | None = None
 
     @property
@@ -116,18 +116,21 @@ class CompactIndex:
         sums = self.crc.get(name)
         if sums is None:
             return
-        done = self.checked.setdefault(name, set())
+        done = self.checked.get(name)
+        if done is None:
+            done = self.checked[name] = np.zeros(sums.size, dtype=bool)
+        todo = byte_blocks[~done[byte_blocks]]
+        if todo.size == 0:
+            return
         raw = data.view(np.uint8)
-        for block in np.unique(byte_blocks).tolist():
-            if block in done:
-                continue
+        for block in np.unique(todo).tolist():
             piece = raw[block * CHECK_BLOCK : (block + 1) * CHECK_BLOCK]
-            if zlib.crc32(piece.tobytes()) != int(sums[block]):
+            if zlib.crc32(piece.data) != int(sums[block]):
                 raise InputError(
                     f"{name} has changed since it was written (block {block} fails its "
                     "checksum): damaged, build it again", path=self.folder,
                 )  # fmt: skip
-            done.add(block)
+            done[block] = True
 
     def codes(self, where: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
         """Base codes (0-3 ACGT, 4 for anything else) at positions of any shape."""

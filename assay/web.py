@@ -1,0 +1,413 @@
+"""`assay serve`: a local web page for the bench — drop files, pick from lists, get the report.
+
+Built on Flask, served by waitress (the optional extra ``assay[web]``). Why these: the pages are
+server-rendered forms with a little JavaScript, which Flask does in a few lines with Jinja2
+(escaping on) and a request-size cap built in (`MAX_CONTENT_LENGTH`); its test client drives the
+error paths; waitress is a pure-Python threaded server that starts in a fraction of a second and
+needs no compiler. Starlette would add an ASGI server and python-multipart for the same forms.
+
+Every run lives in its own folder under the runs directory, named by a random 32-hex id that is
+checked before it touches a path: ``inputs/`` (uploads, saved as ``file-N`` plus an allowed
+suffix: a client's file name is shown, never used as a path), ``out/`` (the analysis folder, the
+same files as ``assay analyze --out``, written whole by `files.staged_folder`) and
+``run.json`` (state and message). Analyses run in a thread pool through the same functions as
+the CLI (`pipeline.run_analysis`); the page polls the run's state. A file served from a run is
+looked up among the names the run's folder holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from assay.errors import AssayError
+from assay.files import write_text_atomic
+from assay.tables import MAX_FILE_BYTES
+
+RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".eds", ".rdml", ".rdes", ".zip", ".gz",
+            ".xml", ".sds")  # fmt: skip
+MAX_UPLOAD_BYTES = 4 * MAX_FILE_BYTES  # a request: a few exports at the readers' own cap each
+MAX_FILES = 20
+WORKERS = 2
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>assay — {{ title }}</title>
+{% if refresh %}<meta http-equiv="refresh" content="1">{% endif %}
+<style>
+body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
+header{background:#1f4e79;color:#fff;padding:.6rem 1.2rem}header a{color:#fff;margin-right:1rem}
+main{max-width:1100px;margin:1rem auto;padding:0 1rem}
+.box{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}
+.error{border-color:#b00020;background:#fff4f4}.error h2{color:#b00020}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;
+text-align:left}th{background:#f0f3f7}label{display:block;margin:.6rem 0 .2rem;font-weight:600}
+select,input{font-size:1rem}.muted{color:#666}button{font-size:1rem;padding:.4rem 1rem}
+</style></head><body>
+<header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a></header>
+<main>{{ body|safe }}</main></body></html>"""
+
+
+class Runs:
+    """The runs directory: create, read, list and remove runs; start analyses."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="assay-run")
+        self.lock = threading.Lock()
+
+    def folder(self, run: str) -> Path | None:
+        """The run's folder, when `run` is a well-formed id of a run that exists."""
+        if not RUN_ID.fullmatch(run):
+            return None
+        folder = self.root / run
+        return folder if (folder / "run.json").is_file() else None
+
+    def create(self, kind: str, names: list[str]) -> tuple[str, Path]:
+        """A new run (its id and folder) for files given these names."""
+        run = secrets.token_hex(16)
+        folder = self.root / run
+        (folder / "inputs").mkdir(parents=True)
+        self.write(folder, {"kind": kind, "state": "uploaded", "names": names, "message": ""})
+        return run, folder
+
+    @staticmethod
+    def write(folder: Path, state: dict[str, Any]) -> None:
+        """Write a run's state whole."""
+        write_text_atomic(folder / "run.json", json.dumps(state))
+
+    @staticmethod
+    def read(folder: Path) -> dict[str, Any]:
+        """A run's state."""
+        data: dict[str, Any] = json.loads((folder / "run.json").read_text())
+        return data
+
+    def update(self, folder: Path, **changes: Any) -> None:
+        """Change a run's state (nothing when the run was removed meanwhile)."""
+        with self.lock:
+            if not (folder / "run.json").is_file():
+                return  # removed meanwhile
+            self.write(folder, {**self.read(folder), **changes})
+
+    def listed(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every run, newest first, with its state."""
+        found = []
+        for folder in sorted(self.root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+            if RUN_ID.fullmatch(folder.name) and (folder / "run.json").is_file():
+                found.append((folder.name, self.read(folder)))
+        return found
+
+    def remove(self, run: str) -> bool:
+        """Remove a run's folder; False when there is no such run."""
+        folder = self.folder(run)
+        if folder is None:
+            return False
+        with self.lock:
+            shutil.rmtree(folder, ignore_errors=True)
+        return True
+
+
+def inputs_of(folder: Path) -> list[Path]:
+    """The run's uploaded files, in upload order."""
+    files = [p for p in (folder / "inputs").iterdir() if p.name.startswith("file-")]
+    return sorted(files, key=lambda p: int(p.name.split("-")[1].split(".")[0]))
+
+
+def _said(error: Exception | str, folder: Path, names: list[str]) -> str:
+    """A message with the uploads' internal paths replaced by the names they were given."""
+    text = str(error)
+    for path, name in zip(inputs_of(folder), names, strict=False):
+        text = text.replace(str(path), name)
+    return text.replace(str(folder), "the run")
+
+
+def _suffix(name: str) -> str:
+    lower = name.lower()
+    for double in (".csv.gz", ".txt.gz", ".tsv.gz", ".rdml.gz"):
+        if lower.endswith(double):
+            return double
+    found = Path(lower).suffix
+    return found if found in SUFFIXES else ".dat"
+
+
+def create_app(runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES) -> Any:
+    """The Flask application serving the pages, runs in `runs_root`, uploads up to `max_upload`."""
+    from flask import Flask, Response, abort, redirect, render_template_string, request, send_file
+
+    app = Flask("assay")
+    app.config["MAX_CONTENT_LENGTH"] = max_upload
+    runs = Runs(runs_root)
+    app.extensions["assay_runs"] = runs
+
+    def page(title: str, body: str, status: int = 200, refresh: bool = False) -> Response:
+        html = render_template_string(_PAGE, title=title, body=body, refresh=refresh)
+        return Response(html, status=status, mimetype="text/html")
+
+    def escape(text: object) -> str:
+        from markupsafe import escape as markup_escape
+
+        return str(markup_escape(str(text)))
+
+    def error(title: str, message: str, status: int = 400) -> Response:
+        body = (f"<div class='box error'><h2>{escape(title)}</h2><p>{escape(message)}</p>"
+                "<p><a href='/analyse'>Try another file</a></p></div>")  # fmt: skip
+        return page(title, body, status)
+
+    def gone() -> Response:
+        return error("No such run", "it was removed, or the link is wrong", 404)
+
+    @app.errorhandler(413)
+    def too_large(_: Exception) -> Response:
+        cap = app.config["MAX_CONTENT_LENGTH"]
+        return error("File too large", f"uploads are limited to {cap / 2**20:g} MB in all; "
+                     "instrument exports are far smaller", 413)  # fmt: skip
+
+    @app.get("/")
+    def home() -> Response:
+        rows = "".join(
+            f"<tr><td><a href='/runs/{run}'>{escape(', '.join(state.get('names', [])))}</a></td>"
+            f"<td>{escape(state.get('kind', ''))}</td><td>{escape(state.get('state', ''))}</td>"
+            f"<td><form method='post' action='/runs/{run}/delete'><button>Remove</button></form>"
+            "</td></tr>"
+            for run, state in runs.listed()
+        )  # fmt: skip
+        body = ("<div class='box'><h2>Analyse a plate</h2><p>Drop instrument exports or Ct "
+                "tables; choose the reference gene and calibrator from what they hold.</p>"
+                "<p><a href='/analyse'>Start</a></p></div>")  # fmt: skip
+        listing = (f"<table><tr><th>files</th><th>kind</th><th>state</th><th></th></tr>{rows}"
+                   "</table>" if rows else "<p class='muted'>None yet.</p>")  # fmt: skip
+        body += f"<div class='box'><h2>Runs</h2>{listing}</div>"
+        return page("runs", body)
+
+    @app.get("/analyse")
+    def analyse_form() -> Response:
+        body = (
+            "<div class='box'><h2>Analyse a plate</h2>"
+            "<form method='post' enctype='multipart/form-data'>"
+            "<label for='files'>Instrument exports or Ct tables (one experiment)</label>"
+            "<input id='files' type='file' name='files' multiple required>"
+            "<p><button id='upload' type='submit'>Read the files</button></p></form>"
+            "<p class='muted'>QuantStudio, StepOne, 7900, CFX, LightCycler, Rotor-Gene, RDML, "
+            "or a table with group, gene and ct columns. Nothing leaves this computer.</p></div>"
+        )  # fmt: skip
+        return page("analyse", body)
+
+    @app.post("/analyse")
+    def analyse_upload() -> Response:
+        uploads = [f for f in request.files.getlist("files") if f.filename]
+        if not uploads:
+            return error("No file", "choose one or more files to read")
+        if len(uploads) > MAX_FILES:
+            return error("Too many files", f"at most {MAX_FILES} files in one run")
+        names = [Path(f.filename or "file").name[:200] for f in uploads]
+        run, folder = runs.create("analyse", names)
+        for number, (upload, name) in enumerate(zip(uploads, names, strict=True), start=1):
+            upload.save(folder / "inputs" / f"file-{number}{_suffix(name)}")
+            upload.close()  # its temporary file, now
+        try:
+            _read(folder)
+        except (AssayError, ValueError) as problem:
+            message = _said(problem, folder, names)
+            runs.update(folder, state="failed", message=message)
+            return error("This file cannot be read", message)
+        return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
+
+    def _read(folder: Path) -> Any:
+        from assay.analysis.wells import read_plates
+
+        return read_plates(inputs_of(folder))
+
+    @app.get("/runs/<run>/setup")
+    def setup(run: str) -> Response:
+        folder = runs.folder(run)
+        if folder is None:
+            return gone()
+        state = runs.read(folder)
+        try:
+            table = _read(folder)
+        except (AssayError, ValueError) as problem:
+            return error("This file cannot be read", _said(problem, folder, state["names"]))
+        return page("choose", _setup_body(run, state, table))
+
+    @app.post("/runs/<run>/setup")
+    def start(run: str) -> Response:
+        folder = runs.folder(run)
+        if folder is None:
+            return gone()
+        chosen = {
+            "reference": [g for g in request.form.getlist("reference") if g],
+            "control": request.form.get("control", ""),
+            "by": [c for c in request.form.getlist("by") if c],
+            "interval": request.form.get("interval", "ci"),
+            "correction": request.form.get("correction", "bh"),
+        }  # fmt: skip
+        if chosen["interval"] not in ("ci", "sd", "quantstudio"):
+            abort(400)
+        if chosen["correction"] not in ("bh", "holm", "none"):
+            abort(400)
+        runs.update(folder, state="running", chosen=chosen, message="")
+        runs.pool.submit(_analyse, runs, folder, chosen)
+        return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
+
+    @app.get("/runs/<run>")
+    def result(run: str) -> Response:
+        folder = runs.folder(run)
+        if folder is None:
+            return gone()
+        state = runs.read(folder)
+        names = escape(", ".join(state.get("names", [])))
+        if state["state"] == "running":
+            return page("running", f"<div class='box'><h2>Analysing {names}…</h2><p class="
+                        "'muted'>This page refreshes itself.</p></div>", refresh=True)  # fmt: skip
+        if state["state"] == "failed":
+            return error("The analysis stopped", state.get("message", ""))
+        if state["state"] == "uploaded":
+            return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
+        return page("result", _result_body(run, folder, state))
+
+    @app.get("/runs/<run>/files/<name>")
+    def files(run: str, name: str) -> Response:
+        folder = runs.folder(run)
+        out = folder / "out" if folder is not None else None
+        if out is None or not out.is_dir():
+            abort(404)
+        held = {p.name: p for p in out.iterdir() if p.is_file()}  # never the client's string
+        if name not in held:
+            abort(404)
+        return send_file(held[name], as_attachment=not name.endswith((".html", ".png", ".svg")))
+
+    @app.post("/runs/<run>/delete")
+    def delete(run: str) -> Response:
+        runs.remove(run)
+        return redirect("/", code=303)  # type: ignore[return-value]
+
+    return app
+
+
+def _analyse(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
+    """Run the analysis of a run's uploads, as `assay analyze` does; record the outcome."""
+    from assay.analysis.ddct import Interval, Settings
+    from assay.analysis.pipeline import AnalysisRequest, run_analysis
+    from assay.analysis.stats import Correction
+    from assay.files import staged_folder
+
+    names = runs.read(folder).get("names", [])
+    try:
+        files = inputs_of(folder)
+        settings = Settings(
+            reference_genes=tuple(chosen["reference"]), control=chosen["control"],
+            panels=tuple(chosen["by"]), interval=Interval(chosen["interval"]),
+            correction=Correction(chosen["correction"]),
+        )  # fmt: skip
+        with staged_folder(folder / "out") as staging:
+            outcome = run_analysis(AnalysisRequest(ct_table=files[0], more_tables=tuple(files[1:]),
+                                                   settings=settings, out=staging))  # fmt: skip
+        said = [*outcome.info, *outcome.warnings]
+        runs.update(folder, state="done", message=_said(" ".join(said), folder, names))
+    except (AssayError, ValueError) as problem:
+        runs.update(folder, state="failed", message=_said(problem, folder, names))
+    except Exception as problem:  # the server stays up; the page says what broke
+        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
+                    "please report it with the file")  # fmt: skip
+
+
+_STANDARD = {"well", "sample", "group", "gene", "ct", "row", "plate", "task", "pair", "qc",
+             "qc_reasons", "flags", "quantity", "dye", "exclude"}  # fmt: skip
+
+
+def _options(values: list[str], chosen: set[str]) -> str:
+    from markupsafe import escape
+
+    return "".join(f"<option value='{escape(v)}'{' selected' if v in chosen else ''}>"
+                   f"{escape(v)}</option>" for v in values)  # fmt: skip
+
+
+def _setup_body(run: str, state: dict[str, Any], table: Any) -> str:
+    """What was read, and the choices (from the file) with the export's own preselected."""
+    from markupsafe import escape
+
+    from assay.tables import natural_key
+
+    wells = table.wells
+    genes = sorted({str(g) for g in wells["gene"]}, key=natural_key)
+    groups = sorted({str(g) for g in wells["group"]}, key=natural_key)
+    samples = wells["sample"].nunique() if "sample" in wells else 0
+    columns = [c for c in wells.columns if c not in _STANDARD and 2 <= wells[c].nunique() <= 24]
+    references = {g.strip() for g in (table.endogenous_control or "").split(",") if g.strip()}
+    calibrator = {table.reference_sample} if table.reference_sample else set()
+    read = (
+        f"<div class='box'><h2>What was read</h2><p>{escape(', '.join(state['names']))}: "
+        f"{escape(table.instrument or 'a table of wells')}; {len(wells)} wells, {len(genes)} "
+        f"targets, {len(groups)} groups, {samples} samples; {len(table.excluded)} set aside.</p>"
+        f"<p class='muted'>Targets: {escape(', '.join(genes[:40]))}"
+        f"{' …' if len(genes) > 40 else ''}</p></div>"
+    )  # fmt: skip
+    form = (
+        f"<div class='box'><h2>Choose</h2><form method='post' action='/runs/{run}/setup'>"
+        "<label for='reference'>Reference gene(s)</label>"
+        f"<select id='reference' name='reference' multiple size='{min(8, len(genes))}' required>"
+        f"{_options(genes, references)}</select>"
+        "<label for='control'>Calibrator group</label>"
+        f"<select id='control' name='control' required><option value=''>—</option>"
+        f"{_options(groups, calibrator)}</select>"
+        + (("<label for='by'>Analyse separately by (optional)</label>"
+            f"<select id='by' name='by' multiple>{_options(columns, set())}</select>")
+           if columns else "")
+        + "<label for='interval'>Interval of the fold change</label><select id='interval' "
+        "name='interval'><option value='ci' selected>95 % confidence interval</option><option "
+        "value='sd'>2^-(ΔΔCt ± SD)</option><option value='quantstudio'>QuantStudio's RQ "
+        "Min/Max</option></select><label for='correction'>Multiple testing</label><select "
+        "id='correction' name='correction'><option value='bh' selected>Benjamini–Hochberg"
+        "</option><option value='holm'>Holm</option><option value='none'>none</option></select>"
+        "<p><button id='run' type='submit'>Run</button></p></form>"
+        + ("<p class='muted'>Preselected: what the export says its software used.</p>"
+           if references or calibrator else "")
+        + "</div>"
+    )  # fmt: skip
+    return read + form
+
+
+def _result_body(run: str, folder: Path, state: dict[str, Any]) -> str:
+    """The fold-change table, the report and the downloads."""
+    import csv
+
+    from markupsafe import escape
+
+    out = folder / "out"
+    with (out / "expression.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    shown = [("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
+             ("fold_change", "fold change"), ("fold_change_low", "low"),
+             ("fold_change_high", "high"), ("p_value", "p"), ("significance", "")]  # fmt: skip
+    shown = [(k, t) for k, t in shown if rows and k in rows[0]]
+
+    def cell(key: str, value: str) -> str:
+        if key in ("fold_change", "fold_change_low", "fold_change_high") and value:
+            return f"{float(value):.3g}"
+        if key == "p_value" and value:
+            return f"{float(value):.2g}"
+        return value
+
+    table = "".join(
+        "<tr>" + "".join(f"<td class='{k}'>{escape(cell(k, r.get(k, '')))}</td>" for k, _ in shown)
+        + "</tr>" for r in rows
+    )  # fmt: skip
+    downloads = " · ".join(
+        f"<a href='/runs/{run}/files/{escape(p.name)}'>{escape(p.name)}</a>"
+        for p in sorted(out.iterdir()) if p.is_file()
+    )  # fmt: skip
+    message = state.get("message", "")
+    return (
+        f"<div class='box'><h2>Fold changes: {escape(', '.join(state['names']))}</h2>"
+        + (f"<p class='muted'>{escape(message)}</p>" if message else "")
+        + f"<table id='expression'><tr>{''.join(f'<th>{escape(t)}</th>' for _, t in shown)}</tr>"
+        f"{table}</table><p><a href='/runs/{run}/files/report.html'>Open the full report</a>"
+        f"</p><p>Downloads: {downloads}</p></div>"
+    )  # fmt: skip

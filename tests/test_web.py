@@ -1,0 +1,171 @@
+"""The local web page (`assay serve`), through Flask's test client, on real exports in ../shared.
+
+The numbers on the page are held against `assay analyze` run on the same file with the same
+choices; the error paths (an oversized upload, binary junk, a path for a file name, a run removed
+while viewed, a file name that is not the run's) each give a page that says what is wrong, and
+nothing is written outside the runs directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from shared import INSTRUMENT_EXPORTS
+
+from assay.cli.main import main
+
+flask = pytest.importorskip("flask", reason="the web page's extra: pip install 'assay[web]'")
+
+from assay.web import MAX_UPLOAD_BYTES, create_app  # noqa: E402  # after the extra is known
+
+QS = INSTRUMENT_EXPORTS / "quantstudio"
+EXAMPLE11 = (
+    QS / "appbio_quantstudio_designandanalysis_QS7Pro_Relative_Quantification_example11.xlsx"
+)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[Any]:
+    app = create_app(tmp_path / "runs")
+    app.config["TESTING"] = True
+    with app.test_client() as test_client:
+        yield test_client
+
+
+def _upload(client: Any, *files: tuple[bytes, str]) -> Any:
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import stream_encode_multipart
+
+    # Encoded in memory: the test client's own encoding spools bodies over 500 KB to a temporary
+    # file it never closes.
+    data = MultiDict([("files", FileStorage(stream=io.BytesIO(content), filename=name))
+                      for content, name in files])  # fmt: skip
+    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+    stream.seek(0)
+    return client.post("/analyse", input_stream=stream, content_length=length,
+                       content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+
+
+def _run_id(response: Any) -> str:
+    found = re.search(r"/runs/([0-9a-f]{32})", response.headers["Location"])
+    assert found is not None
+    return found.group(1)
+
+
+def _finish(client: Any, run: str) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        page = client.get(f"/runs/{run}").get_data(as_text=True)
+        if "Analysing" not in page:
+            return str(page)
+        time.sleep(0.2)
+    raise AssertionError("the run did not finish")
+
+
+def _options(page: str, name: str) -> list[str]:
+    block = re.search(rf"<select id='{name}'.*?</select>", page, re.S)
+    assert block is not None
+    return re.findall(r"<option value='([^']*)'", block.group(0))
+
+
+def test_a_quantstudio_export_is_analysed_from_the_lists_as_the_cli_does(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = _upload(client, (EXAMPLE11.read_bytes(), EXAMPLE11.name))
+    assert response.status_code == 303
+    run = _run_id(response)
+    setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
+    assert "What was read" in setup
+    assert EXAMPLE11.name in setup
+    genes, groups = _options(setup, "reference"), _options(setup, "control")
+    # The lists hold the file's own targets and samples: IPC and 1600 are chosen from them.
+    assert {"IPC", "RNaseP"} <= set(genes)
+    assert "1600" in groups
+    chosen = {"reference": "IPC", "control": "1600", "interval": "ci", "correction": "bh"}
+    started = client.post(f"/runs/{run}/setup", data=chosen)
+    assert started.status_code == 303
+    page = _finish(client, run)
+    assert "Fold changes" in page
+    shown = {(g, grp): float(f) for g, grp, f in re.findall(
+        r"<td class='gene'>([^<]*)</td><td class='group'>([^<]*)</td><td class='n'>[^<]*</td>"
+        r"<td class='fold_change'>([^<]+)</td>", page)}  # fmt: skip
+    assert len(shown) >= 4
+    # The CLI on the same file with the same choices.
+    out = tmp_path / "cli"
+    assert main(["analyze", str(EXAMPLE11), "--reference", "IPC", "--control", "1600",
+                 "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    with (out / "expression.csv").open() as handle:
+        cli = {(r["gene"], r["group"]): float(r["fold_change"]) for r in csv.DictReader(handle)
+               if r["fold_change"]}  # fmt: skip
+    for key, fold in shown.items():
+        assert fold == float(f"{cli[key]:.3g}"), key  # the page shows 3 significant figures
+    report = client.get(f"/runs/{run}/files/report.html")
+    assert report.status_code == 200
+    assert b"<html" in report.data[:2000].lower()
+    report.close()
+
+
+def test_binary_junk_says_which_file_and_the_server_goes_on(client: Any, tmp_path: Path) -> None:
+    response = _upload(client, (bytes(range(256)) * 40, "plate 3.xlsx"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This file cannot be read" in page
+    assert "plate 3.xlsx" in page
+    assert "file-1" not in page  # the internal name is not shown
+    assert client.get("/").status_code == 200  # still up
+    _nothing_outside(tmp_path)
+
+
+def test_a_file_name_that_is_a_path_is_only_a_name(client: Any, tmp_path: Path) -> None:
+    text = (INSTRUMENT_EXPORTS / "tidy").glob("*.csv")
+    sample = next(iter(sorted(text)), None)
+    content = sample.read_bytes() if sample else b"group,gene,ct\na,X,20\n"
+    response = _upload(client, (content, "../../../../etc/evil.csv"))
+    run_folders = list((tmp_path / "runs").iterdir())
+    assert len(run_folders) == 1
+    assert [p.name for p in (run_folders[0] / "inputs").iterdir()] == ["file-1.csv"]
+    assert not (tmp_path / "etc").exists()
+    assert response.status_code in (303, 400)
+    _nothing_outside(tmp_path)
+
+
+@pytest.mark.parametrize("over", [False, True])
+def test_an_upload_over_the_cap_is_refused_with_a_message(tmp_path: Path, over: bool) -> None:
+    # The cap is the app's (MAX_UPLOAD_BYTES, 800 MB); a 64 KB one is tried here on both sides.
+    assert MAX_UPLOAD_BYTES == 4 * 200 * 2**20
+    app = create_app(tmp_path / "runs", max_upload=64 * 1024)
+    content = b"group,gene,ct\n" + b"a,X,20\n" * 9000  # 63 KB of table
+    body = content + (b"a,X,20\n" * 2000 if over else b"")  # 77 KB: over
+    with app.test_client() as client:
+        response = _upload(client, (body, "table.csv"))
+    if over:
+        assert response.status_code == 413
+        assert "File too large" in response.get_data(as_text=True)
+        assert not any((tmp_path / "runs").iterdir())
+    else:
+        assert response.status_code != 413
+
+
+def test_a_run_removed_while_viewed_and_names_not_in_the_run(client: Any) -> None:
+    response = _upload(client, (EXAMPLE11.read_bytes(), EXAMPLE11.name))
+    run = _run_id(response)
+    for name in ("..%2Frun.json", "run.json", "..", "report.html"):  # no out/ folder yet
+        assert client.get(f"/runs/{run}/files/{name}").status_code == 404
+    assert client.get("/runs/..%2F..%2Fetc/setup").status_code == 404
+    assert client.post(f"/runs/{run}/delete").status_code == 303
+    gone = client.get(f"/runs/{run}")
+    assert gone.status_code == 404
+    assert "No such run" in gone.get_data(as_text=True)
+    assert client.get(f"/runs/{run}/setup").status_code == 404
+
+
+def _nothing_outside(tmp_path: Path) -> None:
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["runs"], [])
