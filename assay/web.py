@@ -39,11 +39,12 @@ WORKERS = 2
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>assay — {{ title }}</title>
+<link rel="icon" href="data:,">
 {% if refresh %}<meta http-equiv="refresh" content="1">{% endif %}
 <style>
 body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
 header{background:#1f4e79;color:#fff;padding:.6rem 1.2rem}header a{color:#fff;margin-right:1rem}
-main{max-width:1100px;margin:1rem auto;padding:0 1rem}
+main{max-width:1100px;margin:1rem auto;padding:0 1rem}h2{overflow-wrap:anywhere}
 .box{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1rem;margin:1rem 0}
 .error{border-color:#b00020;background:#fff4f4}.error h2{color:#b00020}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;
@@ -339,7 +340,9 @@ def _setup_body(run: str, state: dict[str, Any], table: Any) -> str:
     genes = sorted({str(g) for g in wells["gene"]}, key=natural_key)
     groups = sorted({str(g) for g in wells["group"]}, key=natural_key)
     samples = wells["sample"].nunique() if "sample" in wells else 0
-    columns = [c for c in wells.columns if c not in _STANDARD and 2 <= wells[c].nunique() <= 24]
+    columns = [c for c in wells.columns
+               if c not in _STANDARD and wells[c].dtype == object and 2 <= wells[c].nunique() <= 24
+               and not c.startswith(("cq_", "ct_"))]  # fmt: skip
     references = {g.strip() for g in (table.endogenous_control or "").split(",") if g.strip()}
     calibrator = {table.reference_sample} if table.reference_sample else set()
     read = (
@@ -386,7 +389,7 @@ def _result_body(run: str, folder: Path, state: dict[str, Any]) -> str:
     shown = [("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
              ("fold_change", "fold change"), ("fold_change_low", "low"),
              ("fold_change_high", "high"), ("p_value", "p"), ("significance", "")]  # fmt: skip
-    shown = [(k, t) for k, t in shown if rows and k in rows[0]]
+    shown = [(k, t) for k, t in shown if rows and k in rows[0] and any(r[k] for r in rows)]
 
     def cell(key: str, value: str) -> str:
         if key in ("fold_change", "fold_change_low", "fold_change_high") and value:
@@ -401,7 +404,7 @@ def _result_body(run: str, folder: Path, state: dict[str, Any]) -> str:
     )  # fmt: skip
     downloads = " · ".join(
         f"<a href='/runs/{run}/files/{escape(p.name)}'>{escape(p.name)}</a>"
-        for p in sorted(out.iterdir()) if p.is_file()
+        for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")
     )  # fmt: skip
     message = state.get("message", "")
     return (
