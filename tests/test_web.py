@@ -8,7 +8,6 @@ nothing is written outside the runs directory.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import time
@@ -17,18 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_folds import EXAMPLE11, assert_shown_as_the_cli
 from shared import INSTRUMENT_EXPORTS
-
-from assay.cli.main import main
 
 flask = pytest.importorskip("flask", reason="the web page's extra: pip install 'assay[web]'")
 
 from assay.web import MAX_UPLOAD_BYTES, create_app  # noqa: E402  # after the extra is known
-
-QS = INSTRUMENT_EXPORTS / "quantstudio"
-EXAMPLE11 = (
-    QS / "appbio_quantstudio_designandanalysis_QS7Pro_Relative_Quantification_example11.xlsx"
-)
 
 
 @pytest.fixture
@@ -76,7 +69,7 @@ def _options(page: str, name: str) -> list[str]:
 
 
 def test_a_quantstudio_export_is_analysed_from_the_lists_as_the_cli_does(
-    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    client: Any, tmp_path: Path
 ) -> None:
     response = _upload(client, (EXAMPLE11.read_bytes(), EXAMPLE11.name))
     assert response.status_code == 303
@@ -96,17 +89,7 @@ def test_a_quantstudio_export_is_analysed_from_the_lists_as_the_cli_does(
     shown = {(g, grp): float(f) for g, grp, f in re.findall(
         r"<td class='gene'>([^<]*)</td><td class='group'>([^<]*)</td><td class='n'>[^<]*</td>"
         r"<td class='fold_change'>([^<]+)</td>", page)}  # fmt: skip
-    assert len(shown) >= 4
-    # The CLI on the same file with the same choices.
-    out = tmp_path / "cli"
-    assert main(["analyze", str(EXAMPLE11), "--reference", "IPC", "--control", "1600",
-                 "--out", str(out)]) == 0  # fmt: skip
-    capsys.readouterr()
-    with (out / "expression.csv").open() as handle:
-        cli = {(r["gene"], r["group"]): float(r["fold_change"]) for r in csv.DictReader(handle)
-               if r["fold_change"]}  # fmt: skip
-    for key, fold in shown.items():
-        assert fold == float(f"{cli[key]:.3g}"), key  # the page shows 3 significant figures
+    assert_shown_as_the_cli(shown, EXAMPLE11, tmp_path / "cli")  # the same choices
     report = client.get(f"/runs/{run}/files/report.html")
     assert report.status_code == 200
     assert b"<html" in report.data[:2000].lower()

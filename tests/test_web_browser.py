@@ -9,7 +9,6 @@ against `assay analyze` on the same file. A screenshot of each page is kept in t
 from __future__ import annotations
 
 import base64
-import csv
 import threading
 import time
 from collections.abc import Iterator
@@ -17,15 +16,10 @@ from pathlib import Path
 
 import pytest
 from browser import ARTIFACTS, call, free_port, needs_browser, run_script, session, webdriver
-from shared import INSTRUMENT_EXPORTS
-
-from assay.cli.main import main
+from cli_folds import EXAMPLE11, assert_shown_as_the_cli
 
 pytest.importorskip("flask", reason="the web page's extra: pip install 'assay[web]'")
 pytestmark = needs_browser
-
-EXAMPLE11 = (INSTRUMENT_EXPORTS / "quantstudio" / "appbio_quantstudio_designandanalysis_"
-             "QS7Pro_Relative_Quantification_example11.xlsx")  # fmt: skip
 
 
 @pytest.fixture
@@ -62,7 +56,7 @@ def _shot(base: str, name: str) -> None:
 
 
 def test_the_browser_analyses_a_quantstudio_export_from_the_lists(
-    server: str, driver: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str, driver: str, tmp_path: Path
 ) -> None:
     with session(driver, tmp_path / "profile", height=1400) as base:
         call("POST", f"{base}/url", {"url": f"{server}/analyse"})
@@ -87,15 +81,6 @@ def test_the_browser_analyses_a_quantstudio_export_from_the_lists(
         logs = call("POST", f"{base}/se/log", {"type": "browser"})
         _shot(base, "web-result.png")
     shown = {(gene, group): float(fold) for gene, group, fold in rows if fold}
-    assert len(shown) >= 4
-    out = tmp_path / "cli"
-    assert main(["analyze", str(EXAMPLE11), "--reference", "IPC", "--control", "1600",
-                 "--out", str(out)]) == 0  # fmt: skip
-    capsys.readouterr()
-    with (out / "expression.csv").open() as handle:
-        cli = {(r["gene"], r["group"]): float(r["fold_change"]) for r in csv.DictReader(handle)
-               if r["fold_change"]}  # fmt: skip
-    for key, fold in shown.items():
-        assert fold == float(f"{cli[key]:.3g}"), key
+    assert_shown_as_the_cli(shown, EXAMPLE11, tmp_path / "cli")
     assert [entry for entry in logs if entry.get("level") == "SEVERE"] == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cli", "profile", "runs"]
