@@ -51,15 +51,17 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:.25rem
 text-align:left}th{background:#f0f3f7}label{display:block;margin:.6rem 0 .2rem;font-weight:600}
 select,input{font-size:1rem}.muted{color:#666}button{font-size:1rem;padding:.4rem 1rem}
 </style></head><body>
-<header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a></header>
+<header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a><a
+href="/validate">Validate primers</a></header>
 <main>{{ body|safe }}</main></body></html>"""
 
 
 class Runs:
     """The runs directory: create, read, list and remove runs; start analyses."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: Path | None = None) -> None:
         self.root = root
+        self.cache = cache  # the record cache and organism databases (None: the default)
         root.mkdir(parents=True, exist_ok=True)
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="assay-run")
         self.lock = threading.Lock()
@@ -138,13 +140,19 @@ def _suffix(name: str) -> str:
     return found if found in SUFFIXES else ".dat"
 
 
-def create_app(runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES) -> Any:
-    """The Flask application serving the pages, runs in `runs_root`, uploads up to `max_upload`."""
+def create_app(
+    runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES, cache: Path | None = None
+) -> Any:
+    """The Flask application serving the pages.
+
+    Runs live in `runs_root`; a request uploads at most `max_upload` bytes; records and organism
+    databases come from `cache` (default: the user's cache).
+    """
     from flask import Flask, Response, abort, redirect, render_template_string, request, send_file
 
     app = Flask("assay")
     app.config["MAX_CONTENT_LENGTH"] = max_upload
-    runs = Runs(runs_root)
+    runs = Runs(runs_root, cache)
     app.extensions["assay_runs"] = runs
 
     def page(title: str, body: str, status: int = 200, refresh: bool = False) -> Response:
@@ -225,6 +233,43 @@ def create_app(runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES) -> Any:
 
         return read_plates(inputs_of(folder))
 
+    @app.get("/validate")
+    def validate_form() -> Response:
+        body = (
+            "<div class='box'><h2>Validate primer pairs</h2>"
+            "<form method='post' enctype='multipart/form-data'>"
+            "<label for='table'>A primer table (.tsv, .csv or .xlsx: gene, forward, reverse, "
+            "accession, optionally anneal_temp_c)</label>"
+            "<input id='table' type='file' name='table'>"
+            "<label for='pasted'>or paste it here (tab- or comma-separated, with its header)"
+            "</label><textarea id='pasted' name='pasted' rows='8' cols='100'></textarea>"
+            "<label><input id='offline' type='checkbox' name='offline' value='1'> offline: only "
+            "cached and bundled records</label>"
+            "<p><button id='check' type='submit'>Check the pairs</button></p></form></div>"
+        )  # fmt: skip
+        return page("validate", body)
+
+    @app.post("/validate")
+    def validate_start() -> Response:
+        upload = request.files.get("table")
+        pasted = request.form.get("pasted", "").strip()
+        if upload is not None and upload.filename:
+            name = Path(upload.filename).name[:200]
+            run, folder = runs.create("validate", [name])
+            upload.save(folder / "inputs" / f"file-1{_suffix(name)}")
+            upload.close()
+        elif pasted:
+            name = "pasted table"
+            run, folder = runs.create("validate", [name])
+            separator = ".tsv" if "\t" in pasted.splitlines()[0] else ".csv"
+            write_text_atomic(folder / "inputs" / f"file-1{separator}", pasted + "\n")
+        else:
+            return error("No table", "choose a primer table, or paste one")
+        offline = request.form.get("offline") == "1"
+        runs.update(folder, state="running", chosen={"offline": offline})
+        runs.pool.submit(_validate, runs, folder, offline)
+        return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
+
     @app.get("/runs/<run>/setup")
     def setup(run: str) -> Response:
         folder = runs.folder(run)
@@ -271,6 +316,8 @@ def create_app(runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES) -> Any:
             return error("The analysis stopped", state.get("message", ""))
         if state["state"] == "uploaded":
             return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
+        if state.get("kind") == "validate":
+            return page("verdicts", _verdicts_body(run, folder, state))
         return page("result", _result_body(run, folder, state))
 
     @app.get("/runs/<run>/files/<name>")
@@ -282,7 +329,8 @@ def create_app(runs_root: Path, *, max_upload: int = MAX_UPLOAD_BYTES) -> Any:
         held = {p.name: p for p in out.iterdir() if p.is_file()}  # never the client's string
         if name not in held:
             abort(404)
-        return send_file(held[name], as_attachment=not name.endswith((".html", ".png", ".svg")))
+        inline = name.endswith((".html", ".png", ".svg", ".txt"))
+        return send_file(held[name], as_attachment=not inline)
 
     @app.post("/runs/<run>/delete")
     def delete(run: str) -> Response:
@@ -317,6 +365,73 @@ def _analyse(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
     except Exception as problem:  # the server stays up; the page says what broke
         runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
                     "please report it with the file")  # fmt: skip
+
+
+def _validate(runs: Runs, folder: Path, offline: bool) -> None:
+    """Validate a run's primer table as `assay validate` does; keep the JSON and the text."""
+    from assay.files import staged_folder, strict_json
+    from assay.primers.cache import RecordCache, default_cache_dir
+    from assay.primers.entrez import EntrezClient, settings_from
+    from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.organisms import choose_database, records_species
+    from assay.primers.report import to_json_dict, to_text
+    from assay.primers.store import RecordStore
+    from assay.primers.table import read_primer_table
+    from assay.primers.validate import validate_pairs
+
+    names = runs.read(folder).get("names", [])
+    client = None
+    try:
+        pairs = read_primer_table(inputs_of(folder)[0])
+        cache = runs.cache or default_cache_dir()
+        client = None if offline else EntrezClient(settings_from())
+        store = RecordStore(RecordCache(cache), client)
+        database, said = choose_database(
+            cache, None, records_species(store, [p.accession for p in pairs if p.accession])
+        )  # fmt: skip
+        search = (DatabaseSearch(paths=tuple(str(database.index(p)) for p in database.parts))
+                  if database is not None else None)  # fmt: skip
+        report = validate_pairs(pairs, source=names[0] if names else None, records=store,
+                                off_targets=search)  # fmt: skip
+        with staged_folder(folder / "out") as staging:
+            write_text_atomic(staging / "validation.json", strict_json(to_json_dict(report)))
+            write_text_atomic(staging / "validation.txt", to_text(report))
+        runs.update(folder, state="done", message=_said(said, folder, names))
+    except (AssayError, ValueError) as problem:
+        runs.update(folder, state="failed", message=_said(problem, folder, names))
+    except Exception as problem:  # the server stays up; the page says what broke
+        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
+                    "please report it with the file")  # fmt: skip
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _verdicts_body(run: str, folder: Path, state: dict[str, Any]) -> str:
+    """One row per pair: gene, verdict, the record used, and the reasons (warn and fail)."""
+    from markupsafe import escape
+
+    data = json.loads((folder / "out" / "validation.json").read_text())
+    rows = []
+    for pair in data.get("pairs", []):
+        reasons = [f"{f.get('severity')}: {f.get('message')}" for f in pair.get("findings", [])
+                   if f.get("severity") in ("warn", "fail")]  # fmt: skip
+        record = (pair.get("reference") or {}).get("accession") or pair.get("accession") or ""
+        rows.append(
+            f"<tr><td class='gene'>{escape(pair.get('gene', ''))}</td>"
+            f"<td class='verdict'>{escape(pair.get('verdict', ''))}</td>"
+            f"<td class='record'>{escape(record)}</td>"
+            f"<td class='reasons'>{'<br>'.join(str(escape(r)) for r in reasons) or '–'}</td></tr>"
+        )  # fmt: skip
+    message = state.get("message", "")
+    return (
+        f"<div class='box'><h2>Verdicts: {escape(', '.join(state['names']))}</h2>"
+        + (f"<p class='muted'>{escape(message)}</p>" if message else "")
+        + "<table id='verdicts'><tr><th>gene</th><th>verdict</th><th>record</th><th>why</th>"
+        f"</tr>{''.join(rows)}</table><p>Downloads: <a href='/runs/{run}/files/validation.json'>"
+        f"validation.json</a> · <a href='/runs/{run}/files/validation.txt'>validation.txt</a>"
+        "</p></div>"
+    )  # fmt: skip
 
 
 _STANDARD = {"well", "sample", "group", "gene", "ct", "row", "plate", "task", "pair", "qc",

@@ -159,7 +159,6 @@ def run(args: argparse.Namespace) -> int:
         cluster_from,
         conditions_from,
         off_target_search,
-        records_species,
         thresholds_from,
     )
     from assay.files import write_text_atomic
@@ -171,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         order_sheet,
     )
     from assay.primers.offtarget import SCAN_MAX_PAIRS
+    from assay.primers.organisms import records_species
     from assay.primers.targets import read_targets
     from assay.progress import Progress
 

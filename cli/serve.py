@@ -18,6 +18,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     parser.add_argument("--open", action="store_true", help="open the page in the browser")
     parser.add_argument(
+        "--cache", type=Path, metavar="DIR",
+        help="record cache and organism databases (default: ASSAY_CACHE, else ~/.cache/assay)",
+    )  # fmt: skip
+    parser.add_argument(
         "--runs", type=Path, metavar="DIR",
         help="where each run's files are kept (default: the cache's runs/ folder)",
     )  # fmt: skip
@@ -39,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     if args.host not in LOOPBACK:
         print(f"WARNING: listening on {args.host}: anyone who can reach this computer on the "
               "network can use the page and read its runs", file=sys.stderr)  # fmt: skip
-    runs = args.runs or default_cache_dir() / "runs"
-    app = create_app(runs)
+    cache = args.cache or default_cache_dir()
+    runs = args.runs or cache / "runs"
+    app = create_app(runs, cache=cache)
     url = f"http://{'127.0.0.1' if args.host in LOOPBACK else args.host}:{args.port}/"
     print(f"assay is at {url} (runs kept in {runs}); Ctrl+C to stop", flush=True)
     if args.open:

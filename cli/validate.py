@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assay.cli.options import add_network_options, build_store
@@ -235,59 +235,13 @@ def _organism_indexes(
 ) -> list[str]:
     """The index folders of the organism database --organism names, or the records' organism."""
     from assay.primers.cache import default_cache_dir
-    from assay.primers.organisms import find, for_organism, installed
+    from assay.primers.organisms import choose_database
 
-    wanted = getattr(args, "organism", None)
-    if wanted is not None and wanted.lower() == "none":
-        return []
     cache = getattr(args, "cache", None) or default_cache_dir()
-    if wanted:
-        database = find(cache, wanted)
-        others = sorted(o for o in (species() if species is not None else set())
-                        if o.lower() != database.organism.lower())  # fmt: skip
-        if others:
-            raise InputError(
-                f"holds {database.organism}, but the records are of {', '.join(others)}: "
-                "screening against another organism says nothing of specificity (--organism "
-                "none to screen only --db files)", column="--organism", value=wanted,
-            )  # fmt: skip
-    else:
-        if species is None or not installed(cache):
-            return []
-        organisms = species()
-        if len(organisms) != 1:
-            if organisms:
-                print(f"Not screened against an organism database: the records are of "
-                      f"{len(organisms)} organisms ({', '.join(sorted(organisms))}); give "
-                      "--organism", file=sys.stderr)  # fmt: skip
-            return []
-        (organism,) = organisms
-        found = for_organism(cache, organism)
-        if found is None:
-            print(f"Not screened against an organism database: none installed for {organism} "
-                  "(assay db add)", file=sys.stderr)  # fmt: skip
-            return []
-        database = found
-    print(f"Screening against {database.label}: {', '.join(database.parts)}", file=sys.stderr)
-    return [str(database.index(part)) for part in database.parts]
-
-
-def records_species(store: RecordSource, accessions: Iterable[str]) -> Callable[[], set[str]]:
-    """The organisms of the records cited (those that can be had), asked when needed."""
-
-    def species() -> set[str]:
-        from assay.errors import AssayError
-        from assay.primers.accession import parse_versioned
-
-        found = set()
-        for text in dict.fromkeys(accessions):
-            try:
-                found.add(store.transcript(parse_versioned(text)).species)
-            except (AssayError, ValueError):
-                continue
-        return found - {""}
-
-    return species
+    database, said = choose_database(cache, getattr(args, "organism", None), species)
+    if said:
+        print(said, file=sys.stderr)
+    return [] if database is None else [str(database.index(p)) for p in database.parts]
 
 
 def _redesign(
@@ -317,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
     from assay.files import strict_json, write_text_atomic
     from assay.primers.design_report import redesign_to_json, redesign_to_text
     from assay.primers.model import Verdict
+    from assay.primers.organisms import records_species
     from assay.primers.report import to_json_dict, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs

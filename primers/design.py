@@ -80,6 +80,10 @@ _PLACEMENT_PENALTY = {
     Placement.ONE_EXON: 5.0,
 }
 _VARIANT_MISSED_PENALTY = 1.0
+# Products an organism's genome gives (its own locus, a processed pseudogene) matter only where
+# genomic DNA is left in the RNA: a pair that avoids them is preferred, one that has them is
+# still proposed with the warning (a gene with many pseudogenes, like GAPDH, would have none).
+_GENOMIC_PRODUCT_PENALTY = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -461,12 +465,25 @@ def _placement(
     return Placement.ONE_EXON, "the product lies within one exon"
 
 
+def _genome_screen_warns(report: PairReport) -> bool:
+    """A warning from an organism genome's screen (genomic DNA's products)."""
+    return any(f.code is Check.GDNA and f.severity is Severity.WARN
+               and f.message.startswith("genomic DNA gives") for f in report.findings)  # fmt: skip
+
+
 def _blocking(report: PairReport) -> list[str]:
-    """Why a checked candidate is not proposed: its warn/fail finding codes (or verdict)."""
-    codes = [f.code.value for f in report.findings if f.severity is not Severity.INFO]
+    """Why a checked candidate is not proposed: its warn/fail finding codes (or verdict).
+
+    The genome screen's warnings do not block (`_GENOMIC_PRODUCT_PENALTY` ranks them down).
+    """
+    codes = [f.code.value for f in report.findings if f.severity is not Severity.INFO
+             and not (f.code is Check.GDNA and f.message.startswith("genomic DNA gives")
+                      and f.severity is Severity.WARN)]  # fmt: skip
     if codes:
         return sorted(set(codes))
-    if report.verdict is not Verdict.PASS:
+    if report.verdict is Verdict.FAIL or (
+        report.verdict is not Verdict.PASS and not _genome_screen_warns(report)
+    ):
         return [f"verdict {report.verdict.value}"]
     return []
 
@@ -556,7 +573,8 @@ def _rank(
         placed = _PLACEMENT_PENALTY[placement] if prefer_placement else 0.0
         outside = cds is not None and (candidate.end < cds[0] or candidate.start > cds[1])
         score = (candidate.penalty + placed + missed * _VARIANT_MISSED_PENALTY
-                 + (_OUTSIDE_CDS_PENALTY if outside else 0.0))  # fmt: skip
+                 + (_OUTSIDE_CDS_PENALTY if outside else 0.0)
+                 + (_GENOMIC_PRODUCT_PENALTY if _genome_screen_warns(report) else 0.0))  # fmt: skip
         scored.append((score, candidate, report, placement, text))
     scored.sort(key=lambda item: (item[0], item[1].start))
     chosen: list[tuple[float, Candidate, PairReport, Placement, str]] = []
@@ -835,7 +853,7 @@ def _new_partner(
     ordered = sorted(found, key=lambda c: c.penalty)
     reports = checker.check_many([(c.forward, c.reverse) for c in ordered])
     for candidate, checked in zip(ordered, reports, strict=True):
-        if checked.verdict is Verdict.PASS:
+        if not _blocking(checked):
             new = candidate.reverse if name == "forward" else candidate.forward
             return [
                 Proposal(

@@ -22,13 +22,17 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assay import __version__
 from assay.errors import InputError
 from assay.files import write_text_atomic
+
+if TYPE_CHECKING:
+    from assay.primers.store import RecordSource
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Common names and the organisms NCBI files them under.
@@ -309,3 +313,63 @@ def remove(cache: Path, name: str, release: str | None = None) -> list[Installed
         if home.is_dir() and not any(home.iterdir()):
             home.rmdir()
     return gone
+
+
+def choose_database(
+    cache: Path, wanted: str | None, species: Callable[[], set[str]] | None
+) -> tuple[Installed | None, str]:
+    """The database to screen against, and a sentence saying which (or why none).
+
+    `wanted` names one (or "none"); without it, the database of the records' organism
+    (`species`, asked only when a database is installed) is chosen when there is exactly one
+    organism. One given by name must hold the records' organism.
+
+    Raises:
+        InputError: `wanted` is not installed, or holds another organism than the records.
+    """
+    if wanted is not None and wanted.lower() == "none":
+        return None, ""
+    if wanted:
+        database = find(cache, wanted)
+        others = sorted(o for o in (species() if species is not None else set())
+                        if o.lower() != database.organism.lower())  # fmt: skip
+        if others:
+            raise InputError(
+                f"holds {database.organism}, but the records are of {', '.join(others)}: "
+                "screening against another organism says nothing of specificity (--organism "
+                "none to screen only --db files)", column="--organism", value=wanted,
+            )  # fmt: skip
+    else:
+        if species is None or not installed(cache):
+            return None, ""
+        organisms = species()
+        if len(organisms) != 1:
+            said = (f"Not screened against an organism database: the records are of "
+                    f"{len(organisms)} organisms ({', '.join(sorted(organisms))}); give "
+                    "--organism") if organisms else ""  # fmt: skip
+            return None, said
+        (organism,) = organisms
+        found = for_organism(cache, organism)
+        if found is None:
+            return None, (f"Not screened against an organism database: none installed for "
+                          f"{organism} (assay db add)")  # fmt: skip
+        database = found
+    return database, f"Screening against {database.label}: {', '.join(database.parts)}"
+
+
+def records_species(store: RecordSource, accessions: Iterable[str]) -> Callable[[], set[str]]:
+    """The organisms of the records cited (those that can be had), asked when needed."""
+
+    def species() -> set[str]:
+        from assay.errors import AssayError
+        from assay.primers.accession import parse_versioned
+
+        found = set()
+        for text in dict.fromkeys(accessions):
+            try:
+                found.add(store.transcript(parse_versioned(text)).species)
+            except (AssayError, ValueError):
+                continue
+        return found - {""}
+
+    return species

@@ -19,6 +19,8 @@ import pytest
 from cli_folds import EXAMPLE11, assert_shown_as_the_cli
 from shared import INSTRUMENT_EXPORTS
 
+from assay.cli.main import main
+
 flask = pytest.importorskip("flask", reason="the web page's extra: pip install 'assay[web]'")
 
 from assay.web import MAX_UPLOAD_BYTES, create_app  # noqa: E402  # after the extra is known
@@ -152,3 +154,29 @@ def test_a_run_removed_while_viewed_and_names_not_in_the_run(client: Any) -> Non
 
 def _nothing_outside(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) in (["runs"], [])
+
+
+def test_a_pasted_primer_table_gets_the_verdicts_assay_validate_gives(tmp_path: Path) -> None:
+    import json
+
+    from assay.data import table1_path
+
+    app = create_app(tmp_path / "runs", cache=tmp_path / "cache")
+    with app.test_client() as client:
+        started = client.post("/validate", data={"pasted": table1_path().read_text(),
+                                                 "offline": "1"})  # fmt: skip
+        assert started.status_code == 303
+        page = _finish(client, _run_id(started))
+    shown = re.findall(r"<td class='gene'>([^<]*)</td><td class='verdict'>([^<]*)</td>", page)
+    out = tmp_path / "cli.json"
+    main(["validate", str(table1_path()), "--offline", "--cache", str(tmp_path / "cache"),
+          "--json", str(out)])  # fmt: skip
+    cli = [(p["gene"], p["verdict"]) for p in json.loads(out.read_text())["pairs"]]
+    assert shown == cli
+    assert ("mTOR", "fail") in shown  # Table 1's mTOR pair (cited record, primers that miss it)
+
+
+def test_validate_without_a_table_says_so(client: Any) -> None:
+    response = client.post("/validate", data={"pasted": "  "})
+    assert response.status_code == 400
+    assert "No table" in response.get_data(as_text=True)

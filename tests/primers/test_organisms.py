@@ -378,3 +378,33 @@ def test_what_is_not_gff3_is_refused_with_its_line(
     with pytest.raises(InputError, match=said) as caught:
         write_features(tmp_path / "bad.gff", tmp_path / "out.tsv")
     assert caught.value.row == row
+
+
+def test_the_same_database_serves_a_two_worker_cluster(organism: Path, tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    table = _table(tmp_path)
+    common = ["--offline", "--cache", str(organism)]
+    single, clustered = tmp_path / "one.json", tmp_path / "two.json"
+    main(["validate", str(table), "--json", str(single), *common])
+    main(["validate", str(table), "--json", str(clustered), "--workers", "2", *common])
+    one, two = json.loads(single.read_text()), json.loads(clustered.read_text())
+    messages = [f["message"] for f in one["pairs"][0]["findings"]]
+    assert any("human test1 genome" in m for m in messages)  # screened, as by default
+    assert one == two
+
+
+def test_design_screens_against_the_records_organism_by_default(
+    organism: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "design.json"
+    main(["design", "NM_002046.7", "--offline", "--cache", str(organism), "--pairs", "2",
+          "--json", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert "Screening against human (Homo sapiens, test1): transcripts, genome" in err
+    text = out.read_text()
+    assert "not screened" not in text
+    assert "human test1 genome" in text  # each proposal's genomic-DNA finding names it
+    # Every GAPDH pair also amplifies the intronless copy (a processed pseudogene): proposed all
+    # the same, with the warning, as Primer-BLAST lists such products rather than design none.
+    (design,) = json.loads(text)["designs"]
+    assert len(design["pairs"]) == 2
