@@ -221,12 +221,20 @@ def create_app(
             upload.save(folder / "inputs" / f"file-{number}{_suffix(name)}")
             upload.close()  # its temporary file, now
         try:
-            _read(folder)
+            _plate_view(_read(folder), folder)
         except (AssayError, ValueError) as problem:
             message = _said(problem, folder, names)
             runs.update(folder, state="failed", message=message)
             return error("This file cannot be read", message)
         return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
+
+    @app.get("/runs/<run>/plates.png")
+    def plates(run: str) -> Response:
+        folder = runs.folder(run)
+        view = folder / "view" / "plates.png" if folder is not None else None
+        if view is None or not view.is_file():
+            abort(404)
+        return send_file(view, mimetype="image/png")
 
     def _read(folder: Path) -> Any:
         from assay.analysis.wells import read_plates
@@ -367,6 +375,23 @@ def _analyse(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
                     "please report it with the file")  # fmt: skip
 
 
+def _plate_view(table: Any, folder: Path) -> None:
+    """The plate view of what was read, each well coloured by its QC verdict (wells placed).
+
+    The QC is the one `assay analyze` applies before any choice is made.
+    """
+    from assay.analysis.ddct import Settings, flag_wells
+    from assay.analysis.figures import plate_figure
+    from assay.analysis.outputs import wells_with_fate
+
+    if "well" not in table.wells or not (table.wells["well"].astype(str) != "").any():
+        return
+    every = wells_with_fate(flag_wells(table.wells, Settings(reference_genes=(), control="")),
+                            table)  # fmt: skip
+    (folder / "view").mkdir(exist_ok=True)
+    plate_figure(every, folder / "view" / "plates")
+
+
 def _validate(runs: Runs, folder: Path, offline: bool) -> None:
     """Validate a run's primer table as `assay validate` does; keep the JSON and the text."""
     from assay.files import staged_folder, strict_json
@@ -460,12 +485,14 @@ def _setup_body(run: str, state: dict[str, Any], table: Any) -> str:
                and not c.startswith(("cq_", "ct_"))]  # fmt: skip
     references = {g.strip() for g in (table.endogenous_control or "").split(",") if g.strip()}
     calibrator = {table.reference_sample} if table.reference_sample else set()
+    view = (f"<img id='plates' src='/runs/{run}/plates.png' alt='plate view' "
+            "style='max-width:100%'>" if "well" in wells else "")  # fmt: skip
     read = (
         f"<div class='box'><h2>What was read</h2><p>{escape(', '.join(state['names']))}: "
         f"{escape(table.instrument or 'a table of wells')}; {len(wells)} wells, {len(genes)} "
         f"targets, {len(groups)} groups, {samples} samples; {len(table.excluded)} set aside.</p>"
         f"<p class='muted'>Targets: {escape(', '.join(genes[:40]))}"
-        f"{' …' if len(genes) > 40 else ''}</p></div>"
+        f"{' …' if len(genes) > 40 else ''}</p>{view}</div>"
     )  # fmt: skip
     form = (
         f"<div class='box'><h2>Choose</h2><form method='post' action='/runs/{run}/setup'>"

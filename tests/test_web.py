@@ -79,6 +79,12 @@ def test_a_quantstudio_export_is_analysed_from_the_lists_as_the_cli_does(
     setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
     assert "What was read" in setup
     assert EXAMPLE11.name in setup
+    # The plate view of what was read, each well coloured by its QC verdict.
+    assert f"src='/runs/{run}/plates.png'" in setup
+    view = client.get(f"/runs/{run}/plates.png")
+    assert view.status_code == 200
+    assert view.data[:8] == b"\x89PNG\r\n\x1a\n"
+    view.close()
     genes, groups = _options(setup, "reference"), _options(setup, "control")
     # The lists hold the file's own targets and samples: IPC and 1600 are chosen from them.
     assert {"IPC", "RNaseP"} <= set(genes)
@@ -180,3 +186,16 @@ def test_validate_without_a_table_says_so(client: Any) -> None:
     response = client.post("/validate", data={"pasted": "  "})
     assert response.status_code == 400
     assert "No table" in response.get_data(as_text=True)
+
+
+def test_two_analyses_started_together_both_finish(client: Any) -> None:
+    chosen = {"reference": "IPC", "control": "1600", "interval": "ci", "correction": "bh"}
+    started = []
+    for _ in range(2):
+        run = _run_id(_upload(client, (EXAMPLE11.read_bytes(), EXAMPLE11.name)))
+        assert client.post(f"/runs/{run}/setup", data=chosen).status_code == 303
+        started.append(run)
+    pages = [_finish(client, run) for run in started]
+    assert all("Fold changes" in page for page in pages)
+    tables = [page.split("<table")[1].split("</table>")[0] for page in pages]
+    assert tables[0] == tables[1]  # the same numbers
