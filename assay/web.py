@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from assay.errors import AssayError
+from assay.errors import AssayError, InputError
 from assay.files import write_text_atomic
 from assay.tables import MAX_FILE_BYTES
 
@@ -52,7 +52,7 @@ text-align:left}th{background:#f0f3f7}label{display:block;margin:.6rem 0 .2rem;f
 select,input{font-size:1rem}.muted{color:#666}button{font-size:1rem;padding:.4rem 1rem}
 </style></head><body>
 <header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a><a
-href="/validate">Validate primers</a></header>
+href="/validate">Validate primers</a><a href="/design">Design primers</a></header>
 <main>{{ body|safe }}</main></body></html>"""
 
 
@@ -278,6 +278,50 @@ def create_app(
         runs.pool.submit(_validate, runs, folder, offline)
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
+    @app.get("/design")
+    def design_form() -> Response:
+        body = (
+            "<div class='box'><h2>Design qPCR primer pairs</h2><form method='post'>"
+            "<label for='target'>Gene symbol or RefSeq accession (e.g. GAPDH, NM_002046.7)"
+            "</label><input id='target' name='target' required maxlength='40'>"
+            "<label for='pairs'>Pairs</label><select id='pairs' name='pairs'>"
+            + "".join(f"<option{' selected' if n == 3 else ''}>{n}</option>" for n in range(1, 6))
+            + "</select><label for='junction'>Exon junction</label><select id='junction' "
+            "name='junction'><option value='preferred' selected>preferred</option><option "
+            "value='required'>required (a primer across a junction)</option><option "
+            "value='any'>any</option></select>"
+            "<label><input type='checkbox' name='probe' value='1'> with a hydrolysis probe"
+            "</label><label><input type='checkbox' name='offline' value='1'> offline: only "
+            "cached and bundled records</label>"
+            "<p><button id='design' type='submit'>Design</button></p></form></div>"
+        )  # fmt: skip
+        return page("design", body)
+
+    @app.post("/design")
+    def design_start() -> Response:
+        from assay.primers.targets import target_of
+
+        text = request.form.get("target", "").strip()
+        try:
+            target_of(text, lambda _symbol: [])  # its form only: no record looked up here
+        except InputError as problem:
+            if "no RefSeq mRNA" not in str(problem):
+                return error("Not a gene or an accession", str(problem))
+        junction = request.form.get("junction", "preferred")
+        try:
+            pairs = int(request.form.get("pairs", "3"))
+        except ValueError:
+            pairs = 0
+        if junction not in ("required", "preferred", "any") or not 1 <= pairs <= 5:
+            abort(400)
+        chosen = {"target": text, "pairs": pairs, "junction": junction,
+                  "probe": request.form.get("probe") == "1",
+                  "offline": request.form.get("offline") == "1"}  # fmt: skip
+        run, folder = runs.create("design", [text])
+        runs.update(folder, state="running", chosen=chosen)
+        runs.pool.submit(_design, runs, folder, chosen)
+        return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
+
     @app.get("/runs/<run>/setup")
     def setup(run: str) -> Response:
         folder = runs.folder(run)
@@ -326,6 +370,8 @@ def create_app(
             return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
         if state.get("kind") == "validate":
             return page("verdicts", _verdicts_body(run, folder, state))
+        if state.get("kind") == "design":
+            return page("pairs", _pairs_body(run, folder, state))
         return page("result", _result_body(run, folder, state))
 
     @app.get("/runs/<run>/files/<name>")
@@ -392,13 +438,93 @@ def _plate_view(table: Any, folder: Path) -> None:
     plate_figure(every, folder / "view" / "plates")
 
 
+def _screen(cache: Path, store: Any, accessions: list[str]) -> tuple[Any, str]:
+    """The search of the records' organism's database (None without one), and what was said."""
+    from assay.primers.offtarget import DatabaseSearch
+    from assay.primers.organisms import choose_database, records_species
+
+    database, said = choose_database(cache, None, records_species(store, accessions))
+    if database is None:
+        return None, said
+    return DatabaseSearch(paths=tuple(str(database.index(p)) for p in database.parts)), said
+
+
+def _design(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
+    """Design pairs as `assay design` does (its preset); keep the JSON, the text, the order."""
+    from assay.files import staged_folder
+    from assay.primers.cache import RecordCache, default_cache_dir
+    from assay.primers.conditions import ReactionConditions
+    from assay.primers.design import DesignError, DesignSettings, design_pairs
+    from assay.primers.design_report import design_to_json, design_to_text, order_sheet
+    from assay.primers.entrez import EntrezClient, settings_from
+    from assay.primers.store import RecordStore
+    from assay.primers.targets import target_of
+    from assay.primers.thresholds import Thresholds
+
+    client = None
+    try:
+        cache = runs.cache or default_cache_dir()
+        client = None if chosen["offline"] else EntrezClient(settings_from())
+        store = RecordStore(RecordCache(cache), client)
+        target = target_of(chosen["target"], store.records_of_gene)
+        record = store.transcript(target.accession)
+        search, said = _screen(cache, store, [str(record.accession)])
+        settings = DesignSettings(junction=chosen["junction"], probe=chosen["probe"])
+        conditions = ReactionConditions()
+        design = design_pairs(record, gene=target.gene, settings=settings, conditions=conditions,
+                              thresholds=Thresholds(), records=store, off_targets=search,
+                              want=chosen["pairs"])  # fmt: skip
+        with staged_folder(folder / "out") as staging:
+            write_text_atomic(staging / "design.json", design_to_json([design], conditions))
+            write_text_atomic(staging / "design.txt",
+                              design_to_text([design], settings, conditions))  # fmt: skip
+            write_text_atomic(staging / "order.csv", order_sheet([design]))
+        runs.update(folder, state="done", message=said)
+    except (AssayError, DesignError, ValueError) as problem:
+        runs.update(folder, state="failed", message=str(problem))
+    except Exception as problem:  # the server stays up; the page says what broke
+        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
+                    "please report it with the gene")  # fmt: skip
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _pairs_body(run: str, folder: Path, state: dict[str, Any]) -> str:
+    """The ranked pairs: sequences, product, placement, verdict; the order sheet to download."""
+    from markupsafe import escape
+
+    data = json.loads((folder / "out" / "design.json").read_text())
+    design = data["designs"][0]
+    rows = "".join(
+        f"<tr><td>{p['rank']}</td><td class='forward'>{escape(p['forward']['sequence'])}</td>"
+        f"<td class='reverse'>{escape(p['reverse']['sequence'])}</td>"
+        f"<td>{p.get('product_bp') or ''}</td><td>{escape(p.get('placement_text', ''))}</td>"
+        f"<td>{escape(p.get('verdict', ''))}</td></tr>"
+        for p in design["pairs"]
+    )  # fmt: skip
+    notes = "".join(f"<li>{escape(n)}</li>" for n in design.get("notes", []))
+    message = state.get("message", "")
+    empty = ("<p>No pair passed: " + escape(", ".join(f"{c} ({n})" for c, n in
+             design.get("rejected", []))) + "</p>") if not design["pairs"] else ""  # fmt: skip
+    return (
+        f"<div class='box'><h2>Pairs for {escape(design.get('gene') or design['target'])} "
+        f"({escape(design['target'])})</h2>"
+        + (f"<p class='muted'>{escape(message)}</p>" if message else "")
+        + "<table id='pairs'><tr><th>#</th><th>forward 5'→3'</th><th>reverse 5'→3'</th>"
+        f"<th>bp</th><th>placement</th><th>verdict</th></tr>{rows}</table>{empty}"
+        + (f"<ul class='muted'>{notes}</ul>" if notes else "")
+        + f"<p>Downloads: <a href='/runs/{run}/files/order.csv'>order.csv</a> (order sheet) · "
+        f"<a href='/runs/{run}/files/design.json'>design.json</a> · "
+        f"<a href='/runs/{run}/files/design.txt'>design.txt</a></p></div>"
+    )  # fmt: skip
+
+
 def _validate(runs: Runs, folder: Path, offline: bool) -> None:
     """Validate a run's primer table as `assay validate` does; keep the JSON and the text."""
     from assay.files import staged_folder, strict_json
     from assay.primers.cache import RecordCache, default_cache_dir
     from assay.primers.entrez import EntrezClient, settings_from
-    from assay.primers.offtarget import DatabaseSearch
-    from assay.primers.organisms import choose_database, records_species
     from assay.primers.report import to_json_dict, to_text
     from assay.primers.store import RecordStore
     from assay.primers.table import read_primer_table
@@ -411,11 +537,7 @@ def _validate(runs: Runs, folder: Path, offline: bool) -> None:
         cache = runs.cache or default_cache_dir()
         client = None if offline else EntrezClient(settings_from())
         store = RecordStore(RecordCache(cache), client)
-        database, said = choose_database(
-            cache, None, records_species(store, [p.accession for p in pairs if p.accession])
-        )  # fmt: skip
-        search = (DatabaseSearch(paths=tuple(str(database.index(p)) for p in database.parts))
-                  if database is not None else None)  # fmt: skip
+        search, said = _screen(cache, store, [p.accession for p in pairs if p.accession])
         report = validate_pairs(pairs, source=names[0] if names else None, records=store,
                                 off_targets=search)  # fmt: skip
         with staged_folder(folder / "out") as staging:

@@ -88,19 +88,41 @@ def read_targets(
     """
     targets: list[Target] = []
     for item in items:
-        try:
-            targets.append(Target(accession=parse_versioned(item)))
-            continue
-        except ValueError as error:
-            reason = str(error)
         path = Path(item)
-        if path.is_file():
+        if parse_or_none(item) is None and path.is_file():
             targets.extend(_table_targets(path))
-        elif _SYMBOL.match(item.strip()) and records_of_gene is not None:
-            targets.append(_gene_target(item.strip(), records_of_gene))
         else:
-            raise InputError(f"{reason}; nor is it a file or a gene symbol")
+            targets.append(target_of(item, records_of_gene, files=True))
     return targets
+
+
+def parse_or_none(text: str) -> Accession | None:
+    """The accession.version `text` is, or None."""
+    try:
+        return parse_versioned(text)
+    except ValueError:
+        return None
+
+
+def target_of(
+    text: str, records_of_gene: Callable[[str], list[Transcript]] | None, *, files: bool = False
+) -> Target:
+    """One accession.version or gene symbol (never a path: what a web page is given).
+
+    Raises:
+        InputError: Neither, or a symbol with no cached record.
+    """
+    found = parse_or_none(text)
+    if found is not None:
+        return Target(accession=found)
+    if _SYMBOL.match(text.strip()) and records_of_gene is not None:
+        return _gene_target(text.strip(), records_of_gene)
+    try:
+        parse_versioned(text)
+    except ValueError as error:
+        reason = str(error)
+    either = "a file or a gene symbol" if files else "a gene symbol"
+    raise InputError(f"{reason}; nor is it {either}")
 
 
 def _gene_target(symbol: str, records_of_gene: Callable[[str], list[Transcript]]) -> Target:

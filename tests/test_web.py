@@ -199,3 +199,43 @@ def test_two_analyses_started_together_both_finish(client: Any) -> None:
     assert all("Fold changes" in page for page in pages)
     tables = [page.split("<table")[1].split("</table>")[0] for page in pages]
     assert tables[0] == tables[1]  # the same numbers
+
+
+def test_design_of_gapdh_gives_the_pairs_assay_design_gives(tmp_path: Path) -> None:
+    import json
+
+    app = create_app(tmp_path / "runs", cache=tmp_path / "cache")
+    with app.test_client() as client:
+        chosen = {"target": "GAPDH", "pairs": "2", "junction": "preferred", "offline": "1"}
+        started = client.post("/design", data=chosen)
+        assert started.status_code == 303
+        run = _run_id(started)
+        page = _finish(client, run)
+        order = client.get(f"/runs/{run}/files/order.csv")
+        sheet = order.get_data(as_text=True)
+        order.close()
+    shown = re.findall(
+        r"<td class='forward'>([ACGT]+)</td><td class='reverse'>([ACGT]+)</td>", page
+    )
+    out = tmp_path / "cli.json"
+    main(["design", "GAPDH", "--offline", "--cache", str(tmp_path / "cache"), "--pairs", "2",
+          "--json", str(out)])  # fmt: skip
+    (design,) = json.loads(out.read_text())["designs"]
+    cli = [(p["forward"]["sequence"], p["reverse"]["sequence"]) for p in design["pairs"]]
+    assert shown == cli
+    assert len(shown) == 2
+    assert shown[0][0] in sheet  # the order sheet holds the oligos
+
+
+@pytest.mark.parametrize("target", ["../../etc/passwd", "/etc/hosts", "data", "NM_1"])
+def test_design_takes_a_gene_or_an_accession_never_a_path(
+    client: Any, tmp_path: Path, target: str
+) -> None:
+    response = client.post("/design", data={"target": target, "pairs": "1", "offline": "1"})
+    if target == "data":  # a symbol's form: looked up, and not found among the records
+        page = _finish(client, _run_id(response))
+        assert "no RefSeq mRNA of this gene" in page
+    else:
+        assert response.status_code == 400
+        assert "Not a gene or an accession" in response.get_data(as_text=True)
+    _nothing_outside(tmp_path)
