@@ -17,12 +17,15 @@ looked up among the names the run's folder holds.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +278,9 @@ def create_app(
             return error("No table", "choose a primer table, or paste one")
         offline = request.form.get("offline") == "1"
         runs.update(folder, state="running", chosen={"offline": offline})
-        runs.pool.submit(_validate, runs, folder, offline)
+        runs.pool.submit(
+            _run_job, runs, folder, functools.partial(_validate, runs, folder, offline)
+        )
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
     @app.get("/design")
@@ -319,7 +324,7 @@ def create_app(
                   "offline": request.form.get("offline") == "1"}  # fmt: skip
         run, folder = runs.create("design", [text])
         runs.update(folder, state="running", chosen=chosen)
-        runs.pool.submit(_design, runs, folder, chosen)
+        runs.pool.submit(_run_job, runs, folder, functools.partial(_design, runs, folder, chosen))
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
     @app.get("/runs/<run>/setup")
@@ -351,7 +356,7 @@ def create_app(
         if chosen["correction"] not in ("bh", "holm", "none"):
             abort(400)
         runs.update(folder, state="running", chosen=chosen, message="")
-        runs.pool.submit(_analyse, runs, folder, chosen)
+        runs.pool.submit(_run_job, runs, folder, functools.partial(_analyse, folder, chosen))
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
     @app.get("/runs/<run>")
@@ -394,31 +399,55 @@ def create_app(
     return app
 
 
-def _analyse(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
-    """Run the analysis of a run's uploads, as `assay analyze` does; record the outcome."""
+def _run_job(runs: Runs, folder: Path, work: Callable[[], str]) -> None:
+    """Run one job in a worker; record "done" with what it said, or "failed" with why.
+
+    Whatever happens, the server stays up and the page says it, naming files as uploaded.
+    """
+    names = runs.read(folder).get("names", [])
+    try:
+        said = work()
+        runs.update(folder, state="done", message=_said(said, folder, names))
+    except (AssayError, ValueError) as problem:
+        runs.update(folder, state="failed", message=_said(problem, folder, names))
+    except Exception as problem:  # any other: said, never a dead server
+        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
+                    "please report it with the file")  # fmt: skip
+
+
+@contextmanager
+def _records(runs: Runs, offline: bool) -> Iterator[tuple[Path, Any]]:
+    """The cache and a record store on it (NCBI unless offline), closed afterwards."""
+    from assay.primers.cache import RecordCache, default_cache_dir
+    from assay.primers.entrez import EntrezClient, settings_from
+    from assay.primers.store import RecordStore
+
+    cache = runs.cache or default_cache_dir()
+    client = None if offline else EntrezClient(settings_from())
+    try:
+        yield cache, RecordStore(RecordCache(cache), client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _analyse(folder: Path, chosen: dict[str, Any]) -> str:
+    """Analyse a run's uploads as `assay analyze` does; what it said."""
     from assay.analysis.ddct import Interval, Settings
     from assay.analysis.pipeline import AnalysisRequest, run_analysis
     from assay.analysis.stats import Correction
     from assay.files import staged_folder
 
-    names = runs.read(folder).get("names", [])
-    try:
-        files = inputs_of(folder)
-        settings = Settings(
-            reference_genes=tuple(chosen["reference"]), control=chosen["control"],
-            panels=tuple(chosen["by"]), interval=Interval(chosen["interval"]),
-            correction=Correction(chosen["correction"]),
-        )  # fmt: skip
-        with staged_folder(folder / "out") as staging:
-            outcome = run_analysis(AnalysisRequest(ct_table=files[0], more_tables=tuple(files[1:]),
-                                                   settings=settings, out=staging))  # fmt: skip
-        said = [*outcome.info, *outcome.warnings]
-        runs.update(folder, state="done", message=_said(" ".join(said), folder, names))
-    except (AssayError, ValueError) as problem:
-        runs.update(folder, state="failed", message=_said(problem, folder, names))
-    except Exception as problem:  # the server stays up; the page says what broke
-        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
-                    "please report it with the file")  # fmt: skip
+    files = inputs_of(folder)
+    settings = Settings(
+        reference_genes=tuple(chosen["reference"]), control=chosen["control"],
+        panels=tuple(chosen["by"]), interval=Interval(chosen["interval"]),
+        correction=Correction(chosen["correction"]),
+    )  # fmt: skip
+    with staged_folder(folder / "out") as staging:
+        outcome = run_analysis(AnalysisRequest(ct_table=files[0], more_tables=tuple(files[1:]),
+                                               settings=settings, out=staging))  # fmt: skip
+    return " ".join([*outcome.info, *outcome.warnings])
 
 
 def _plate_view(table: Any, folder: Path) -> None:
@@ -449,45 +478,32 @@ def _screen(cache: Path, store: Any, accessions: list[str]) -> tuple[Any, str]:
     return DatabaseSearch(paths=tuple(str(database.index(p)) for p in database.parts)), said
 
 
-def _design(runs: Runs, folder: Path, chosen: dict[str, Any]) -> None:
+def _design(runs: Runs, folder: Path, chosen: dict[str, Any]) -> str:
     """Design pairs as `assay design` does (its preset); keep the JSON, the text, the order."""
     from assay.files import staged_folder
-    from assay.primers.cache import RecordCache, default_cache_dir
     from assay.primers.conditions import ReactionConditions
     from assay.primers.design import DesignError, DesignSettings, design_pairs
     from assay.primers.design_report import design_to_json, design_to_text, order_sheet
-    from assay.primers.entrez import EntrezClient, settings_from
-    from assay.primers.store import RecordStore
     from assay.primers.targets import target_of
     from assay.primers.thresholds import Thresholds
 
-    client = None
-    try:
-        cache = runs.cache or default_cache_dir()
-        client = None if chosen["offline"] else EntrezClient(settings_from())
-        store = RecordStore(RecordCache(cache), client)
+    with _records(runs, chosen["offline"]) as (cache, store):
         target = target_of(chosen["target"], store.records_of_gene)
         record = store.transcript(target.accession)
         search, said = _screen(cache, store, [str(record.accession)])
         settings = DesignSettings(junction=chosen["junction"], probe=chosen["probe"])
         conditions = ReactionConditions()
-        design = design_pairs(record, gene=target.gene, settings=settings, conditions=conditions,
-                              thresholds=Thresholds(), records=store, off_targets=search,
-                              want=chosen["pairs"])  # fmt: skip
-        with staged_folder(folder / "out") as staging:
-            write_text_atomic(staging / "design.json", design_to_json([design], conditions))
-            write_text_atomic(staging / "design.txt",
-                              design_to_text([design], settings, conditions))  # fmt: skip
-            write_text_atomic(staging / "order.csv", order_sheet([design]))
-        runs.update(folder, state="done", message=said)
-    except (AssayError, DesignError, ValueError) as problem:
-        runs.update(folder, state="failed", message=str(problem))
-    except Exception as problem:  # the server stays up; the page says what broke
-        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
-                    "please report it with the gene")  # fmt: skip
-    finally:
-        if client is not None:
-            client.close()
+        try:
+            design = design_pairs(record, gene=target.gene, settings=settings,
+                                  conditions=conditions, thresholds=Thresholds(), records=store,
+                                  off_targets=search, want=chosen["pairs"])  # fmt: skip
+        except DesignError as problem:
+            raise InputError(str(problem)) from None
+    with staged_folder(folder / "out") as staging:
+        write_text_atomic(staging / "design.json", design_to_json([design], conditions))
+        write_text_atomic(staging / "design.txt", design_to_text([design], settings, conditions))
+        write_text_atomic(staging / "order.csv", order_sheet([design]))
+    return said
 
 
 def _pairs_body(run: str, folder: Path, state: dict[str, Any]) -> str:
@@ -520,38 +536,23 @@ def _pairs_body(run: str, folder: Path, state: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
-def _validate(runs: Runs, folder: Path, offline: bool) -> None:
+def _validate(runs: Runs, folder: Path, offline: bool) -> str:
     """Validate a run's primer table as `assay validate` does; keep the JSON and the text."""
     from assay.files import staged_folder, strict_json
-    from assay.primers.cache import RecordCache, default_cache_dir
-    from assay.primers.entrez import EntrezClient, settings_from
     from assay.primers.report import to_json_dict, to_text
-    from assay.primers.store import RecordStore
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
 
     names = runs.read(folder).get("names", [])
-    client = None
-    try:
-        pairs = read_primer_table(inputs_of(folder)[0])
-        cache = runs.cache or default_cache_dir()
-        client = None if offline else EntrezClient(settings_from())
-        store = RecordStore(RecordCache(cache), client)
+    pairs = read_primer_table(inputs_of(folder)[0])
+    with _records(runs, offline) as (cache, store):
         search, said = _screen(cache, store, [p.accession for p in pairs if p.accession])
         report = validate_pairs(pairs, source=names[0] if names else None, records=store,
                                 off_targets=search)  # fmt: skip
-        with staged_folder(folder / "out") as staging:
-            write_text_atomic(staging / "validation.json", strict_json(to_json_dict(report)))
-            write_text_atomic(staging / "validation.txt", to_text(report))
-        runs.update(folder, state="done", message=_said(said, folder, names))
-    except (AssayError, ValueError) as problem:
-        runs.update(folder, state="failed", message=_said(problem, folder, names))
-    except Exception as problem:  # the server stays up; the page says what broke
-        runs.update(folder, state="failed", message=f"assay failed unexpectedly ({problem!r}); "
-                    "please report it with the file")  # fmt: skip
-    finally:
-        if client is not None:
-            client.close()
+    with staged_folder(folder / "out") as staging:
+        write_text_atomic(staging / "validation.json", strict_json(to_json_dict(report)))
+        write_text_atomic(staging / "validation.txt", to_text(report))
+    return said
 
 
 def _verdicts_body(run: str, folder: Path, state: dict[str, Any]) -> str:
