@@ -54,8 +54,9 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:.25rem
 text-align:left}th{background:#f0f3f7}label{display:block;margin:.6rem 0 .2rem;font-weight:600}
 select,input{font-size:1rem}.muted{color:#666}button{font-size:1rem;padding:.4rem 1rem}
 </style></head><body>
-<header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a><a
-href="/validate">Validate primers</a><a href="/design">Design primers</a></header>
+<header><strong>assay</strong> &nbsp; <a href="/">Runs</a><a href="/analyse">Analyse</a>
+<a href="/validate">Validate primers</a><a href="/design">Design primers</a>
+<a href="/viability">Viability</a></header>
 <main>{{ body|safe }}</main></body></html>"""
 
 
@@ -75,6 +76,19 @@ class Runs:
             return None
         folder = self.root / run
         return folder if (folder / "run.json").is_file() else None
+
+    def store(self, kind: str, uploads: list[Any]) -> tuple[str, Path, list[str]]:
+        """A new run holding `uploads` (werkzeug FileStorage) as file-1, file-2, ...
+
+        A file's name is kept to show (its last part, 200 characters at most); its content is
+        saved under the internal name with an allowed suffix, and its temporary file closed.
+        """
+        names = [Path(u.filename or "file").name[:200] for u in uploads]
+        run, folder = self.create(kind, names)
+        for number, (upload, name) in enumerate(zip(uploads, names, strict=True), start=1):
+            upload.save(folder / "inputs" / f"file-{number}{_suffix(name)}")
+            upload.close()
+        return run, folder, names
 
     def create(self, kind: str, names: list[str]) -> tuple[str, Path]:
         """A new run (its id and folder) for files given these names."""
@@ -218,11 +232,7 @@ def create_app(
             return error("No file", "choose one or more files to read")
         if len(uploads) > MAX_FILES:
             return error("Too many files", f"at most {MAX_FILES} files in one run")
-        names = [Path(f.filename or "file").name[:200] for f in uploads]
-        run, folder = runs.create("analyse", names)
-        for number, (upload, name) in enumerate(zip(uploads, names, strict=True), start=1):
-            upload.save(folder / "inputs" / f"file-{number}{_suffix(name)}")
-            upload.close()  # its temporary file, now
+        run, folder, names = runs.store("analyse", uploads)
         try:
             _plate_view(_read(folder), folder)
         except (AssayError, ValueError) as problem:
@@ -265,10 +275,7 @@ def create_app(
         upload = request.files.get("table")
         pasted = request.form.get("pasted", "").strip()
         if upload is not None and upload.filename:
-            name = Path(upload.filename).name[:200]
-            run, folder = runs.create("validate", [name])
-            upload.save(folder / "inputs" / f"file-1{_suffix(name)}")
-            upload.close()
+            run, folder, _ = runs.store("validate", [upload])
         elif pasted:
             name = "pasted table"
             run, folder = runs.create("validate", [name])
@@ -327,6 +334,32 @@ def create_app(
         runs.pool.submit(_run_job, runs, folder, functools.partial(_design, runs, folder, chosen))
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
+    @app.get("/viability")
+    def viability_form() -> Response:
+        body = (
+            "<div class='box'><h2>MTT viability</h2>"
+            "<form method='post' enctype='multipart/form-data'>"
+            "<label for='odtable'>An OD table: one row per well, a group column and od570 (and "
+            "od630, experiment, dose, other grouping columns)</label>"
+            "<input id='odtable' type='file' name='odtable' required>"
+            "<p><button id='read' type='submit'>Read the table</button></p></form></div>"
+        )  # fmt: skip
+        return page("viability", body)
+
+    @app.post("/viability")
+    def viability_upload() -> Response:
+        upload = request.files.get("odtable")
+        if upload is None or not upload.filename:
+            return error("No table", "choose an OD table")
+        run, folder, names = runs.store("viability", [upload])
+        try:
+            _od_columns(folder)
+        except (AssayError, ValueError) as problem:
+            message = _said(problem, folder, names)
+            runs.update(folder, state="failed", message=message)
+            return error("This table cannot be read", message)
+        return redirect(f"/runs/{run}/setup", code=303)  # type: ignore[return-value]
+
     @app.get("/runs/<run>/setup")
     def setup(run: str) -> Response:
         folder = runs.folder(run)
@@ -334,6 +367,8 @@ def create_app(
             return gone()
         state = runs.read(folder)
         try:
+            if state.get("kind") == "viability":
+                return page("choose", _viability_setup(run, state, _od_columns(folder)))
             table = _read(folder)
         except (AssayError, ValueError) as problem:
             return error("This file cannot be read", _said(problem, folder, state["names"]))
@@ -344,6 +379,8 @@ def create_app(
         folder = runs.folder(run)
         if folder is None:
             return gone()
+        if runs.read(folder).get("kind") == "viability":
+            return start_viability(run, folder)
         chosen = {
             "reference": [g for g in request.form.getlist("reference") if g],
             "control": request.form.get("control", ""),
@@ -357,6 +394,22 @@ def create_app(
             abort(400)
         runs.update(folder, state="running", chosen=chosen, message="")
         runs.pool.submit(_run_job, runs, folder, functools.partial(_analyse, folder, chosen))
+        return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
+
+    def start_viability(run: str, folder: Path) -> Response:
+        columns = _od_columns(folder)
+        control = request.form.get("control", "")
+        blank = request.form.get("blank", "")
+        reference = request.form.get("reference_nm", "")
+        by = [c for c in request.form.getlist("by") if c]
+        if (control not in columns["groups"] or blank not in ("", *columns["groups"])
+                or reference not in ("", *columns["wavelengths"])
+                or not set(by) <= set(columns["by"])):  # fmt: skip
+            abort(400)  # only what the lists offered
+        chosen = {"control": control, "blank": blank, "reference_nm": reference, "by": by,
+                  "main_nm": columns["main"]}  # fmt: skip
+        runs.update(folder, state="running", chosen=chosen, message="")
+        runs.pool.submit(_run_job, runs, folder, functools.partial(_viability, folder, chosen))
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
     @app.get("/runs/<run>")
@@ -377,6 +430,8 @@ def create_app(
             return page("verdicts", _verdicts_body(run, folder, state))
         if state.get("kind") == "design":
             return page("pairs", _pairs_body(run, folder, state))
+        if state.get("kind") == "viability":
+            return page("viability", _viability_body(run, folder, state))
         return page("result", _result_body(run, folder, state))
 
     @app.get("/runs/<run>/files/<name>")
@@ -448,6 +503,112 @@ def _analyse(folder: Path, chosen: dict[str, Any]) -> str:
         outcome = run_analysis(AnalysisRequest(ct_table=files[0], more_tables=tuple(files[1:]),
                                                settings=settings, out=staging))  # fmt: skip
     return " ".join([*outcome.info, *outcome.warnings])
+
+
+_OD = re.compile(r"^od(\d{3})$", re.IGNORECASE)
+_OD_NOT_GROUPING = {"group", "experiment", "well", "dose", "exclude", "row", "role"}
+
+
+def _od_columns(folder: Path) -> dict[str, Any]:
+    """What an OD table offers to choose from: groups, wavelengths, grouping columns.
+
+    Raises:
+        InputError: No group column or no OD column (named odNNN).
+    """
+    from assay.analysis.wells import read_text_table
+    from assay.tables import natural_key
+
+    path = inputs_of(folder)[0]
+    raw = read_text_table(path)
+    names = {str(c).strip().lower(): str(c) for c in raw.columns}
+    if "group" not in names:
+        raise InputError(f'no "group" column; columns are: {", ".join(map(str, raw.columns))}',
+                         path=path)  # fmt: skip
+    wavelengths = sorted(int(m.group(1)) for c in names if (m := _OD.match(c)))
+    if not wavelengths:
+        raise InputError("no OD column (named od570, od630, ...)", path=path)
+    main = 570 if 570 in wavelengths else wavelengths[0]
+    groups = sorted({str(g).strip() for g in raw[names["group"]] if str(g).strip()},
+                    key=natural_key)  # fmt: skip
+    by = [c for c in names if c not in _OD_NOT_GROUPING and not _OD.match(c)
+          and 2 <= raw[names[c]].nunique() <= 24]  # fmt: skip
+    return {"groups": groups, "wavelengths": [str(w) for w in wavelengths if w != main],
+            "main": main, "by": by, "wells": len(raw)}  # fmt: skip
+
+
+def _viability_setup(run: str, state: dict[str, Any], columns: dict[str, Any]) -> str:
+    from markupsafe import escape
+
+    blank = {"blank"} & set(columns["groups"])
+    control = {g for g in columns["groups"] if g.lower() in ("control", "ctrl", "untreated")}
+    reference = {"630"} & set(columns["wavelengths"])
+    return (
+        f"<div class='box'><h2>What was read</h2><p>{escape(', '.join(state['names']))}: "
+        f"{columns['wells']} wells, OD{columns['main']}, groups "
+        f"{escape(', '.join(columns['groups']))}</p></div>"
+        f"<div class='box'><h2>Choose</h2><form method='post' action='/runs/{run}/setup'>"
+        "<label for='control'>Control group (100 %)</label><select id='control' "
+        f"name='control' required>{_options(columns['groups'], control)}</select>"
+        "<label for='blank'>Blank wells (medium only)</label><select id='blank' name='blank'>"
+        f"<option value=''>none</option>{_options(columns['groups'], blank)}</select>"
+        "<label for='reference_nm'>Reference wavelength (subtracted)</label><select "
+        "id='reference_nm' name='reference_nm'><option value=''>none</option>"
+        f"{_options(columns['wavelengths'], reference)}</select>"
+        + (("<label for='by'>Analyse separately by (e.g. cell line)</label>"
+            f"<select id='by' name='by' multiple>{_options(columns['by'], set())}</select>")
+           if columns["by"] else "")
+        + "<p><button id='run' type='submit'>Run</button></p></form></div>"
+    )  # fmt: skip
+
+
+def _viability(folder: Path, chosen: dict[str, Any]) -> str:
+    """Viability as `assay viability` computes it; the same folder and report."""
+    from assay.analysis.outputs import write_viability_report
+    from assay.analysis.viability import ViabilitySettings, read_od_table, viability
+    from assay.files import staged_folder
+
+    settings = ViabilitySettings(
+        control=chosen["control"], main_nm=int(chosen["main_nm"]),
+        reference_nm=int(chosen["reference_nm"]) if chosen["reference_nm"] else None,
+        blank_group=chosen["blank"] or None, panels=tuple(chosen["by"]),
+    )  # fmt: skip
+    path = inputs_of(folder)[0]
+    result = viability(read_od_table(path, settings), settings)
+    with staged_folder(folder / "out") as staging:
+        write_viability_report(staging, result, settings, str(path))
+    return " ".join(result.notes)
+
+
+def _viability_body(run: str, folder: Path, state: dict[str, Any]) -> str:
+    """The viability table and the report."""
+    import csv
+
+    from markupsafe import escape
+
+    with (folder / "out" / "viability.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    shown = [("panel", "panel"), ("group", "group"), ("n", "n"),
+             ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),
+             ("viability_pct_ci_low", "95 % CI low"), ("viability_pct_ci_high", "high"),
+             ("p_value", "p"), ("significance", "")]  # fmt: skip
+    shown = [(k, t) for k, t in shown if rows and k in rows[0] and any(r[k] for r in rows)]
+
+    def cell(key: str, value: str) -> str:
+        if key.startswith("viability_pct") and value:
+            return f"{float(value):.2f}"
+        return f"{float(value):.2g}" if key == "p_value" and value else value
+
+    body = "".join("<tr>" + "".join(f"<td class='{k}'>{escape(cell(k, r.get(k, '')))}</td>"
+                                    for k, _ in shown) + "</tr>" for r in rows)  # fmt: skip
+    message = state.get("message", "")
+    return (
+        f"<div class='box'><h2>Viability: {escape(', '.join(state['names']))}</h2>"
+        + (f"<p class='muted'>{escape(message)}</p>" if message else "")
+        + f"<table id='viability'><tr>{''.join(f'<th>{escape(t)}</th>' for _, t in shown)}"
+        f"</tr>{body}</table><p><a href='/runs/{run}/files/report.html'>Open the full report"
+        f"</a> · <a href='/runs/{run}/files/viability.csv'>viability.csv</a> · "
+        f"<a href='/runs/{run}/files/stats.csv'>stats.csv</a></p></div>"
+    )  # fmt: skip
 
 
 def _plate_view(table: Any, folder: Path) -> None:

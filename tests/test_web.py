@@ -239,3 +239,42 @@ def test_design_takes_a_gene_or_an_accession_never_a_path(
         assert response.status_code == 400
         assert "Not a gene or an accession" in response.get_data(as_text=True)
     _nothing_outside(tmp_path)
+
+
+def test_the_demo_od_table_gives_the_viability_assay_viability_gives(tmp_path: Path) -> None:
+    import csv
+
+    from werkzeug.datastructures import FileStorage
+
+    from assay.data import example_dir
+
+    od = example_dir() / "od.csv"
+    app = create_app(tmp_path / "runs")
+    with app.test_client() as client:
+        upload = FileStorage(stream=io.BytesIO(od.read_bytes()), filename="od.csv")
+        response = client.post("/viability", data={"odtable": upload},
+                               content_type="multipart/form-data")  # fmt: skip
+        assert response.status_code == 303
+        run = _run_id(response)
+        setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
+        # From the table: its groups, the blank and 630 nm preselected, cell_line to split by.
+        assert _options(setup, "control") == ["blank", "co-culture", "control"]
+        assert "<option value='blank' selected>" in setup
+        assert "<option value='630' selected>" in setup
+        assert _options(setup, "by") == ["cell_line"]
+        chosen = {"control": "control", "blank": "blank", "reference_nm": "630",
+                  "by": "cell_line"}  # fmt: skip
+        assert client.post(f"/runs/{run}/setup", data=chosen).status_code == 303
+        page = _finish(client, run)
+        refused = client.post(f"/runs/{run}/setup", data={**chosen, "control": "../x"})
+        assert refused.status_code == 400  # only what the lists offered
+    shown = re.findall(r"<td class='panel'>([^<]*)</td><td class='group'>([^<]*)</td>"
+                       r"<td class='n'>[^<]*</td><td class='viability_pct_mean'>([^<]*)</td>",
+                       page)  # fmt: skip
+    out = tmp_path / "cli"
+    main(["viability", str(od), "--control", "control", "--by", "cell_line", "--out", str(out)])
+    with (out / "viability.csv").open() as handle:
+        cli = [(r["panel"], r["group"], f"{float(r['viability_pct_mean']):.2f}")
+               for r in csv.DictReader(handle)]  # fmt: skip
+    assert shown == cli
+    assert ("AGS", "co-culture", "76.71") in shown  # the paper's published figure
