@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET  # writing only, never parsing input
 
@@ -291,3 +292,42 @@ def rdes_tables(export: Export, references: Sequence[str] = ()) -> dict[str, str
             lines.append("\t".join(c.replace("\t", " ") for c in cells))
         tables[kind] = "\n".join(lines) + "\n"
     return tables
+
+
+def analysis_document(
+    paths: Sequence[str | Path], outcome: Any, assays: str | Path | None = None
+) -> bytes:
+    """An analysis as RDML 1.3: each export read again with its raw curves, or the table.
+
+    `outcome` is `pipeline.run_analysis`'s; `assays` a validation JSON (`--assays`) whose
+    primers and verdicts go with each target.
+    """
+    from assay.analysis.assays import read_assays
+    from assay.analysis.instruments import read_export
+
+    exports = [read_export(path, raw=True) for path in paths]
+    found = [e for e in exports if e is not None]
+    if len(found) != len(exports):
+        found = [export_of_table(outcome.table)]
+    settings = outcome.settings
+    efficiencies = dict(settings.efficiencies) or dict(outcome.table.efficiencies)
+    facts = read_assays(assays) if assays else {}
+    genes = {str(g) for e in found for g in e.wells["target"]} | set(efficiencies)
+    targets = {}
+    for gene in genes:
+        fact = facts.get(gene.lower())
+        targets[gene] = TargetInfo(
+            reference=gene in settings.reference_genes, efficiency=efficiencies.get(gene),
+            forward=fact.forward if fact else "", reverse=fact.reverse if fact else "",
+            description=f"assay validate: {fact.verdict}" + (f" ({'; '.join(fact.reasons)})"
+                                                           if fact.reasons else "")
+            if fact else "",
+        )  # fmt: skip
+    expression = outcome.expression.expression
+    panels = expression["panel"] if "panel" in expression else [""] * len(expression)
+    folds = {(f"{g} ({p})" if str(p) else str(g), str(k)): float(f)
+             for p, g, k, f in zip(panels, expression["gene"], expression["group"],
+                                   expression["fold_change"], strict=True)
+             if f == f and math.isfinite(float(f))}  # fmt: skip
+    extras = table_extras([outcome.table], targets, folds)
+    return rdml_document(found, extras)

@@ -140,10 +140,17 @@ def inputs_of(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: int(p.name.split("-")[1].split(".")[0]))
 
 
+def sample_sheet(folder: Path) -> Path | None:
+    """The run's sample sheet, when one was given."""
+    found = sorted((folder / "inputs").glob("samples.*"))
+    return found[0] if found else None
+
+
 def _said(error: Exception | str, folder: Path, names: list[str]) -> str:
     """A message with the uploads' internal paths replaced by the names they were given."""
     text = str(error)
-    for path, name in zip(inputs_of(folder), names, strict=False):
+    files = [*inputs_of(folder), *([sheet] if (sheet := sample_sheet(folder)) else [])]
+    for path, name in zip(files, names, strict=False):
         text = text.replace(str(path), name)
     return text.replace(str(folder), "the run")
 
@@ -219,6 +226,9 @@ def create_app(
             "<form method='post' enctype='multipart/form-data'>"
             "<label for='files'>Instrument exports or Ct tables (one experiment)</label>"
             "<input id='files' type='file' name='files' multiple required>"
+            "<label for='samples'>Sample sheet (optional: well or sample, and group, gene or "
+            "panel columns; a LightCycler export needs one)</label>"
+            "<input id='samples' type='file' name='samples'>"
             "<p><button id='upload' type='submit'>Read the files</button></p></form>"
             "<p class='muted'>QuantStudio, StepOne, 7900, CFX, LightCycler, Rotor-Gene, RDML, "
             "or a table with group, gene and ct columns. Nothing leaves this computer.</p></div>"
@@ -233,6 +243,13 @@ def create_app(
         if len(uploads) > MAX_FILES:
             return error("Too many files", f"at most {MAX_FILES} files in one run")
         run, folder, names = runs.store("analyse", uploads)
+        sheet = request.files.get("samples")
+        if sheet is not None and sheet.filename:
+            sheet_name = Path(sheet.filename).name[:200]
+            sheet.save(folder / "inputs" / f"samples{_suffix(sheet_name)}")
+            sheet.close()
+            runs.update(folder, names=[*names, sheet_name], sheet=sheet_name)
+            names = [*names, sheet_name]
         try:
             _plate_view(_read(folder), folder)
         except (AssayError, ValueError) as problem:
@@ -252,7 +269,7 @@ def create_app(
     def _read(folder: Path) -> Any:
         from assay.analysis.wells import read_plates
 
-        return read_plates(inputs_of(folder))
+        return read_plates(inputs_of(folder), samples=sample_sheet(folder))
 
     @app.get("/validate")
     def validate_form() -> Response:
@@ -490,6 +507,7 @@ def _analyse(folder: Path, chosen: dict[str, Any]) -> str:
     """Analyse a run's uploads as `assay analyze` does; what it said."""
     from assay.analysis.ddct import Interval, Settings
     from assay.analysis.pipeline import AnalysisRequest, run_analysis
+    from assay.analysis.rdml_out import analysis_document, write_rdml
     from assay.analysis.stats import Correction
     from assay.files import staged_folder
 
@@ -500,8 +518,11 @@ def _analyse(folder: Path, chosen: dict[str, Any]) -> str:
         correction=Correction(chosen["correction"]),
     )  # fmt: skip
     with staged_folder(folder / "out") as staging:
-        outcome = run_analysis(AnalysisRequest(ct_table=files[0], more_tables=tuple(files[1:]),
-                                               settings=settings, out=staging))  # fmt: skip
+        outcome = run_analysis(AnalysisRequest(
+            ct_table=files[0], more_tables=tuple(files[1:]), settings=settings, out=staging,
+            samples=sample_sheet(folder),
+        ))  # fmt: skip
+        write_rdml(str(staging / "analysis.rdml"), analysis_document(files, outcome))
     return " ".join([*outcome.info, *outcome.warnings])
 
 

@@ -246,45 +246,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_rdml(args: argparse.Namespace, outcome: Any) -> None:
-    """The analysis as RDML 1.3: each export read again with its raw curves, or the table."""
-    import math
+    """The analysis as RDML 1.3 (`rdml_out.analysis_document`)."""
+    from assay.analysis.rdml_out import analysis_document, write_rdml
 
-    from assay.analysis.assays import read_assays
-    from assay.analysis.instruments import read_export
-    from assay.analysis.rdml_out import (
-        TargetInfo,
-        export_of_table,
-        rdml_document,
-        table_extras,
-        write_rdml,
-    )
-
-    exports = [read_export(path, raw=True) for path in args.table]
-    found = [e for e in exports if e is not None]
-    if len(found) != len(exports):
-        found = [export_of_table(outcome.table)]
-    settings = outcome.settings
-    efficiencies = dict(settings.efficiencies) or dict(outcome.table.efficiencies)
-    facts = read_assays(args.assays) if args.assays else {}
-    genes = {str(g) for e in found for g in e.wells["target"]} | set(efficiencies)
-    targets = {}
-    for gene in genes:
-        fact = facts.get(gene.lower())
-        targets[gene] = TargetInfo(
-            reference=gene in settings.reference_genes, efficiency=efficiencies.get(gene),
-            forward=fact.forward if fact else "", reverse=fact.reverse if fact else "",
-            description=f"assay validate: {fact.verdict}" + (f" ({'; '.join(fact.reasons)})"
-                                                           if fact.reasons else "")
-            if fact else "",
-        )  # fmt: skip
-    expression = outcome.expression.expression
-    panels = expression["panel"] if "panel" in expression else [""] * len(expression)
-    folds = {(f"{g} ({p})" if str(p) else str(g), str(k)): float(f)
-             for p, g, k, f in zip(panels, expression["gene"], expression["group"],
-                                   expression["fold_change"], strict=True)
-             if f == f and math.isfinite(float(f))}  # fmt: skip
-    extras = table_extras([outcome.table], targets, folds)
-    write_rdml(args.rdml, rdml_document(found, extras))
+    write_rdml(args.rdml, analysis_document(args.table, outcome, args.assays))
 
 
 QC_SHOWN = 10  # flagged or excluded wells listed on the console (all of them in wells.csv)

@@ -278,3 +278,36 @@ def test_the_demo_od_table_gives_the_viability_assay_viability_gives(tmp_path: P
                for r in csv.DictReader(handle)]  # fmt: skip
     assert shown == cli
     assert ("AGS", "co-culture", "76.71") in shown  # the paper's published figure
+
+
+def test_a_sample_sheet_joins_groups_onto_a_table_as_on_the_command_line(client: Any) -> None:
+    # The pcr package's same-tube table (Livak & Schmittgen 2001, Table 3): one row per sample,
+    # the sheet naming rows 2-7 brain and 8-13 kidney; kidney 2^2.53 = 5.776-fold (the vignette
+    # cuts it to 5.77; the page shows 3 significant figures).
+    from werkzeug.datastructures import FileStorage, MultiDict
+    from werkzeug.test import stream_encode_multipart
+
+    table = INSTRUMENT_EXPORTS / "tidy" / "ct2.csv"
+    sheet = "sample,group\n" + "".join(
+        f"row {r},{'brain' if r < 8 else 'kidney'}\n" for r in range(2, 14)
+    )  # fmt: skip
+    data = MultiDict([
+        ("files", FileStorage(stream=io.BytesIO(table.read_bytes()), filename="ct2.csv")),
+        ("samples", FileStorage(stream=io.BytesIO(sheet.encode()), filename="sheet.csv")),
+    ])  # fmt: skip
+    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+    stream.seek(0)
+    response = client.post("/analyse", input_stream=stream, content_length=length,
+                           content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    run = _run_id(response)
+    setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
+    assert _options(setup, "control") == ["", "brain", "kidney"]  # "—", then the sheet's groups
+    chosen = {"reference": "GAPDH", "control": "brain", "interval": "sd", "correction": "bh"}
+    client.post(f"/runs/{run}/setup", data=chosen)
+    page = _finish(client, run)
+    assert re.search(r"<td class='group'>kidney</td><td class='n'>6</td>"
+                     r"<td class='fold_change'>5\.78</td>", page)  # fmt: skip
+    rdml = client.get(f"/runs/{run}/files/analysis.rdml")
+    assert rdml.status_code == 200
+    assert rdml.data[:2] == b"PK"  # RDML is a zip
+    rdml.close()
