@@ -283,6 +283,9 @@ def create_app(
             "</label><textarea id='pasted' name='pasted' rows='8' cols='100'></textarea>"
             "<label><input id='offline' type='checkbox' name='offline' value='1'> offline: only "
             "cached and bundled records</label>"
+            "<label><input id='redesign' type='checkbox' name='redesign' value='1'> propose "
+            "replacements for pairs that fail or warn on binding, a typing error, their product "
+            "or off-targets</label>"
             "<p><button id='check' type='submit'>Check the pairs</button></p></form></div>"
         )  # fmt: skip
         return page("validate", body)
@@ -301,10 +304,10 @@ def create_app(
         else:
             return error("No table", "choose a primer table, or paste one")
         offline = request.form.get("offline") == "1"
-        runs.update(folder, state="running", chosen={"offline": offline})
-        runs.pool.submit(
-            _run_job, runs, folder, functools.partial(_validate, runs, folder, offline)
-        )
+        redesign = request.form.get("redesign") == "1"
+        runs.update(folder, state="running", chosen={"offline": offline, "redesign": redesign})
+        work = functools.partial(_validate, runs, folder, offline, redesign=redesign)
+        runs.pool.submit(_run_job, runs, folder, work)
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
 
     @app.get("/design")
@@ -718,9 +721,15 @@ def _pairs_body(run: str, folder: Path, state: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
-def _validate(runs: Runs, folder: Path, offline: bool) -> str:
-    """Validate a run's primer table as `assay validate` does; keep the JSON and the text."""
+def _validate(runs: Runs, folder: Path, offline: bool, *, redesign: bool = False) -> str:
+    """Validate a run's primer table as `assay validate` does; keep the JSON and the text.
+
+    With `redesign`, the replacements `assay validate --redesign` proposes go with them.
+    """
     from assay.files import staged_folder, strict_json
+    from assay.primers.design import needs_redesign
+    from assay.primers.design import redesign as propose
+    from assay.primers.design_report import redesign_to_json, redesign_to_text
     from assay.primers.report import to_json_dict, to_text
     from assay.primers.table import read_primer_table
     from assay.primers.validate import validate_pairs
@@ -731,9 +740,19 @@ def _validate(runs: Runs, folder: Path, offline: bool) -> str:
         search, said = _screen(cache, store, [p.accession for p in pairs if p.accession])
         report = validate_pairs(pairs, source=names[0] if names else None, records=store,
                                 off_targets=search)  # fmt: skip
+        proposals = [
+            (r, propose(r, conditions=report.conditions, thresholds=report.thresholds,
+                        records=store, off_targets=search))
+            for r in report.pairs if redesign and r.reference is not None and needs_redesign(r)
+        ]  # fmt: skip
+    data = to_json_dict(report)
+    text = to_text(report)
+    if redesign:
+        data["redesign"] = redesign_to_json(proposals, report.conditions)
+        text += redesign_to_text(proposals)
     with staged_folder(folder / "out") as staging:
-        write_text_atomic(staging / "validation.json", strict_json(to_json_dict(report)))
-        write_text_atomic(staging / "validation.txt", to_text(report))
+        write_text_atomic(staging / "validation.json", strict_json(data))
+        write_text_atomic(staging / "validation.txt", text)
     return said
 
 
@@ -753,12 +772,26 @@ def _verdicts_body(run: str, folder: Path, state: dict[str, Any]) -> str:
             f"<td class='record'>{escape(record)}</td>"
             f"<td class='reasons'>{'<br>'.join(str(escape(r)) for r in reasons) or '–'}</td></tr>"
         )  # fmt: skip
+    proposed = "".join(
+        f"<tr><td class='gene'>{escape(item['gene'])}</td><td>{escape(p['kind'])}</td>"
+        f"<td class='forward'>{escape(p['forward']['sequence'])}</td>"
+        f"<td class='reverse'>{escape(p['reverse']['sequence'])}</td>"
+        f"<td>{escape(p.get('verdict', ''))}</td><td>{escape(p['text'])}</td></tr>"
+        for item in data.get("redesign", []) for p in item["proposals"]
+    )  # fmt: skip
+    replacements = (
+        "<h3>Proposed replacements (each checked as above)</h3><table id='proposals'><tr><th>"
+        "gene</th><th>kind</th><th>forward</th><th>reverse</th><th>verdict</th><th>what</th>"
+        f"</tr>{proposed}</table>" if proposed else
+        ("<p class='muted'>No replacement proposed.</p>" if "redesign" in data else "")
+    )  # fmt: skip
     message = state.get("message", "")
     return (
         f"<div class='box'><h2>Verdicts: {escape(', '.join(state['names']))}</h2>"
         + (f"<p class='muted'>{escape(message)}</p>" if message else "")
         + "<table id='verdicts'><tr><th>gene</th><th>verdict</th><th>record</th><th>why</th>"
-        f"</tr>{''.join(rows)}</table><p>Downloads: <a href='/runs/{run}/files/validation.json'>"
+        f"</tr>{''.join(rows)}</table>{replacements}<p>Downloads: "
+        f"<a href='/runs/{run}/files/validation.json'>"
         f"validation.json</a> · <a href='/runs/{run}/files/validation.txt'>validation.txt</a>"
         "</p></div>"
     )  # fmt: skip

@@ -311,3 +311,26 @@ def test_a_sample_sheet_joins_groups_onto_a_table_as_on_the_command_line(client:
     assert rdml.status_code == 200
     assert rdml.data[:2] == b"PK"  # RDML is a zip
     rdml.close()
+
+
+def test_redesign_proposals_are_those_of_assay_validate_redesign(tmp_path: Path) -> None:
+    import json
+
+    from assay.data import table1_path
+
+    app = create_app(tmp_path / "runs", cache=tmp_path / "cache")
+    with app.test_client() as client:
+        started = client.post("/validate", data={"pasted": table1_path().read_text(),
+                                                 "offline": "1", "redesign": "1"})  # fmt: skip
+        page = _finish(client, _run_id(started))
+    pattern = (r"<tr><td class='gene'>([^<]*)</td><td>[^<]*</td><td class='forward'>([ACGT]+)"
+               r"</td><td class='reverse'>([ACGT]+)</td>")  # fmt: skip
+    shown = re.findall(pattern, page)
+    out = tmp_path / "cli.json"
+    main(["validate", str(table1_path()), "--offline", "--cache", str(tmp_path / "cache"),
+          "--redesign", "--json", str(out)])  # fmt: skip
+    proposed = json.loads(out.read_text())["redesign"]
+    cli = [(item["gene"], p["forward"]["sequence"], p["reverse"]["sequence"])
+           for item in proposed for p in item["proposals"]]  # fmt: skip
+    assert shown == cli
+    assert any(gene == "mTOR" for gene, _, _ in shown)  # the pair that fails gets proposals
