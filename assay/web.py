@@ -824,7 +824,7 @@ def _setup_body(run: str, state: dict[str, Any], table: Any) -> str:
     references = {g.strip() for g in (table.endogenous_control or "").split(",") if g.strip()}
     calibrator = {table.reference_sample} if table.reference_sample else set()
     view = (f"<img id='plates' src='/runs/{run}/plates.png' alt='plate view' "
-            "style='max-width:100%'>" if "well" in wells else "")  # fmt: skip
+            "style='max-width:560px;width:100%'>" if "well" in wells else "")  # fmt: skip
     read = (
         f"<div class='box'><h2>What was read</h2><p>{escape(', '.join(state['names']))}: "
         f"{escape(table.instrument or 'a table of wells')}; {len(wells)} wells, {len(genes)} "
