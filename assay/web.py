@@ -361,18 +361,36 @@ def create_app(
             "<form method='post' enctype='multipart/form-data'>"
             "<label for='odtable'>An OD table: one row per well, a group column and od570 (and "
             "od630, experiment, dose, other grouping columns)</label>"
-            "<input id='odtable' type='file' name='odtable' required>"
-            "<p><button id='read' type='submit'>Read the table</button></p></form></div>"
+            "<input id='odtable' type='file' name='odtable'>"
+            "<p class='muted'>or one plate as the reader gives it (96-well grids) and its map:"
+            "</p><label for='grid570'>570 nm grid</label>"
+            "<input id='grid570' type='file' name='grid570'>"
+            "<label for='grid630'>630 nm grid (optional reference)</label>"
+            "<input id='grid630' type='file' name='grid630'>"
+            "<label for='platemap'>Plate map (each well's group)</label>"
+            "<input id='platemap' type='file' name='platemap'>"
+            "<p><button id='read' type='submit'>Read</button></p></form></div>"
         )  # fmt: skip
         return page("viability", body)
 
     @app.post("/viability")
     def viability_upload() -> Response:
-        upload = request.files.get("odtable")
-        if upload is None or not upload.filename:
-            return error("No table", "choose an OD table")
-        run, folder, names = runs.store("viability", [upload])
+        given = {k: f for k in ("odtable", "grid570", "grid630", "platemap")
+                 if (f := request.files.get(k)) is not None and f.filename}  # fmt: skip
+        if "odtable" in given:
+            run, folder, names = runs.store("viability", [given["odtable"]])
+        elif "grid570" in given and "platemap" in given:
+            parts = [
+                given["grid570"],
+                given["platemap"],
+                *([given["grid630"]] if "grid630" in given else []),
+            ]
+            run, folder, names = runs.store("viability", parts)
+        else:
+            return error("No table", "choose an OD table, or a 570 nm grid and its plate map")
         try:
+            if "odtable" not in given:
+                _tidy_from_grids(folder)
             _od_columns(folder)
         except (AssayError, ValueError) as problem:
             message = _said(problem, folder, names)
@@ -533,6 +551,26 @@ _OD = re.compile(r"^od(\d{3})$", re.IGNORECASE)
 _OD_NOT_GROUPING = {"group", "experiment", "well", "dose", "exclude", "row", "role"}
 
 
+def _od_table(folder: Path) -> Path:
+    """The run's OD table: the one uploaded, or the one made from its plate grids."""
+    made = folder / "inputs" / "from-grids.csv"
+    return made if made.is_file() else inputs_of(folder)[0]
+
+
+def _tidy_from_grids(folder: Path) -> None:
+    """The tidy OD table of one plate: grids (570 nm, 630 nm optional) and map.
+
+    Read as `assay viability --grid 570=... --map ...` reads them.
+    """
+    from assay.analysis.viability import ViabilitySettings, read_od_grids
+
+    files = inputs_of(folder)  # 570 nm grid, plate map, 630 nm grid
+    readings = {570: files[0], **({630: files[2]} if len(files) > 2 else {})}
+    settings = ViabilitySettings(control="", reference_nm=630 if 630 in readings else None)
+    wells = read_od_grids(readings, files[1], settings)
+    write_text_atomic(folder / "inputs" / "from-grids.csv", wells.to_csv(index=False))
+
+
 def _od_columns(folder: Path) -> dict[str, Any]:
     """What an OD table offers to choose from: groups, wavelengths, grouping columns.
 
@@ -542,7 +580,7 @@ def _od_columns(folder: Path) -> dict[str, Any]:
     from assay.analysis.wells import read_text_table
     from assay.tables import natural_key
 
-    path = inputs_of(folder)[0]
+    path = _od_table(folder)
     raw = read_text_table(path)
     names = {str(c).strip().lower(): str(c) for c in raw.columns}
     if "group" not in names:
@@ -596,7 +634,7 @@ def _viability(folder: Path, chosen: dict[str, Any]) -> str:
         reference_nm=int(chosen["reference_nm"]) if chosen["reference_nm"] else None,
         blank_group=chosen["blank"] or None, panels=tuple(chosen["by"]),
     )  # fmt: skip
-    path = inputs_of(folder)[0]
+    path = _od_table(folder)
     result = viability(read_od_table(path, settings), settings)
     with staged_folder(folder / "out") as staging:
         write_viability_report(staging, result, settings, str(path))

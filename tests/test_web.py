@@ -35,16 +35,21 @@ def client(tmp_path: Path) -> Iterator[Any]:
 
 
 def _upload(client: Any, *files: tuple[bytes, str]) -> Any:
+    return _post_files(client, "/analyse", [("files", content, name) for content, name in files])
+
+
+def _post_files(client: Any, url: str, fields: list[tuple[str, bytes, str]]) -> Any:
+    """POST files (field, content, file name) as a browser's form does."""
     from werkzeug.datastructures import FileStorage, MultiDict
     from werkzeug.test import stream_encode_multipart
 
     # Encoded in memory: the test client's own encoding spools bodies over 500 KB to a temporary
     # file it never closes.
-    data = MultiDict([("files", FileStorage(stream=io.BytesIO(content), filename=name))
-                      for content, name in files])  # fmt: skip
+    data = MultiDict([(field, FileStorage(stream=io.BytesIO(content), filename=name))
+                      for field, content, name in fields])  # fmt: skip
     stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
     stream.seek(0)
-    return client.post("/analyse", input_stream=stream, content_length=length,
+    return client.post(url, input_stream=stream, content_length=length,
                        content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
 
 
@@ -284,21 +289,12 @@ def test_a_sample_sheet_joins_groups_onto_a_table_as_on_the_command_line(client:
     # The pcr package's same-tube table (Livak & Schmittgen 2001, Table 3): one row per sample,
     # the sheet naming rows 2-7 brain and 8-13 kidney; kidney 2^2.53 = 5.776-fold (the vignette
     # cuts it to 5.77; the page shows 3 significant figures).
-    from werkzeug.datastructures import FileStorage, MultiDict
-    from werkzeug.test import stream_encode_multipart
-
     table = INSTRUMENT_EXPORTS / "tidy" / "ct2.csv"
     sheet = "sample,group\n" + "".join(
         f"row {r},{'brain' if r < 8 else 'kidney'}\n" for r in range(2, 14)
     )  # fmt: skip
-    data = MultiDict([
-        ("files", FileStorage(stream=io.BytesIO(table.read_bytes()), filename="ct2.csv")),
-        ("samples", FileStorage(stream=io.BytesIO(sheet.encode()), filename="sheet.csv")),
-    ])  # fmt: skip
-    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
-    stream.seek(0)
-    response = client.post("/analyse", input_stream=stream, content_length=length,
-                           content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    fields = [("files", table.read_bytes(), "ct2.csv"), ("samples", sheet.encode(), "sheet.csv")]
+    response = _post_files(client, "/analyse", fields)
     run = _run_id(response)
     setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
     assert _options(setup, "control") == ["", "brain", "kidney"]  # "—", then the sheet's groups
@@ -334,3 +330,50 @@ def test_redesign_proposals_are_those_of_assay_validate_redesign(tmp_path: Path)
            for item in proposed for p in item["proposals"]]  # fmt: skip
     assert shown == cli
     assert any(gene == "mTOR" for gene, _, _ in shown)  # the pair that fails gets proposals
+
+
+def test_one_plate_as_reader_grids_and_a_map_gives_the_command_lines_viability(
+    tmp_path: Path,
+) -> None:
+    import csv
+
+    # One plate made here: control 0.80/0.82/0.78, drug 0.50/0.52/0.48, blanks 0.05 (570 nm),
+    # 0.04 everywhere at 630 nm. Net of 630 nm and of the blanks' 0.01: control
+    # (0.76 + 0.78 + 0.74)/3 - 0.01 = 0.75, drug 0.46 - 0.01 = 0.45 -> 60.00 %.
+    values = {"A1": ("control", 0.80), "A2": ("control", 0.82), "A3": ("control", 0.78),
+              "B1": ("drug", 0.50), "B2": ("drug", 0.52), "B3": ("drug", 0.48),
+              "C1": ("blank", 0.05), "C2": ("blank", 0.05)}  # fmt: skip
+
+    def grid(cell: Any) -> bytes:
+        lines = ["," + ",".join(str(c) for c in range(1, 13))]
+        for row in "ABCDEFGH":
+            lines.append(row + "," + ",".join(
+                str(cell(values[f"{row}{c}"])) if f"{row}{c}" in values else ""
+                for c in range(1, 13)))  # fmt: skip
+        return ("\n".join(lines) + "\n").encode()
+
+    files = {"grid570": grid(lambda v: v[1]), "grid630": grid(lambda _: 0.04),
+             "platemap": grid(lambda v: v[0])}  # fmt: skip
+    for name, content in files.items():
+        (tmp_path / f"{name}.csv").write_bytes(content)
+    app = create_app(tmp_path / "runs")
+    with app.test_client() as client:
+        response = _post_files(client, "/viability",
+                               [(k, v, f"{k}.csv") for k, v in files.items()])  # fmt: skip
+        run = _run_id(response)
+        setup = client.get(f"/runs/{run}/setup").get_data(as_text=True)
+        assert "<option value='630' selected>" in setup
+        chosen = {"control": "control", "blank": "blank", "reference_nm": "630"}
+        client.post(f"/runs/{run}/setup", data=chosen)
+        page = _finish(client, run)
+    shown = re.findall(r"<td class='group'>([^<]*)</td><td class='n'>[^<]*</td>"
+                       r"<td class='viability_pct_mean'>([^<]*)</td>", page)  # fmt: skip
+    assert ("drug", "60.00") in shown  # by hand: 0.45 / 0.75
+    out = tmp_path / "cli"
+    main(["viability", "--grid", f"570={tmp_path / 'grid570.csv'}", "--grid",
+          f"630={tmp_path / 'grid630.csv'}", "--map", str(tmp_path / "platemap.csv"),
+          "--control", "control", "--out", str(out)])  # fmt: skip
+    with (out / "viability.csv").open() as handle:
+        cli = [(r["group"], f"{float(r['viability_pct_mean']):.2f}")
+               for r in csv.DictReader(handle)]  # fmt: skip
+    assert shown == cli
