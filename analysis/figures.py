@@ -583,7 +583,21 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
     return _paged(panels, stem, OKABE_ITO[2], "°C", decorate)
 
 
-QC_COLOURS = {"ok": "#009E73", "no Ct": "#BBBBBB", "flagged": "#E69F00", "excluded": "#D55E00"}
+QC_COLOURS = {"ok": "#009E73", "no Ct": "#BBBBBB", "flagged": "#E69F00", "excluded": "#D55E00",
+              "control": "#56B4E9", "standard": "#CC79A7"}  # fmt: skip
+# A well set aside for its role (the export's task, or a control's name) is shown by its role.
+_ROLE_WORDS = {
+    "control": ("no-template control", "no-RT control", "positive control", "negative control"),
+    "standard": ("standard (dilution series)",),
+}
+
+
+def _role_of(fate: object) -> str | None:
+    text = str(fate)
+    return next((role for role, words in _ROLE_WORDS.items()
+                 if any(w in text for w in words)), None)  # fmt: skip
+
+
 _ROW_LETTERS = "ABCDEFGHIJKLMNOP"
 
 
@@ -601,24 +615,37 @@ def well_position(well: str, columns: int) -> tuple[int, int] | None:
     return None
 
 
+def plate_verdicts(wells: pd.DataFrame) -> list[str]:
+    """What each well of wells.csv is shown as: its role if set aside for it, else its QC verdict.
+
+    >>> import pandas as pd
+    >>> plate_verdicts(pd.DataFrame({"qc": ["ok", "ok", "excluded", "excluded"],
+    ...     "ct": [20.0, float("nan"), 30.0, 12.0],
+    ...     "fate": ["used", "no Ct", "excluded: NTC (no-template control)",
+    ...              "excluded: Cq below the baseline region"]}))
+    ['ok', 'no Ct', 'control', 'excluded']
+    """
+    fates = wells["fate"] if "fate" in wells else [""] * len(wells)
+    cts = wells["ct"] if "ct" in wells else [math.nan] * len(wells)
+    return [_role_of(f) or ("no Ct" if q == "ok" and c != c else str(q))
+            for q, c, f in zip(wells["qc"], cts, fates, strict=True)]  # fmt: skip
+
+
 def plate_figure(wells: pd.DataFrame, stem: Path, max_plates: int = 6) -> list[Path]:
     """Plate view per plate, as the instrument software lays it out: wells coloured by verdict.
 
-    `wells` is wells.csv (a ``qc`` column and ``well``, ``plate`` and ``ct`` where known). A well
+    `wells` is wells.csv (a ``qc`` column and ``well``, ``plate``, ``ct`` and ``fate`` where
+    known). A well set aside for its role (NTC, no-RT control, standard) is coloured by its
+    role, not as excluded. A well
     with several targets (multiplex) takes its worst verdict. 96 wells (8 × 12) unless a
     position says 384 (16 × 24). Plates beyond `max_plates` are not drawn (said in the title).
     """
     plt = _pyplot()
     from matplotlib.patches import Patch
 
-    rank = {"ok": 0, "no Ct": 1, "flagged": 2, "excluded": 3}
-    frame = wells.assign(
-        plate=wells["plate"].astype(str) if "plate" in wells else "",
-        verdict=[
-            "no Ct" if q == "ok" and c != c else q
-            for q, c in zip(wells["qc"], wells.get("ct", [math.nan] * len(wells)), strict=True)
-        ],
-    )
+    rank = {"ok": 0, "control": 0, "standard": 0, "no Ct": 1, "flagged": 2, "excluded": 3}
+    frame = wells.assign(plate=wells["plate"].astype(str) if "plate" in wells else "",
+                         verdict=plate_verdicts(wells))  # fmt: skip
     plates = list(dict.fromkeys(frame["plate"]))
     shown = plates[:max_plates]
     figure, axes = plt.subplots(len(shown), 1, figsize=(WIDTH_IN * 0.6, 2.3 * len(shown)),
@@ -654,8 +681,8 @@ def plate_figure(wells: pd.DataFrame, stem: Path, max_plates: int = 6) -> list[P
         figure.suptitle(f"first {max_plates} of {len(plates)} plates (all wells: wells.csv)")
     handles = [Patch(facecolor=colour, edgecolor="#888888", label=name)
                for name, colour in QC_COLOURS.items()]  # fmt: skip
-    figure.legend(handles=handles, loc="lower center", ncol=4, frameon=False,
-                  bbox_to_anchor=(0.5, -0.02))  # fmt: skip
+    figure.legend(handles=handles, loc="lower center", ncol=6, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02), fontsize=7)  # fmt: skip
     figure.tight_layout(rect=(0, 0.04, 1, 1))
     paths = _save(figure, stem, svg=False)
     plt.close(figure)
