@@ -45,3 +45,50 @@ def test_report_renders_in_chromium(tmp_path: Path, driver: str) -> None:
     assert [entry for entry in logs if entry.get("level") == "SEVERE"] == []
     assert "76.71" in text
     assert "130.12" in text
+
+
+CFX_FIXTURE = (Path(__file__).parent / "fixtures" / "instrument_exports" / "cfx"
+               / "username_date_time_model - Quantification Cq Results_0.csv")  # fmt: skip
+
+
+def _cfx_sheet(folder: Path) -> Path:
+    sheet = folder / "sheet.csv"
+    rows = [f"{c}.condition {i},{c}" for c in ("control", "test") for i in (1, 2, 3)]
+    sheet.write_text("sample,group\n" + "\n".join(rows) + "\n")
+    return sheet
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "sds",  # 95 genes x 8 groups: the heatmap and a long table
+        "cfx-pfaffl",  # efficiency-corrected from the file's own standards
+        "quantstudio-384",  # a 384-well plate, two reference genes
+    ],
+)
+def test_reports_of_real_exports_fit_1280_pixels(tmp_path: Path, driver: str, case: str) -> None:
+    from shared import INSTRUMENT_EXPORTS
+
+    argv = {
+        "sds": [str(INSTRUMENT_EXPORTS / "abi_sds" / "example.txt")],
+        "cfx-pfaffl": [str(CFX_FIXTURE), "--samples", str(_cfx_sheet(tmp_path)), "--reference",
+                       "reference.gene", "--control", "control", "--standard-curve",
+                       str(CFX_FIXTURE)],
+        "quantstudio-384": [str(INSTRUMENT_EXPORTS / "quantstudio_csv" / "RELATIVE_example.csv")],
+    }[case]  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["analyze", *argv, "--out", str(out)]) == 0
+    with session(driver, tmp_path / "profile", width=1280, height=1000) as base:
+        call("POST", f"{base}/url", {"url": (out / "report.html").as_uri()})
+        wide, window, beyond = run_script(
+            base,
+            """return [document.documentElement.scrollWidth,
+            window.innerWidth, Array.from(document.querySelectorAll('body *')).filter(
+            e => e.getBoundingClientRect().right > window.innerWidth + 1).length];""",
+        )
+        screenshot = call("GET", f"{base}/screenshot")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"report-{case}.png").write_bytes(base64.b64decode(screenshot))
+    assert window == 1280
+    assert wide <= window  # no horizontal scrolling
+    assert beyond == 0  # and no element past the right edge
