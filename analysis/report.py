@@ -29,6 +29,7 @@ STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
        max-width: 72rem; padding: 0 1rem; color: #1a1a1a; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+td.seq { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; overflow-wrap: anywhere; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
@@ -123,6 +124,49 @@ def _key_values(values: dict[str, Any]) -> str:
         f"<tr><th>{_e(name.replace('_', ' '))}</th><td>{_e(shown(value))}</td></tr>"
         for name, value in values.items()
     )
+    return f"<table class='kv'>{rows}</table>"
+
+
+_MIQE_LABELS = {
+    "gene": "Gene", "accession": "RefSeq accession", "amplicon_length_bp": "Amplicon length",
+    "amplicon_context_sequence": "Amplicon context sequence",
+    "amplicon_context_start": "Context starts at nt", "forward_primer": "Forward primer (5'→3')",
+    "reverse_primer": "Reverse primer (5'→3')", "probe": "Probe (5'→3')",
+    "forward_location": "Forward primer site", "reverse_location": "Reverse primer site",
+    "intron_spanning": "Spans an exon-exon junction or intron",
+    "splice_variants_targeted": "Transcript variants detected",
+    "annealing_temperature_c": "Annealing temperature",
+    "reaction_conditions": "Reaction conditions (for Tm and ΔG)",
+}  # fmt: skip
+
+
+def _miqe_value(name: str, value: Any) -> str:
+    """A MIQE item in words with its unit ("72 bp", "60 °C", "Mg²⁺ 1.5 mM")."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if name.endswith("_bp"):
+        return f"{value} bp"
+    if name.endswith("_c"):
+        return f"{value:g} °C" if isinstance(value, int | float) else f"{value} °C"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "reaction_conditions" and isinstance(value, dict):
+        return _conditions_text(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _miqe_table(miqe: dict[str, Any]) -> str:
+    """The MIQE assay items with labels and units (MIQE 2.0, Bustin et al. 2025)."""
+    rows = "".join(
+        f"<tr><th>{_e(_MIQE_LABELS.get(name, name.replace('_', ' ')))}</th>"
+        f"<td class='{'seq' if 'sequence' in name or name.endswith('_primer') else ''}'>"
+        f"{_e(_miqe_value(name, value))}</td></tr>"
+        for name, value in miqe.items()
+    )  # fmt: skip
     return f"<table class='kv'>{rows}</table>"
 
 
@@ -224,10 +268,17 @@ def methods_text(inputs: ReportInputs) -> str:
 
 
 def _conditions_text(c: dict[str, Any]) -> str:
+    temperature = f", ΔG at {c['temp_c']:g} °C" if isinstance(c.get("temp_c"), int | float) else ""
     return (
-        f"{c.get('name')}: {c.get('mv_conc_mm')} mM monovalent, {c.get('dv_conc_mm')} mM Mg2+, "
-        f"{c.get('dntp_conc_mm')} mM dNTP, {c.get('primer_conc_nm')} nM each primer"
+        f"{c.get('name')}: monovalent cations {c.get('mv_conc_mm')} mM, Mg²⁺ "
+        f"{c.get('dv_conc_mm')} mM, dNTP {c.get('dntp_conc_mm')} mM, each primer "
+        f"{c.get('primer_conc_nm')} nM{temperature}"
     )
+
+
+def _sequence(pair: dict[str, Any], which: str) -> str:
+    primer = pair.get(which)
+    return str(primer.get("sequence", "")) if isinstance(primer, dict) else ""
 
 
 def _validation_section(report: dict[str, Any]) -> str:
@@ -245,6 +296,8 @@ def _validation_section(report: dict[str, Any]) -> str:
         rows.append(
             f"<tr><td>{_e(pair.get('gene'))}</td><td>{_e(pair.get('accession') or '–')}</td>"
             f'<td class="{_e(verdict)}">{_e(verdict.upper())}</td>'
+            f"<td class='seq'>{_e(_sequence(pair, 'forward'))}<br>"
+            f"{_e(_sequence(pair, 'reverse'))}</td>"
             f"<td class='num'>{_num(pair.get('claimed_product_bp'))}</td>"
             f"<td class='num'>{_num(pair.get('product_bp'))}</td>"
             f"<td>{'<br>'.join(_e(r) for r in reasons) or '–'}</td></tr>"
@@ -252,14 +305,15 @@ def _validation_section(report: dict[str, Any]) -> str:
         if pair.get("miqe"):
             miqe_blocks.append(
                 f"<details><summary>{_e(pair.get('gene'))}: MIQE assay information</summary>"
-                f"{_key_values(pair['miqe'])}</details>"
+                f"{_miqe_table(pair['miqe'])}</details>"
             )
     conditions = _mapping(report.get("conditions"))
     return (
         "<h2>Primer validation</h2>"
         f"<p class='muted'>Conditions: {_e(_conditions_text(conditions))}. Checks not done: "
         f"{_e(', '.join(report.get('checks_not_done', [])) or 'none')}.</p>"
-        "<table><tr><th>gene</th><th>accession</th><th>verdict</th><th>claimed bp</th>"
+        "<table><tr><th>gene</th><th>accession</th><th>verdict</th><th>primers 5'→3' "
+        "(forward, reverse)</th><th>claimed bp</th>"
         "<th>in-silico bp</th><th>reasons (fail and warn)</th></tr>"
         + "".join(rows)
         + "</table>"

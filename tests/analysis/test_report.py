@@ -170,3 +170,26 @@ def _colour_of(handle: object) -> str:
             if colour.size:
                 return str(to_hex(colour[0]))
     return ""
+
+
+def test_the_miqe_block_reads_with_labels_and_units_and_primers_show() -> None:
+    from assay.analysis.report import _validation_section
+
+    miqe = {"gene": "GAPDH", "amplicon_length_bp": 72, "intron_spanning": True,
+            "annealing_temperature_c": 60.0, "forward_primer": "CCATGGGGAAGGTGAAGGTC",
+            "reaction_conditions": {"name": "primer3", "mv_conc_mm": 50.0, "dv_conc_mm": 1.5,
+                                    "dntp_conc_mm": 0.6, "primer_conc_nm": 50.0,
+                                    "temp_c": 37.0}}  # fmt: skip
+    pair = {"gene": "GAPDH", "verdict": "pass", "findings": [], "miqe": miqe,
+            "forward": {"sequence": "CCATGGGGAAGGTGAAGGTC"},
+            "reverse": {"sequence": "TAAAAGCAGCCCTGGTGACC"}}  # fmt: skip
+    html = _validation_section({"pairs": [pair], "conditions": miqe["reaction_conditions"]})
+    table, details = html.split("<details>")
+    assert "TAAAAGCAGCCCTGGTGACC" in table  # the primers are seen without opening anything
+    assert "<th>Amplicon length</th><td class=''>72 bp</td>" in details
+    assert "<th>Annealing temperature</th><td class=''>60 °C</td>" in details
+    assert "<td class=''>yes</td>" in details
+    assert "Mg²⁺ 1.5 mM" in details
+    assert "monovalent cations 50.0 mM" in details
+    assert "mv_conc_mm" not in html
+    assert "intron_spanning" not in html
