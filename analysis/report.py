@@ -346,17 +346,83 @@ def _curves_section(analysis: CurveAnalysis, figures: dict[str, Path]) -> str:
     return "\n".join(parts)
 
 
+SUMMARY_SHOWN = 3  # the largest changes named in the summary
+
+
+def summary_lines(inputs: ReportInputs) -> list[str]:
+    """What a reader should know first, in plain words.
+
+    What was analysed, what changed (the largest changes named), and what to look at before
+    trusting the numbers (warnings, QC, primer pairs that failed validation).
+    """
+    lines = []
+    if inputs.expression is not None and inputs.expression_settings is not None:
+        lines += _expression_summary(inputs.expression.expression, inputs.expression_settings,
+                                     inputs.expression_source or "")  # fmt: skip
+    if inputs.viability is not None and inputs.viability_settings is not None:
+        control = inputs.viability_settings.control
+        summary = inputs.viability.summary
+        treated = summary[summary["group"] != control]
+        if not treated.empty:
+            low = treated.loc[treated["viability_pct_mean"].idxmin()]
+            where = f", {low['panel']}" if str(low.get("panel", "")) else ""
+            lines.append(f"Viability: lowest {float(low['viability_pct_mean']):.1f} % of "
+                         f"{control} ({low['group']}{where}).")  # fmt: skip
+    worries = []
+    if inputs.warnings:
+        worries.append(f"{len(inputs.warnings)} warning(s) below")
+    if inputs.qc:
+        worries.append(inputs.qc)
+    if inputs.validation is not None:
+        failing = [str(p.get("gene")) for p in inputs.validation.get("pairs", [])
+                   if p.get("verdict") in ("fail", "unverified")]  # fmt: skip
+        if failing:
+            worries.append(f"primer pairs failing or unverified: {', '.join(failing)}")
+    if worries:
+        lines.append("To look at before trusting the numbers: " + "; ".join(worries) + ".")
+    return lines
+
+
+def _expression_summary(table: pd.DataFrame, s: Settings, source: str) -> list[str]:
+    genes = {str(g) for g in table["gene"]} if "gene" in table else set()
+    groups = {str(g) for g in table["group"]} if "group" in table else set()
+    lines = [f"Analysed: {len(genes)} gene(s) in {len(groups)} group(s) from "
+             f"{shown_path(source)}, against reference {', '.join(s.reference_genes)} and "
+             f"calibrator {s.control}."]  # fmt: skip
+    if "p_value" not in table or "fold_change" not in table:
+        return lines
+    tested = table[table["p_value"].notna() & (table["group"] != s.control)]
+    if tested.empty:
+        return [*lines, "No comparison could be tested (the table says why)."]
+    from assay.analysis.stats import Correction
+
+    changed = tested[tested["p_value"] < 0.05]
+    adjusted = "" if s.correction is Correction.NONE else f", {s.correction.value.upper()}-adjusted"
+    said = f"Changed (p < 0.05{adjusted}): {len(changed)} of {len(tested)} tested comparisons"
+    if not changed.empty:
+        largest = changed.assign(size=changed["fold_change"].map(lambda f: abs(math.log2(f))))
+        largest = largest.sort_values("size", ascending=False).head(SUMMARY_SHOWN)
+        said += ": " + "; ".join(
+            f"{r.gene} in {r.group}{f' ({r.panel})' if str(getattr(r, 'panel', '')) else ''} "
+            f"{float(r.fold_change):.3g}-fold" for r in largest.itertuples()
+        )  # fmt: skip
+    return [*lines, said + "."]
+
+
 def render(inputs: ReportInputs) -> str:
     """Return the whole report as HTML text."""
     body = [f"<h1>{_e(inputs.title)}</h1>",
             f"<p class='muted'>assay {_e(__version__)}</p>"]  # fmt: skip
+    summary = summary_lines(inputs)
+    if summary:
+        body.append("<h2>Summary</h2><ul class='summary'>"
+                    + "".join(f"<li>{_e(line)}</li>" for line in summary) + "</ul>")  # fmt: skip
     if inputs.warnings:
         body.append(
             "<h2>Warnings</h2><ul>"
             + "".join(f"<li>{_e(w)}</li>" for w in inputs.warnings)
             + "</ul>"
         )
-    body.append(f"<h2>Methods</h2><p class='methods'>{_e(methods_text(inputs))}</p>")
     if inputs.validation is not None:
         body.append(_validation_section(inputs.validation))
     if inputs.expression is not None and inputs.expression_settings is not None:
@@ -454,6 +520,7 @@ def render(inputs: ReportInputs) -> str:
         body += [f"<li>row {_e(f.get('row'))}: {_e(f.get('gene'))} {_e(f.get('group'))} – "
                  f"{_e(f.get('flags'))}</li>" for f in inputs.flagged]  # fmt: skip
         body.append("</ul>")
+    body.append(f"<h2>Methods</h2><p class='methods'>{_e(methods_text(inputs))}</p>")
     body.append("<h2>Parameters and versions</h2>")
     shown = {k: v for k, v in inputs.parameters.items() if not isinstance(v, list | dict) or k in
              ("reference_genes", "panels", "efficiencies", "wells")}  # fmt: skip

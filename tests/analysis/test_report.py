@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from assay.analysis.ddct import Settings, relative_expression
 from assay.analysis.report import ReportInputs, methods_text
 from assay.analysis.stats import Correction
 from assay.analysis.viability import ViabilitySettings, viability
+from assay.cli.main import main
 
 
 def _paired(groups: dict[str, int], seed: int = 1) -> pd.DataFrame:
@@ -193,3 +195,26 @@ def test_the_miqe_block_reads_with_labels_and_units_and_primers_show() -> None:
     assert "monovalent cations 50.0 mM" in details
     assert "mv_conc_mm" not in html
     assert "intron_spanning" not in html
+
+
+def test_the_report_opens_with_a_summary_in_plain_words(tmp_path: Path) -> None:
+    import csv
+    import re
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    found = re.search(r"<h2>Summary</h2><ul class='summary'>(.*?)</ul>", html, re.S)
+    assert found is not None
+    assert html.index("<h2>Summary</h2>") < html.index("<h2>Relative expression</h2>")
+    assert html.index("<h2>Relative expression</h2>") < html.index("<h2>Methods</h2>")
+    summary = found.group(1)
+    # Counted here from expression.csv: comparisons with a p, and those below 0.05.
+    with (out / "expression.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["p_value"] and r["group"] != "control"]
+    changed = [r for r in rows if float(r["p_value"]) < 0.05]
+    assert f"{len(changed)} of {len(rows)} tested comparisons" in summary
+    largest = max(changed, key=lambda r: abs(math.log2(float(r["fold_change"]))))
+    assert f"{largest['gene']} in {largest['group']} ({largest['panel']})" in summary
+    assert "Viability: lowest 76.7 % of control (co-culture, AGS)" in summary  # the paper's
+    assert "To look at before trusting the numbers" in summary
