@@ -33,7 +33,7 @@ from assay.analysis.qc import (
 from assay.analysis.refgenes import M_HETEROGENEOUS, reference_stability
 from assay.analysis.standards import curve_warnings
 from assay.analysis.viability import Viability, ViabilitySettings
-from assay.analysis.wells import WellTable, read_plates
+from assay.analysis.wells import WellTable, read_plates, refuse_pooling
 from assay.errors import InputError
 from assay.files import write_text_atomic
 
@@ -73,6 +73,7 @@ class AnalysisRequest:
     samples: Path | None = None
     cq_from: str = "auto"
     inter_run: tuple[str, ...] = ()  # inter-run calibrator samples (on every plate)
+    pool: bool = False  # average columns that split the groups (cell line, ...) left out of --by
 
 
 @dataclass
@@ -213,6 +214,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
             + (f" ({said})" if said else "") + f", {len(table.missing)} without a Ct",
             path=table.source,
         )  # fmt: skip
+    refuse_pooling(table.notes, pool=request.pool, path=table.source)
     settings, chosen = with_export_defaults(request.settings, table)
     if table.efficiencies and not settings.efficiencies:
         settings = replace(settings, efficiencies=table.efficiencies)

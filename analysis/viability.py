@@ -44,7 +44,7 @@ from assay.analysis.stats import (
     t_half_width,
     two_groups,
 )
-from assay.analysis.wells import pooled_columns, read_text_table
+from assay.analysis.wells import pooled_columns, read_text_table, refuse_pooling
 from assay.errors import InputError
 from assay.tables import (
     decimal_comma,
@@ -93,6 +93,7 @@ class ViabilitySettings:
     correction: Correction = Correction.BH
     ci_level: float = 0.95
     interaction: bool = True  # with panels: does the treatment act differently between them?
+    pool: bool = False  # average columns that split the groups but are not panels (--pool)
 
     def __post_init__(self) -> None:
         if self.replicates not in ("auto", "wells"):
@@ -286,6 +287,8 @@ def viability(wells: pd.DataFrame, settings: ViabilitySettings) -> Viability:
     import pandas as pd
 
     source = wells.attrs.get("source")
+    refuse_pooling([str(n) for n in wells.attrs.get("pooled", [])], pool=settings.pool,
+                   path=source)  # fmt: skip
     frame = wells.copy()
     frame["flags"] = ""
     if "exclude" in frame:

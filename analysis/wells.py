@@ -448,3 +448,22 @@ def pooled_columns(raw: pd.DataFrame, used: set[str], group: str) -> list[str]:
             f"groups, and they are averaged together; give --by {column} to analyse each apart"
         )
     return found
+
+
+def refuse_pooling(notes: Sequence[str], *, pool: bool, path: str | None) -> None:
+    """Refuse to average a factor the user did not name, unless told to (--pool).
+
+    A column that holds several values within the groups (a cell line, a treatment) and was not
+    given to --by would be averaged away: 130 % and 77 % viability become "103 %, ns".
+
+    Raises:
+        InputError: Such columns, named, with the two ways on.
+    """
+    columns = [re.search(r'column "([^"]+)"', n) for n in notes if n.startswith("pooled:")]
+    named = [m.group(1) for m in columns if m is not None]
+    if named and not pool:
+        raise InputError(
+            f"the column(s) {', '.join(named)} hold several values within the groups: give "
+            f"--by {','.join(named)} to analyse each apart, or --pool to average them together",
+            path=path,
+        )  # fmt: skip

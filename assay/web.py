@@ -425,6 +425,7 @@ def create_app(
             "by": [c for c in request.form.getlist("by") if c],
             "interval": request.form.get("interval", "ci"),
             "correction": request.form.get("correction", "bh"),
+            "pool": request.form.get("pool") == "1",
         }  # fmt: skip
         if chosen["interval"] not in ("ci", "sd", "quantstudio"):
             abort(400)
@@ -445,7 +446,7 @@ def create_app(
                 or not set(by) <= set(columns["by"])):  # fmt: skip
             abort(400)  # only what the lists offered
         chosen = {"control": control, "blank": blank, "reference_nm": reference, "by": by,
-                  "main_nm": columns["main"]}  # fmt: skip
+                  "main_nm": columns["main"], "pool": request.form.get("pool") == "1"}  # fmt: skip
         runs.update(folder, state="running", chosen=chosen, message="")
         runs.pool.submit(_run_job, runs, folder, functools.partial(_viability, folder, chosen))
         return redirect(f"/runs/{run}", code=303)  # type: ignore[return-value]
@@ -541,7 +542,7 @@ def _analyse(folder: Path, chosen: dict[str, Any]) -> str:
     with staged_folder(folder / "out") as staging:
         outcome = run_analysis(AnalysisRequest(
             ct_table=files[0], more_tables=tuple(files[1:]), settings=settings, out=staging,
-            samples=sample_sheet(folder),
+            samples=sample_sheet(folder), pool=bool(chosen.get("pool")),
         ))  # fmt: skip
         write_rdml(str(staging / "analysis.rdml"), analysis_document(files, outcome))
     return " ".join([*outcome.info, *outcome.warnings])
@@ -617,8 +618,9 @@ def _viability_setup(run: str, state: dict[str, Any], columns: dict[str, Any]) -
         "id='reference_nm' name='reference_nm'><option value=''>none</option>"
         f"{_options(columns['wavelengths'], reference)}</select>"
         + (("<label for='by'>Analyse separately by (e.g. cell line)</label>"
-            f"<select id='by' name='by' multiple>{_options(columns['by'], set())}</select>")
-           if columns["by"] else "")
+            f"<select id='by' name='by' multiple>{_options(columns['by'], set())}</select>"
+            "<label><input type='checkbox' name='pool' value='1'> or average those I do not "
+            "choose together (pool)</label>") if columns["by"] else "")
         + "<p><button id='run' type='submit'>Run</button></p></form></div>"
     )  # fmt: skip
 
@@ -633,6 +635,7 @@ def _viability(folder: Path, chosen: dict[str, Any]) -> str:
         control=chosen["control"], main_nm=int(chosen["main_nm"]),
         reference_nm=int(chosen["reference_nm"]) if chosen["reference_nm"] else None,
         blank_group=chosen["blank"] or None, panels=tuple(chosen["by"]),
+        pool=bool(chosen.get("pool")),
     )  # fmt: skip
     path = _od_table(folder)
     result = viability(read_od_table(path, settings), settings)
@@ -879,8 +882,9 @@ def _setup_body(run: str, state: dict[str, Any], table: Any) -> str:
         f"<select id='control' name='control' required><option value=''>—</option>"
         f"{_options(groups, calibrator)}</select>"
         + (("<label for='by'>Analyse separately by (optional)</label>"
-            f"<select id='by' name='by' multiple>{_options(columns, set())}</select>")
-           if columns else "")
+            f"<select id='by' name='by' multiple>{_options(columns, set())}</select>"
+            "<label><input type='checkbox' name='pool' value='1'> or average those I do not "
+            "choose together (pool)</label>") if columns else "")
         + "<label for='interval'>Interval of the fold change</label><select id='interval' "
         "name='interval'><option value='ci' selected>95 % confidence interval</option><option "
         "value='sd'>2^-(ΔΔCt ± SD)</option><option value='quantstudio'>QuantStudio's RQ "

@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("an OD table needs its control group: --od-control or --control")
         viability = ViabilitySettings(
             control=args.od_control or args.control, blank_group=args.blank_group,
-            panels=panels, welch=args.welch,
+            panels=panels, welch=args.welch, pool=args.pool,
         )  # fmt: skip
     with staged_folder(args.out) as staging:
         outcome = run_analysis(
@@ -226,6 +226,7 @@ def run(args: argparse.Namespace) -> int:
                 od_table=Path(args.od) if args.od else None, viability=viability,
                 samples=Path(args.samples) if args.samples else None, cq_from=args.cq_from,
                 inter_run=tuple(s.strip() for s in args.inter_run.split(",") if s.strip()),
+                pool=args.pool,
             )
         )  # fmt: skip
     sys.stdout.write(summary(outcome.expression, outcome.settings, outcome.table))

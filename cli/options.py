@@ -65,6 +65,11 @@ def add_by_option(parser: argparse.ArgumentParser) -> None:
         "--by", default="", metavar="COLUMN[,COLUMN]",
         help="analyse each value (or combination) of these columns apart, e.g. cell_line",
     )  # fmt: skip
+    parser.add_argument(
+        "--pool", action="store_true",
+        help="average together the values of columns that split the groups but are not given "
+        "to --by (refused otherwise: a cell line left out of --by would be averaged away)",
+    )  # fmt: skip
 
 
 def panels_of(args: argparse.Namespace) -> tuple[str, ...]:

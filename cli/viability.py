@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         reference_nm=args.reference_nm or None, blank_group=args.blank_group,
         panels=panels_of(args), welch=args.welch,
         columns=tuple(column_mapping(args, OD_FIELDS).items()), replicates=args.replicates,
-        correction=Correction(args.correction),
+        correction=Correction(args.correction), pool=args.pool,
     )  # fmt: skip
     if args.grid:
         wells = _read_plates(args.grid, args.map, settings)

@@ -377,3 +377,19 @@ def test_one_plate_as_reader_grids_and_a_map_gives_the_command_lines_viability(
         cli = [(r["group"], f"{float(r['viability_pct_mean']):.2f}")
                for r in csv.DictReader(handle)]  # fmt: skip
     assert shown == cli
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_cell_line_left_unchosen_is_refused_unless_pooled(client: Any, pool: bool) -> None:
+    from assay.data import example_dir
+
+    od = example_dir() / "od.csv"  # two cell lines: AGS and A431
+    run = _run_id(_post_files(client, "/viability", [("odtable", od.read_bytes(), "od.csv")]))
+    chosen = {"control": "control", "blank": "blank", "reference_nm": "630"}
+    client.post(f"/runs/{run}/setup", data={**chosen, **({"pool": "1"} if pool else {})})
+    page = _finish(client, run)
+    if pool:
+        assert "Viability: od.csv" in page
+    else:
+        assert "The analysis stopped" in page
+        assert "cell_line hold several values within the groups" in page

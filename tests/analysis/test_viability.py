@@ -381,7 +381,14 @@ def test_a_cell_line_column_left_out_of_by_is_said_to_be_pooled(
         rows += [f"{group},{line},{od},0.05", f"{group},{line},{od + 0.01},0.05"]
     table = tmp_path / "od.csv"
     table.write_text("\n".join(rows) + "\n")
+    # Left out of --by, the cell lines would be averaged away: refused, with both ways on.
     assert main(["viability", str(table), "--control", "control", "--out",
+                 str(tmp_path / "out")]) == 2  # fmt: skip
+    said = capsys.readouterr().err
+    assert "the column(s) cell_line hold several values within the groups" in said
+    assert "give --by cell_line to analyse each apart, or --pool" in said
+    assert not (tmp_path / "out").exists()
+    assert main(["viability", str(table), "--control", "control", "--pool", "--out",
                  str(tmp_path / "out")]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     assert 'WARNING pooled: column "cell_line" holds 2 values (A549, HeLa)' in printed
