@@ -100,6 +100,36 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+SPLIT_ROWS = 60  # a result table longer than this is split by gene, each part collapsible
+
+# Filters the gene blocks by name as one types (no network, no library).
+_SEARCH_SCRIPT = (
+    "<script>function assayFilter(box){const q=box.value.trim().toLowerCase();"
+    "document.querySelectorAll('details.gene').forEach(d=>{d.style.display="
+    "(!q||d.dataset.gene.toLowerCase().includes(q))?'':'none';});}</script>"
+)
+
+
+def _table_by_gene(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
+    """The result table: whole when short; else one collapsible block per gene with a search box."""
+    if len(frame) <= SPLIT_ROWS or "gene" not in frame:
+        return _table(frame, columns)
+    from assay.tables import natural_key
+
+    genes = sorted({str(g) for g in frame["gene"]}, key=natural_key)
+    blocks = "".join(
+        f"<details class='gene' data-gene='{_e(gene)}'><summary>{_e(gene)} "
+        f"({int((frame['gene'].astype(str) == gene).sum())} rows)</summary>"
+        + _table(frame[frame["gene"].astype(str) == gene], columns) + "</details>"
+        for gene in genes
+    )  # fmt: skip
+    return (
+        f"{_SEARCH_SCRIPT}<p><label>Find a gene: <input type='search' id='gene-search' "
+        f"oninput='assayFilter(this)' placeholder='name'></label> <span class='muted'>"
+        f"{len(genes)} genes, {len(frame)} rows (all in expression.csv)</span></p>{blocks}"
+    )
+
+
 def _why_unverified(message: str) -> bool:
     """True for the finding that says why a pair's record could not be had."""
     return message.startswith(("record not available", "no accession"))
@@ -457,7 +487,7 @@ def render(inputs: ReportInputs) -> str:
                 + ("; † the gene's assay failed or is unverified in validation (no stars)"
                    if "assay_problem" in inputs.expression.expression else "") + ".",
             ))  # fmt: skip
-        body.append(_table(inputs.expression.expression, [
+        body.append(_table_by_gene(inputs.expression.expression, [
             ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
             ("fold_change", "fold"), ("fold_change_low", "low"), ("fold_change_high", "high"),

@@ -115,6 +115,20 @@ def test_the_96_gene_sds_run_gives_a_heatmap_the_caption_describes(
     with Image.open(out / "expression.png") as image:
         width, height = image.size
     assert height > 1.5 * width  # a row of cells per gene, not 8 rows of squeezed bars
+    # The long result table comes split by gene (each collapsible) with a search box; every
+    # gene of expression.csv has its block, and no block holds another gene's rows.
+    import csv
+    import re
+
+    with (out / "expression.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    genes = {r["gene"] for r in rows}
+    assert len(rows) > 60
+    blocks = re.findall(r"<details class='gene' data-gene='([^']*)'><summary>[^<]* \((\d+) rows\)",
+                        report)  # fmt: skip
+    assert {g for g, _ in blocks} == genes
+    assert sum(int(n) for _, n in blocks) == len(rows)
+    assert "id='gene-search'" in report
 
 
 @pytest.mark.parametrize("name", [

@@ -87,8 +87,23 @@ def test_reports_of_real_exports_fit_1280_pixels(tmp_path: Path, driver: str, ca
             e => e.getBoundingClientRect().right > window.innerWidth + 1).length];""",
         )
         screenshot = call("GET", f"{base}/screenshot")
+        shown = None
+        if case == "sds":  # the search box keeps the genes whose name holds what is typed
+            shown = run_script(
+                base,
+                """const box = document.getElementById('gene-search');
+                box.value = 'adrb'; box.dispatchEvent(new Event('input'));
+                return [Array.from(document.querySelectorAll('details.gene')).filter(
+                    d => d.style.display !== 'none').map(d => d.dataset.gene),
+                    document.querySelectorAll('details.gene').length];""",
+            )
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"report-{case}.png").write_bytes(base64.b64decode(screenshot))
+    if shown is not None:
+        visible, total = shown
+        assert total > 60
+        assert visible
+        assert all("adrb" in gene.lower() for gene in visible)
     assert window == 1280
     assert wide <= window  # no horizontal scrolling
     assert beyond == 0  # and no element past the right edge
