@@ -1095,7 +1095,7 @@ def _row(
         "interval": what,
         "fold_change_sample_mean": float(folds.mean()) if values.size > 1 else math.nan,
         "fold_change_sample_sd": float(folds.std(ddof=1)) if folds.size > 1 else math.nan,
-        "test": "" if shown is None else shown.test or shown.note,
+        "test": "" if shown is None else (shown.note if shown.note else shown.test),
     }  # fmt: skip
 
 

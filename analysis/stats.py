@@ -109,6 +109,9 @@ def two_groups(
         return _not_run(
             name, f"not tested: needs at least 2 values per group (has {a.size} and {b.size})"
         )
+    if float(np.ptp(a)) == 0.0 and float(np.ptp(b)) == 0.0:
+        # Every unit equal in both groups: the t-statistic is infinite and p would read 0.
+        return _not_run(name, "not tested: no variation within the groups (every unit equal)")
     with warnings.catch_warnings():
         # A control normalised to itself is exactly 100 % in every experiment: its variance is
         # zero on purpose, and the pooled t-test is still well defined.
@@ -485,10 +488,13 @@ def anova_tukey(groups: Mapping[str, Sequence[float]], level: float = 0.95) -> A
     if len(samples) < 3 or any(s.size < 2 for s in samples):
         note = "not tested: ANOVA needs 3 or more groups with at least 2 values each"
         return AnovaResult(anova=_not_run("one-way ANOVA", note), pairs=())
-    anova = stats.f_oneway(*samples)
     k = len(samples)
     df = float(sum(s.size for s in samples) - k)
     mse = sum(((s - s.mean()) ** 2).sum() for s in samples) / df
+    if not mse > 0:
+        note = "not tested: no variation within the groups (every unit equal)"
+        return AnovaResult(anova=_not_run("one-way ANOVA", note), pairs=())
+    anova = stats.f_oneway(*samples)
     critical = _studentized_range_critical(k, df, level)
     index = list(itertools.combinations(range(k), 2))
     differences = [float(samples[j].mean() - samples[i].mean()) for i, j in index]

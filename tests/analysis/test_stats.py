@@ -398,3 +398,19 @@ def test_tukey_of_independent_estimates_is_scipys_tukey_hsd() -> None:
         assert r.p_value == pytest.approx(float(reference.pvalue[i, j]), rel=1e-4)
         interval = reference.confidence_interval(0.95)
         assert r.ci_low == pytest.approx(float(interval.low[j, i]), rel=1e-5)
+
+
+def test_no_variation_in_either_group_is_not_tested_rather_than_p_zero() -> None:
+    # Every unit equal in both groups: t would be infinite and p read 0 ****.
+    flat = two_groups([5.0, 5.0, 5.0], [4.0, 4.0, 4.0])
+    assert math.isnan(flat.p_value)
+    assert flat.note == "not tested: no variation within the groups (every unit equal)"
+    # One group without variation (a control normalised to itself) is still tested, by hand:
+    # pooled s² = (0 + 2 · 1) / 4 = 0.5, t = (5 − 4)/√(0.5 · 2/3) = 1.7321, df 4.
+    one = two_groups([4.0, 4.0, 4.0], [4.0, 5.0, 6.0])
+    assert one.statistic == pytest.approx(1 / math.sqrt(0.5 * 2 / 3))
+    assert one.df == 4
+    anova = anova_tukey({"a": [1.0, 1.0], "b": [2.0, 2.0], "c": [3.0, 3.0]})
+    assert math.isnan(anova.anova.p_value)
+    assert "no variation" in anova.anova.note
+    assert anova.pairs == ()
