@@ -104,13 +104,15 @@ def staged_folder(target: str | Path) -> Iterator[Path]:
         )
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".new"))
+    clear_leftovers(target)
+    prefix = f".{target.name}.{os.getpid()}."  # the writer's process: a leftover names its owner
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=prefix, suffix=".new"))
     try:
         os.chmod(staging, 0o777 & ~_umask())
         (staging / MARKER).write_text("written by assay; this folder is replaced whole\n")
         yield staging
         if target.exists():
-            old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+            old = Path(tempfile.mkdtemp(dir=parent, prefix=prefix, suffix=".old"))
             os.replace(target, old)  # an empty folder is replaced by a rename
             try:
                 os.replace(staging, target)
@@ -123,6 +125,47 @@ def staged_folder(target: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _owner_gone(folder: Path, target: Path) -> bool:
+    """True when the process that made a staging folder of `target` is no longer running."""
+    rest = folder.name[len(target.name) + 2 :]  # ".NAME." then PID.random.new|old
+    pid_text = rest.split(".", 1)[0]
+    if not pid_text.isdigit():
+        return True  # an older assay's folder, or none of ours: nobody is writing it
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def clear_leftovers(target: Path) -> list[str]:
+    """Tidy what a killed run left beside `target`; return what was done, in words.
+
+    A staging folder (``.NAME.PID.*.new``) whose process is gone is removed; an old results
+    folder (``.NAME.PID.*.old``) left by a run killed between its two renames is put back when
+    `target` is missing (the previous results, whole), else removed. Folders of running
+    processes are left alone.
+    """
+    done = []
+    parent = target.parent
+    for folder in sorted(parent.glob(f".{target.name}.*.new")):
+        if folder.is_dir() and _owner_gone(folder, target):
+            shutil.rmtree(folder, ignore_errors=True)
+            done.append(f"removed {folder.name} (left by a run that was stopped)")
+    for folder in sorted(parent.glob(f".{target.name}.*.old")):
+        if not (folder.is_dir() and _owner_gone(folder, target)):
+            continue
+        if not target.exists():
+            os.replace(folder, target)
+            done.append(f"restored {target.name} from {folder.name} (a run was stopped mid-swap)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            done.append(f"removed {folder.name} (left by a run that was stopped)")
+    return done
 
 
 def strict_json(value: object) -> str:

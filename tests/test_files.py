@@ -81,3 +81,36 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
         staged_folder(tmp_path / "file"),
     ):
         pass
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid  # finished and reaped: no process has it now
+
+
+def test_what_a_killed_run_left_is_tidied_by_the_next_run(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    dead, alive = _dead_pid(), os.getpid()
+    stale = tmp_path / f".out.{dead}.x1.new"
+    running = tmp_path / f".out.{alive}.x2.new"  # another writer still at work: left alone
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "half.csv").write_text("1,2\n")
+    # A run killed between its two renames: the previous results sit aside, the target is gone.
+    previous = tmp_path / f".out.{dead}.x3.old"
+    previous.mkdir()
+    (previous / ".assay-output").write_text("written by assay\n")
+    (previous / "expression.csv").write_text("old results\n")
+    with staged_folder(target) as staging:
+        assert not stale.exists()
+        assert running.exists()
+        assert not previous.exists()  # put back as the target before the new run swaps in
+        assert (target / "expression.csv").read_text() == "old results\n"
+        (staging / "expression.csv").write_text("new results\n")
+    assert (target / "expression.csv").read_text() == "new results\n"
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out."))
+    assert leftovers == [running.name]
