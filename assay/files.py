@@ -74,6 +74,34 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def write_texts_together(files: dict[str, str]) -> None:
+    """Write several files (path -> UTF-8 text) so that they change together.
+
+    Every file is written whole beside its path first; only then are they renamed into place,
+    one after the other (microseconds), so a run stopped while writing leaves all the old files
+    and none of the new, never a new JSON beside an old table. On an error nothing is renamed.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, text in files.items():
+            target = Path(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                             suffix=".part")  # fmt: skip
+            staged.append((name, Path(temporary)))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fchmod(handle.fileno(), 0o666 & ~_umask())
+                os.fsync(handle.fileno())
+        for name, part in staged:
+            os.replace(part, name)
+    except BaseException:
+        for _, part in staged:
+            part.unlink(missing_ok=True)
+        raise
+
+
 def _replaceable(folder: Path) -> bool:
     """True when `folder` may be replaced: empty, or an output folder assay wrote."""
     entries = list(folder.iterdir())

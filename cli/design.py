@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         off_target_search,
         thresholds_from,
     )
-    from assay.files import write_text_atomic
+    from assay.files import write_texts_together
     from assay.primers.design import MAX_CHECKED, design_pairs
     from assay.primers.design_report import (
         design_table,
@@ -220,14 +220,16 @@ def run(args: argparse.Namespace) -> int:
         # The panel's oligos are named gene_F, gene_R, gene_P on the order sheet.
         ordered = [replace(d, pairs=(replace(chosen[d.gene], rank=1),)) if d.gene in chosen
                    else d for d in designs]  # fmt: skip
+    outputs = {}
     if args.json:
-        write_text_atomic(args.json, design_to_json(designs, conditions))
+        outputs[args.json] = design_to_json(designs, conditions)
     if args.table:
-        write_text_atomic(args.table, design_table(designs))
+        outputs[args.table] = design_table(designs)
     if args.order:
-        write_text_atomic(args.order, order_sheet(ordered if panel is not None else designs,
-                                                  scale=args.scale,
-                                                  purification=args.purification))  # fmt: skip
+        sheet = ordered if panel is not None else designs
+        outputs[args.order] = order_sheet(sheet, scale=args.scale,
+                                          purification=args.purification)  # fmt: skip
+    write_texts_together(outputs)  # all written, then all renamed: never a mix of two runs
     sys.stdout.write(design_to_text(designs, settings, conditions))
     if panel is not None:
         from assay.primers.multiplex import panel_text

@@ -114,3 +114,19 @@ def test_what_a_killed_run_left_is_tidied_by_the_next_run(tmp_path: Path) -> Non
     assert (target / "expression.csv").read_text() == "new results\n"
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out."))
     assert leftovers == [running.name]
+
+
+def test_files_written_together_change_together_or_not_at_all(tmp_path: Path) -> None:
+    from assay.files import write_texts_together
+
+    first, second = tmp_path / "design.json", tmp_path / "design.tsv"
+    write_texts_together({str(first): "old json", str(second): "old table"})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(FileExistsError):  # the third cannot be written: nothing is renamed
+        write_texts_together({str(first): "new json", str(second): "new table",
+                              str(blocked / "order.csv"): "new order"})  # fmt: skip
+    assert (first.read_text(), second.read_text()) == ("old json", "old table")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "design.json", "design.tsv"]
+    write_texts_together({str(first): "new json", str(second): "new table"})
+    assert (first.read_text(), second.read_text()) == ("new json", "new table")
