@@ -132,7 +132,12 @@ def cluster_from(args: argparse.Namespace) -> Cluster:
     if workers and args.scheduler is not None:
         raise InputError("give --workers or --scheduler, not both")
     if args.scheduler is not None:
-        scheduler_address(args.scheduler)
+        host, _ = scheduler_address(args.scheduler)
+        if getattr(args, "offline", False) and host not in ("127.0.0.1", "localhost", "::1"):
+            raise InputError(
+                "--offline keeps assay on this machine: a scheduler on another host is network "
+                "(--workers N runs a local cluster)", column="--scheduler", value=args.scheduler,
+            )  # fmt: skip
     return Cluster(workers=workers or 0, scheduler=args.scheduler)
 
 

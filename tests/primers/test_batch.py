@@ -100,6 +100,8 @@ def test_design_on_a_two_worker_cluster_equals_one_process(tmp_path: Path) -> No
         ("--scheduler", "tls://10.0.0.5:8786", "tls:// needs certificates"),
         ("--scheduler", "tcp://10.0.0.5:70000", "is not a Dask scheduler address"),
         ("--scheduler", "tcp://127.0.0.1:1", "cannot reach the Dask scheduler"),  # closed port
+        # Offline, a scheduler on another host is refused before any connection is tried.
+        ("--scheduler", "tcp://10.0.0.5:8786", "--offline keeps assay on this machine"),
         ("--workers", "0", "must be at least 1"),
         ("--workers", "100000", "is more than this machine can run"),
     ],
