@@ -50,3 +50,18 @@ def shown_path(path: str | Path) -> str:
             if candidate.is_relative_to(root):
                 return f"bundled data/{candidate.relative_to(root).as_posix()}"
     return str(path)
+
+
+def home_path(path: str | Path) -> str:
+    """A path under the user's home written with "~" (outputs do not carry the home folder).
+
+    >>> home_path(Path.home() / ".cache" / "assay")
+    '~/.cache/assay'
+    >>> home_path("/srv/cache")
+    '/srv/cache'
+    """
+    home = Path.home()
+    absolute = Path(os.path.abspath(path))
+    if absolute.is_relative_to(home):
+        return "~/" + absolute.relative_to(home).as_posix()
+    return str(path)

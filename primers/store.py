@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from assay.data import refseq_dir
+from assay.data import home_path, refseq_dir
 from assay.errors import AssayError, RecordNotFound, UnknownAccession
 from assay.primers.accession import Accession, parse_accession
 from assay.primers.cache import RecordCache
@@ -130,10 +130,11 @@ class RecordStore:
         if found is not None and not refresh:
             return FetchOutcome(accession=accession, path=str(found[0]), fetched=False)
         if self.client is None:
+            cache = home_path(self.cache.directory)
             where = (
                 "among the bundled records"
                 if self.cache.directory == refseq_dir()
-                else f"in the cache ({self.cache.directory}) nor among the bundled records"
+                else f"in the cache ({cache}) nor among the bundled records"
             )
             raise RecordNotFound(
                 f"{accession} is not {where}, and assay is offline. Fetch it when online with: "

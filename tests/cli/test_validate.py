@@ -182,3 +182,18 @@ def test_a_table_of_unverified_pairs_exits_1_with_fail_on_unverified(
     assert main(["validate", str(table), "--offline"]) == 0
     assert main(["validate", str(table), "--offline", "--fail-on", "unverified"]) == 1
     assert "1 pair: 1 unverified" in capsys.readouterr().out
+
+
+def test_the_json_report_does_not_carry_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cache under the home folder is written "~/...": a report shared with a colleague does
+    # not carry the user's home path.
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    out = tmp_path / "report.json"
+    main(["validate", str(table1_path()), "--offline", "--cache", str(home / ".cache" / "assay"),
+          "--json", str(out)])  # fmt: skip
+    text = out.read_text()
+    assert str(home) not in text
+    assert "~/.cache/assay" in text  # where the record was looked for, said without the home
