@@ -1520,6 +1520,12 @@ def analysis_table(
     if not listed.all():
         notes.append(f"{int((~listed).sum())} well row(s) not in the sample sheet (--samples): "
                      "excluded")  # fmt: skip
+    unused = [str(u) for u in wells.attrs.get("sheet_unused", [])]
+    if unused:
+        shown = ", ".join(unused[:5]) + (", …" if len(unused) > 5 else "")
+        key = wells.attrs["sheet_key"]
+        notes.append(f"the sample sheet names {len(unused)} {key}(s) the export does not "
+                     f"hold: {shown} (a typing error, or another plate's?)")  # fmt: skip
     reasons = []
     for role, omitted, sample, group, in_sheet in zip(
         wells["role"], wells["omitted"], wells["sample"], wells["group"], listed, strict=True
@@ -1571,4 +1577,7 @@ def _with_sheet(wells: pd.DataFrame, sheet: pd.DataFrame, path: str) -> pd.DataF
         current = result[target] if target in result else ""  # noqa: SIM401  # a DataFrame
         result[target] = values.where(values.notna(), current).astype(str)
     joined: pd.DataFrame = result
+    present = set(wells[key].astype(str))
+    joined.attrs["sheet_unused"] = [k for k in lookup.index.astype(str) if k not in present]
+    joined.attrs["sheet_key"] = key
     return joined

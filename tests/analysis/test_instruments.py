@@ -583,3 +583,20 @@ def test_quantities_written_with_thousands_separators() -> None:
         INSTRUMENT_EXPORTS / "quantstudio/example_quantsudio_results_only.txt"
     )
     assert curve.slope == pytest.approx(-3.135, abs=5e-4)
+
+
+@pytest.mark.parametrize("extra", [False, True])
+def test_a_sheet_naming_samples_the_export_lacks_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: bool
+) -> None:
+    groups = {f"{c}.condition {i}": c for c in ("control", "test") for i in (1, 2, 3)}
+    if extra:
+        groups["test.condition 4"] = "test"  # not in the export: a typing error, or another plate
+    sheet = _sheet_of(tmp_path, groups)
+    out = tmp_path / "out"
+    assert main(["analyze", str(CFX_DEMO), "--samples", str(sheet), "--reference",
+                 "reference.gene", "--control", "control", "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    said = "the sample sheet names 1 sample(s) the export does not hold: test.condition 4"
+    assert (said in printed) is extra
+    assert ("the export does not hold" in printed) is extra
