@@ -246,6 +246,12 @@ def _wide_to_long(
                           strict=True))  # fmt: skip
         long["group"] = long["sample"].map(groups).fillna("")
     missing = long.loc[long["group"] == "", "sample"]
+    if not missing.empty and samples is not None:  # the sheet leaves a row out: it is named
+        raise InputError(
+            f'gives no group for "{missing.iloc[0]}" of {Path(path).name} (each of its '
+            f"{len(raw.index)} rows needs one: row {min(raw.index)} to row {max(raw.index)})",
+            path=samples,
+        )
     if not missing.empty:
         raise InputError(
             f"has one column per gene and no group column: give a sample sheet (--samples FILE) "

@@ -600,3 +600,17 @@ def test_a_sheet_naming_samples_the_export_lacks_is_said(
     said = "the sample sheet names 1 sample(s) the export does not hold: test.condition 4"
     assert (said in printed) is extra
     assert ("the export does not hold" in printed) is extra
+
+
+def test_a_sheet_leaving_a_row_of_a_wide_table_out_is_named_as_the_culprit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pcr package's same-tube table has rows 2-13; the sheet here stops at row 12.
+    sheet = tmp_path / "groups.csv"
+    sheet.write_text("sample,group\n" + "".join(
+        f"row {r},{'brain' if r < 8 else 'kidney'}\n" for r in range(2, 13)))  # fmt: skip
+    assert main(["analyze", str(TIDY / "ct2.csv"), "--samples", str(sheet), "--reference",
+                 "GAPDH", "--control", "brain", "--out", str(tmp_path / "out")]) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert f'{sheet}: gives no group for "row 13" of ct2.csv' in error  # the sheet, not the table
+    assert "row 2 to row 13" in error
