@@ -1182,7 +1182,8 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
     if data[:2] == b"PK":  # a zip: xlsx, or RDML (some writers start with a spanning marker)
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as error:
+            # A damaged directory, or one written by a zip version Python cannot read.
             raise InputError(f"is a damaged zip/xlsx file ({error})", path=path) from None
         if any(n.lower() == _EDS_SETUP for n in names):
             return _eds_export(data, path)

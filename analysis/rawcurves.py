@@ -224,6 +224,7 @@ def analyse_exports(
         if whole.amplification is None and whole.melt is None:
             notes.append(f"{Path(whole.path).name}: no raw amplification or melt data; left out")
             continue
+        check_readings(whole)
         parts = _per_plate(whole)
         ordered = []
         for export, name, index in parts:
@@ -242,6 +243,42 @@ def analyse_exports(
         runs=tuple(runs),
         notes=tuple(notes),
     )
+
+
+MAX_CYCLE = 1000  # no run has more cycles: a larger (or negative) one is not a cycle number
+MELT_RANGE_C = (0.0, 150.0)  # what a melt can read, in °C
+MAX_FLUORESCENCE = 1e12  # far beyond any instrument's counts or RFU
+
+
+def check_readings(export: Export) -> None:
+    """Refuse raw readings no instrument makes, before any fit sees them.
+
+    Cycle numbers from 0 to `MAX_CYCLE`, melt temperatures within `MELT_RANGE_C`, fluorescence
+    within ±`MAX_FLUORESCENCE`: anything else is a damaged or mislabelled file, and fitting it
+    would only give numbers that look like results.
+
+    Raises:
+        InputError: The first reading out of range, with its well.
+    """
+    wells = export.wells.reset_index(drop=True)
+    for traces, low, high, what in (
+        (export.amplification, 0.0, float(MAX_CYCLE), "cycle"),
+        (export.melt, *MELT_RANGE_C, "melt temperature (°C)"),
+    ):
+        if traces is None:
+            continue
+        x, y = np.asarray(traces.x, dtype=float), np.asarray(traces.y, dtype=float)
+        read = np.isfinite(y)
+        bad_x = read & ~((x >= low) & (x <= high))
+        bad_y = read & (np.abs(y) > MAX_FLUORESCENCE)
+        for bad, value, name in ((bad_x, x, what), (bad_y, y, "fluorescence")):
+            if bad.any():
+                row, column = (int(i) for i in np.argwhere(bad)[0])
+                well = str(wells["well"].iloc[row]) if "well" in wells else str(row + 1)
+                raise InputError(
+                    f"well {well} has a reading at {name} {value[row, column]:g}: no "
+                    "instrument reads that (a damaged file?)", path=export.path,
+                )  # fmt: skip
 
 
 def _per_plate(export: Export) -> list[tuple[Export, str, np.ndarray]]:
@@ -383,6 +420,7 @@ def with_curve_cq(export: Export) -> CurveCq:
 
     if export.amplification is None:
         raise InputError("has no raw amplification data to take Cqs from", path=export.path)
+    check_readings(export)
     analysis = analyse_exports([export])
     reactions = analysis.reactions
     wells = export.wells.reset_index(drop=True)

@@ -311,15 +311,20 @@ def _sequence(pair: dict[str, Any], which: str) -> str:
     return str(primer.get("sequence", "")) if isinstance(primer, dict) else ""
 
 
+def _dicts(items: Any) -> list[dict[str, Any]]:
+    """The mappings in a JSON list (none when it is null or not a list)."""
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
 def _validation_section(report: dict[str, Any]) -> str:
     rows = []
     miqe_blocks = []
-    for pair in report.get("pairs", []):
-        verdict = pair.get("verdict", "")
+    for pair in _dicts(report.get("pairs")):  # from a file (--assays): anything may be null
+        verdict = str(pair.get("verdict") or "")
         # Why a pair is unverified is an info finding on its record; show it with the rest.
         reasons = [
             str(f.get("message") or f.get("code") or "a failed check").split("\n")[0]
-            for f in pair.get("findings", [])
+            for f in _dicts(pair.get("findings"))
             if f.get("severity") in ("fail", "warn")
             or (verdict == "unverified" and _why_unverified(str(f.get("message", ""))))
         ]
@@ -404,7 +409,7 @@ def summary_lines(inputs: ReportInputs) -> list[str]:
     if inputs.qc:
         worries.append(inputs.qc)
     if inputs.validation is not None:
-        failing = [str(p.get("gene")) for p in inputs.validation.get("pairs", [])
+        failing = [str(p.get("gene")) for p in _dicts(inputs.validation.get("pairs"))
                    if p.get("verdict") in ("fail", "unverified")]  # fmt: skip
         if failing:
             worries.append(f"primer pairs failing or unverified: {', '.join(failing)}")

@@ -6,6 +6,7 @@ Only argument definitions live at module level; the library is imported when the
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,8 @@ def _numbers(text: str, count: int, option: str) -> list[float]:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
+    if not all(math.isfinite(v) for v in values):
+        values = []  # nan and inf are not sizes or temperatures
     if len(values) != count:
         shape = "MIN-MAX" if count == 2 else "MIN,OPT,MAX"
         raise InputError(f"{option} needs {shape}", value=text)
@@ -180,7 +183,10 @@ def run(args: argparse.Namespace) -> int:
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)
     store = build_store(args)
-    targets = read_targets(args.targets, store.records_of_gene)
+    listed = read_targets(args.targets, store.records_of_gene)
+    targets = list(dict.fromkeys(listed))  # the same record and name twice is designed once
+    if len(targets) < len(listed):
+        print(f"{len(listed) - len(targets)} repeated target(s) designed once", file=sys.stderr)
     search = off_target_search(args, records_species(store, [str(t.accession) for t in targets]))
     cluster = cluster_from(args)
     if search is not None and len(targets) * MAX_CHECKED > SCAN_MAX_PAIRS:

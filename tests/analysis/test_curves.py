@@ -452,3 +452,41 @@ def test_curve_and_standard_curve_efficiencies_that_differ_are_said(
     assert said is not None
     assert abs(float(said[1]) - float(said[2])) > 0.05
     assert "contradicts the export's own mean" not in printed
+
+
+@pytest.mark.parametrize(
+    ("part", "value", "refused"),
+    [
+        ("amplification", 1000.0, False),  # the last cycle a run could have
+        ("amplification", 1000.5, True),
+        ("amplification", -0.5, True),
+        ("melt", 150.0, False),
+        ("melt", 150.5, True),
+        ("fluorescence", 1e12, False),
+        ("fluorescence", 2e12, True),
+    ],
+)
+def test_readings_no_instrument_makes_are_refused_before_any_fit(
+    part: str, value: float, refused: bool
+) -> None:
+    from dataclasses import replace
+
+    from assay.analysis.rawcurves import check_readings
+    from assay.errors import InputError
+
+    export = read_export(CURVES / "untergasser" / "eva_green_a.rdml")
+    assert export is not None
+    traces = export.melt if part == "melt" else export.amplification
+    assert traces is not None
+    x, y = np.array(traces.x, dtype=float), np.array(traces.y, dtype=float)
+    if part == "fluorescence":
+        y[0, 0] = value
+    else:
+        x[0, 0] = value
+    changed = replace(traces, x=x, y=y)
+    damaged = replace(export, **{"melt" if part == "melt" else "amplification": changed})
+    if refused:
+        with pytest.raises(InputError, match=rf"has a reading at .*{re.escape(f'{value:g}')}: no"):
+            check_readings(damaged)
+    else:
+        check_readings(damaged)
