@@ -484,7 +484,8 @@ def test_readings_no_instrument_makes_are_refused_before_any_fit(
     else:
         x[0, 0] = value
     changed = replace(traces, x=x, y=y)
-    damaged = replace(export, **{"melt" if part == "melt" else "amplification": changed})
+    damaged = (replace(export, melt=changed) if part == "melt"
+               else replace(export, amplification=changed))  # fmt: skip
     if refused:
         with pytest.raises(InputError, match=rf"has a reading at .*{re.escape(f'{value:g}')}: no"):
             check_readings(damaged)
