@@ -253,9 +253,9 @@ MAX_FLUORESCENCE = 1e12  # far beyond any instrument's counts or RFU
 def check_readings(export: Export) -> None:
     """Refuse raw readings no instrument makes, before any fit sees them.
 
-    Cycle numbers from 0 to `MAX_CYCLE`, melt temperatures within `MELT_RANGE_C`, fluorescence
-    within ±`MAX_FLUORESCENCE`: anything else is a damaged or mislabelled file, and fitting it
-    would only give numbers that look like results.
+    Cycle numbers from 0 to `MAX_CYCLE`, each read once per reaction, melt temperatures within
+    `MELT_RANGE_C`, fluorescence within ±`MAX_FLUORESCENCE`: anything else is a damaged or
+    mislabelled file, and fitting it would only give numbers that look like results.
 
     Raises:
         InputError: The first reading out of range, with its well.
@@ -271,6 +271,15 @@ def check_readings(export: Export) -> None:
         read = np.isfinite(y)
         bad_x = read & ~((x >= low) & (x <= high))
         bad_y = read & (np.abs(y) > MAX_FLUORESCENCE)
+        if what == "cycle":  # a reaction is read once a cycle: a cycle read twice is a damage
+            ordered = np.sort(np.where(read, x, np.nan), axis=1)
+            repeated = np.diff(ordered, axis=1) == 0
+            if repeated.any():
+                row, column = (int(i) for i in np.argwhere(repeated)[0])
+                well = str(wells["well"].iloc[row]) if "well" in wells else str(row + 1)
+                raise InputError(f"well {well} reads cycle {ordered[row, column]:g} twice: the "
+                                 "cycles are not numbered one by one (a damaged file?)",
+                                 path=export.path)  # fmt: skip
         for bad, value, name in ((bad_x, x, what), (bad_y, y, "fluorescence")):
             if bad.any():
                 row, column = (int(i) for i in np.argwhere(bad)[0])

@@ -464,6 +464,7 @@ def test_curve_and_standard_curve_efficiencies_that_differ_are_said(
         ("melt", 150.5, True),
         ("fluorescence", 1e12, False),
         ("fluorescence", 2e12, True),
+        ("repeated cycle", 2.0, True),  # cycle 2 read twice (the file's cycle 1 becomes 2)
     ],
 )
 def test_readings_no_instrument_makes_are_refused_before_any_fit(
@@ -483,11 +484,14 @@ def test_readings_no_instrument_makes_are_refused_before_any_fit(
         y[0, 0] = value
     else:
         x[0, 0] = value
+    assert part != "repeated cycle" or x[0, 1] == 2.0  # the real file's cycles are 1, 2, ...
     changed = replace(traces, x=x, y=y)
     damaged = (replace(export, melt=changed) if part == "melt"
                else replace(export, amplification=changed))  # fmt: skip
     if refused:
-        with pytest.raises(InputError, match=rf"has a reading at .*{re.escape(f'{value:g}')}: no"):
+        said = "reads cycle 2 twice" if part == "repeated cycle" else (
+            rf"has a reading at .*{re.escape(f'{value:g}')}: no")  # fmt: skip
+        with pytest.raises(InputError, match=said):
             check_readings(damaged)
     else:
         check_readings(damaged)
