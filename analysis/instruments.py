@@ -1032,6 +1032,7 @@ def _rdml_export(data: bytes, path: Path) -> Export:
     records: list[dict[str, Any]] = []
     amplification: list[list[tuple[float, float]]] = []
     melt: list[list[tuple[float, float]]] = []
+    unreadable: list[int] = []  # one entry per reading that is not a number (reaction ids)
     experiments = list(_children(root, "experiment"))
     for experiment in experiments:
         for run in _children(experiment, "run"):
@@ -1054,8 +1055,11 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                         "quantity": math.nan if quantity is None else quantity, "rq": math.nan,
                         "biogroup": groups.get(sample_id, ""), "row": len(records) + 1,
                     })  # fmt: skip
-                    amplification.append(_points(datum, "adp", "cyc"))
-                    melt.append(_points(datum, "mdp", "tmp"))
+                    amplification.append(_points(datum, "adp", "cyc", unreadable))
+                    melt.append(_points(datum, "mdp", "tmp", unreadable))
+    if unreadable:
+        notes.add(f"{len(unreadable)} raw reading(s) that are not numbers (NaN, text, infinite) "
+                  f"left out of the curves, in {len(set(unreadable))} reaction(s)")  # fmt: skip
     version = root.get("version", "?")
     targets = list(_children(root, "target"))
     references = [t.get("id", "") for t in targets if _child_text(t, "type").lower() == "ref"]
@@ -1091,14 +1095,22 @@ def _rdml_groups(root: Any) -> tuple[dict[str, str], str]:
     return found[chosen], f'biological groups from the samples\' annotation "{chosen}"'
 
 
-def _points(datum: Any, name: str, x_name: str) -> list[tuple[float, float]]:
-    """The (x, fluorescence) readings of one reaction (unreadable numbers left out)."""
+def _points(
+    datum: Any, name: str, x_name: str, unreadable: list[int] | None = None
+) -> list[tuple[float, float]]:
+    """The (x, fluorescence) readings of one reaction.
+
+    Unreadable numbers are left out; each one adds the reaction's identity to `unreadable`, so
+    the export can say how many were.
+    """
     found = []
     for point in _children(datum, name):
         x = parse_number(_child_text(point, x_name))
         y = parse_number(_child_text(point, "fluor"))
         if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
             found.append((x, y))
+        elif unreadable is not None:
+            unreadable.append(id(datum))
     found.sort()
     return found
 

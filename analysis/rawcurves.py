@@ -225,6 +225,9 @@ def analyse_exports(
             notes.append(f"{Path(whole.path).name}: no raw amplification or melt data; left out")
             continue
         check_readings(whole)
+        # Readings the reader left out (not numbers) are said where the curves are shown.
+        notes += [f"{Path(whole.path).name}: {n}" for n in whole.notes
+                  if "that are not numbers" in n]  # fmt: skip
         parts = _per_plate(whole)
         ordered = []
         for export, name, index in parts:
@@ -394,6 +397,7 @@ def summary_text(analysis: CurveAnalysis) -> str:
             lines.append(f"    controls: {row['ntc_melt']}")
         if row["flags"]:
             lines.append(f"    check: {row['flags']}")
+    lines += [f"note: {n}" for n in analysis.notes]
     return "\n".join(lines) + "\n"
 
 

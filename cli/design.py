@@ -111,11 +111,11 @@ def _numbers(text: str, count: int, option: str) -> list[float]:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if not all(math.isfinite(v) for v in values):
-        values = []  # nan and inf are not sizes or temperatures
+    shape = "MIN-MAX" if count == 2 else "MIN,OPT,MAX"
     if len(values) != count:
-        shape = "MIN-MAX" if count == 2 else "MIN,OPT,MAX"
         raise InputError(f"{option} needs {shape}", value=text)
+    if not all(math.isfinite(v) for v in values):  # nan and inf are not sizes or temperatures
+        raise InputError(f"{option} needs {shape} as numbers (nan and inf are not)", value=text)
     return values
 
 

@@ -53,3 +53,22 @@ def test_a_case_that_once_broke_now_ends_cleanly(
     if status == 2:
         assert said.startswith("assay "), (case, said)  # a one-line refusal naming the command
     assert not any(p.name.startswith("out_") for p in CASES.iterdir())
+
+
+@pytest.mark.skipif(not CASES.is_dir(), reason="../shared/reliability_cases is not here")
+def test_readings_that_are_not_numbers_are_counted_aloud(tmp_path: Path) -> None:
+    # nan_fluor_some.rdml: some readings are NaN (counted from the file's XML here); they had
+    # been dropped without a word.
+    import re
+    import zipfile
+
+    path = CASES / "nan_fluor_some.rdml"
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(archive.namelist()[0]).decode()
+    nan = len(re.findall(r"<fluor>\s*nan\s*</fluor>", xml, re.IGNORECASE))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["curves", str(path), "--out", str(tmp_path / "o")]) == 0
+    assert nan > 0
+    said = f"{nan} raw reading(s) that are not numbers (NaN, text, infinite) left out"
+    assert said in out.getvalue()
