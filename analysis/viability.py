@@ -27,6 +27,7 @@ wavelength) with a plate map grid of the same shape naming each well's group.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +232,17 @@ def _grid(path: Path, what: str) -> dict[str, str]:
             f"is not a 96-well {what} grid: the first row must read 1 to 12 after a corner "
             "cell, and rows A to H follow", path=path,
         )  # fmt: skip
+    # Past column 12 a reader may write a label on every row (BioTek: the wavelength); a value
+    # there on some rows only means a row is shifted: refused, not silently cut.
+    beyond = [tuple(str(c).strip() for c in line[13:] if str(c).strip()) for line in cells[1:9]]
+    if len(set(beyond)) > 1:
+        common = Counter(beyond).most_common(1)[0][0]
+        number = next(i for i, extra in enumerate(beyond) if extra != common)
+        odd = beyond[number]
+        raise InputError(f"row {ROWS[number]} holds {12 + len(odd)} values where the others hold "
+                         f"{12 + len(common)}: a 96-well grid has 12 columns (and at most one "
+                         "label after them)", path=path, row=number + 2,
+                         value=odd[0] if odd else "")  # fmt: skip
     grid = {}
     for line_number, line in enumerate(cells[1:9], start=2):
         letter = str(line[0]).strip().upper()

@@ -395,3 +395,32 @@ def test_a_cell_line_column_left_out_of_by_is_said_to_be_pooled(
     assert main(["viability", str(table), "--control", "control", "--by", "cell_line",
                  "--out", str(tmp_path / "apart")]) == 0  # fmt: skip
     assert "pooled:" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("tails", "refused"),
+    [
+        ({}, False),  # 12 columns
+        ({r: "570" for r in "ABCDEFGH"}, False),  # a label on every row (BioTek's wavelength)
+        ({"C": "0.1"}, True),  # one row with a 13th value: shifted data, not cut silently
+        ({r: "570" for r in "ABCDEFG"}, True),  # one row without the label the others have
+    ],
+)
+def test_a_grid_row_longer_or_shorter_than_the_others_is_refused(
+    tmp_path: Path, tails: dict[str, str], refused: bool
+) -> None:
+    lines = ["," + ",".join(str(c) for c in range(1, 13))]
+    for row in "ABCDEFGH":
+        cells = [row, *(f"0.{c:02d}" for c in range(1, 13))]
+        lines.append(",".join(cells + ([tails[row]] if row in tails else [])))
+    grid = tmp_path / "od570.csv"
+    grid.write_text("\n".join(lines) + "\n")
+    plate_map = tmp_path / "map.csv"
+    plate_map.write_text("\n".join([lines[0], *(f"{r}," + ",".join(["control"] * 12)
+                                               for r in "ABCDEFGH")]) + "\n")  # fmt: skip
+    settings = ViabilitySettings(control="control", reference_nm=None)
+    if refused:
+        with pytest.raises(InputError, match="a 96-well grid has 12 columns"):
+            read_od_grids({570: grid}, plate_map, settings)
+    else:
+        assert len(read_od_grids({570: grid}, plate_map, settings)) == 96
