@@ -585,17 +585,16 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
 
 QC_COLOURS = {"ok": "#009E73", "no Ct": "#BBBBBB", "flagged": "#E69F00", "excluded": "#D55E00",
               "control": "#56B4E9", "standard": "#CC79A7"}  # fmt: skip
+
+
 # A well set aside for its role (the export's task, or a control's name) is shown by its role.
-_ROLE_WORDS = {
-    "control": ("no-template control", "no-RT control", "positive control", "negative control"),
-    "standard": ("standard (dilution series)",),
-}
-
-
 def _role_of(fate: object) -> str | None:
+    from assay.analysis.instruments import ROLE_REASONS, Role
+
     text = str(fate)
-    return next((role for role, words in _ROLE_WORDS.items()
-                 if any(w in text for w in words)), None)  # fmt: skip
+    if ROLE_REASONS[Role.STANDARD.value] in text:
+        return "standard"
+    return "control" if any(r in text for r in ROLE_REASONS.values()) else None
 
 
 _ROW_LETTERS = "ABCDEFGHIJKLMNOP"

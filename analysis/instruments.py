@@ -1329,7 +1329,7 @@ def summary(export: Export) -> str:
 
 # From the well model to the table `assay analyze` reads -------------------------------------------
 
-_ROLE_REASONS = {
+ROLE_REASONS = {  # why a well was set aside for its role (wells.csv, plate view)
     Role.NTC.value: "NTC (no-template control)",
     Role.NO_RT.value: "no-RT control",
     Role.STANDARD.value: "standard (dilution series)",
@@ -1547,8 +1547,8 @@ def analysis_table(
             reasons.append("omitted in the export")
         elif not in_sheet:
             reasons.append("not in the sample sheet")
-        elif role in _ROLE_REASONS:
-            reasons.append(_ROLE_REASONS[role])
+        elif role in ROLE_REASONS:
+            reasons.append(ROLE_REASONS[role])
         elif not sample and not group:
             reasons.append("no sample name")
         else:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assay.primers.organisms import Installed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -71,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
             organism=args.organism, release=args.release, annotation=args.annotation,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
         )  # fmt: skip
-        print(f"Installed {database.label}: {_parts(database.bases)}")
-        print(f"  in {database.folder}")
+        _installed(database, f"in {database.folder}")
         return 0
     if args.action == "install":
         from assay.primers.ncbi_genomes import install as install_from_ncbi
@@ -81,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
             cache, args.organism, url=args.from_url, offline=args.offline,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
         )  # fmt: skip
-        print(f"Installed {database.label}: {_parts(database.bases)}")
-        print(f"  from {database.sources.get('genome', '')}")
+        _installed(database, f"from {database.sources.get('genome', '')}")
         return 0
     if args.action == "list":
         every = installed(cache)
@@ -97,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(find(cache, args.name).folder)
     return 0
+
+
+def _installed(database: Installed, where: str) -> None:
+    print(f"Installed {database.label}: {_parts(database.bases)}")
+    print(f"  {where}")
 
 
 def _parts(bases: dict[str, int]) -> str:

@@ -319,8 +319,9 @@ def build_compact_index(
                          path=fasta)  # fmt: skip
     starts = np.asarray([*packer.starts, total], dtype=np.int64)
     nruns = np.asarray(packer.runs, dtype=np.int64).reshape(-1, 2)
-    bases = (
-        np.fromfile(directory / "bases.bin", dtype=np.uint8)
+    # Read through a memory map while sorting: the page cache, not the process, holds it.
+    bases: npt.NDArray[np.uint8] = (
+        np.memmap(directory / "bases.bin", dtype=np.uint8, mode="r").view(np.ndarray)
         if total
         else np.zeros(0, dtype=np.uint8)
     )
@@ -397,21 +398,33 @@ def index_label(directory: Path) -> tuple[str, str]:
     return str(meta.get("label") or directory.name), str(meta.get("part", ""))
 
 
-def is_compact_index(directory: Path) -> bool:
-    """True when `directory` claims to hold a compact index (not yet checked)."""
-    try:
-        meta = json.loads((directory / "meta.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("kind") == "assay compact index"
-
-
 def open_compact_index(directory: Path, *, check: bool = True) -> CompactIndex:
     """Open a compact index, after checking it is whole and unchanged (sizes and digests).
+
+    An index opened before in this process, none of whose files has changed since (time and
+    size), is that same object: a design searches it batch after batch, and neither the small
+    files' digests nor the large files' block checks (kept on the object) are done again.
 
     Raises:
         InputError: No index there, another version, a file missing, cut short or changed.
     """
+    try:
+        stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size)
+                       for p in (directory / n for n in ("meta.json", *_FILES)))  # fmt: skip
+    except OSError:
+        stamps = None
+    if stamps is None or not check:
+        return _open_compact_index(directory, check=check)
+    return _opened(str(directory.resolve()), stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _opened(directory: str, _stamps: tuple[tuple[int, int], ...]) -> CompactIndex:
+    """The checked index of `directory` as its files were (`_stamps`: mtime and size each)."""
+    return _open_compact_index(Path(directory), check=True)
+
+
+def _open_compact_index(directory: Path, *, check: bool) -> CompactIndex:
     try:
         meta = json.loads((directory / "meta.json").read_text())
     except (OSError, ValueError):
