@@ -46,6 +46,8 @@ from assay.errors import InputError
 from assay.tables import (
     MAX_FILE_BYTES,
     Rows,
+    check_lines,
+    check_xml,
     decode,
     load_bytes,
     natural_key,
@@ -188,6 +190,8 @@ def _find_columns(header: Sequence[str]) -> dict[str, int]:
 
 
 def _is_header(row: Sequence[str]) -> bool:
+    if sum(1 for c in row if c) < 2:  # fast past blank rows: a sheet may hold a million
+        return False
     columns = _find_columns(row)
     if "cq" in columns:
         return "well" in columns or "target" in columns
@@ -321,8 +325,15 @@ def _wells_from_table(table: _Table, path: Path, notes: set[str]) -> pd.DataFram
         notes.add("the export has no Cq column (a genotyping or presence/absence run): no Cq")
     cq_name = table.header[columns["cq"]] if "cq" in columns else "Cq"
     records = []
+    width = len(table.header)
     for row, cells in table.rows:
-        cells = cells + [""] * (len(table.header) - len(cells))
+        if any(c.strip() for c in cells[width:]):
+            raise InputError(
+                f"holds {len(cells)} cells where the header names {width}: two rows joined (a "
+                "lost line break?) or a shifted row; its well would be lost or misread",
+                path=path, row=row,
+            )  # fmt: skip
+        cells = cells + [""] * (width - len(cells))
 
         def get(name: str, cells: list[str] = cells) -> str:
             return cells[columns[name]].strip() if name in columns else ""
@@ -403,7 +414,9 @@ def _text_export(text: str, path: Path) -> Export:
         body = [_split(line) for line in lines[start + 1 :]]
         end = next((i for i, r in enumerate(body) if r and r[0].startswith("[")), len(body))
         header = [_split(line) for line in lines[:start] if line.startswith("*")]
-        return _from_rows(body[:end], path, "QuantStudio/StepOne text export", header)
+        # Blank rows stand for the lines above [Results], so that rows are named by their line.
+        blank: list[list[str]] = [[] for _ in range(start + 1)]
+        return _from_rows(blank + body[:end], path, "QuantStudio/StepOne text export", header)
     first = lines[0] if lines else ""
     if first.startswith("Experiment:"):
         return _from_rows([_split(line) for line in lines[1:]], path, "LightCycler 480 text export")
@@ -463,6 +476,8 @@ def _workbook_export(data: bytes, path: Path, legacy: bool) -> Export | None:
 def _mean_table(rows: list[list[str]]) -> int | None:
     """Where a table of one row per sample and target with its Ct Mean starts (no well Cqs)."""
     for index, row in enumerate(rows):
+        if sum(1 for c in row if c) < 3:
+            continue
         columns = _find_columns(row)
         if {"sample", "target", "cq_mean"} <= columns.keys() and "cq" not in columns:
             return index
@@ -728,7 +743,9 @@ def _eds_export(data: bytes, path: Path) -> Export:
                     raise InputError(f"is an .eds run file without {name}", path=path)
                 if archive.getinfo(names[name]).file_size > MAX_FILE_BYTES:
                     raise InputError(f"holds a {name} too large to read", path=path)
-            setup = ElementTree.fromstring(archive.read(names[_EDS_SETUP]))
+            xml = archive.read(names[_EDS_SETUP])
+            check_xml(xml, path, "a plate setup")
+            setup = ElementTree.fromstring(xml)
             signals = decode(archive.read(names[_EDS_DATA]))
     except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError, zlib.error,
             EOFError, NotImplementedError, ValueError) as error:  # fmt: skip
@@ -1012,7 +1029,9 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                 raise InputError("is a zip without RDML XML inside", path=path)
             if archive.getinfo(main).file_size > MAX_FILE_BYTES:
                 raise InputError("holds an RDML document too large to read", path=path)
-            root = ElementTree.fromstring(archive.read(main))
+            xml = archive.read(main)
+            check_xml(xml, path, "an RDML document")
+            root = ElementTree.fromstring(xml)
     except (zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, OSError, zlib.error,
             EOFError, NotImplementedError, ValueError) as error:  # fmt: skip
         # A damaged archive fails inside zipfile in many ways (bad CRC, "invalid distance",
@@ -1213,6 +1232,7 @@ def read_export(path: str | Path, *, raw: bool = False) -> Export | None:
         return _with_raw_sheets(export, data, path, legacy=True) if raw and export else export
     # Decided from the first lines and a byte search, so that a large table of assay's own
     # layout is not decoded here only to be read again by the table reader.
+    check_lines(data, path)
     head = decode(data[:4000]) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else decode(data)
     if _lc480_raw_header(head):
         return _lc480_raw_export(decode(data), path)

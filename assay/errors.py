@@ -40,11 +40,22 @@ class InputError(AssayError):
         self.value = value
         super().__init__(self._render())
 
-    def _render(self) -> str:
-        where = [part for part in (self.path, self._row_text(), self._column_text()) if part]
+    def _render(self, with_path: bool = True) -> str:
+        path = self.path if with_path else None
+        where = [part for part in (path, self._row_text(), self._column_text()) if part]
         prefix = ", ".join(where)
         shown = "" if self.value is None else f'"{self.value}": '
         return f"{prefix}: {shown}{self.reason}" if prefix else f"{shown}{self.reason}"
+
+    def within_file(self) -> str:
+        """The message without the file's name: row, column, value and reason.
+
+        For a line printed under the file's name.
+
+        >>> InputError("is empty", path="ct.csv", row=4, column="gene").within_file()
+        'row 4, column "gene": is empty'
+        """
+        return self._render(with_path=False)
 
     def _row_text(self) -> str | None:
         return None if self.row is None else f"row {self.row}"

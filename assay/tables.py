@@ -5,7 +5,9 @@ standard curves, sample sheets) starts here, so that all of them take the same f
 not; UTF-8 with or without BOM, UTF-16, or cp1252/latin-1 (what Excel saves as "CSV"); any line
 ending (CR-only included); ``,`` ``;`` or tab found from the content, not the extension; .xlsx
 (the sheet that holds the table, found by its header, not the first one) and legacy .xls.
-Limits are checked before anything large is built: a file over `MAX_FILE_BYTES`, a cell over
+Limits are checked before anything large is built, on what a file unpacks to as well as its
+bytes: a file over `MAX_FILE_BYTES`, more rows than `MAX_ROWS`, columns than `MAX_COLUMNS` or
+cells than `MAX_CELLS`, XML of more elements than `MAX_XML_ELEMENTS`, a cell over
 `MAX_CELL_CHARS`.
 
 >>> split_text("a;b" + chr(13) + "1;2" + chr(13))
@@ -27,6 +29,10 @@ from assay.errors import InputError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # far beyond any plate export or primer table
 MAX_CELL_CHARS = 10_000  # a primer, a name or a number; a longer cell is a broken file
+MAX_ROWS = 1_048_576  # a spreadsheet's own limit (Excel, LibreOffice Calc)
+MAX_COLUMNS = 16_384  # likewise
+MAX_CELLS = 10_000_000  # 40x the largest sheet of a real export seen (230,461 cells)
+MAX_XML_ELEMENTS = 5_000_000  # 5x the largest real export's XML (1.05 million elements)
 Rows = list[list[str]]
 
 
@@ -71,10 +77,64 @@ def load_bytes(path: str | Path) -> bytes:
     return data
 
 
+def check_lines(data: bytes, path: Path) -> None:
+    """Refuse a text with more lines than a table may have rows (before it is decoded or split).
+
+    Raises:
+        InputError: More than `MAX_ROWS` lines.
+    """
+    lines = max(data.count(b"\n"), data.count(b"\r"))
+    if lines > MAX_ROWS:
+        raise InputError(f"has {lines:,} lines, more than the {MAX_ROWS:,} rows a table may hold "
+                         "(a spreadsheet's own limit): split it", path=path)  # fmt: skip
+
+
+def check_xml(data: bytes, path: Path, what: str) -> None:
+    """Refuse XML of more elements than `MAX_XML_ELEMENTS` (before a tree is built of it).
+
+    Counted from the bytes: opening tags, not closing tags, declarations or comments.
+
+    Raises:
+        InputError: Too many elements; `what` names the document ("an RDML document").
+    """
+    tags = data.count(b"<") - data.count(b"</") - data.count(b"<?") - data.count(b"<!")
+    if tags > MAX_XML_ELEMENTS:
+        raise InputError(f"holds {what} of {tags:,} XML elements, more than the "
+                         f"{MAX_XML_ELEMENTS:,} any export needs: damaged or not an export",
+                         path=path)  # fmt: skip
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    r""" "utf-16-le" or "utf-16-be" for UTF-16 text written without its byte-order mark, else None.
+
+    Told from the zero bytes: text of Latin letters and digits in UTF-16 has one in every other
+    byte, all on the same side (odd positions little-endian, even big-endian); UTF-8, cp1252 and
+    binary files do not.
+
+    >>> utf16_without_bom("Well\tCt".encode("utf-16-le")), utf16_without_bom(b"Well\tCt")
+    ('utf-16-le', None)
+    """
+    head = data[: 4096 - 4096 % 2] if len(data) >= 2 else b""
+    if len(head) < 8 or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    even, odd = head[0::2].count(0) / (len(head) / 2), head[1::2].count(0) / (len(head) / 2)
+    if odd > 0.6 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> str:
-    """Text by BOM, else UTF-8, else cp1252; every line ending becomes a newline."""
+    """Text by BOM, else UTF-16 told by its zero bytes, else UTF-8, else cp1252.
+
+    Every line ending becomes a newline.
+    """
+    bare = utf16_without_bom(data)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = data.decode("utf-16", errors="replace")
+    elif bare is not None:
+        text = data[: len(data) - len(data) % 2].decode(bare, errors="replace")
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -126,6 +186,7 @@ def workbook_sheets(
             for sheet in sorted(book.sheets(), key=lambda s: s.name.strip().lower() != "results"):
                 if only is not None and sheet.name not in only:
                     continue
+                _check_extent(sheet.name, sheet.nrows, sheet.ncols, path)
                 yield (
                     sheet.name,
                     [[_cell(c) for c in sheet.row_values(r)] for r in range(sheet.nrows)],
@@ -135,6 +196,7 @@ def workbook_sheets(
 
         import openpyxl
 
+        _check_parts(data, path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "no default style": harmless
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -143,7 +205,7 @@ def workbook_sheets(
             for ws in sheets:
                 if only is not None and ws.title not in only:
                     continue
-                yield ws.title, [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+                yield ws.title, _sheet_rows(ws, path)
         finally:
             workbook.close()
     except InputError:
@@ -151,6 +213,63 @@ def workbook_sheets(
     except Exception as error:  # a damaged workbook fails inside the library in many ways
         raise InputError(f"is not a readable Excel workbook ({type(error).__name__})",
                          path=path) from None  # fmt: skip
+
+
+def _check_extent(sheet: str, rows: int, columns: int, path: Path) -> None:
+    """Refuse a sheet whose rows, columns or cells exceed the limits (from its stated size)."""
+    if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+        raise InputError(
+            f"has a sheet {sheet!r} of {rows:,} rows x {columns:,} columns, more than a table "
+            f"may hold ({MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns, {MAX_CELLS:,} cells)",
+            path=path,
+        )  # fmt: skip
+
+
+def _check_parts(data: bytes, path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than `MAX_FILE_BYTES` each (by their headers).
+
+    zipfile reads no more of a part than its header states, so a header that understates the
+    size ends in a damaged-file error, not in memory.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in archive.infolist():
+            if part.file_size > MAX_FILE_BYTES:
+                raise InputError(
+                    f"holds a part {part.filename!r} that unpacks to {part.file_size:,} bytes, "
+                    f"more than the {MAX_FILE_BYTES // 2**20} MB any export needs", path=path,
+                )  # fmt: skip
+
+
+def _sheet_rows(ws: Any, path: Path) -> Rows:
+    """A read-only worksheet's rows as text cells, within the limits as they are read.
+
+    The sheet's stated dimension is not used: openpyxl would pad every row to it (a false one
+    allocates billions of cells) and drop rows beyond it without a word. Rows are read as the
+    sheet holds them, counted as they come (a row numbered 10⁹ yields that many empty rows
+    first), then padded to the widest.
+    """
+    ws.reset_dimensions()
+    out: Rows = []
+    cells = 0
+    for values in ws.iter_rows(values_only=True):
+        cells += len(values)
+        if len(out) == MAX_ROWS or len(values) > MAX_COLUMNS or cells > MAX_CELLS:
+            what = (f"a row numbered past {MAX_ROWS:,}" if len(out) == MAX_ROWS
+                    else f"row {len(out) + 1:,} reaching column {len(values):,}"
+                    if len(values) > MAX_COLUMNS else f"more than {MAX_CELLS:,} cells")  # fmt: skip
+            raise InputError(
+                f"has a sheet {ws.title!r} with {what}: more than a table may hold "
+                f"({MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns, {MAX_CELLS:,} cells); the file "
+                "is damaged or not an export", path=path,
+            )  # fmt: skip
+        out.append([_cell(c) for c in values])
+    width = max(map(len, out), default=0)
+    _check_extent(ws.title, len(out), width, path)
+    for row in out:
+        row.extend([""] * (width - len(row)))
+    return out
 
 
 def is_workbook(data: bytes) -> bool | None:
@@ -202,6 +321,7 @@ def read_rows(path: str | Path, *, wanted: Callable[[Rows], bool] | None = None)
         return check_cells(first, path)
     if not data.strip():
         raise InputError("is empty", path=path)
+    check_lines(data, path)
     text = decode(data)
     if max((len(line) for line in text.split("\n")), default=0) > 64 * MAX_CELL_CHARS:
         raise InputError("has a line too long to be a table row: the file is damaged", path=path)
@@ -261,6 +381,9 @@ def _encoding_of(data: bytes) -> str:
     """The text encoding by BOM, else UTF-8 when the bytes decode as such, else cp1252."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
+    bare = utf16_without_bom(data)
+    if bare is not None:
+        return bare
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -332,8 +455,9 @@ def read_frame(path: str | Path) -> Any:
         return frame_from_rows(read_rows(path), path)
     if not data.strip():
         raise InputError("is empty", path=path)
+    check_lines(data, path)
     encoding = _encoding_of(data)
-    head = decode(data[: 1 << 16] if encoding != "utf-16" else data)
+    head = decode(data[: 1 << 16] if not encoding.startswith("utf-16") else data)
     lines = head.split("\n")
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None or (start == len(lines) - 1 and len(data) > len(head)):

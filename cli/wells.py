@@ -67,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
             shown = export.wells if export is not None else read_text_table(Path(path))
             if export is None:
                 print(f"{path}: a table of {len(shown)} rows, columns {', '.join(shown.columns)}")
-            print(f"  for analysis: not as it is: {error.reason}")
+            print(f"  for analysis: not as it is: {error.within_file()}")
             if export is None and "required column" in error.reason:
                 unknown.append(f"{path}: not a format assay reads: {nearest_format(path)}")
-            tables.append(shown.assign(fate=f"not analysable: {error.reason}", file=path))
+            tables.append(shown.assign(fate=f"not analysable: {error.within_file()}", file=path))
             continue
         if export is None:
             print(f"{path}: a table of wells ({len(table.wells) + len(table.excluded)} rows)")

@@ -161,3 +161,170 @@ def test_a_plain_ct_table_in_excel_is_read(tmp_path: Path) -> None:
     book.save(tmp_path / "ct.xlsx")
     table = read_wells(tmp_path / "ct.xlsx")
     assert table.wells["ct"].tolist() == [20.1, 25.3]
+
+
+# Limits on what a file unpacks to (rows, columns, cells, XML elements), each tested on both
+# sides with the limit lowered so that the files stay small.
+
+
+def _ct_lines(rows: int) -> str:
+    return "group,gene,ct\n" + "".join(f"c,GAPDH,{20 + i % 5}\n" for i in range(rows - 1))
+
+
+def test_a_text_table_of_more_rows_than_the_limit_is_refused_before_it_is_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assay.tables.MAX_ROWS", 10)
+    at_limit = _write(tmp_path, "ten.csv", _ct_lines(10))  # ten lines, each ending in \n
+    assert len(read_wells(at_limit).wells) == 9
+    past = _write(tmp_path, "eleven.csv", _ct_lines(11))
+    with pytest.raises(InputError, match=r"eleven\.csv: has 11 lines, more than the 10 rows"):
+        read_wells(past)
+    cr_only = _write(tmp_path, "cr.csv", _ct_lines(11).replace("\n", "\r"))
+    with pytest.raises(InputError, match=r"cr\.csv: has 11 lines"):
+        read_wells(cr_only)
+
+
+def _sheet(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(tmp_path / name)
+    return tmp_path / name
+
+
+def _rewrite_sheet(path: Path, change: tuple[str, str]) -> Path:
+    """A deliberately damaged copy: the first match of a pattern replaced in the sheet's XML."""
+    import re
+    import zipfile
+
+    damaged = path.with_name("damaged_" + path.name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, made = re.subn(change[0].encode(), change[1].encode(), data, count=1)
+                assert made == 1, change
+            target.writestr(item, data)
+    return damaged
+
+
+NO_DIMENSION = (r"<dimension [^>]*/>", "")
+
+
+CT_ROWS: list[list[object]] = [["group", "gene", "ct"], ["c", "GAPDH", 20.1], ["c", "MYC", 25.3]]
+
+
+def test_a_sheet_claiming_a_huge_dimension_is_read_for_what_it_holds(tmp_path: Path) -> None:
+    # The dimension element says A1:XFD1048576 (17 billion cells); the sheet holds 3 rows.
+    source = _sheet(tmp_path, "ct.xlsx", CT_ROWS)
+    path = _rewrite_sheet(source, ('ref="A1:C3"', 'ref="A1:XFD1048576"'))
+    assert read_wells(path).wells["ct"].tolist() == [20.1, 25.3]
+
+
+def test_a_row_numbered_past_the_limit_is_refused_and_one_at_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assay.tables.MAX_ROWS", 100)
+    source = _sheet(tmp_path, "ct.xlsx", CT_ROWS)
+    # openpyxl writes <row r="3">: renumbered to the limit (read, blank rows between), and past.
+    at = _rewrite_sheet(source, ('<row r="3"', '<row r="100"'))
+    assert read_wells(at).wells["ct"].tolist() == [20.1, 25.3]
+    past = _rewrite_sheet(source, ('<row r="3"', '<row r="1e9"'))
+    with pytest.raises(InputError, match=r"damaged_ct\.xlsx: has a sheet 'Sheet' with a row "
+                       r"numbered past 100"):  # fmt: skip
+        read_wells(past)
+
+
+def test_a_sheet_of_more_cells_than_the_limit_is_refused_as_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assay.tables.MAX_CELLS", 9)
+    assert len(read_wells(_sheet(tmp_path, "nine.xlsx", CT_ROWS)).wells) == 2  # 3 x 3 cells
+    wider = [[*row, ""] for row in CT_ROWS]
+    wider[0][3] = "note"  # a fourth column: 12 cells
+    # Its stated dimension (A1:D3) is not trusted past the limit: the cells are counted.
+    with pytest.raises(InputError, match=r"twelve\.xlsx: has a sheet 'Sheet' with more than 9 c"):
+        read_wells(_sheet(tmp_path, "twelve.xlsx", wider))
+    undimensioned = _rewrite_sheet(tmp_path / "twelve.xlsx", NO_DIMENSION)
+    with pytest.raises(InputError, match=r"with more than 9 cells"):
+        read_wells(undimensioned)
+
+
+def test_a_row_reaching_past_the_last_column_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assay.tables.MAX_COLUMNS", 4)
+    rows = [[*row, None, "x" if i == 2 else None] for i, row in enumerate(CT_ROWS)]  # column E
+    path = _rewrite_sheet(_sheet(tmp_path, "wide.xlsx", rows), NO_DIMENSION)
+    with pytest.raises(InputError, match=r"row 3 reaching column 5"):
+        read_wells(path)
+    rows = [[*row, "x" if i != 1 else None] for i, row in enumerate(CT_ROWS)]  # column D
+    path = _rewrite_sheet(_sheet(tmp_path, "four.xlsx", rows), NO_DIMENSION)
+    assert read_wells(path).wells["ct"].tolist() == [20.1, 25.3]
+
+
+def test_a_workbook_part_that_unpacks_past_the_file_limit_is_refused_by_its_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    path = _sheet(tmp_path, "ct.xlsx", CT_ROWS)
+    book = openpyxl.load_workbook(path)
+    notes = book.create_sheet("notes")
+    for _ in range(20):
+        notes.append(["n" * 9000])  # 180 KB of XML, compressible
+    book.save(path)
+    assert path.stat().st_size < 20_000
+
+    with zipfile.ZipFile(path) as archive:
+        size = archive.getinfo("xl/worksheets/sheet2.xml").file_size
+    monkeypatch.setattr("assay.tables.MAX_FILE_BYTES", size)
+    assert len(read_wells(path).wells) == 2
+    monkeypatch.setattr("assay.tables.MAX_FILE_BYTES", size - 1)
+    with pytest.raises(InputError, match=rf"'xl/worksheets/sheet2\.xml' that unpacks to {size:,}"):
+        read_wells(path)
+
+
+def test_xml_of_more_elements_than_the_limit_is_refused_before_a_tree_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.tables import check_xml
+
+    xml = b'<?xml version="1.0"?><!-- c --><rdml><a/><b>t</b></rdml>'  # three elements
+    monkeypatch.setattr("assay.tables.MAX_XML_ELEMENTS", 3)
+    check_xml(xml, tmp_path / "x.rdml", "an RDML document")
+    monkeypatch.setattr("assay.tables.MAX_XML_ELEMENTS", 2)
+    with pytest.raises(InputError, match=r"x\.rdml: holds an RDML document of 3 XML elements"):
+        check_xml(xml, tmp_path / "x.rdml", "an RDML document")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    path = _write(tmp_path, "ct.csv", "group,gene,ct\nc,GAPDH,20.1\nc,MYC,25.3\n".encode(encoding))
+    assert read_wells(path).wells["ct"].tolist() == [20.1, 25.3]
+
+
+def test_text_with_a_few_zero_bytes_is_not_taken_for_utf16() -> None:
+    from assay.tables import utf16_without_bom
+
+    text = b"group,gene,ct\nc,GAPDH,20.1\n"
+    assert utf16_without_bom(text.replace(b",", b"\x00", 2)) is None  # 2 of 14 odd bytes
+    assert utf16_without_bom(text) is None
+    assert utf16_without_bom("x".encode("utf-16-le")) is None  # too short to tell
+
+
+def test_an_export_row_holding_two_rows_is_refused_by_its_line(tmp_path: Path) -> None:
+    # A QuantStudio text export whose line break between two wells was lost: the second well
+    # had been dropped without a word.
+    header = "Well\tWell Position\tSample Name\tTarget Name\tTask\tCT"
+    rows = ["1\tA1\tLiver\tGAPDH\tUNKNOWN\t20.1", "2\tA2\tLiver\tGAPDH\tUNKNOWN\t20.3",
+            "3\tA3\tLung\tGAPDH\tUNKNOWN\t21.0"]  # fmt: skip
+    good = "* Endogenous Control = GAPDH\n\n[Results]\n" + "\n".join([header, *rows]) + "\n"
+    assert len(read_wells(_write(tmp_path, "good.txt", good)).wells) == 3
+    joined = good.replace("20.1\n2\t", "20.1\t2\t")
+    with pytest.raises(InputError, match=r"joined\.txt, row 5: holds 12 cells where the header "
+                       r"names 6: two rows joined"):  # fmt: skip
+        read_wells(_write(tmp_path, "joined.txt", joined))

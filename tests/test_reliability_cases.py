@@ -1,8 +1,9 @@
 """The reliability issue's reproducers (../shared/reliability_cases/commands.tsv), run as given.
 
-Every case that once ended in a traceback or a hang now ends in a clean refusal or a clean run:
-no Python error reaches the user. The commands run in-process from the cases' folder, their
-outputs and record cache sent to a temporary folder (nothing is written into ../shared).
+Every case that once ended in a traceback, a hang or gigabytes of memory (and those kept as
+regression cases) now ends in a clean refusal or a clean run: no Python error reaches the user.
+The commands run in-process from the cases' folder, their outputs and record cache sent to a
+temporary folder (nothing is written into ../shared).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _cases(kinds: tuple[str, ...]) -> list[tuple[str, str]]:
 @pytest.mark.skipif(
     not CASES.is_dir(), reason="../shared/reliability_cases is not beside the checkout"
 )
-@pytest.mark.parametrize(("case", "command"), _cases(("traceback", "hang")))
+@pytest.mark.parametrize(("case", "command"), _cases(("traceback", "hang", "memory", "clean")))
 def test_a_case_that_once_broke_now_ends_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, command: str
 ) -> None:
