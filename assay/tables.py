@@ -105,7 +105,7 @@ def check_xml(data: bytes, path: Path, what: str) -> None:
 
 
 def utf16_without_bom(data: bytes) -> str | None:
-    r""" "utf-16-le" or "utf-16-be" for UTF-16 text written without its byte-order mark, else None.
+    r"""The UTF-16 byte order of text written without its byte-order mark, else None.
 
     Told from the zero bytes: text of Latin letters and digits in UTF-16 has one in every other
     byte, all on the same side (odd positions little-endian, even big-endian); UTF-8, cp1252 and
