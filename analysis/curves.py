@@ -361,7 +361,10 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
             & (own < MIN_REACTION_EFFICIENCY)
             & (typical_efficiency < MIN_REACTION_EFFICIENCY)
         )
-        crossed &= ~flat
+        # Too few points in the window to fit a slope: nothing shows an exponential phase
+        # (LinRegPCR's "enough log-phase points"), whatever the curve crosses.
+        unfitted = crossed & ~np.isfinite(own)
+        crossed &= ~flat & ~unfitted
         cq[members] = np.where(crossed, found, np.nan)
         n0[members] = 10.0**threshold / mean ** cq[members]
         amplified[members] = crossed
@@ -370,7 +373,10 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
                 f"reaction efficiency {e:.2f} below {MIN_REACTION_EFFICIENCY:g}: no exponential "
                 "phase"
             )
-        for r in members[~crossed & ~flat]:
+        for r in members[unfitted]:
+            reasons[r] = (f"fewer than {MIN_POINTS} readings in the log-linear window: no "
+                          "exponential phase to measure")  # fmt: skip
+        for r in members[~crossed & ~flat & ~unfitted]:
             reasons[r] = "does not cross the threshold before its SDM"
         windows[str(target)] = Window(
             target=str(target),

@@ -77,29 +77,76 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 def write_texts_together(files: dict[str, str]) -> None:
     """Write several files (path -> UTF-8 text) so that they change together.
 
-    Every file is written whole beside its path first; only then are they renamed into place,
-    one after the other (microseconds), so a run stopped while writing leaves all the old files
-    and none of the new, never a new JSON beside an old table. On an error nothing is renamed.
+    Every file is written whole beside its path first (``.NAME.PID.*.part``); then a journal
+    naming each part and its place is written beside the first path (``.NAME.PID.together``),
+    the parts are renamed into place and the journal removed. A run stopped while writing leaves
+    the old files (its parts are removed by the next run); one stopped among the renames leaves
+    a journal, and the next run into the same first path finishes those renames (the new files,
+    whole) before it writes: never a new JSON beside an old table. On an error nothing is
+    renamed.
     """
+    import json
+
+    if not files:
+        return
+    first = Path(next(iter(files)))
+    first.parent.mkdir(parents=True, exist_ok=True)
+    finish_interrupted(first)
     staged: list[tuple[str, Path]] = []
+    journal = first.with_name(f".{first.name}.{os.getpid()}.together")
     try:
         for name, text in files.items():
             target = Path(name)
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".part")  # fmt: skip
+            clear_parts(target)
+            fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part",
+                                             prefix=f".{target.name}.{os.getpid()}.")  # fmt: skip
             staged.append((name, Path(temporary)))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
                 handle.flush()
                 os.fchmod(handle.fileno(), 0o666 & ~_umask())
                 os.fsync(handle.fileno())
-        for name, part in staged:
-            os.replace(part, name)
+        write_text_atomic(journal, json.dumps([[str(part), name] for name, part in staged]))
     except BaseException:
         for _, part in staged:
             part.unlink(missing_ok=True)
         raise
+    for name, part in staged:
+        os.replace(part, name)
+    journal.unlink()
+
+
+def finish_interrupted(first: Path) -> list[str]:
+    """Finish the renames of a `write_texts_together` into `first` that was stopped midway.
+
+    Returns what was done, in words. Journals of running processes are left alone.
+    """
+    import json
+
+    done = []
+    for journal in sorted(first.parent.glob(f".{first.name}.*.together")):
+        if not _owner_gone(journal, first):
+            continue
+        try:
+            moves = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            moves = []
+        for part, name in moves if isinstance(moves, list) else []:
+            if Path(part).is_file():
+                os.replace(part, name)
+                done.append(f"finished writing {Path(name).name} (a run was stopped mid-rename)")
+        journal.unlink(missing_ok=True)
+    return done
+
+
+def clear_parts(target: Path) -> None:
+    """Remove the half-written parts (``.NAME.PID.*.part``) of `target` whose writer is gone."""
+    for part in target.parent.glob(f".{target.name}.*.part"):
+        # Only parts that name their writer: another process's atomic write is left alone.
+        named = part.name[len(target.name) + 2 :].split(".", 1)[0].isdigit()
+        if named and part.is_file() and _owner_gone(part, target):
+            part.unlink(missing_ok=True)
 
 
 def _replaceable(folder: Path) -> bool:

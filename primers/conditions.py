@@ -48,6 +48,13 @@ class ReactionConditions:
                 raise ValueError(f"{field_name} must be a finite number >= 0, got {value!r}")
         if self.primer_conc_nm == 0:
             raise ValueError("primer_conc_nm must be above 0, got 0")
+        if self.mv_conc_mm == 0 and self.dv_conc_mm <= self.dntp_conc_mm:
+            # No cation left to screen the backbones: no duplex Tm can be computed.
+            raise ValueError(
+                "no free cations: monovalent (mv_conc_mm) is 0 and Mg2+ (dv_conc_mm "
+                f"{self.dv_conc_mm:g}) does not exceed dNTP ({self.dntp_conc_mm:g} mM, which binds "
+                "it); give one of them above that"
+            )
         if not (isinstance(self.temp_c, int | float) and -20 <= self.temp_c <= 100):
             raise ValueError(f"temp_c must be between -20 and 100 °C, got {self.temp_c!r}")
 

@@ -130,3 +130,49 @@ def test_files_written_together_change_together_or_not_at_all(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "design.json", "design.tsv"]
     write_texts_together({str(first): "new json", str(second): "new table"})
     assert (first.read_text(), second.read_text()) == ("new json", "new table")
+
+
+def test_files_written_together_and_stopped_mid_rename_are_finished_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from assay.files import write_texts_together
+
+    first, second = tmp_path / "design.json", tmp_path / "design.tsv"
+    write_texts_together({str(first): "old json", str(second): "old table"})
+    # What a run killed after its first rename leaves: the new JSON in place, the new table as
+    # a part, the journal naming both moves (by a process that is gone).
+    dead = _dead_pid()
+    part = tmp_path / f".design.tsv.{dead}.abc.part"
+    part.write_text("new table")
+    first.write_text("new json")
+    journal = tmp_path / f".design.json.{dead}.together"
+    journal.write_text(json.dumps([[str(tmp_path / f".design.json.{dead}.x.part"), str(first)],
+                                   [str(part), str(second)]]))  # fmt: skip
+    orphan = tmp_path / f".design.json.{dead}.y.part"  # a part of a run killed while writing
+    orphan.write_text("half")
+    foreign = tmp_path / ".design.json.k2j3h4l5.part"  # another process's atomic write
+    foreign.write_text("someone else's")
+    from assay.files import finish_interrupted
+
+    assert finish_interrupted(first) == [
+        "finished writing design.tsv (a run was stopped mid-rename)"
+    ]
+    assert (first.read_text(), second.read_text()) == ("new json", "new table")  # the new, whole
+    journal.write_text(json.dumps([[str(part), str(second)]]))
+    write_texts_together({str(first): "third json", str(second): "third table"})
+    assert (first.read_text(), second.read_text()) == ("third json", "third table")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".design.json.k2j3h4l5.part", "design.json", "design.tsv",
+    ]  # fmt: skip
+
+
+def test_a_journal_of_a_running_writer_is_left_alone(tmp_path: Path) -> None:
+    from assay.files import finish_interrupted
+
+    first = tmp_path / "design.json"
+    journal = tmp_path / f".design.json.{os.getpid()}.together"
+    journal.write_text("[]")
+    assert finish_interrupted(first) == []
+    assert journal.exists()

@@ -14,11 +14,13 @@ sheets, design and redesign options, damaged organism and off-target indexes, we
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import os
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,10 @@ def fewer_in_ci(cases: int) -> int:
 
 
 EXPORTS = Path(__file__).parent / "analysis" / "fixtures" / "instrument_exports"
+DEADLINE = os.environ.get("FUZZ_DEADLINE_S")  # the long run's: a slower case fails as a hang
 FUZZ = settings(
-    max_examples=CASES, deadline=None, derandomize=True,
+    max_examples=CASES, derandomize=True,
+    deadline=datetime.timedelta(seconds=float(DEADLINE)) if DEADLINE else None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )  # fmt: skip
 
@@ -195,29 +199,45 @@ EXTREMES = ["1e308", "-1e308", "1e-300", "0", "-0", "1e9", "-1", "99999", "4.9e-
 reading = st.one_of(st.sampled_from(NEAR_NUMBERS + EXTREMES), st.floats().map(repr))
 
 
-@st.composite
-def mutated_rdml(draw: st.DrawFn) -> tuple[str, bytes]:
-    source = draw(st.sampled_from(CURVE_SOURCES))
-    with zipfile.ZipFile(source) as archive:
-        name = archive.namelist()[0]
-        xml = archive.read(name).decode()
-    found = list(READING.finditer(xml))
-    changes = sorted(draw(st.lists(st.tuples(st.integers(0, len(found) - 1), reading),
-                                   min_size=1, max_size=12)), reverse=True)  # fmt: skip
-    for index, value in changes:
-        match = found[index]
-        xml = xml[: match.start(2)] + value + xml[match.end(2) :]
-        found = found[: index + 1]  # earlier matches keep their places
-    if draw(st.booleans()):  # a whole reading left out or repeated
-        blocks = list(re.finditer(r"<adp>.*?</adp>", xml, re.DOTALL))
-        block = blocks[draw(st.integers(0, len(blocks) - 1))]
-        twice = draw(st.booleans())
-        xml = xml[: block.end()] + (block.group(0) if twice else "") + xml[block.end() :]
-        xml = xml if twice else xml[: block.start()] + xml[block.end() :]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, xml)
-    return source.name, out.getvalue()
+@dataclass(frozen=True)
+class Mutation:
+    """Readings of a real RDML replaced, by their place among all readings; a block cut or repeated.
+
+    Small to print when a case fails (the file is made from it in the test).
+    """
+
+    source: str
+    changes: tuple[tuple[int, str], ...]
+    block: int | None  # an <adp> block (by place) left out or repeated
+    repeat: bool
+
+    def apply(self) -> bytes:
+        with zipfile.ZipFile(INSTRUMENT_EXPORTS / "rdml" / self.source) as archive:
+            name = archive.namelist()[0]
+            xml = archive.read(name).decode()
+        found = list(READING.finditer(xml))
+        for index, value in sorted(self.changes, reverse=True):
+            match = found[index % len(found)]
+            xml = xml[: match.start(2)] + value + xml[match.end(2) :]
+            found = found[: index % len(found) + 1]  # earlier matches keep their places
+        if self.block is not None:
+            blocks = list(re.finditer(r"<adp>.*?</adp>", xml, re.DOTALL))
+            block = blocks[self.block % len(blocks)]
+            kept = block.group(0) * (2 if self.repeat else 0)
+            xml = xml[: block.start()] + kept + xml[block.end() :]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name, xml)
+        return out.getvalue()
+
+
+mutated_rdml = st.builds(
+    Mutation,
+    source=st.sampled_from([p.name for p in CURVE_SOURCES]),
+    changes=st.lists(st.tuples(st.integers(0, 10**6), reading), min_size=1, max_size=12).map(tuple),
+    block=st.one_of(st.none(), st.integers(0, 10**4)),
+    repeat=st.booleans(),
+)
 
 
 def _attempt(call: Callable[[], Any]) -> tuple[Any, str]:
@@ -235,12 +255,12 @@ def _nothing_infinite(frame: Any, where: str) -> None:
 
 
 @FUZZ
-@given(case=mutated_rdml())
-def test_mutated_raw_curves(tmp_path: Path, case: tuple[str, bytes]) -> None:
+@given(case=mutated_rdml)
+def test_mutated_raw_curves(tmp_path: Path, case: Mutation) -> None:
     from assay.analysis.rawcurves import analyse_exports, check_readings
 
-    path = tmp_path / ("mutated_" + case[0])
-    path.write_bytes(case[1])
+    path = tmp_path / ("mutated_" + case.source)
+    path.write_bytes(case.apply())
 
     def analyse() -> Any:
         export = read_export(path, raw=True)
@@ -261,10 +281,10 @@ def test_mutated_raw_curves(tmp_path: Path, case: tuple[str, bytes]) -> None:
 
 
 @FUZZ
-@given(case=mutated_rdml())
-def test_mutated_curves_as_the_cq_source(tmp_path: Path, case: tuple[str, bytes]) -> None:
-    path = tmp_path / ("mutated_" + case[0])
-    path.write_bytes(case[1])
+@given(case=mutated_rdml)
+def test_mutated_curves_as_the_cq_source(tmp_path: Path, case: Mutation) -> None:
+    path = tmp_path / ("mutated_" + case.source)
+    path.write_bytes(case.apply())
     table, message = _attempt(lambda: read_wells(path, cq_from="curves"))
     if message:
         assert path.name in message, message

@@ -164,6 +164,28 @@ def test_a_flat_curve_is_not_called_amplified() -> None:
     assert math.isnan(fit.cq[2])
 
 
+@pytest.mark.parametrize(
+    ("missing", "amplified", "points"),
+    [
+        ((15, 19), True, 3),  # three readings left in the window: an efficiency, a call
+        ((18, 20), False, 0),  # readings missing about the SDM: no slope to fit in the window
+    ],
+)
+def test_a_reaction_without_points_enough_for_an_efficiency_is_not_called_amplified(
+    missing: tuple[int, ...], amplified: bool, points: int
+) -> None:
+    # Found by the fuzz suite: a curve with readings missing crossed the threshold with no
+    # efficiency of its own and was called amplified (a Cq with nothing to measure it by).
+    y = np.array([_simulated(1.9, n0, 5.0) for n0 in (1e-3, 1.1e-3, 0.9e-3, 1.2e-3, 1e-3)])
+    y[4, list(missing)] = np.nan
+    fit = fit_curves(np.tile(np.arange(1.0, 46.0), (5, 1)), y, ["t"] * 5)
+    assert (bool(fit.amplified[4]), int(fit.points[4])) == (amplified, points)
+    assert np.isfinite(fit.efficiency[4]) == amplified
+    if not amplified:
+        assert fit.reason[4].startswith("fewer than 3 readings in the log-linear window")
+    assert fit.amplified[:4].all()
+
+
 def _melt(peaks: list[tuple[float, float]], step: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """Fluorescence whose -dF/dT is a sum of Gaussians (Tm, height), plus a falling background."""
     t = np.arange(60.0, 95.0, step)

@@ -125,6 +125,9 @@ def test_a_failing_pair_exits_1(tmp_path: Path) -> None:
         (["--threshold", "tm_wobble=2"], 'column "--threshold": "tm_wobble": unknown threshold'),
         (["--threshold", "tm_diff_warn_c=two"], '"two": is not a number'),
         (["--mv-conc-mm", "-5"], "mv_conc_mm must be a finite number >= 0"),
+        # No cations (a Tm of log10(0)): refused when Mg2+ does not exceed the dNTP it binds.
+        (["--mv-conc-mm", "0", "--dv-conc-mm", "0"], "no free cations"),
+        (["--mv-conc-mm", "0", "--dv-conc-mm", "0.6", "--dntp-conc-mm", "0.6"], "no free cat"),
     ],
 )
 def test_bad_options_exit_2(
@@ -145,6 +148,12 @@ def test_bad_table_exits_2_and_writes_nothing(
     assert f'{table}, row 2, column "forward": "TGAAGG!": has "!" at position 7' in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == [table]
+
+
+def test_mg_just_above_the_dntp_is_free_cation_enough(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--mv-conc-mm", "0", "--dv-conc-mm", "0.61", "--dntp-conc-mm", "0.6"]
+    assert main(["validate", str(table1_path()), "--offline", *argv]) in (0, 1)
+    assert "no free cations" not in capsys.readouterr().err
 
 
 def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
