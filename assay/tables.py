@@ -247,8 +247,9 @@ def _sheet_rows(ws: Any, path: Path) -> Rows:
 
     The sheet's stated dimension is not used: openpyxl would pad every row to it (a false one
     allocates billions of cells) and drop rows beyond it without a word. Rows are read as the
-    sheet holds them, counted as they come (a row numbered 10⁹ yields that many empty rows
-    first), then padded to the widest.
+    sheet holds them and counted as they come (openpyxl yields an empty row for every number a
+    sheet skips: a row numbered 10⁹ is refused once the count passes `MAX_ROWS`), then padded to
+    the widest.
     """
     ws.reset_dimensions()
     out: Rows = []
