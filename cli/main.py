@@ -18,7 +18,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn, Protocol, cast
+from typing import NoReturn, Protocol, TextIO, cast
 
 from assay import __version__
 from assay.errors import AssayError, InputError
@@ -179,9 +179,20 @@ def _os_message(error: OSError) -> str:
 
 
 def run() -> NoReturn:
-    """Console-script entry point."""
+    """Console-script entry point (on a terminal, long lines are wrapped: `console`)."""
+    wrapped = None
+    if sys.stdout.isatty():
+        import shutil
+
+        from assay.cli.console import WIDTH, Wrapped
+
+        width = min(WIDTH, max(60, shutil.get_terminal_size((WIDTH, 24)).columns))
+        wrapped = Wrapped(sys.stdout, width)
+        sys.stdout = cast(TextIO, wrapped)
     try:
         status = main()
+        if wrapped is not None:
+            wrapped.close()
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`assay … | head`): not an error. Point stdout at devnull so that
