@@ -63,7 +63,11 @@ def test_the_browser_analyses_a_quantstudio_export_from_the_lists(
         upload = _element(base, "input#files")
         call("POST", f"{base}/element/{upload}/value", {"text": str(EXAMPLE11)})
         call("POST", f"{base}/element/{_element(base, 'button#upload')}/click", {})
-        assert "What was read" in run_script(base, "return document.body.innerText;")
+        # The click may return before the upload's page loads (a busy machine): wait for it.
+        deadline = time.monotonic() + 60
+        while "What was read" not in run_script(base, "return document.body.innerText;"):
+            assert time.monotonic() < deadline, "the upload's page did not come"
+            time.sleep(0.2)
         _shot(base, "web-setup.png")
         for css in ("select#reference option[value='IPC']", "select#control option[value='1600']"):
             call("POST", f"{base}/element/{_element(base, css)}/click", {})
