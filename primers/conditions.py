@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+MIN_CATIONS_MM = 1e-6  # less screening cation than this is none (a Tm formula takes its log)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionConditions:
@@ -48,10 +50,14 @@ class ReactionConditions:
                 raise ValueError(f"{field_name} must be a finite number >= 0, got {value!r}")
         if self.primer_conc_nm == 0:
             raise ValueError("primer_conc_nm must be above 0, got 0")
-        if self.mv_conc_mm == 0 and self.dv_conc_mm <= self.dntp_conc_mm:
+        if (
+            self.mv_conc_mm < MIN_CATIONS_MM
+            and self.dv_conc_mm - self.dntp_conc_mm < MIN_CATIONS_MM
+        ):
             # No cation left to screen the backbones: no duplex Tm can be computed.
             raise ValueError(
-                "no free cations: monovalent (mv_conc_mm) is 0 and Mg2+ (dv_conc_mm "
+                f"no free cations: monovalent (mv_conc_mm) below {MIN_CATIONS_MM:g} mM and Mg2+ "
+                "(dv_conc_mm "
                 f"{self.dv_conc_mm:g}) does not exceed dNTP ({self.dntp_conc_mm:g} mM, which binds "
                 "it); give one of them above that"
             )

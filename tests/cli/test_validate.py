@@ -128,6 +128,7 @@ def test_a_failing_pair_exits_1(tmp_path: Path) -> None:
         # No cations (a Tm of log10(0)): refused when Mg2+ does not exceed the dNTP it binds.
         (["--mv-conc-mm", "0", "--dv-conc-mm", "0"], "no free cations"),
         (["--mv-conc-mm", "0", "--dv-conc-mm", "0.6", "--dntp-conc-mm", "0.6"], "no free cat"),
+        (["--mv-conc-mm", "4.9e-324", "--dv-conc-mm", "1e-300"], "no free cations"),  # fuzz
     ],
 )
 def test_bad_options_exit_2(
