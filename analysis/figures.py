@@ -495,7 +495,7 @@ class _Panel:
 
 def _panels(runs: Sequence[Any], data: Callable[[Any], Any], marks: Callable[[Any, str], Any],
             x_of: Callable[[Any], Any]) -> list[_Panel]:  # fmt: skip
-    """A panel per target of each run that has the data."""
+    """A panel per target of each run that has the data (a target without one reading: none)."""
     import numpy as np
 
     panels = []
@@ -507,9 +507,25 @@ def _panels(runs: Sequence[Any], data: Callable[[Any], Any], marks: Callable[[An
         targets = wells["target"].astype(str)
         for target in dict.fromkeys(targets):
             rows = np.flatnonzero((targets == target).to_numpy())
+            if not np.isfinite(np.asarray(y[rows], dtype=float)).any():
+                continue  # an empty panel says nothing (an internal ID with no readings)
             controls = wells["role"].iloc[rows].isin(_CONTROL_ROLES).to_numpy()
             panels.append(_Panel(target, x_of(run)[rows], y[rows], controls, marks(run, target)))
     return panels
+
+
+TITLE_CHARS = 24  # a small panel's title line; longer names wrap (never cut)
+
+
+def panel_title(name: str) -> str:
+    r"""A target's name wrapped to `TITLE_CHARS` a line, every character kept.
+
+    >>> panel_title("gene.of.interest.with.a.long.internal.id")
+    'gene.of.interest.with.a.\nlong.internal.id'
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, TITLE_CHARS, break_on_hyphens=False)) or name
 
 
 def _paged(
@@ -561,7 +577,7 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
         shown = (
             f"E {100 * (window.efficiency - 1):.0f} %" if window is not None and has_e else "no E"
         )
-        axis.set_title(f"{panel.target}\n{shown}", fontsize=7)
+        axis.set_title(f"{panel_title(panel.target)}\n{shown}", fontsize=7)
         axis.set_ylabel("log10 F", fontsize=7)
 
     panels = _panels(runs, logs, lambda run, target: run.fit.windows.get(target),
@@ -575,7 +591,7 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
     def decorate(axis: Any, panel: _Panel) -> None:
         if panel.mark is not None:
             axis.axvline(panel.mark, color=OKABE_ITO[5], lw=0.8, ls="--")
-        axis.set_title(panel.target, fontsize=7)
+        axis.set_title(panel_title(panel.target), fontsize=7)
 
     panels = _panels(runs, lambda run: run.melt.derivative if run.melt is not None else None,
                      lambda _run, target: predicted.get(target),

@@ -254,6 +254,39 @@ def test_every_real_rdml_is_analysed(path: Path) -> None:
     assert set(analysis.targets["target"]) == set(export.wells["target"])
 
 
+def test_panels_are_drawn_only_for_targets_with_readings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CFX Connect run's Cq results name GAPDH and HSP90; its amplification export beside it
+    # holds GAPDH's curves only (the file's own name says so): an HSP90 panel would be empty.
+    from shared import INSTRUMENT_EXPORTS
+
+    from assay.analysis import figures
+
+    cfx = (
+        INSTRUMENT_EXPORTS / "cfx" / "sam_2024-03-25_07-35-33_Connect-Quantification-Cq-Results.csv"
+    )
+    export = read_export(cfx, raw=True)
+    assert export is not None
+    assert set(export.wells["target"]) == {"GAPDH", "HSP90"}
+    drawn: list[str] = []
+    monkeypatch.setattr(
+        figures, "_paged", lambda panels, *_: drawn.extend(p.target for p in panels)
+    )
+    figures.amplification_figure(analyse_exports([export]).runs, tmp_path / "amplification")
+    assert drawn == ["GAPDH"]
+
+
+def test_panel_titles_wrap_long_names_whole() -> None:
+    from assay.analysis.figures import TITLE_CHARS, panel_title
+
+    name = "ENSG00000111640.15_internal_assay_id"
+    lines = panel_title(name).split("\n")
+    assert "".join(lines) == name  # every character kept
+    assert max(map(len, lines)) == TITLE_CHARS
+    assert panel_title("x" * TITLE_CHARS) == "x" * TITLE_CHARS  # at the limit: one line
+
+
 def test_assay_curves_writes_tables_figures_and_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
