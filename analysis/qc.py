@@ -3,7 +3,9 @@
 Every well gets a verdict, `ok`, `flagged` (used, with a reason to look) or `excluded` (not used,
 with the reason), from rules written once here and listed in the README with their limits:
 
-- a Cq below the baseline region (`MIN_PLAUSIBLE_CQ`) is not an amplification: excluded;
+- a Cq below the baseline region (`MIN_PLAUSIBLE_CQ`) is not an amplification: excluded, unless
+  it has replicates and all of them agree within `AGREEING_REPLICATES` (an abundant template:
+  used, flagged);
 - a Cq contradicting the export's own Cq mean of its replicate group by more than
   `EXPORT_MEAN_LIMIT` cycles, where that mean does not come from these Cqs: excluded (the file
   was edited after the software averaged, or the software set the well aside);
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 # edited value or a threshold set inside the noise. Not higher: abundant templates are real at
 # 7-8 cycles (Rotor-Gene Q, 28S rRNA: Ct 7.49-8.58 accepted by its software).
 MIN_PLAUSIBLE_CQ = 5.0
+# A Cq below MIN_PLAUSIBLE_CQ whose replicates all agree within this (the replicate spread rule's
+# default) is an abundant template, used and flagged; a lone or contradicted value is excluded.
+AGREEING_REPLICATES = 0.5
 # A well's Cq further than this from the export's own mean of its replicate group, when that
 # mean is not the mean of the Cqs in the file, is not the Cq the software used.
 EXPORT_MEAN_LIMIT = 1.0
@@ -134,6 +139,26 @@ def screen(table: WellTable) -> WellTable:
         implausible_cq(float(c), float(m), float(g))
         for c, m, g in zip(wells["ct"], export_mean, group_mean, strict=True)
     ]
+    # Replicates that agree below the baseline region are an abundant template (5S or 18S rRNA
+    # reads Cp 4.8 in triplicate on a LightCycler), not an edited value: used, flagged.
+    grouped = wells.groupby(keys, observed=True)["ct"]
+    low = (wells["ct"] < MIN_PLAUSIBLE_CQ) & (grouped.transform("count") >= 2)
+    agree = low & ((grouped.transform("max") - grouped.transform("min")) <= AGREEING_REPLICATES)
+    agree &= grouped.transform("count") == grouped.transform("size")  # every replicate has a Cq
+    said = [
+        f"Cq {c:g} below the baseline region (< {MIN_PLAUSIBLE_CQ:g} cycles), its replicates "
+        f"within {AGREEING_REPLICATES:g} cycles: an abundant template? check the baseline, or "
+        "dilute" if ok else ""
+        for c, ok in zip(wells["ct"], agree, strict=True)
+    ]
+    reasons = ["" if s else r for r, s in zip(reasons, said, strict=True)]
+    if any(said):
+        previous = wells["qc_flag"].fillna("").astype(str) if "qc_flag" in wells else None
+        merged = said if previous is None else [
+            "; ".join(x for x in (p, s) if x) for p, s in zip(previous, said, strict=True)
+        ]  # fmt: skip
+        wells = wells.assign(qc_flag=merged)
+        table = replace(table, wells=wells)
     bad = pd.Series([bool(r) for r in reasons], index=wells.index)
     if not bad.any():
         return table

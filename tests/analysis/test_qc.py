@@ -81,6 +81,61 @@ def test_screen_moves_implausible_wells_with_their_reason() -> None:
     assert reason.startswith("QC: Cq 1.5 is below the baseline region")
 
 
+@pytest.mark.parametrize(
+    ("cts", "kept"),
+    [
+        ([4.78, 4.84, 4.99], True),  # Stuart's 5S rRNA on a LightCycler: triplicates agree
+        ([4.91, 4.96, 5.41], True),  # straddling the limit, 0.50 apart: still agreeing
+        ([4.90, 4.95, 5.41], False),  # 0.51 apart: not agreeing, the values below are excluded
+        ([4.8, math.nan, 4.9], False),  # a replicate without a Cq: nothing to agree with
+        ([4.8], False),  # alone
+    ],
+)
+def test_replicates_agreeing_below_the_baseline_region_are_used_and_flagged(
+    cts: list[float], kept: bool
+) -> None:
+    from assay.analysis.qc import AGREEING_REPLICATES
+
+    assert AGREEING_REPLICATES == 0.5
+    wells = pd.DataFrame({"group": "a", "sample": "s1", "gene": "5S", "ct": cts,
+                          "row": range(2, 2 + len(cts))})  # fmt: skip
+    table = WellTable(wells=wells, excluded=wells.iloc[0:0].assign(reason=[]),
+                      missing=wells.iloc[0:0], source="x.csv")  # fmt: skip
+    screened = screen(table)
+    low = [c for c in cts if c < MIN_PLAUSIBLE_CQ]
+    if kept:
+        assert screened.excluded.empty
+        flags = screened.wells["qc_flag"].tolist()
+        assert sum(f.startswith("Cq 4.") and "an abundant template?" in f for f in flags) == len(
+            low
+        )
+    else:
+        assert sorted(screened.excluded["ct"]) == sorted(low)
+
+
+def test_the_lightcycler_5s_reference_is_analysed_with_its_wells_flagged(tmp_path: Path) -> None:
+    # ropensci/tidyqpcr's Stuart data: 5S rRNA reads Cp 4.8-5.1 in triplicate; it had been
+    # excluded as "below the baseline region", leaving the reference without Cts.
+    source = EXPORTS / "lightcycler" / "Stuart_dAgr_glyS_spoVG_5S_individualWells_Cq.txt.gz"
+    import gzip
+
+    rows = [line.split("\t") for line in gzip.decompress(source.read_bytes()).decode().splitlines()]
+    sheet = tmp_path / "sheet.csv"
+    named = [(r[2], r[3].rsplit(" ", 1)) for r in rows[2:] if not r[3].startswith("Sample")]
+    sheet.write_text("well,sample,group,gene\n" + "".join(
+        f"{well},{name},{name},{gene}\n" for well, (name, gene) in named))  # fmt: skip
+    out = tmp_path / "out"
+    argv = ["analyze", str(source), "--samples", str(sheet), "--reference", "5S",
+            "--control", "WT OD0.5", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    with (out / "wells.csv").open() as handle:
+        five_s = [r for r in csv.DictReader(handle) if r["gene"] == "5S"]
+    assert len(five_s) == 30  # 10 groups x 3
+    low = [r for r in five_s if float(r["ct"]) < MIN_PLAUSIBLE_CQ]
+    assert low  # the file's own values
+    assert all(r["qc"] == "flagged" and "abundant template" in r["qc_reasons"] for r in low)
+
+
 def test_cfx_ntcs_numbered_in_the_content_column_are_ntcs() -> None:
     path = EXPORTS / "cfx/sam_2024-03-25_07-35-33_Connect-Quantification-Cq-Results.csv"
     table = read_wells(path)
