@@ -145,12 +145,11 @@ def screen(table: WellTable) -> WellTable:
     low = (wells["ct"] < MIN_PLAUSIBLE_CQ) & (grouped.transform("count") >= 2)
     agree = low & ((grouped.transform("max") - grouped.transform("min")) <= AGREEING_REPLICATES)
     agree &= grouped.transform("count") == grouped.transform("size")  # every replicate has a Cq
-    said = [
-        f"Cq {c:g} below the baseline region (< {MIN_PLAUSIBLE_CQ:g} cycles), its replicates "
-        f"within {AGREEING_REPLICATES:g} cycles: an abundant template? check the baseline, or "
-        "dilute" if ok else ""
-        for c, ok in zip(wells["ct"], agree, strict=True)
-    ]
+    abundant = (
+        f"below the baseline region (< {MIN_PLAUSIBLE_CQ:g} cycles), its replicates within "
+        f"{AGREEING_REPLICATES:g} cycles: an abundant template? check the baseline, or dilute"
+    )
+    said = [f"Cq {c:g} {abundant}" if ok else "" for c, ok in zip(wells["ct"], agree, strict=True)]
     reasons = ["" if s else r for r, s in zip(reasons, said, strict=True)]
     if any(said):
         previous = wells["qc_flag"].fillna("").astype(str) if "qc_flag" in wells else None
