@@ -116,14 +116,9 @@ def test_replicates_agreeing_below_the_baseline_region_are_used_and_flagged(
 def test_the_lightcycler_5s_reference_is_analysed_with_its_wells_flagged(tmp_path: Path) -> None:
     # ropensci/tidyqpcr's Stuart data: 5S rRNA reads Cp 4.8-5.1 in triplicate; it had been
     # excluded as "below the baseline region", leaving the reference without Cts.
-    source = EXPORTS / "lightcycler" / "Stuart_dAgr_glyS_spoVG_5S_individualWells_Cq.txt.gz"
-    import gzip
+    from shared import STUART, stuart_sheet
 
-    rows = [line.split("\t") for line in gzip.decompress(source.read_bytes()).decode().splitlines()]
-    sheet = tmp_path / "sheet.csv"
-    named = [(r[2], r[3].rsplit(" ", 1)) for r in rows[2:] if not r[3].startswith("Sample")]
-    sheet.write_text("well,sample,group,gene\n" + "".join(
-        f"{well},{name},{name},{gene}\n" for well, (name, gene) in named))  # fmt: skip
+    source, sheet = STUART, stuart_sheet(tmp_path)
     out = tmp_path / "out"
     argv = ["analyze", str(source), "--samples", str(sheet), "--reference", "5S",
             "--control", "WT OD0.5", "--out", str(out)]  # fmt: skip

@@ -135,6 +135,8 @@ def test_the_96_gene_sds_run_gives_a_heatmap_the_caption_describes(
     "abi_sds/example.txt",  # 95 genes x 8 groups: a heatmap
     "quantstudio/appbio_quantstudio_example08.xlsx",  # multiplex, long names, no calibrator Ct
     "quantstudio_csv/RELATIVE_example.csv",  # 384-well plate, two reference genes
+    "lightcycler-10",  # ten groups: bars, a palette that must not repeat
+    "cfx-pfaffl",  # efficiency-corrected from the file's own standards
 ])  # fmt: skip
 def test_figures_of_real_exports_pass_the_figure_quality_checks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
@@ -170,7 +172,16 @@ def test_figures_of_real_exports_pass_the_figure_quality_checks(
         return save(figure, stem, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(figures, "_save", checked)
-    assert main(["analyze", str(INSTRUMENT_EXPORTS / name), "--out", str(tmp_path / "out")]) == 0
+    from shared import STUART, cfx_sheet, stuart_sheet
+
+    cfx = INSTRUMENT_EXPORTS / "cfx" / "username_date_time_model - Quantification Cq Results_0.csv"
+    argv = {
+        "lightcycler-10": [str(STUART), "--samples", str(stuart_sheet(tmp_path)), "--reference",
+                           "5S", "--control", "WT OD0.5"],
+        "cfx-pfaffl": [str(cfx), "--samples", str(cfx_sheet(tmp_path)), "--reference",
+                       "reference.gene", "--control", "control", "--standard-curve", str(cfx)],
+    }.get(name, [str(INSTRUMENT_EXPORTS / name)])  # fmt: skip
+    assert main(["analyze", *argv, "--out", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     assert "expression" in drawn
     assert problems == []

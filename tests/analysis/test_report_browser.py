@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser import ARTIFACTS, call, needs_browser, run_script, session, webdriver
+from shared import INSTRUMENT_EXPORTS, STUART, cfx_sheet, stuart_sheet
 
 from assay.cli.main import main
 
@@ -51,30 +52,24 @@ CFX_FIXTURE = (Path(__file__).parent / "fixtures" / "instrument_exports" / "cfx"
                / "username_date_time_model - Quantification Cq Results_0.csv")  # fmt: skip
 
 
-def _cfx_sheet(folder: Path) -> Path:
-    sheet = folder / "sheet.csv"
-    rows = [f"{c}.condition {i},{c}" for c in ("control", "test") for i in (1, 2, 3)]
-    sheet.write_text("sample,group\n" + "\n".join(rows) + "\n")
-    return sheet
-
-
 @pytest.mark.parametrize(
     "case",
     [
         "sds",  # 95 genes x 8 groups: the heatmap and a long table
         "cfx-pfaffl",  # efficiency-corrected from the file's own standards
         "quantstudio-384",  # a 384-well plate, two reference genes
+        "lightcycler-10",  # ten groups (two strains x five growth phases), 5S rRNA reference
     ],
 )
 def test_reports_of_real_exports_fit_1280_pixels(tmp_path: Path, driver: str, case: str) -> None:
-    from shared import INSTRUMENT_EXPORTS
-
     argv = {
         "sds": [str(INSTRUMENT_EXPORTS / "abi_sds" / "example.txt")],
-        "cfx-pfaffl": [str(CFX_FIXTURE), "--samples", str(_cfx_sheet(tmp_path)), "--reference",
+        "cfx-pfaffl": [str(CFX_FIXTURE), "--samples", str(cfx_sheet(tmp_path)), "--reference",
                        "reference.gene", "--control", "control", "--standard-curve",
                        str(CFX_FIXTURE)],
         "quantstudio-384": [str(INSTRUMENT_EXPORTS / "quantstudio_csv" / "RELATIVE_example.csv")],
+        "lightcycler-10": [str(STUART), "--samples", str(stuart_sheet(tmp_path)), "--reference",
+                           "5S", "--control", "WT OD0.5"],
     }[case]  # fmt: skip
     out = tmp_path / "out"
     assert main(["analyze", *argv, "--out", str(out)]) == 0
