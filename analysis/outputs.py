@@ -172,7 +172,7 @@ def write_viability_report(
 
     The same figure and report section as `assay analyze --od` gives, from the same functions.
     """
-    from assay.analysis.report import ReportInputs, render
+    from assay.analysis.report import ReportInputs, write_report
 
     paths = write_viability(out, result, settings, source)
     shown, figures = draw_viability(result, settings.control, out)
@@ -182,5 +182,4 @@ def write_viability_report(
         figures=shown,
         parameters=json.loads((out / "analysis.json").read_text(encoding="utf-8")),
     )  # fmt: skip
-    write_text_atomic(out / "report.html", render(report))
-    return [*paths, *figures, out / "report.html"]
+    return [*paths, *figures, *write_report(out, report)]

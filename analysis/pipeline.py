@@ -193,7 +193,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     from assay.analysis.assays import assay_problems, read_assays
     from assay.analysis.figures import expression_figure, plate_figure
     from assay.analysis.outputs import draw_viability, wells_with_fate, write_analysis
-    from assay.analysis.report import ReportInputs, render
+    from assay.analysis.report import ReportInputs, write_report
     from assay.analysis.viability import read_od_table
     from assay.analysis.viability import viability as compute_viability
 
@@ -340,8 +340,7 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         warnings=warnings,
         parameters=json.loads((out / "analysis.json").read_text(encoding="utf-8")),
     )
-    write_text_atomic(out / "report.html", render(report))
-    files.append(out / "report.html")
+    files += write_report(out, report)
     return AnalysisOutcome(expression=expression, table=table, viability=viability, files=files,
                            warnings=warnings, info=info, settings=settings,
                            flagged=flagged)  # fmt: skip

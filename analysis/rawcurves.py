@@ -353,7 +353,7 @@ def predicted_tms(analysis: CurveAnalysis) -> dict[str, float]:
 def write_curves(out: Path, analysis: CurveAnalysis, title: str) -> list[Path]:
     """Write curves.csv, targets.csv, the figures and report.html into `out`; return the paths."""
     from assay.analysis.figures import amplification_figure, melt_figure
-    from assay.analysis.report import ReportInputs, render
+    from assay.analysis.report import ReportInputs, write_report
     from assay.files import write_text_atomic
 
     paths = []
@@ -370,8 +370,7 @@ def write_curves(out: Path, analysis: CurveAnalysis, title: str) -> list[Path]:
     report = ReportInputs(
         title=title, curves=analysis, figures=figures, warnings=list(analysis.notes)
     )
-    write_text_atomic(out / "report.html", render(report))
-    return [*paths, *drawn, *molten, out / "report.html"]
+    return [*paths, *drawn, *molten, *write_report(out, report)]
 
 
 def summary_text(analysis: CurveAnalysis) -> str:

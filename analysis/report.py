@@ -356,6 +356,72 @@ def _validation_section(report: dict[str, Any]) -> str:
     )
 
 
+CURVE_CAPTIONS = {
+    "amplification": "Baseline-corrected amplification curves per target (log scale); shaded: "
+    "the window of linearity; dashed: the threshold where Cq is read; grey: NTC and no-RT "
+    "controls.",
+    "melt": "Melt curves, -dF/dT of fluorescence scaled 0-1, per target; dashed line: the "
+    "amplicon's predicted Tm; grey: controls.",
+}
+
+
+def figure_captions(inputs: ReportInputs) -> dict[str, str]:
+    """The caption of every figure of the report, by its key in `inputs.figures`.
+
+    The report shows them under the figures; `write_report` also writes each beside its figure
+    (``expression.caption.txt``), for a journal's figure legend.
+    """
+    captions = {k: v for k, v in CURVE_CAPTIONS.items() if k in inputs.figures}
+    if inputs.expression is not None and inputs.expression_settings is not None:
+        from assay.analysis.figures import expression_form
+
+        expression = inputs.expression
+        whiskers = _interval_words(expression.expression)
+        drawn = {
+            "heatmap": "log2 fold change of each gene (rows) in each group (columns), red up, "
+                       "blue down, grey: no fold; the calibrator's column (0) left out",
+            "dots": "dots at the fold change on a log axis (the folds span more than "
+                    f"50-fold), whiskers {whiskers}; points: samples",
+            "bars": f"bars at the fold change, whiskers {whiskers}; points: samples",
+        }[expression_form(expression.expression)]  # fmt: skip
+        captions["expression"] = (
+            f"Relative expression against {inputs.expression_settings.control}: {drawn}. "
+            f"{_sentence(expression.method)}. * p<0.05, ** p<0.01, *** p<0.001, "
+            "**** p<0.0001; dashed line: no change"
+            + ("; † the gene's assay failed or is unverified in validation (no stars)"
+               if "assay_problem" in expression.expression else "") + "."
+        )  # fmt: skip
+    if inputs.viability is not None and inputs.viability_settings is not None:
+        captions["viability"] = (
+            f"Viability, % of {inputs.viability_settings.control} (mean ± SD; points: the "
+            "units, experiments or the wells of one plate). "
+            f"{_sentence(inputs.viability.method)}; dashed line: 100 %."
+        )
+        captions["dose_response"] = (
+            "Dose-response: viability % against dose (log scale), each point a unit (an "
+            "experiment's mean, or a well of one plate); line: the four-parameter logistic fit; "
+            "dashed: the IC50, shaded: its 95 % CI (dose_response.csv)."
+        )
+    captions["plates"] = (
+        "Plate view: each well coloured by its QC verdict (a multiplex well by its worst)."
+    )
+    return {k: v for k, v in captions.items() if k in inputs.figures}
+
+
+def write_report(out: Path, inputs: ReportInputs) -> list[Path]:
+    """Write report.html and, beside each figure, its caption (``NAME.caption.txt``)."""
+    from assay.files import write_text_atomic
+
+    written = []
+    for key, caption in figure_captions(inputs).items():
+        figure = inputs.figures[key]
+        path = figure.with_name(figure.stem + ".caption.txt")
+        write_text_atomic(path, caption + "\n")
+        written.append(path)
+    write_text_atomic(out / "report.html", render(inputs))
+    return [*written, out / "report.html"]
+
+
 def _curves_section(analysis: CurveAnalysis, figures: dict[str, Path]) -> str:
     """Targets' efficiencies and melt verdicts, with the amplification and melt figures."""
     parts = ["<h2>Amplification and melt curves</h2>"]
@@ -368,15 +434,9 @@ def _curves_section(analysis: CurveAnalysis, figures: dict[str, Path]) -> str:
         ("observed_tm_c", "observed Tm"), ("melt", "melt"), ("ntc_melt", "controls' melt"),
         ("flags", "check"),
     ]))  # fmt: skip
-    for key, caption in (
-        ("amplification", "Baseline-corrected amplification curves per target (log scale); "
-         "shaded: the window of linearity; dashed: the threshold where Cq is read; grey: NTC "
-         "and no-RT controls."),
-        ("melt", "Melt curves, -dF/dT of fluorescence scaled 0-1, per target; dashed line: the "
-         "amplicon's predicted Tm; grey: controls."),
-    ):  # fmt: skip
+    for key in ("amplification", "melt"):
         if key in figures:
-            parts.append(_figure(figures[key], caption))
+            parts.append(_figure(figures[key], CURVE_CAPTIONS[key]))
     parts.append("<p class='muted'>Every reaction: curves.csv; every target: targets.csv.</p>")
     return "\n".join(parts)
 
@@ -446,6 +506,7 @@ def _expression_summary(table: pd.DataFrame, s: Settings, source: str) -> list[s
 
 def render(inputs: ReportInputs) -> str:
     """Return the whole report as HTML text."""
+    captions = figure_captions(inputs)
     body = [f"<h1>{_e(inputs.title)}</h1>",
             f"<p class='muted'>assay {_e(__version__)}</p>"]  # fmt: skip
     summary = summary_lines(inputs)
@@ -461,7 +522,6 @@ def render(inputs: ReportInputs) -> str:
     if inputs.validation is not None:
         body.append(_validation_section(inputs.validation))
     if inputs.expression is not None and inputs.expression_settings is not None:
-        s = inputs.expression_settings
         body.append("<h2>Relative expression</h2>")
         source = shown_path(inputs.expression_source or "")
         body.append(f"<p class='muted'>Ct table: {_e(source)}; design: "
@@ -474,24 +534,7 @@ def render(inputs: ReportInputs) -> str:
         if notes:
             body.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
         if "expression" in inputs.figures:
-            from assay.analysis.figures import expression_form
-
-            whiskers = _interval_words(inputs.expression.expression)
-            drawn = {
-                "heatmap": "log2 fold change of each gene (rows) in each group (columns), red up, "
-                           "blue down, grey: no fold; the calibrator's column (0) left out",
-                "dots": "dots at the fold change on a log axis (the folds span more than "
-                        f"50-fold), whiskers {whiskers}; points: samples",
-                "bars": f"bars at the fold change, whiskers {whiskers}; points: samples",
-            }[expression_form(inputs.expression.expression)]  # fmt: skip
-            body.append(_figure(
-                inputs.figures["expression"],
-                f"Relative expression against {s.control}: {drawn}. "
-                f"{_sentence(inputs.expression.method)}. * p<0.05, ** p<0.01, *** p<0.001, "
-                "**** p<0.0001; dashed line: no change"
-                + ("; † the gene's assay failed or is unverified in validation (no stars)"
-                   if "assay_problem" in inputs.expression.expression else "") + ".",
-            ))  # fmt: skip
+            body.append(_figure(inputs.figures["expression"], captions["expression"]))
         body.append(_table_by_gene(inputs.expression.expression, [
             ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),
@@ -509,25 +552,12 @@ def render(inputs: ReportInputs) -> str:
                 ("ci_low", "CI low"), ("ci_high", "CI high"), ("note", "note"),
             ]) + "</details>")  # fmt: skip
     if inputs.viability is not None and inputs.viability_settings is not None:
-        vs = inputs.viability_settings
         body.append("<h2>Cell viability (MTT)</h2>")
         body.append(f"<p class='muted'>OD table: {_e(shown_path(inputs.viability_source or ''))}. "
                     f"{_e(' '.join(inputs.viability.notes))}</p>")  # fmt: skip
-        if "viability" in inputs.figures:
-            body.append(_figure(
-                inputs.figures["viability"],
-                f"Viability, % of {vs.control} (mean ± SD; points: the units, experiments or "
-                "the wells of one plate). "
-                f"{_sentence(inputs.viability.method)}; dashed line: 100 %.",
-                width_pct=50,
-            ))  # fmt: skip
-        if "dose_response" in inputs.figures:
-            body.append(_figure(
-                inputs.figures["dose_response"],
-                "Dose-response: viability % against dose (log scale), each point a unit "
-                "(an experiment's mean, or a well of one plate); line: the four-parameter "
-                "logistic fit; dashed: the IC50, shaded: its 95 % CI (dose_response.csv).",
-            ))  # fmt: skip
+        for key, width in (("viability", 50), ("dose_response", 100)):
+            if key in inputs.figures:
+                body.append(_figure(inputs.figures[key], captions[key], width_pct=width))
         body.append(_table(inputs.viability.summary, [
             ("panel", "panel"), ("group", "group"), ("n", "n"),
             ("viability_pct_mean", "viability %"), ("viability_pct_sd", "SD"),
@@ -545,9 +575,7 @@ def render(inputs: ReportInputs) -> str:
                 "verdict and reasons: wells.csv (qc, qc_reasons).</p>"
             )
         if "plates" in inputs.figures:
-            body.append(_figure(inputs.figures["plates"], "Plate view: each well coloured by "
-                                "its QC verdict (a multiplex well by its worst).",
-                                width_pct=60))  # fmt: skip
+            body.append(_figure(inputs.figures["plates"], captions["plates"], width_pct=60))
     if inputs.excluded or inputs.flagged:
         body.append("<h2>Exclusions and flags</h2><ul>")
         body += [f"<li>row {_e(e.get('row'))}: {_e(e.get('gene'))} {_e(e.get('group'))} – "

@@ -199,6 +199,24 @@ def _colour_of(handle: object) -> str:
     return ""
 
 
+def test_every_figure_has_its_caption_beside_it_as_in_the_report(tmp_path: Path) -> None:
+    import html
+    import re
+
+    from assay.cli.main import main
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    report = (out / "report.html").read_text()
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", report)
+    files = sorted(out.glob("*.caption.txt"))
+    assert [p.name for p in files] == ["expression.caption.txt", "viability.caption.txt"]
+    for path in files:  # each figure: PNG and its caption; the expression figure SVG too
+        assert path.with_name(path.name.replace(".caption.txt", ".png")).is_file()
+        assert html.escape(path.read_text().strip(), quote=True) in captions
+    assert (out / "expression.svg").is_file()
+
+
 def test_the_miqe_block_reads_with_labels_and_units_and_primers_show() -> None:
     from assay.analysis.report import _validation_section
 

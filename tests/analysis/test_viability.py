@@ -312,7 +312,7 @@ def test_viability_command_subtracts_blank_wells_by_default(
     # The same figure and report as assay analyze --od gives.
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     expected = [".assay-output", "analysis.json", "report.html", "stats.csv", "viability.csv",
-                "viability.png", "viability.svg", "wells.csv"]  # fmt: skip
+                "viability.png", "viability.svg", "viability.caption.txt", "wells.csv"]  # fmt: skip
     assert written == sorted(expected)
     assert "<h2>Cell viability (MTT)</h2>" in (tmp_path / "out" / "report.html").read_text()
 
