@@ -13,6 +13,7 @@ from assay.cli.options import (
     add_column_option,
     add_samples_option,
     column_mapping,
+    number,
     panels_of,
 )
 from assay.errors import InputError
@@ -84,7 +85,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--ci-level", type=_level, default=0.95, metavar="PERCENT",
                         help="confidence level of intervals (default 95)")  # fmt: skip
-    parser.add_argument("--ct-cutoff", type=float, default=35.0, metavar="CYCLES",
+    parser.add_argument("--ct-cutoff", type=number, default=35.0, metavar="CYCLES",
                         help="flag Cts above this (default 35)")  # fmt: skip
     parser.add_argument(
         "--efficiency", action="append", default=[], metavar="GENE=E",

@@ -10,7 +10,7 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
-from assay.cli.options import add_network_options, build_store
+from assay.cli.options import add_network_options, build_store, number, whole_number
 from assay.cli.validate import add_cluster_options, add_condition_options, add_offtarget_options
 from assay.errors import InputError
 
@@ -27,7 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="RefSeq accessions (e.g. NM_002046.7), gene symbols found among the cached and "
         "bundled records (GAPDH), or tables with an accession column (and optionally gene)",
     )
-    parser.add_argument("--pairs", type=int, default=5, metavar="N", help="pairs per target")
+    parser.add_argument(
+        "--pairs", type=whole_number, default=5, metavar="N", help="pairs per target"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every pair's full report")
     parser.add_argument(
         "--table",
@@ -58,7 +60,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     preset.add_argument("--tm-c", default="58,60,62", metavar="MIN,OPT,MAX", help="primer Tm, C")
     preset.add_argument(
         "--max-tm-diff-c",
-        type=float,
+        type=number,
         default=2.0,
         metavar="C",
         help="largest Tm difference between the primers",
@@ -69,7 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     preset.add_argument("--gc-pct", default="40-60", metavar="MIN-MAX", help="primer GC %%")
     preset.add_argument(
         "--anneal-temp-c",
-        type=float,
+        type=number,
         default=60.0,
         metavar="C",
         help="annealing temperature the pairs are checked for",
@@ -91,7 +93,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "oligo-dT cDNA, degraded RNA), any",
     )  # fmt: skip
     preset.add_argument(
-        "--spacing-nt", type=int, default=5, metavar="NT",
+        "--spacing-nt", type=whole_number, default=5, metavar="NT",
         help="no two proposals share a primer site within this many bases",
     )  # fmt: skip
     preset.add_argument(

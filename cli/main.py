@@ -102,9 +102,16 @@ class _ShowDefaults(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (the usage itself is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} ({self.prog} --help: the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand's options."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="assay",
         description="RT-qPCR primer validation and analysis: check primer tables against "
         "RefSeq, turn Ct and OD data into statistics, figures and a report.",
@@ -114,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
     # --debug is taken after the subcommand too; there it only overrides when given.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS,
         help="show the full traceback when something fails",

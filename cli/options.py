@@ -1,4 +1,8 @@
-"""Options shared by the subcommands that can reach NCBI, and building a record store from them."""
+"""Options shared by the subcommands: numbers, network access and the record store built from it.
+
+>>> number("2.5"), whole_number("1e3")
+(2.5, 1000)
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,26 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assay.primers.store import RecordStore
+
+
+def number(text: str) -> float:
+    """A plain, finite decimal number (an argparse type): not "nan", "inf", "1_0" or "1e400"."""
+    import math
+
+    from assay.tables import parse_number
+
+    value = parse_number(text)
+    if value is None or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a plain finite number")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """A plain whole number (an argparse type): "5", "1e3"; not "1_0", "2.5" or "x"."""
+    value = number(text) if text.strip() else None
+    if value is None or not value.is_integer():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
 
 
 def add_network_options(parser: argparse.ArgumentParser) -> None:

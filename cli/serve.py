@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from assay.cli.options import whole_number
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -15,7 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--host", default="127.0.0.1",
         help="address to listen on (default 127.0.0.1: this computer only)",
     )  # fmt: skip
-    parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument("--port", type=whole_number, default=8765, help="port (default 8765)")
     parser.add_argument("--open", action="store_true", help="open the page in the browser")
     parser.add_argument(
         "--cache", type=Path, metavar="DIR",

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from assay.cli.options import add_network_options, build_store
+from assay.cli.options import add_network_options, build_store, number, whole_number
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -36,12 +36,12 @@ def add_condition_options(parser: argparse.ArgumentParser) -> None:
         "--conditions", choices=PRESET_NAMES, default="primer3",
         help="named preset (default: primer3; sybr-2x is a typical 2x SYBR Green mix at 1x)",
     )  # fmt: skip
-    group.add_argument("--mv-conc-mm", type=float, metavar="MM", help="monovalent cations, mM")
-    group.add_argument("--dv-conc-mm", type=float, metavar="MM", help="Mg2+, mM")
-    group.add_argument("--dntp-conc-mm", type=float, metavar="MM", help="total dNTP, mM")
-    group.add_argument("--primer-conc-nm", type=float, metavar="NM", help="each primer, nM")
+    group.add_argument("--mv-conc-mm", type=number, metavar="MM", help="monovalent cations, mM")
+    group.add_argument("--dv-conc-mm", type=number, metavar="MM", help="Mg2+, mM")
+    group.add_argument("--dntp-conc-mm", type=number, metavar="MM", help="total dNTP, mM")
+    group.add_argument("--primer-conc-nm", type=number, metavar="NM", help="each primer, nM")
     group.add_argument(
-        "--dg-temp-c", type=float, metavar="C", help="temperature for hairpin and dimer dG, C"
+        "--dg-temp-c", type=number, metavar="C", help="temperature for hairpin and dimer dG, C"
     )
     parser.add_argument(
         "--threshold", action="append", default=[], metavar="NAME=VALUE",
@@ -58,13 +58,13 @@ def add_offtarget_options(parser: argparse.ArgumentParser) -> None:
         "--db", action="append", default=[], metavar="FASTA",
         help="search these FASTA files (.fa or .fa.gz) for off-target products (repeatable)",
     )  # fmt: skip
-    group.add_argument("--max-mismatches", type=int, default=2, metavar="N",
+    group.add_argument("--max-mismatches", type=whole_number, default=2, metavar="N",
                        help="most mismatches a priming site may have (default 2)")  # fmt: skip
     group.add_argument(
-        "--max-3prime-mismatches", type=int, default=1, metavar="M",
+        "--max-3prime-mismatches", type=whole_number, default=1, metavar="M",
         help="most mismatches in a site's last 5 bases at the 3' end (default 1)",
     )  # fmt: skip
-    group.add_argument("--max-product-bp", type=int, default=4000, metavar="BP",
+    group.add_argument("--max-product-bp", type=whole_number, default=4000, metavar="BP",
                        help="largest product reported (default 4000)")  # fmt: skip
     group.add_argument(
         "--organism", metavar="NAME",
@@ -101,7 +101,7 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "large batches", "Thousands of pairs on a Dask cluster; one process (no Dask) by default."
     )
-    group.add_argument("--workers", type=int, default=None, metavar="N",
+    group.add_argument("--workers", type=whole_number, default=None, metavar="N",
                        help="run on a local Dask cluster of N worker processes (at most 4 per "
                        "core; leave it out to run in one process)")  # fmt: skip
     group.add_argument(

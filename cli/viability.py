@@ -7,7 +7,14 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from assay.cli.options import OD_FIELDS, add_by_option, add_column_option, column_mapping, panels_of
+from assay.cli.options import (
+    OD_FIELDS,
+    add_by_option,
+    add_column_option,
+    column_mapping,
+    panels_of,
+    whole_number,
+)
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -31,8 +38,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--map", action="append", default=[], metavar="[PLATE:]FILE",
         help="96-well plate map naming each well's group (one per plate label: exp1:map1.csv)",
     )  # fmt: skip
-    parser.add_argument("--main-nm", type=int, default=570, help="main wavelength (default 570)")
-    parser.add_argument("--reference-nm", type=int, default=630,
+    parser.add_argument(
+        "--main-nm", type=whole_number, default=570, help="main wavelength (default 570)"
+    )
+    parser.add_argument("--reference-nm", type=whole_number, default=630,
                         help="reference wavelength (default 630; 0 for none)")  # fmt: skip
     parser.add_argument(
         "--blank-group", default="blank", metavar="GROUP",

@@ -291,10 +291,10 @@ def test_a_multiplex_panel_of_table1_genes_with_its_matrix(
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--anneal-temp-c", "nan", "anneal_temp_c must be a number"),
+        ("--anneal-temp-c", "nan", "--anneal-temp-c: 'nan' is not a plain finite number"),
         ("--anneal-temp-c", "-500", "between 30 and 80 C"),
         ("--anneal-temp-c", "80.5", "between 30 and 80 C"),
-        ("--max-tm-diff-c", "nan", "tm_diff_max_c must be a number"),
+        ("--max-tm-diff-c", "nan", "--max-tm-diff-c: 'nan' is not a plain finite number"),
         ("--tm-c", "nan,60,62", "--tm-c needs MIN,OPT,MAX as numbers (nan and inf are not)"),
         ("--product-bp", "nan-inf", "--product-bp needs MIN-MAX as numbers"),
         ("--product-bp", "1e9-2e9", "products of at most 1000 bp"),

@@ -77,3 +77,27 @@ def test_debug_is_taken_after_the_subcommand_too(
     assert code == 2
     assert "Traceback" in err
     assert "missing.csv: no such file" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--pairs", "1_0"], "'1_0' is not a plain finite number"),  # Python's int() took it
+        (["--pairs", "2.5"], "'2.5' is not a whole number"),
+        (["--anneal-temp-c", "nan"], "'nan' is not a plain finite number"),
+        (["--anneal-temp-c", "1e400"], "'1e400' is not a plain finite number"),  # inf
+        (["--workers", ""], "'' is not a whole number"),
+    ],
+)
+def test_numbers_in_options_are_plain_and_finite(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["design", "NM_002046.7", "--offline", *argv]) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_plain_numbers_in_options_are_taken() -> None:
+    from assay.cli.options import number, whole_number
+
+    assert (whole_number("10"), whole_number("1e1"), whole_number(" 7 ")) == (10, 10, 7)
+    assert (number("58.5"), number("-1"), number("1e300")) == (58.5, -1.0, 1e300)
