@@ -148,10 +148,11 @@ def test_figures_of_real_exports_pass_the_figure_quality_checks(
 
     problems: list[str] = []
     drawn: list[str] = []
+    forms: list[str] = []
     save = figures._save
 
     def checked(figure: object, stem: Path, **options: object) -> list[Path]:
-        """Before saving: labels apart (matplotlib's text extents), legend colours distinct."""
+        """Check before saving: labels apart, legend colours distinct, no bar under a pixel."""
         canvas = figure.canvas  # type: ignore[attr-defined]
         canvas.draw()
         renderer = canvas.get_renderer()
@@ -164,10 +165,25 @@ def test_figures_of_real_exports_pass_the_figure_quality_checks(
                     for a, b, box_a, box_b in zip(shown, shown[1:], boxes, boxes[1:], strict=False)
                     if box_a.overlaps(box_b)
                 )
+            for bar in axis.patches:  # a non-zero bar at least a pixel tall
+                if (
+                    type(bar).__name__ == "Rectangle"
+                    and bar.get_height()
+                    and (bar.get_window_extent(renderer).height < 1)
+                ):
+                    problems.append(f"{stem.name}: a bar of {bar.get_height():g} under 1 px")
+            for legend in [axis.get_legend()] if axis.get_legend() else []:
+                colours = [_colour_of(h) for h in legend.legend_handles]
+                if len(set(colours)) != len(colours):
+                    problems.append(f"{stem.name}: legend colours repeat: {colours}")
         for legend in figure.legends:  # type: ignore[attr-defined]
             colours = [_colour_of(h) for h in legend.legend_handles]
             if len(set(colours)) != len(colours):
                 problems.append(f"{stem.name}: legend colours repeat: {colours}")
+        if stem.name == "expression":  # what is drawn, for the caption's claim below
+            first = figure.axes[0]  # type: ignore[attr-defined]
+            forms.append("heatmap" if first.images else "dots" if first.get_yscale() == "log"
+                         else "bars" if first.patches else "?")  # fmt: skip
         drawn.append(stem.name)
         return save(figure, stem, **options)  # type: ignore[arg-type]
 
@@ -185,6 +201,13 @@ def test_figures_of_real_exports_pass_the_figure_quality_checks(
     capsys.readouterr()
     assert "expression" in drawn
     assert problems == []
+    # The caption says what is drawn.
+    caption = (tmp_path / "out" / "expression.caption.txt").read_text()
+    claims = {"heatmap": "log2 fold change of each gene (rows)", "dots": "dots at the fold change "
+              "on a log axis", "bars": "bars at the fold change"}  # fmt: skip
+    (form,) = forms
+    assert claims[form] in caption, (form, caption)
+    assert [f for f, claim in claims.items() if claim in caption] == [form]
 
 
 def _colour_of(handle: object) -> str:
