@@ -2,9 +2,11 @@
 
 Tables keep their columns: a line too long continues under the start of its last column (a QC
 reason, a note), other lines under their own indent plus four. Words are never broken, so a gene
-or sample name always reads whole. Used on a terminal only; output sent to a file or a pipe is
-left as written (one record a line, for grep and scripts).
+or sample name always reads whole. The `assay` command wraps at 100 columns (a narrower
+terminal's width), in a file or a pipe too; ``--wide`` leaves lines whole (for scripts).
 
+>>> wrap_line("--  " + "-" * 50, width=40) == "--  " + "-" * 36
+True
 >>> print(wrap_line("GAPDH  liver  1.00  " + "a reason " * 6, width=40))
 GAPDH  liver  1.00  a reason a reason a
                     reason a reason a
@@ -25,6 +27,8 @@ def wrap_line(line: str, width: int = WIDTH) -> str:
     """`line` wrapped to `width` columns (newlines between the parts), words kept whole."""
     if len(line) <= width:
         return line
+    if not line.strip(" -="):  # a table's rule under its header: cut to the width
+        return line[:width].rstrip()
     indent = len(line) - len(line.lstrip(" "))
     starts = [m.end() for m in _FIELD.finditer(line) if m.end() <= width - 20]
     hang = starts[-1] if starts and starts[-1] > indent else indent + 4

@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", default=argparse.SUPPRESS,
         help="show the full traceback when something fails",
     )  # fmt: skip
+    for where in (parser, common):  # read by `run` before parsing: console lines left whole
+        where.add_argument("--wide", action="store_true", default=argparse.SUPPRESS,
+                           help="print long console lines whole (default: wrapped at 100 "
+                           "columns, or the terminal's width)")  # fmt: skip
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subparsers.add_parser(
@@ -186,15 +190,15 @@ def _os_message(error: OSError) -> str:
 
 
 def run() -> NoReturn:
-    """Console-script entry point (on a terminal, long lines are wrapped: `console`)."""
+    """Console-script entry point: long lines are wrapped (`console`) unless --wide is given."""
     wrapped = None
-    if sys.stdout.isatty():
+    if "--wide" not in sys.argv[1:]:
         import shutil
 
         from assay.cli.console import WIDTH, Wrapped
 
-        width = min(WIDTH, max(60, shutil.get_terminal_size((WIDTH, 24)).columns))
-        wrapped = Wrapped(sys.stdout, width)
+        columns = shutil.get_terminal_size((WIDTH, 24)).columns if sys.stdout.isatty() else WIDTH
+        wrapped = Wrapped(sys.stdout, min(WIDTH, max(60, columns)))
         sys.stdout = cast(TextIO, wrapped)
     try:
         status = main()

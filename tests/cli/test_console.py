@@ -52,13 +52,17 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_the_command_wraps_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    for terminal, wrapped in ((True, True), (False, False)):
+def test_the_command_wraps_unless_wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    for terminal, wide, wrapped in (
+        (True, False, True),
+        (False, False, True),
+        (False, True, False),
+    ):
         screen = _Terminal() if terminal else io.StringIO()
         monkeypatch.setattr("sys.stdout", screen)
-        monkeypatch.setattr("sys.argv", ["assay", "wells", str(SDS)])
+        monkeypatch.setattr("sys.argv", ["assay", "wells", str(SDS), *(["--wide"] if wide else [])])
         monkeypatch.setenv("COLUMNS", "100")
         with pytest.raises(SystemExit):
             run()
         widest = max(map(len, screen.getvalue().splitlines()))
-        assert (widest <= WIDTH) == wrapped, widest
+        assert (widest <= WIDTH) == wrapped, (terminal, wide, widest)
