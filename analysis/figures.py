@@ -240,6 +240,61 @@ def expression_heatmap(
     return paths
 
 
+def expression_small_multiples(
+    expression: pd.DataFrame, control: str, stem: Path, *, corrected: bool = False
+) -> list[Path]:
+    """Beside a heatmap: one small panel per gene, `MAX_PANELS` a page (``_2``, ``_3``, ...).
+
+    Each panel: the log2 fold of every group against the calibrator (a dot, whiskers its
+    low-high range as the table gives it), a line at 0, the group names below; a gene's stars
+    beside its dots. PNG only, with fixed margins, as the curve grids.
+    """
+    import numpy as np
+
+    plt = _pyplot()
+    method = "efficiency-corrected ratio" if corrected else "2^-ΔΔCt"
+    groups = [g for g in dict.fromkeys(expression["group"]) if g != control]
+    panels = [(str(p), g) for p, genes in _panel_genes(expression).items() for g in genes]
+    rows = {(str(r["panel"]), r["gene"], r["group"]): r for r in _records(expression)}
+
+    def log2(value: object) -> float:
+        number = float(value) if isinstance(value, int | float) else math.nan
+        return math.log2(number) if number == number and number > 0 else math.nan
+
+    paths: list[Path] = []
+    for page in range(0, len(panels), MAX_PANELS):
+        chunk = panels[page : page + MAX_PANELS]
+        figure, axes = _grid(len(chunk), plt, height_in=1.6, bottom_in=0.9)
+        for axis, (panel, gene) in zip(axes, chunk, strict=True):
+            found = [rows.get((panel, gene, g), {}) for g in groups]
+            folds = np.array([log2(r.get("fold_change")) for r in found])
+            low = np.array([log2(r.get("fold_change_low")) for r in found])
+            high = np.array([log2(r.get("fold_change_high")) for r in found])
+            xs = np.arange(len(groups))
+            spans = np.vstack([np.where(np.isfinite(low), folds - low, 0),
+                               np.where(np.isfinite(high), high - folds, 0)])  # fmt: skip
+            axis.errorbar(xs, folds, yerr=np.clip(spans, 0, None), fmt="o", markersize=2.5,
+                          color=OKABE_ITO[0], elinewidth=0.7, capsize=1.5)  # fmt: skip
+            axis.axhline(0, color="#666666", lw=0.6, ls="--")
+            if not np.isfinite(folds).any():
+                axis.text(0.5, 0.5, "no fold change\n(see expression.csv)", fontsize=5,
+                          ha="center", va="center", transform=axis.transAxes,
+                          color="#666666")  # fmt: skip
+            for x, r, fold in zip(xs, found, folds, strict=True):
+                mark = r.get("significance")
+                if isinstance(mark, str) and mark.strip("ns ") and fold == fold:
+                    axis.annotate(mark, (x, fold), textcoords="offset points", xytext=(3, 2),
+                                  fontsize=5)  # fmt: skip
+            axis.set_xticks(xs, groups, rotation=90, fontsize=4.5)  # upright boxes: apart
+            axis.tick_params(axis="y", labelsize=5)
+            axis.set_title(panel_title(f"{gene} ({panel})" if panel else gene), fontsize=6)
+        figure.supylabel(f"log2 fold change vs {control} ({method})", fontsize=7)
+        suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
+        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
+        plt.close(figure)
+    return paths
+
+
 def expression_rows(expression: pd.DataFrame) -> list[tuple[str, list[str], str]]:
     """(panel, its genes in this row, the row's title): each panel's genes in rows of 12.
 
@@ -463,15 +518,16 @@ def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]
     return paths
 
 
-def _grid(count: int, plt: Any, height_in: float = 1.45) -> tuple[Any, list[Any]]:
+def _grid(
+    count: int, plt: Any, height_in: float = 1.45, bottom_in: float = 0.45
+) -> tuple[Any, list[Any]]:
     """Small multiples, 4 a row, with fixed margins (tight_layout costs seconds per page)."""
     columns = min(4, max(count, 1))
     rows = math.ceil(count / columns)
-    height = height_in * rows + 0.3
+    height = height_in * rows + 0.3 + bottom_in - 0.45
     figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height), squeeze=False)
-    figure.subplots_adjust(
-        left=0.08, right=0.98, bottom=0.45 / height, top=1 - 0.35 / height, wspace=0.35, hspace=0.9
-    )
+    figure.subplots_adjust(left=0.08, right=0.98, bottom=bottom_in / height,
+                           top=1 - 0.35 / height, wspace=0.35, hspace=0.9)  # fmt: skip
     flat = list(axes.ravel())
     for extra in flat[count:]:
         extra.set_visible(False)

@@ -191,7 +191,12 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         InputError: Bad input anywhere (nothing is written then).
     """
     from assay.analysis.assays import assay_problems, read_assays
-    from assay.analysis.figures import expression_figure, plate_figure
+    from assay.analysis.figures import (
+        expression_figure,
+        expression_form,
+        expression_small_multiples,
+        plate_figure,
+    )
     from assay.analysis.outputs import draw_viability, wells_with_fate, write_analysis
     from assay.analysis.report import ReportInputs, write_report
     from assay.analysis.viability import read_od_table
@@ -306,6 +311,13 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
     )  # fmt: skip
     figures = {"expression": drawn[0]}
     files += [out / "expression.png", out / "expression.svg"]
+    if expression_form(expression.expression) == "heatmap":  # and every gene on its own
+        pages = expression_small_multiples(
+            expression.expression, settings.control, out / "expression_genes",
+            corrected=bool(settings.efficiencies),
+        )  # fmt: skip
+        figures["expression_genes"] = pages[0]
+        files += pages
     every_well = wells_with_fate(flagged, table)
     if "well" in every_well and (every_well["well"].astype(str) != "").any():
         figures["plates"] = plate_figure(every_well, out / "plates")[0]

@@ -391,6 +391,11 @@ def figure_captions(inputs: ReportInputs) -> dict[str, str]:
             + ("; † the gene's assay failed or is unverified in validation (no stars)"
                if "assay_problem" in expression.expression else "") + "."
         )  # fmt: skip
+        captions["expression_genes"] = (
+            "Every gene on its own (expression_genes*.png, 24 a page): log2 fold change of each "
+            f"group against {inputs.expression_settings.control}, whiskers {whiskers}; stars as "
+            "above; dashed line: no change."
+        )
     if inputs.viability is not None and inputs.viability_settings is not None:
         captions["viability"] = (
             f"Viability, % of {inputs.viability_settings.control} (mean ± SD; points: the "
@@ -533,8 +538,9 @@ def render(inputs: ReportInputs) -> str:
         ]
         if notes:
             body.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-        if "expression" in inputs.figures:
-            body.append(_figure(inputs.figures["expression"], captions["expression"]))
+        for key in ("expression", "expression_genes"):
+            if key in inputs.figures:
+                body.append(_figure(inputs.figures[key], captions[key]))
         body.append(_table_by_gene(inputs.expression.expression, [
             ("panel", "panel"), ("gene", "gene"), ("group", "group"), ("n", "n"),
             ("delta_ct_mean", "ΔCt"), ("delta_ct_sd", "SD"), ("delta_delta_ct", "ΔΔCt"),

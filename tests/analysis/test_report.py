@@ -129,6 +129,10 @@ def test_the_96_gene_sds_run_gives_a_heatmap_the_caption_describes(
     assert {g for g, _ in blocks} == genes
     assert sum(int(n) for _, n in blocks) == len(rows)
     assert "id='gene-search'" in report
+    # Beside the heatmap, every gene in a panel of its own, 24 a page.
+    pages = sorted(p.name for p in out.glob("expression_genes*.png"))
+    assert len(pages) == -(-len(genes) // 24)
+    assert "Every gene on its own" in (out / "expression_genes.caption.txt").read_text()
 
 
 @pytest.mark.parametrize("name", [
