@@ -18,6 +18,20 @@ if TYPE_CHECKING:
     from assay.primers.design import DesignSettings
 
 
+MAX_PAIRS = 100  # pairs for one target: more is a screen, not a design (and minutes with probes)
+
+
+def pairs_count(text: str) -> int:
+    """The --pairs value: a whole number from 1 to `MAX_PAIRS` (an argparse type)."""
+    value = whole_number(text)
+    if not 1 <= value <= MAX_PAIRS:
+        raise argparse.ArgumentTypeError(
+            f"{value} is not from 1 to {MAX_PAIRS} (more pairs for one target is a screen, "
+            "not a design: run designs of the regions you want)"
+        )
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the options of `assay design`."""
     parser.add_argument(
@@ -28,8 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "bundled records (GAPDH), or tables with an accession column (and optionally gene)",
     )
     parser.add_argument(
-        "--pairs", type=whole_number, default=5, metavar="N", help="pairs per target"
-    )
+        "--pairs", type=pairs_count, default=5, metavar="N",
+        help=f"pairs per target, 1 to {MAX_PAIRS}",
+    )  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write every pair's full report")
     parser.add_argument(
         "--table",
@@ -179,8 +194,6 @@ def run(args: argparse.Namespace) -> int:
     from assay.primers.targets import read_targets
     from assay.progress import Progress
 
-    if args.pairs < 1:
-        raise InputError("must be at least 1", column="--pairs", value=args.pairs)
     settings = settings_from(args)
     conditions = conditions_from(args)
     thresholds = thresholds_from(args)

@@ -65,7 +65,9 @@ def test_designed_pairs_pass_assay_validate(
         (["TP53X"], '"TP53X": no RefSeq mRNA of this gene is in the record cache'),
         (["NM 1"], "nor is it a file or a gene symbol"),
         (["NM_002046"], "has no version"),
-        (["NM_002046.7", "--pairs", "0"], "must be at least 1"),
+        (["NM_002046.7", "--pairs", "0"], "0 is not from 1 to 100"),
+        # 1,000 pairs with probes ran 137 s (the long fuzz run's hang): bounded.
+        (["NM_002046.7", "--pairs", "101"], "101 is not from 1 to 100"),
     ],
 )
 def test_bad_design_requests_are_named(
@@ -73,6 +75,13 @@ def test_bad_design_requests_are_named(
 ) -> None:
     assert main(["design", *argv_tail, *_offline(tmp_path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_bounds_of_pairs_are_taken() -> None:
+    from assay.cli.design import MAX_PAIRS, pairs_count
+
+    assert MAX_PAIRS == 100
+    assert (pairs_count("1"), pairs_count("100")) == (1, 100)
 
 
 def test_a_table_of_targets_names_the_bad_row(
