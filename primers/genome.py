@@ -44,7 +44,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -370,6 +370,7 @@ def build_compact_index(
             "bases": total, "records": len(packer.names), "label": label, "part": part,
             "sizes": sizes,
             "sha256": sums}  # fmt: skip
+    meta["meta_sha256"] = _meta_digest(meta)  # the counts and digests themselves checked
     write_text_atomic(directory / "meta.json", json.dumps(meta))  # last: the index is whole
     del positions
     return open_compact_index(directory)
@@ -424,6 +425,14 @@ def _opened(directory: str, _stamps: tuple[tuple[int, int], ...]) -> CompactInde
     return _open_compact_index(Path(directory), check=True)
 
 
+def _meta_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of meta.json's content without this digest, keys sorted."""
+    import hashlib
+
+    body = {k: v for k, v in meta.items() if k != "meta_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
 def _open_compact_index(directory: Path, *, check: bool) -> CompactIndex:
     try:
         meta = json.loads((directory / "meta.json").read_text())
@@ -432,6 +441,8 @@ def _open_compact_index(directory: Path, *, check: bool) -> CompactIndex:
                          path=directory) from None  # fmt: skip
     if not isinstance(meta, dict) or meta.get("kind") != "assay compact index":
         raise InputError("is not an assay compact index", path=directory)
+    if "meta_sha256" in meta and meta["meta_sha256"] != _meta_digest(meta):
+        raise InputError("has a damaged meta.json (checksum): build it again", path=directory)
     if (meta.get("version"), meta.get("k"), meta.get("step")) != (COMPACT_VERSION, KMER, STEP):
         raise InputError("was built by another version of assay: build it again",
                          path=directory)  # fmt: skip
@@ -452,7 +463,12 @@ def _open_compact_index(directory: Path, *, check: bool) -> CompactIndex:
         if file_digest(path) != sums.get(name):
             raise InputError(f"{name} has changed since it was written (checksum): damaged, "
                              "build it again", path=directory)  # fmt: skip
-    total = int(meta["bases"])
+    total = meta.get("bases")
+    # The base count is no file's size: held against the 2-bit file it must fill (a digit
+    # changed in meta.json would otherwise map too few bases, or too many).
+    if not isinstance(total, int) or (total + 3) // 4 != sizes["bases.bin"]:
+        raise InputError("has a damaged meta.json (its base count does not fill bases.bin): "
+                         "build it again", path=directory)  # fmt: skip
 
     def mapped(name: str, dtype: type, count: int) -> npt.NDArray[np.generic]:
         if count == 0:

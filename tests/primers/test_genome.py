@@ -199,6 +199,8 @@ def test_a_byte_changed_where_a_search_reads_is_found_there(
         ("missing", "is missing names.json"),
         ("meta", "not a finished assay index"),
         ("foreign", "not an assay compact index"),
+        ("digit", "damaged meta.json \\(checksum\\)"),  # a count in meta.json changed
+        ("count", "its base count does not fill bases.bin"),  # the same in an older index
     ],
 )
 def test_a_damaged_index_is_named_never_trusted(
@@ -215,6 +217,12 @@ def test_a_damaged_index_is_named_never_trusted(
         (copy / "names.json").unlink()
     elif damage == "meta":
         (copy / "meta.json").unlink()
+    elif damage in ("digit", "count"):
+        meta = json.loads((copy / "meta.json").read_text())
+        meta["bases"] += 4  # one byte more of 2-bit bases than the file holds
+        if damage == "count":
+            del meta["meta_sha256"]  # as an index written before meta.json had its digest
+        (copy / "meta.json").write_text(json.dumps(meta))
     else:
         (copy / "meta.json").write_text(json.dumps({"kind": "something else"}))
     with pytest.raises(InputError, match=said):
