@@ -10,7 +10,11 @@ Ruijter et al. 2021), with each rule stated here and in every output:
 2. **Amplification call**: a reaction amplifies when its corrected plateau (the median of its last
    three readings) is above
    `MIN_RISE_NOISE` times the noise of its early cycles and above `MIN_RISE_FRACTION` of its
-   target's median rise, and its curve crosses the target's threshold before its SDM.
+   target's median rise, and its curve crosses the target's threshold before its SDM, and it
+   shows an exponential phase: LinRegPCR's log phase (the unbroken rise ending at its stop cycle,
+   the 3-cycle mean second-derivative maximum) holds at least `MIN_LOG_PHASE` readings and rises
+   at least `MIN_REACTION_EFFICIENCY`-fold a cycle over them. A curve that crosses without one
+   is **unreliable**: its Cq is kept, it is not called amplified and gives no efficiency.
 3. **Window of linearity** per target: a band of `WINDOW_DECADES` of log10 fluorescence, its top
    at most `WINDOW_SEARCH` below the median log fluorescence at the SDM (not lower: a drifting
    baseline would pass for a straight line), placed where the efficiencies of the target's
@@ -35,6 +39,7 @@ import numpy as np
 
 # The reason given for a reaction the file holds no readings for (not a finding on the well).
 NO_READINGS = "no raw readings in the file"
+UNRELIABLE = "unreliable"  # how the reason of a reaction with a Cq but no exponential phase starts
 EXP_POINTS = 8  # cycles before the SDM that make up the exponential phase for the baseline
 MIN_RISE_NOISE = 20.0  # corrected plateau at least this many noise SDs above the baseline
 MIN_RISE_FRACTION = 0.05  # and at least this fraction of the target's median rise
@@ -46,6 +51,15 @@ MIN_POINTS = 3  # fewest points of a reaction inside the window for an efficienc
 # the hydrolysis-probe and three-instrument runs (shared/curves/untergasser) call every reaction
 # of individual efficiency >= 1.40 amplified and every one <= 1.39 not.
 MIN_REACTION_EFFICIENCY = 1.4
+# LinRegPCR's log phase of a reaction: the unbroken rise of its fluorescence that ends at the
+# second-derivative maximum (LinRegPCR's stop cycle), at most LOG_PHASE_SPAN cycles long; fewer
+# than MIN_LOG_PHASE readings in it is no exponential phase (RDML-Tools notes "only N values in
+# log phase" below 5, and calls none of those reactions amplified in its results for
+# shared/curves/untergasser). Its efficiency is taken over its last EFFICIENCY_POINTS readings.
+MIN_LOG_PHASE = 5
+LOG_PHASE_SPAN = 11
+EFFICIENCY_POINTS = 9
+RISEN = 0.9  # the rise ends where a curve first reaches this fraction of its range
 EFFICIENCY_TOLERANCE = 0.05  # reactions further than this from the median are left out of the mean
 SDM_FLOOR = 0.05  # the SDM is looked for where the curve has risen this fraction of its range
 BISECTION_STEPS = 60
@@ -94,6 +108,8 @@ class CurveFit:
         corrected: Baseline-corrected fluorescence (reactions x cycles).
         sdm_cycle: Cycle of the second-derivative maximum.
         amplified: Whether the reaction amplified.
+        unreliable: It crosses the threshold (it has a Cq) but shows no exponential phase to
+            measure (see MIN_LOG_PHASE); not amplified, its reason starts with UNRELIABLE.
         reason: Why a reaction is not called amplified ("" when it is).
         efficiency: The reaction's own efficiency (NaN: too few points in the window).
         points: Its points inside the window.
@@ -106,6 +122,7 @@ class CurveFit:
     corrected: Any
     sdm_cycle: Any
     amplified: Any
+    unreliable: Any
     reason: tuple[str, ...]
     efficiency: Any
     points: Any
@@ -181,6 +198,116 @@ def baselines(y: Any, sdm: Any) -> Any:
         high = np.where(too_high, middle, high)
         low = np.where(too_high, low, middle)
     return (low + high) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class LogPhase:
+    """Each reaction's log phase (arrays aligned with the reactions).
+
+    Attributes:
+        stop: Index of its last reading (LinRegPCR's stop cycle).
+        points: Readings in it.
+        efficiency: 10^slope of log10 corrected fluorescence over its last EFFICIENCY_POINTS
+            readings (NaN: fewer than three above the baseline).
+    """
+
+    stop: Any
+    points: Any
+    efficiency: Any
+
+
+def stop_cycles(y: Any) -> Any:
+    """LinRegPCR's stop cycle per row: the highest 3-cycle mean of the second derivative.
+
+    Looked for before the first-derivative maximum (two cycles after it when the curve still
+    rises there); the last reading when there is no positive one (no plateau reached).
+    """
+    n, cols = y.shape
+    last = np.full(n, cols - 1)
+    if cols < 5:
+        return last
+    first = np.diff(y, axis=1)
+    finite = np.isfinite(first).any(axis=1)
+    # The steepest step of the rise, not one of a plateau that rings: before the curve first
+    # comes within RISEN of its highest reading.
+    with np.errstate(invalid="ignore"):
+        low = np.nanmin(np.where(np.isfinite(y), y, np.nan), axis=1)
+        high = np.nanmax(np.where(np.isfinite(y), y, np.nan), axis=1)
+        risen = y[:, 1:] >= (low + RISEN * (high - low))[:, None]
+    first_risen = np.where(risen.any(axis=1), np.argmax(risen, axis=1), cols - 2)
+    steps = np.where(
+        np.isfinite(first) & (np.arange(cols - 1)[None, :] <= first_risen[:, None]), first, -np.inf
+    )
+    fdm = np.argmax(steps, axis=1) + 1
+    rows = np.arange(n)
+    inside = fdm <= cols - 3
+    k = np.clip(fdm, 1, cols - 2)
+    with np.errstate(invalid="ignore"):
+        rising = inside & (y[rows, k + 1] > y[rows, k]) & (y[rows, k] > y[rows, k - 1])
+    limit = np.where(rising, fdm + 2, np.where(inside, fdm, cols))
+    second = np.full(y.shape, np.nan)
+    second[:, 1:-1] = y[:, 2:] - 2 * y[:, 1:-1] + y[:, :-2]
+    mean = np.full(y.shape, np.nan)
+    mean[:, 1:-1] = (second[:, :-2] + second[:, 1:-1] + second[:, 2:]) / 3
+    cols_index = np.arange(cols)[None, :]
+    allowed = (cols_index >= 2) & (cols_index <= limit[:, None] - 2)
+    with np.errstate(invalid="ignore"):
+        candidate = np.where(allowed & np.isfinite(mean) & (mean > 0), mean, -np.inf)
+    stop = np.argmax(candidate, axis=1)
+    found = np.isfinite(candidate[rows, stop]) & finite
+    stop = np.where(found & (stop + 3 < cols), stop, cols - 1)
+    return stop
+
+
+def _interpolated(y: Any) -> Any:
+    """Rows with their inner NaN gaps filled by straight lines; NaN at the ends stays."""
+    filled = np.array(y, dtype=float, copy=True)
+    gaps = np.flatnonzero(np.isnan(filled).any(axis=1))
+    columns = np.arange(filled.shape[1], dtype=float)
+    for row in gaps:
+        known = np.isfinite(filled[row])
+        if known.sum() < 2:
+            continue
+        first, last = np.flatnonzero(known)[[0, -1]]
+        inner = ~known & (columns > first) & (columns < last)
+        filled[row, inner] = np.interp(columns[inner], columns[known], filled[row, known])
+    return filled
+
+
+def log_phases(y: Any, corrected: Any) -> LogPhase:
+    """Each reaction's log phase, as LinRegPCR finds it (see MIN_LOG_PHASE)."""
+    n, cols = y.shape
+    rows = np.arange(n)
+    stop = stop_cycles(_interpolated(y))
+    cols_index = np.arange(cols)[None, :]
+    filled = _interpolated(corrected)
+    with np.errstate(invalid="ignore"):
+        # A reading below the one after it continues the rise; a fall breaks it. Readings
+        # missing inside the curve are read as the line between their neighbours (as RDML-Tools
+        # fills them); missing at its ends, they break it.
+        falls = np.zeros(y.shape, dtype=bool)
+        falls[:, 1:] = ~(filled[:, :-1] <= filled[:, 1:])
+        falls[:, 0] = True
+    breaks = falls & (cols_index <= (stop - 1)[:, None])
+    # The rise runs down from the stop cycle to the reading after which nothing rose.
+    start = np.maximum(_last_true(breaks), stop - LOG_PHASE_SPAN)
+    start = np.clip(np.minimum(start, stop - 1), 0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log10(np.where(corrected > 0, corrected, np.nan))
+        first_step = logs[rows, np.clip(start + 1, 0, cols - 1)] - logs[rows, start]
+        last_step = logs[rows, stop] - logs[rows, np.clip(stop - 1, 0, None)]
+        # The first reading leaves the baseline with a jump, or lies at or below it: not in
+        # the log phase (LinRegPCR's start-cycle correction).
+        jump = ~np.isfinite(logs[rows, start]) | (first_step > 1.1 * last_step)
+    start = np.where(jump & (start < stop), start + 1, start)
+    points = stop - start + 1
+    lower = np.maximum(start, stop - EFFICIENCY_POINTS + 1)
+    inside = (cols_index >= lower[:, None]) & (cols_index <= stop[:, None]) & np.isfinite(logs)
+    x = np.broadcast_to(cols_index.astype(float), y.shape)
+    slope, count = _masked_slopes(x, logs, inside)
+    with np.errstate(over="ignore", invalid="ignore"):
+        efficiency = np.where(count >= 3, 10.0**slope, np.nan)
+    return LogPhase(stop=stop, points=points, efficiency=efficiency)
 
 
 def _noise(y: Any, sdm: Any) -> Any:
@@ -298,6 +425,7 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         logs = np.log10(np.where(corrected > 0, corrected, np.nan))
         noise = _noise(safe, sdm)
         rise = _plateau(corrected)
+        phase = log_phases(safe, corrected)
     reasons = ["" if ok else NO_READINGS if count == 0 else "too few readings"
                for ok, count in zip(has_data, readings, strict=True)]  # fmt: skip
     targets_array = np.asarray(list(targets), dtype=object)
@@ -306,6 +434,7 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
     cq = np.full(n, np.nan)
     n0 = np.full(n, np.nan)
     amplified = np.zeros(n, dtype=bool)
+    unreliable = np.zeros(n, dtype=bool)
     windows: dict[str, Window] = {}
     for target in dict.fromkeys(targets_array.tolist()):
         rows = np.flatnonzero((targets_array == target) & has_data)
@@ -344,17 +473,11 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
             cycles[members], logs[members], np.full(members.size, threshold), sdm[members] + 1
         )
         crossed = np.isfinite(found)
-        # The efficiency comes from reactions that amplified (cross the threshold) only.
-        candidates = np.isfinite(own) & use[members] & crossed & (own >= MIN_REACTION_EFFICIENCY)
-        median = float(np.median(own[candidates])) if candidates.any() else np.nan
-        keep = candidates & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
-        mean = float(own[keep].mean()) if keep.any() else np.nan
-        sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
         # No exponential phase: a reaction whose own efficiency stays below the limit rises by
         # drift or probe cleavage alone, whatever it crosses (LinRegPCR's call).
         # Judged per target: where the target's reactions amplify at a normal efficiency, one
         # low value is more likely a drifting baseline than no amplification (QuantStudio's
-        # weak IPC curves), and is left to the efficiency flags.
+        # weak IPC curves), and is left to the log-phase rule below.
         typical_efficiency = float(np.nanmedian(own)) if np.isfinite(own).any() else np.nan
         flat = (
             np.isfinite(own)
@@ -365,9 +488,26 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         # (LinRegPCR's "enough log-phase points"), whatever the curve crosses.
         unfitted = crossed & ~np.isfinite(own)
         crossed &= ~flat & ~unfitted
+        # LinRegPCR's log phase, too short or rising too slowly: the curve crosses, but no
+        # exponential phase can be measured. Unreliable, kept apart from no amplification: its
+        # Cq is kept (the instrument gives one too), it is not called amplified and gives no
+        # efficiency.
+        in_phase = phase.points[members]
+        phase_efficiency = phase.efficiency[members]
+        short = crossed & (in_phase < MIN_LOG_PHASE)
+        with np.errstate(invalid="ignore"):
+            slow = crossed & ~short & ~(phase_efficiency >= MIN_REACTION_EFFICIENCY)
+        sure = crossed & ~short & ~slow
+        # The efficiency comes from reactions that amplified only.
+        candidates = np.isfinite(own) & use[members] & sure & (own >= MIN_REACTION_EFFICIENCY)
+        median = float(np.median(own[candidates])) if candidates.any() else np.nan
+        keep = candidates & (np.abs(own - median) <= EFFICIENCY_TOLERANCE * median)
+        mean = float(own[keep].mean()) if keep.any() else np.nan
+        sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
         cq[members] = np.where(crossed, found, np.nan)
         n0[members] = 10.0**threshold / mean ** cq[members]
-        amplified[members] = crossed
+        amplified[members] = sure
+        unreliable[members] = crossed & ~sure
         for r, e in zip(members[flat], own[flat], strict=True):
             reasons[r] = (
                 f"reaction efficiency {e:.2f} below {MIN_REACTION_EFFICIENCY:g}: no exponential "
@@ -376,6 +516,17 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         for r in members[unfitted]:
             reasons[r] = (f"fewer than {MIN_POINTS} readings in the log-linear window: no "
                           "exponential phase to measure")  # fmt: skip
+        for r, k in zip(members[short], in_phase[short], strict=True):
+            reasons[r] = (f"{UNRELIABLE}: only {k} readings in its log phase (fewer than "
+                          f"{MIN_LOG_PHASE}), no exponential phase to measure")  # fmt: skip
+        for r, e in zip(members[slow], phase_efficiency[slow], strict=True):
+            rises = (
+                f"it rises {e:.2f}-fold a cycle over its log phase (below "
+                f"{MIN_REACTION_EFFICIENCY:g})"
+                if np.isfinite(e)
+                else "fewer than 3 of its log phase's readings lie above its baseline"
+            )
+            reasons[r] = f"{UNRELIABLE}: {rises}, no exponential phase"
         for r in members[~crossed & ~flat & ~unfitted]:
             reasons[r] = "does not cross the threshold before its SDM"
         windows[str(target)] = Window(
@@ -394,6 +545,7 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         corrected=corrected,
         sdm_cycle=sdm_cycle,
         amplified=amplified,
+        unreliable=unreliable,
         reason=tuple(reasons),
         efficiency=efficiency,
         points=points,

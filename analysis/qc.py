@@ -152,11 +152,7 @@ def screen(table: WellTable) -> WellTable:
     said = [f"Cq {c:g} {abundant}" if ok else "" for c, ok in zip(wells["ct"], agree, strict=True)]
     reasons = ["" if s else r for r, s in zip(reasons, said, strict=True)]
     if any(said):
-        previous = wells["qc_flag"].fillna("").astype(str) if "qc_flag" in wells else None
-        merged = said if previous is None else [
-            "; ".join(x for x in (p, s) if x) for p, s in zip(previous, said, strict=True)
-        ]  # fmt: skip
-        wells = wells.assign(qc_flag=merged)
+        wells = with_flags(wells, said)
         table = replace(table, wells=wells)
     bad = pd.Series([bool(r) for r in reasons], index=wells.index)
     if not bad.any():
@@ -229,6 +225,33 @@ def summary_line(flagged: pd.DataFrame, excluded: pd.DataFrame) -> str:
     without = int(flagged["ct"].isna().sum()) if "ct" in flagged else 0
     return (f"QC: {counts[Verdict.OK]} wells ok ({without} of them without a Ct), "
             f"{counts[Verdict.FLAGGED]} flagged, {counts[Verdict.EXCLUDED]} excluded")  # fmt: skip
+
+
+def with_flags(wells: pd.DataFrame, said: list[str]) -> pd.DataFrame:
+    """The wells with `said` added to their ``qc_flag`` (used, flagged), one per well."""
+    previous = wells["qc_flag"].fillna("").astype(str) if "qc_flag" in wells else None
+    merged = said if previous is None else [
+        "; ".join(x for x in (p, s) if x) for p, s in zip(previous, said, strict=True)
+    ]  # fmt: skip
+    flagged: pd.DataFrame = wells.assign(qc_flag=merged)
+    return flagged
+
+
+def unreliable_curve(curve_says: str) -> str:
+    """The flag of a Cq whose curve crosses without an exponential phase to measure, or "".
+
+    Such a Cq is used (the curve does cross the threshold), flagged: LinRegPCR calls the
+    reaction not amplified, the instrument gives a Cq.
+
+    >>> unreliable_curve("unreliable: only 4 readings in its log phase, no exponential phase")
+    'Cq unreliable: no exponential phase in its curve (only 4 readings in its log phase)'
+    >>> unreliable_curve("amplified; melt 81.6")
+    ''
+    """
+    if not curve_says.startswith("unreliable: "):
+        return ""
+    why = curve_says.removeprefix("unreliable: ").split(";")[0].split(", no exponential")[0]
+    return f"Cq unreliable: no exponential phase in its curve ({why})"
 
 
 def curve_disagreement(cq: float, curve_cq: float, curve_says: str, offset: float = 0.0) -> str:
@@ -308,12 +331,15 @@ def against_curves(table: WellTable, curves: CurveCq, *, use: bool) -> WellTable
         for c, k, says, g in zip(wells["ct"], curve_cq, wells["curves"], wells["gene"].astype(str),
                                  strict=True)
     ]  # fmt: skip
+    doubts = [unreliable_curve(str(says)) for says in wells["curves"]]
+    if any(doubts):
+        wells = with_flags(wells, doubts)
     bad = pd.Series([bool(x) for x in reasons], index=wells.index)
     if not bad.any():
         return replace(table, wells=wells, excluded=annotated(table.excluded),
                        missing=annotated(table.missing))  # fmt: skip
     if use:
-        flagged = wells.assign(qc_flag=reasons)
+        flagged = with_flags(wells, reasons)
         said = (f"QC: {int(bad.sum())} instrument Cq(s) disagree with their raw curves: "
                 "flagged, used (--cq-from instrument)")  # fmt: skip
         return replace(table, wells=flagged, excluded=annotated(table.excluded),

@@ -437,12 +437,15 @@ def with_curve_cq(export: Export) -> CurveCq:
     reactions = analysis.reactions
     wells = export.wells.reset_index(drop=True)
     reasons = reactions["not_amplified_because"].fillna("").astype(str)
+    cq = reactions["cq"].to_numpy(dtype=float)
     wells = wells.assign(
-        cq=reactions["cq"].to_numpy(),
-        cq_text=[f"no Cq: {r}" if r else "" for r in reasons],
+        cq=cq,
+        cq_text=[
+            f"no Cq: {r}" if r and np.isnan(c) else "" for r, c in zip(reasons, cq, strict=True)
+        ],
     ).drop(columns="cq_mean", errors="ignore")  # the instrument's mean is not of these Cqs
     per_row = {
-        int(row): (reason if reason == curves.NO_READINGS
+        int(row): (reason if reason == curves.NO_READINGS or reason.startswith(curves.UNRELIABLE)
                    else "not amplified: " + reason if reason else "amplified")
         + (f"; melt {peaks}" if peaks else "")
         for row, reason, peaks in zip(wells["row"], reasons, reactions["melt_peaks"].fillna(""),

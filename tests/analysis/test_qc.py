@@ -238,6 +238,22 @@ def test_an_instrument_cq_on_a_flat_curve_is_not_used_unless_asked(
         assert "sits on a curve that does not amplify" in y57["qc"]
 
 
+def test_a_cq_on_a_curve_without_an_exponential_phase_is_used_and_flagged() -> None:
+    # QuantStudio 3, TaqMan RNase P + IPC duplex: the instrument gives a Ct to every IPC well,
+    # but some IPC curves rise too slowly, or too briefly, for an exponential phase (LinRegPCR's
+    # log phase). Unreliable, not absent: each such well keeps its Cq, is used, and is flagged.
+    path = EXPORTS / ("quantstudio/appbio_quantstudio_designandanalysis_QS3_Relative_"
+                      "Quantification_example02.xlsx")  # fmt: skip
+    wells = read_wells(path, cq_from="curves").wells
+    unreliable = wells[wells["curves"].str.startswith("unreliable: ")]
+    assert len(unreliable) >= 5
+    assert set(unreliable["gene"]) == {"IPC"}
+    assert unreliable["ct"].notna().all()
+    assert unreliable["qc_flag"].str.startswith("Cq unreliable: no exponential phase").all()
+    sure = wells[wells["curves"].str.startswith("amplified")]
+    assert (sure["qc_flag"].fillna("") == "").all()
+
+
 @pytest.mark.parametrize(("shared", "warned"), [(True, False), (False, True)])
 def test_a_group_that_never_shares_a_plate_with_the_calibrator_is_warned(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: bool, warned: bool
