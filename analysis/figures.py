@@ -77,7 +77,12 @@ def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> l
     from assay.files import write_bytes_atomic
 
     paths = []
-    formats = ((".png", {"dpi": DPI}), (".svg", {})) if svg else ((".png", {"dpi": DPI}),)
+    # Grids of curves are written with light PNG compression: encoding at the default level
+    # took a quarter of their time, for files a third smaller.
+    png: dict[str, Any] = {"dpi": DPI}
+    if not tight:
+        png["pil_kwargs"] = {"compress_level": 2}
+    formats = ((".png", png), (".svg", {})) if svg else ((".png", png),)
     for suffix, options in formats:
         buffer = io.BytesIO()
         try:
@@ -519,15 +524,15 @@ def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]
 
 
 def _grid(
-    count: int, plt: Any, height_in: float = 1.45, bottom_in: float = 0.45
+    count: int, plt: Any, height_in: float = 1.45, bottom_in: float = 0.45, top_in: float = 0.35
 ) -> tuple[Any, list[Any]]:
     """Small multiples, 4 a row, with fixed margins (tight_layout costs seconds per page)."""
     columns = min(4, max(count, 1))
     rows = math.ceil(count / columns)
-    height = height_in * rows + 0.3 + bottom_in - 0.45
+    height = height_in * rows + 0.3 + bottom_in - 0.45 + top_in - 0.35
     figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height), squeeze=False)
     figure.subplots_adjust(left=0.08, right=0.98, bottom=bottom_in / height,
-                           top=1 - 0.35 / height, wspace=0.35, hspace=0.9)  # fmt: skip
+                           top=1 - top_in / height, wspace=0.35, hspace=0.9)  # fmt: skip
     flat = list(axes.ravel())
     for extra in flat[count:]:
         extra.set_visible(False)
@@ -584,6 +589,32 @@ def panel_title(name: str) -> str:
     return "\n".join(textwrap.wrap(name, TITLE_CHARS, break_on_hyphens=False)) or name
 
 
+def _draw_curves(axis: Any, panel: _Panel, colour: str) -> None:
+    """A panel's curves as two collections, samples and controls (grey, dashed).
+
+    One artist per style, not one per reaction: a page of 24 panels of 15 reactions draws in a
+    fraction of the time, and looks the same.
+    """
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    x = np.asarray(panel.x, dtype=float)
+    y = np.asarray(panel.y, dtype=float)
+    for controls, line_colour, style in ((False, colour, "-"), (True, "#999999", "--")):
+        rows = np.flatnonzero(np.asarray(panel.controls, dtype=bool) == controls)
+        if rows.size == 0:
+            continue
+        segments = [np.column_stack((x[r], y[r])) for r in rows]
+        axis.add_collection(LineCollection(segments, linewidths=0.6, alpha=0.8,
+                                           colors=line_colour, linestyles=style))  # fmt: skip
+    finite_x = x[np.isfinite(x) & np.isfinite(y)]
+    finite_y = y[np.isfinite(y)]
+    if finite_x.size and finite_y.size:  # a collection does not move the axes' limits
+        axis.update_datalim(np.column_stack(([finite_x.min(), finite_x.max()],
+                                             [finite_y.min(), finite_y.max()])))  # fmt: skip
+        axis.autoscale_view()
+
+
 def _paged(
     panels: Sequence[_Panel], stem: Path, colour: str, x_label: str,
     decorate: Callable[[Any, _Panel], None],
@@ -593,11 +624,11 @@ def _paged(
     paths: list[Path] = []
     for page in range(0, len(panels), MAX_PANELS):
         chunk = panels[page : page + MAX_PANELS]
-        figure, axes = _grid(len(chunk), plt)
+        # Room above the first row for its longest title (names wrap; titles are placed).
+        wrapped = max(panel_title(p.target).count("\n") for p in chunk[:4])
+        figure, axes = _grid(len(chunk), plt, top_in=0.35 + 0.12 * wrapped)
         for axis, panel in zip(axes, chunk, strict=True):
-            for xs, ys, control in zip(panel.x, panel.y, panel.controls, strict=True):
-                axis.plot(xs, ys, lw=0.6, color="#999999" if control else colour,
-                          ls="--" if control else "-", alpha=0.8)  # fmt: skip
+            _draw_curves(axis, panel, colour)
             axis.set_xlabel(x_label, fontsize=7)
             decorate(axis, panel)
         suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
@@ -633,7 +664,8 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
         shown = (
             f"E {100 * (window.efficiency - 1):.0f} %" if window is not None and has_e else "no E"
         )
-        axis.set_title(f"{panel_title(panel.target)}\n{shown}", fontsize=7)
+        # Placed, not fitted: matplotlib measures every panel to fit a title (a second a page).
+        axis.set_title(f"{panel_title(panel.target)}\n{shown}", fontsize=7, y=1.0)
         axis.set_ylabel("log10 F", fontsize=7)
 
     panels = _panels(runs, logs, lambda run, target: run.fit.windows.get(target),
@@ -647,7 +679,7 @@ def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) ->
     def decorate(axis: Any, panel: _Panel) -> None:
         if panel.mark is not None:
             axis.axvline(panel.mark, color=OKABE_ITO[5], lw=0.8, ls="--")
-        axis.set_title(panel_title(panel.target), fontsize=7)
+        axis.set_title(panel_title(panel.target), fontsize=7, y=1.0)
 
     panels = _panels(runs, lambda run: run.melt.derivative if run.melt is not None else None,
                      lambda _run, target: predicted.get(target),
