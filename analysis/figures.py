@@ -13,6 +13,7 @@ Plotting only: the numbers come from `ddct`, `viability` and `refgenes`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,12 @@ def _pyplot() -> Any:
 
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
+
+    # A name with a character the font lacks (a control character in a damaged export, a CJK
+    # sample name) is drawn with a blank glyph; the tables carry the name as read.
+    warnings.filterwarnings(
+        "ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning
+    )
 
     plt.rcParams.update({
         "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,

@@ -288,3 +288,17 @@ def test_the_report_opens_with_a_summary_in_plain_words(tmp_path: Path) -> None:
     assert f"{largest['gene']} in {largest['group']} ({largest['panel']})" in summary
     assert "Viability: lowest 76.7 % of control (co-culture, AGS)" in summary  # the paper's
     assert "To look at before trusting the numbers" in summary
+
+
+@pytest.mark.parametrize("plate", ["run\x01 1", "板 1", "plate 1"])
+def test_a_name_the_font_cannot_draw_still_gives_its_plate_view(tmp_path: Path, plate: str) -> None:
+    # Found by the fuzz suite: a damaged ABI export gave a plate name holding a control
+    # character; matplotlib warned of a missing glyph (an error under the tests) and the web
+    # page's upload failed. A CJK name is the same case for the font.
+    from assay.analysis.figures import plate_figure
+
+    wells = pd.DataFrame({"well": ["A1", "A2", "B1"], "plate": plate, "ct": [20.0, 21.0, None],
+                          "fate": ["used", "used", "used"], "qc": ["ok", "flagged", "ok"]})  # fmt: skip
+    paths = plate_figure(wells, tmp_path / "plates")
+    assert [p.suffix for p in paths] == [".png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
