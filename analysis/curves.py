@@ -110,6 +110,9 @@ class CurveFit:
         amplified: Whether the reaction amplified.
         unreliable: It crosses the threshold (it has a Cq) but shows no exponential phase to
             measure (see MIN_LOG_PHASE); not amplified, its reason starts with UNRELIABLE.
+        plateau: Its curve bends over before its last reading (LinRegPCR's stop cycle lies
+            before the end); without one the log phase may not be over, and its efficiency is
+            less certain.
         reason: Why a reaction is not called amplified ("" when it is).
         efficiency: The reaction's own efficiency (NaN: too few points in the window).
         points: Its points inside the window.
@@ -123,6 +126,7 @@ class CurveFit:
     sdm_cycle: Any
     amplified: Any
     unreliable: Any
+    plateau: Any
     reason: tuple[str, ...]
     efficiency: Any
     points: Any
@@ -546,6 +550,7 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         sdm_cycle=sdm_cycle,
         amplified=amplified,
         unreliable=unreliable,
+        plateau=phase.stop < y.shape[1] - 1,
         reason=tuple(reasons),
         efficiency=efficiency,
         points=points,

@@ -37,6 +37,7 @@ REACTION_COLUMNS = (
     "n0",
     "amplified",
     "not_amplified_because",
+    "plateau",
     "baseline",
     "melt_tm_c",
     "melt_peaks",
@@ -139,7 +140,9 @@ def _target_rows(
                 "observed_tm_c": observed,
                 "melt": text,
                 "ntc_melt": ntc_text,
-                "flags": _flags(window, int((~controls).sum())),
+                "flags": _flags(
+                    window, int((~controls).sum()), _without_plateau(fit, mine[~controls])
+                ),
             }
         )
     return rows
@@ -154,11 +157,21 @@ def efficiency_words(factor: float) -> str:
     return f"{100 * (factor - 1):.1f} % (factor {factor:.3f})"
 
 
-def _flags(window: curves.Window | None, reactions: int) -> str:
+def _without_plateau(fit: curves.CurveFit | None, rows: Any) -> int:
+    """How many of these amplified reactions reach no plateau (LinRegPCR's "no plateau")."""
+    if fit is None:
+        return 0
+    return int((fit.amplified[rows] & ~fit.plateau[rows]).sum())
+
+
+def _flags(window: curves.Window | None, reactions: int, without_plateau: int = 0) -> str:
     """What to look at before trusting a target's efficiency."""
     if window is None or not np.isfinite(window.efficiency):
         return "no efficiency: no reaction amplified" if reactions else ""
     flags = []
+    if without_plateau:
+        flags.append(f"{without_plateau} amplified reaction(s) still rising at the last reading "
+                     "(no plateau): their efficiency is less certain")  # fmt: skip
     low, high = EFFICIENCY_RANGE
     if not low <= window.efficiency <= high:
         flags.append(
@@ -186,11 +199,13 @@ def _reaction_rows(
         frame["n0"] = fit.n0
         frame["amplified"] = fit.amplified
         frame["not_amplified_because"] = list(fit.reason)
+        frame["plateau"] = fit.plateau
         frame["baseline"] = fit.baseline
     else:
         for column in ("cq", "efficiency", "target_efficiency", "n0", "baseline"):
             frame[column] = nan
         frame["amplified"] = None
+        frame["plateau"] = None
         frame["not_amplified_because"] = "no amplification data in the file"
     if found is not None:
         frame["melt_tm_c"] = [p[0].tm_c if p else np.nan for p in found.peaks]

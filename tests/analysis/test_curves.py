@@ -621,3 +621,13 @@ def test_readings_no_instrument_makes_are_refused_before_any_fit(
             check_readings(damaged)
     else:
         check_readings(damaged)
+
+
+@pytest.mark.parametrize(("readings", "plateau"), [(31, True), (30, False)])
+def test_a_curve_still_rising_at_its_end_has_no_plateau(readings: int, plateau: bool) -> None:
+    # The same three curves (E 1.9, LinRegPCR's stop cycle at cycle 28) read for 31 or 30
+    # cycles: LinRegPCR wants two readings after the stop cycle before the end.
+    y = np.array([_simulated(1.9, n0, 5.0, 40)[:readings] for n0 in (1e-5, 1.1e-5, 0.9e-5)])
+    fit = fit_curves(np.tile(np.arange(1.0, readings + 1), (3, 1)), y, ["t"] * 3)
+    assert fit.amplified.all()
+    assert fit.plateau.tolist() == [plateau] * 3

@@ -298,7 +298,7 @@ def test_a_name_the_font_cannot_draw_still_gives_its_plate_view(tmp_path: Path, 
     from assay.analysis.figures import plate_figure
 
     wells = pd.DataFrame({"well": ["A1", "A2", "B1"], "plate": plate, "ct": [20.0, 21.0, None],
-                          "fate": ["used", "used", "used"], "qc": ["ok", "flagged", "ok"]})  # fmt: skip
+                          "fate": ["used"] * 3, "qc": ["ok", "flagged", "ok"]})  # fmt: skip
     paths = plate_figure(wells, tmp_path / "plates")
     assert [p.suffix for p in paths] == [".png"]
     assert all(p.stat().st_size > 1000 for p in paths)
