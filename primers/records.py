@@ -96,6 +96,8 @@ class Transcript:
         exon_note: What a reader should know of the exon map: why a record's exon features
             were not used, or that they were numbered by order; empty when nothing.
         organism: The source organism as the record names it (GenBank ORGANISM), when it does.
+        mane: The record is a MANE Select transcript (GenBank KEYWORDS "MANE Select": the one
+            transcript per gene NCBI and Ensembl agree on), as far as the record says.
     """
 
     accession: Accession
@@ -105,6 +107,7 @@ class Transcript:
     cds: tuple[int, int] | None = None
     exon_note: str = ""
     organism: str = ""
+    mane: bool = False
 
     @property
     def species(self) -> str:
@@ -318,9 +321,23 @@ def parse_genbank(text: str, expected: Accession) -> Transcript:
             cds=cds,
             exon_note=exon_note,
             organism=str(record.annotations.get("organism", "")),
+            mane=_is_mane_select(record.annotations.get("keywords")),
         )
     except ValueError as error:
         raise RecordError(str(error)) from None
+
+
+def _is_mane_select(keywords: object) -> bool:
+    """Whether GenBank KEYWORDS name the record MANE Select ("RefSeq; MANE Select.").
+
+    >>> _is_mane_select(["RefSeq", "MANE Select"]), _is_mane_select(["RefSeq"])
+    (True, False)
+    >>> _is_mane_select(["RefSeq", "MANE Plus Clinical"]), _is_mane_select(None)
+    (False, False)
+    """
+    if not isinstance(keywords, list | tuple):
+        return False
+    return any(str(k).strip().rstrip(".").lower() == "mane select" for k in keywords)
 
 
 def _genbank_exons(features: list[Any], length: int) -> tuple[tuple[Exon, ...], str]:

@@ -134,9 +134,11 @@ def _gene_target(symbol: str, records_of_gene: Callable[[str], list[Transcript]]
             value=symbol,
         )
 
-    def order(record: Transcript) -> tuple[bool, int, int]:
+    def order(record: Transcript) -> tuple[bool, bool, int, int]:
+        # The MANE Select transcript where a record says so, then curated (NM_) before model
+        # (XM_) records, the lowest number, the newest version.
         number = int(record.accession.accession[3:].lstrip("0") or 0)
-        return (not record.accession.accession.startswith("NM_"), number,
+        return (not record.mane, not record.accession.accession.startswith("NM_"), number,
                 -(record.accession.version or 0))  # fmt: skip
 
     chosen = min(found, key=order)

@@ -252,3 +252,22 @@ def test_the_bundled_exon_records_are_those_the_test_expects() -> None:
         if line.startswith(">")
     ]
     assert ends == EXON_ENDS["NM_002046.7"]
+
+
+@pytest.mark.parametrize(("mane", "chosen"), [(None, "NM_000010.2"), ("NM_000500.1", "NM_000500.1"),
+                                              ("XM_000020.1", "XM_000020.1")])  # fmt: skip
+def test_a_gene_symbol_resolves_to_its_mane_select_transcript(
+    mane: str | None, chosen: str
+) -> None:
+    # Without a MANE record, the lowest curated (NM_) number, newest version; a record that
+    # says it is MANE Select goes first, whatever its number.
+    from assay.primers.accession import parse_accession
+    from assay.primers.records import Transcript
+    from assay.primers.targets import target_of
+
+    names = ["NM_000010.1", "NM_000010.2", "NM_000500.1", "XM_000020.1"]
+    records = [Transcript(accession=parse_accession(n), description="Homo sapiens x (XYZ), mRNA",
+                          sequence="ACGT" * 30, mane=n == mane) for n in names]  # fmt: skip
+    target = target_of("xyz", lambda _symbol: records)
+    assert str(target.accession) == chosen
+    assert target.gene == "XYZ"

@@ -152,3 +152,16 @@ def test_damaged_genbank_is_refused(damage: Callable[[str], str], message: str) 
     text = (GENBANK / "AL109817.1.gb").read_text()
     with pytest.raises(RecordError, match=message):
         parse_genbank(damage(text), parse_accession("AL109817.1"))
+
+
+@pytest.mark.parametrize(("keywords", "mane"), [("RefSeq; MANE Select.", True),
+                                                ("RefSeq; MANE Plus Clinical.", False),
+                                                ("RefSeq.", False)])  # fmt: skip
+def test_a_mane_select_record_says_so(keywords: str, mane: bool) -> None:
+    # Current RefSeq records name their MANE status in KEYWORDS ("RefSeq; MANE Select.");
+    # the bundled records predate it, so the test rewrites a copy's KEYWORDS line.
+    text = (GENBANK / "AL109817.1.gb").read_text()
+    start = text.index("\nKEYWORDS") + 1
+    end = text.index("\n", start)
+    rewritten = text[:start] + f"KEYWORDS    {keywords}" + text[end:]
+    assert parse_genbank(rewritten, parse_accession("AL109817.1")).mane is mane
