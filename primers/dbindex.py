@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,8 +216,40 @@ def index_is_whole(directory: Path, expected: dict[str, object]) -> bool:
     """True when the index in `directory` is of this FASTA and every file has its recorded size.
 
     A file cut short, replaced or missing (a disk that filled, a copy interrupted, a hand edit)
-    makes the index be rebuilt instead of trusted.
+    makes the index be rebuilt instead of trusted. An index found whole before in this process,
+    none of whose files has changed since (time, size, inode), is not hashed again: a design
+    searches it batch after batch.
     """
+    stamps = _stamps(directory)
+    key = (str(directory.resolve()), stamps, json.dumps(expected, sort_keys=True, default=str))
+    if stamps is not None and key in _FOUND_WHOLE:
+        return True
+    whole = _index_is_whole(directory, expected)
+    # Files written in the last seconds are checked again: a change within the clock's tick
+    # (a few ms) would keep their time.
+    settled = stamps is not None and time.time_ns() - max(s[0] for s in stamps) > _SETTLED_NS
+    if whole and settled:
+        _FOUND_WHOLE[key] = True
+        while len(_FOUND_WHOLE) > _REMEMBERED:
+            del _FOUND_WHOLE[next(iter(_FOUND_WHOLE))]
+    return whole
+
+
+_FOUND_WHOLE: dict[tuple[str, object, str], bool] = {}  # indexes checked whole, by their stamps
+_REMEMBERED = 16
+_SETTLED_NS = 2_000_000_000
+
+
+def _stamps(directory: Path) -> tuple[tuple[int, int, int], ...] | None:
+    """(modification time, size, inode) of meta.json and each index file; None if one is gone."""
+    try:
+        found = [(directory / name).stat() for name in ("meta.json", *_INDEX_FILES)]
+    except OSError:
+        return None
+    return tuple((s.st_mtime_ns, s.st_size, s.st_ino) for s in found)
+
+
+def _index_is_whole(directory: Path, expected: dict[str, object]) -> bool:
     try:
         meta = json.loads((directory / "meta.json").read_text())
     except (OSError, ValueError):
@@ -249,7 +282,7 @@ def index_is_whole(directory: Path, expected: dict[str, object]) -> bool:
         return False
 
 
-FULL_CHECK_BYTES = 4 << 30  # indexes up to this are hashed whole on every open (about 3 s)
+FULL_CHECK_BYTES = 4 << 30  # indexes up to this are hashed whole on first open (about 3 s)
 SAMPLE_BYTES = 64 << 20  # larger files of larger indexes are checked by blocks
 _BLOCK = 1 << 16
 _BLOCKS = 1024

@@ -237,3 +237,46 @@ def test_a_byte_changed_in_place_is_found_and_the_index_rebuilt(
     again = open_index(fasta, progress=builds.append)
     assert builds == ["a", "a"]  # rebuilt, not trusted
     assert find_sites_indexed("TGAAGGTCGGAGTCAACGG", again, RULES[0]) == expected
+
+
+@pytest.mark.parametrize("age_s", [3600.0, 0.0])
+def test_an_index_checked_whole_is_not_hashed_again_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_s: float
+) -> None:
+    # A design searches the index batch after batch: hashing it whole each time cost seconds
+    # (4 hashes of a 200 Mb transcriptome's index per target). Once found whole, it is trusted
+    # while no file's time, size or inode changes; files written in the last 2 s (a change
+    # within the clock's tick keeps the time) are hashed every time.
+    import os
+    import time
+
+    from assay.primers import dbindex
+
+    fasta = tmp_path / "db.fa"
+    fasta.write_text(">a\n" + _records()[0][1] + "\n")
+    open_index(fasta)
+    folder = tmp_path / "db.fa.assay-index"
+    then = time.time() - age_s
+    for path in folder.iterdir():
+        os.utime(path, (then, then))
+    hashed: list[Path] = []
+    digest = dbindex.file_digest
+
+    def counted(path: Path) -> str:
+        hashed.append(path)
+        return digest(path)
+
+    monkeypatch.setattr(dbindex, "file_digest", counted)
+    expected = dbindex.fingerprint(fasta)
+    assert dbindex.index_is_whole(folder, expected)
+    first = len(hashed)
+    assert first >= 4
+    assert dbindex.index_is_whole(folder, expected)
+    assert len(hashed) == (first if age_s else 2 * first)
+    # A byte changed in place (its time moves on): hashed again, and found.
+    path = folder / "positions.npy"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+    os.utime(path, (then + 1, then + 1))
+    assert not dbindex.index_is_whole(folder, expected)
