@@ -403,9 +403,14 @@ def region_of(record: Transcript, region: str) -> tuple[int, int]:
 
 
 def _runs(
-    record: Transcript, want: int, junction: str = "preferred", region: str = "default"
-) -> list[tuple[str, dict[str, Any], int]]:
-    """(what is asked, primer3 sequence arguments, pairs to return) for each run on `record`."""
+    record: Transcript, want: int, junction: str = "preferred", region: str = "default",
+    max_product_bp: int | None = None,
+) -> list[tuple[str, dict[str, Any], int]]:  # fmt: skip
+    """(what is asked, primer3 sequence arguments, pairs to return) for each run on `record`.
+
+    A run for a product across one junction looks only within `max_product_bp` of it (where
+    any such product's primers lie): primer3 then reads a few hundred bases, not the record.
+    """
     low, high = region_of(record, region)
     inside = {"SEQUENCE_INCLUDED_REGION": [low, high - low]} if (low, high) != (
         0, len(record.sequence)) else {}  # fmt: skip
@@ -426,8 +431,13 @@ def _runs(
     exon_of = {exon.end - 1: exon for exon in record.exons}
     for position in junctions:
         left = exon_of[position]
+        near = dict(inside)
+        if max_product_bp is not None:
+            start = max(low, position - max_product_bp)
+            end = min(high, position + 2 + max_product_bp)
+            near = {"SEQUENCE_INCLUDED_REGION": [start, end - start]}
         runs.append((f"product across the exon {left.name} junction",
-                     {"SEQUENCE_TARGET": [position, 2], **inside}, 4))  # fmt: skip
+                     {"SEQUENCE_TARGET": [position, 2], **near}, 4))  # fmt: skip
     runs.append(("anywhere on the record", dict(inside), max(want * 10, 50)))
     return runs
 
@@ -677,7 +687,8 @@ def design_pairs(
             relaxed.append(label)
         args = current.primer3_args(conditions, limits)
         proposed: dict[tuple[str, str], Candidate] = {}
-        for asked, extra, number in _runs(mapped, want, current.junction, current.region):
+        runs = _runs(mapped, want, current.junction, current.region, current.product_max_bp)
+        for asked, extra, number in runs:
             found, why = run_primer3(mapped.sequence, args, extra, asked, number)
             explain.append(f"{label or 'preset'}, {why}")
             for candidate in found:

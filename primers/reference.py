@@ -14,6 +14,7 @@ What decides the verdict (issue "Primer binding on the cited RefSeq transcript")
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ from assay.primers.conditions import ReactionConditions
 from assay.primers.model import Check, Finding, PrimerPair, Severity, Subject
 from assay.primers.records import Exon, Transcript
 from assay.primers.sequence import gc_pct, reverse_complement
-from assay.primers.splice import align_transcript
+from assay.primers.splice import SplicedAlignment, align_transcript
 from assay.primers.thermo import product_tm_c
 from assay.primers.typos import Typo, find_typo
 
@@ -192,11 +193,16 @@ class PairProducts:
 
 
 def pair_products(
-    forward: str, reverse: str, sequence: str, rule: PrimingRule, max_bp: int
-) -> PairProducts:
-    """The pair's sites on `sequence` (near misses included) and the products they make."""
+    forward: str, reverse: str, sequence: str, rule: PrimingRule, max_bp: int,
+    *, near_misses: bool = True,
+) -> PairProducts:  # fmt: skip
+    """The pair's sites on `sequence` (near misses included, unless not asked) and products.
+
+    Without near misses only sites that can prime are looked for: on a genomic extract of
+    100 kb that is a few seeds a primer, not tens of thousands.
+    """
     codes = encode(sequence)
-    search = rule.max_mismatches + 2  # report near misses too
+    search = rule.max_mismatches + (2 if near_misses else 0)  # near misses are reported
     f_sites = find_sites(forward, sequence, search, encoded_target=codes)
     r_sites = find_sites(reverse, sequence, search, encoded_target=codes)
     f_priming = [s for s in f_sites if rule.primes(s)]
@@ -211,14 +217,19 @@ def pair_products(
 
 def belongs_to(record: Transcript, genomic: GenomicRecord) -> bool:
     """True when the transcript comes from this genomic stretch (two of three probes found)."""
-    seq = record.sequence
+    return _belongs(record.sequence, genomic.sequence)
+
+
+@functools.lru_cache(maxsize=256)
+def _belongs(seq: str, genomic_sequence: str) -> bool:
+    """`belongs_to` on the sequences, remembered: every candidate pair of a design asks it."""
     if len(seq) < 4 * _MEMBERSHIP_KMER:
         return False
     probes = [
         seq[int(len(seq) * f) : int(len(seq) * f) + _MEMBERSHIP_KMER] for f in (0.25, 0.5, 0.75)
     ]
-    minus = reverse_complement(genomic.sequence)
-    found = sum(p in genomic.sequence or p in minus for p in probes)
+    minus = reverse_complement(genomic_sequence)
+    found = sum(p in genomic_sequence or p in minus for p in probes)
     return found >= 2
 
 
@@ -234,10 +245,16 @@ def with_exons_from_genome(
         return record, None
     for extract in genomic:
         if belongs_to(record, extract):
-            alignment = align_transcript(record.sequence, extract.sequence.upper())
+            alignment = _alignment(record.sequence, extract.sequence)
             if alignment is not None and alignment.canonical:
                 return replace(record, exons=alignment.exons), extract
     return record, None
+
+
+@functools.lru_cache(maxsize=64)
+def _alignment(sequence: str, genomic_sequence: str) -> SplicedAlignment | None:
+    """The transcript aligned to the extract (`splice`), remembered per pair of sequences."""
+    return align_transcript(sequence, genomic_sequence.upper())
 
 
 def _site_text(site: BindingSite) -> str:
@@ -371,7 +388,8 @@ def _gdna(
     for extract in genomic:
         if belongs_to(record, extract):
             found = pair_products(pair.forward.sequence, pair.reverse.sequence,
-                                  extract.sequence, rule, MAX_GDNA_PRODUCT_BP)  # fmt: skip
+                                  extract.sequence, rule, MAX_GDNA_PRODUCT_BP,
+                                  near_misses=False)  # fmt: skip
             gdna = best_product(found.intended + found.swapped, None)
             return (gdna.size_bp if gdna else None), extract.name
     return None, None
