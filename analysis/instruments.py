@@ -1124,8 +1124,12 @@ def _points(
     """
     found = []
     for point in _children(datum, name):
-        x = parse_number(_child_text(point, x_name))
-        y = parse_number(_child_text(point, "fluor"))
+        # One pass over the point's few children (its cycle or temperature, its fluorescence).
+        texts: dict[str, str | None] = {}
+        for child in point:
+            texts.setdefault(_local(child.tag), child.text)  # the first of a name, as elsewhere
+        x = parse_number(texts.get(x_name) or "")
+        y = parse_number(texts.get("fluor") or "")
         if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
             found.append((x, y))
         elif unreadable is not None:
