@@ -242,16 +242,32 @@ class RecordCache:
                     break
         return list(seen.values())
 
+    def _genomic_files(self) -> list[Path]:
+        found: list[Path] = []
+        for directory in (self.directory, *self.read_also):
+            folder = directory / "genomic"
+            found += sorted(folder.glob("*.fa*")) if folder.is_dir() else []
+        return found
+
+    def genomic_stamps(self) -> tuple[tuple[str, int, int], ...]:
+        """Each genomic extract's path, modification time and size: what `genomic_records` reads."""
+        stamps = []
+        for path in self._genomic_files():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(stamps)
+
     def genomic_records(self) -> list[GenomicRecord]:
         """Return the genomic extracts in ``genomic/`` of the cache and of the bundled records."""
         extracts = []
-        for directory in (self.directory, *self.read_also):
-            folder = directory / "genomic"
-            for path in sorted(folder.glob("*.fa*")) if folder.is_dir() else []:
-                text = self._read(path)
-                header, _, body = text.partition("\n")
-                name = header[1:].split(maxsplit=1)[0] if header.startswith(">") else path.stem
-                extracts.append(GenomicRecord(name=name, sequence="".join(body.split()).upper()))
+        for path in self._genomic_files():
+            text = self._read(path)
+            header, _, body = text.partition("\n")
+            name = header[1:].split(maxsplit=1)[0] if header.startswith(">") else path.stem
+            extracts.append(GenomicRecord(name=name, sequence="".join(body.split()).upper()))
         return extracts
 
     # Answers that can change --------------------------------------------------------------

@@ -339,7 +339,7 @@ def _corrected_product_bp(
         return None
     fixed_fwd = forward.typo.suggested if forward.typo else pair.forward.sequence
     fixed_rev = reverse.typo.suggested if reverse.typo else pair.reverse.sequence
-    fixed = pair_products(fixed_fwd, fixed_rev, sequence, rule, MAX_PRODUCT_BP)
+    fixed = pair_products(fixed_fwd, fixed_rev, sequence, rule, MAX_PRODUCT_BP, near_misses=False)
     best = best_product(fixed.intended, pair.product_bp)
     return best.size_bp if best else None
 
@@ -466,7 +466,7 @@ def _variant_products(
             continue
         made = best_product(
             pair_products(pair.forward.sequence, pair.reverse.sequence, variant.sequence, rule,
-                          MAX_PRODUCT_BP).intended,
+                          MAX_PRODUCT_BP, near_misses=False).intended,
             pair.product_bp,
         )  # fmt: skip
         transcripts.append(

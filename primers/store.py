@@ -84,6 +84,7 @@ class RecordStore:
         # record's gene among every cached record; parsing them once per run, not per candidate.
         self._parsed: dict[str, Transcript | None] = {}
         self._of_gene: dict[str, list[Transcript]] = {}
+        self._genomic: tuple[object, list[GenomicRecord]] | None = None
 
     def _load(self, accession: Accession) -> Transcript | None:
         key = str(accession)
@@ -148,8 +149,14 @@ class RecordStore:
         return FetchOutcome(accession=accession, path=str(path), fetched=True)
 
     def genomic_records(self) -> list[GenomicRecord]:
-        """Return the genomic extracts in the cache and the bundled records."""
-        return self.cache.genomic_records()
+        """Return the genomic extracts in the cache and the bundled records.
+
+        Read once for the run (design asks for every candidate), again when one changes.
+        """
+        stamps = self.cache.genomic_stamps()
+        if self._genomic is None or self._genomic[0] != stamps:
+            self._genomic = (stamps, self.cache.genomic_records())
+        return list(self._genomic[1])
 
     def variants_of(self, record: Transcript) -> VariantLookup:
         """Return the gene's other transcripts: NCBI's list (elink, or its cached answer) first.

@@ -68,3 +68,29 @@ def test_status_and_variants_are_kept_for_their_ttl(tmp_path: Path) -> None:
         assert len(ncbi.requests) == asked + 1
         client.close()
     assert RecordStore(RecordCache(tmp_path / "empty")).status(old) is None
+
+
+def test_genomic_extracts_are_read_once_a_run_and_again_when_one_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Design asks for the extracts once per candidate pair: they are read once, and read again
+    # when a file is added or changed.
+    cache = RecordCache(tmp_path, read_also=())
+    folder = tmp_path / "genomic"
+    folder.mkdir()
+    (folder / "one.fa").write_text(">one extract\nACGTACGTAC\n")
+    store = RecordStore(cache)
+    reads: list[int] = []
+    original = cache.genomic_records
+
+    def counted() -> list:  # type: ignore[type-arg]
+        reads.append(1)
+        return original()
+
+    monkeypatch.setattr(cache, "genomic_records", counted)
+    assert [g.name for g in store.genomic_records()] == ["one"]
+    assert [g.name for g in store.genomic_records()] == ["one"]
+    assert len(reads) == 1
+    (folder / "two.fa").write_text(">two\nTTTTGGGGCC\n")
+    assert [g.name for g in store.genomic_records()] == ["one", "two"]
+    assert len(reads) == 2
