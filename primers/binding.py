@@ -15,6 +15,7 @@ any base it stands for, over numpy sliding windows: one pass per strand, no Pyth
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -113,8 +114,21 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
     size = len(probe) // pieces
     if size < 1:
         return np.arange(len(target) - len(probe) + 1)
-    found: set[int] = set()
     limit = len(target) - len(probe)
+    if len(target) >= INDEXED_MIN_BP and size >= SEED_K:
+        # A long target (a genomic extract) is searched many times: its SEED_K-mers are sorted
+        # once, and each piece's first SEED_K bases looked up (a superset of the exact hits;
+        # every window is then counted in full by the caller).
+        positions, keys = _kmer_index(target)
+        starts = []
+        for k in range(pieces):
+            key = _kmer_key(probe[k * size : k * size + SEED_K])
+            low, high = np.searchsorted(keys, [key, key + 1])
+            starts.append(positions[low:high] - k * size)
+        offsets = np.concatenate(starts) if starts else np.zeros(0, dtype=np.intp)
+        offsets = offsets[(offsets >= 0) & (offsets <= limit)]
+        return np.unique(offsets).astype(np.intp)
+    found: set[int] = set()
     for k in range(pieces):
         start = k * size
         piece = probe[start : start + size] if k < pieces - 1 else probe[start:]
@@ -125,6 +139,30 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
                 found.add(offset)
             at = target.find(piece, at + 1)
     return np.array(sorted(found), dtype=np.intp)
+
+
+SEED_K = 6  # bases of a piece looked up in a long target's sorted k-mers
+INDEXED_MIN_BP = 20_000  # targets this long (genomic extracts) get their k-mers sorted once
+_BASE_CODE = np.full(256, 255, dtype=np.uint8)
+_BASE_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
+
+
+def _kmer_key(kmer: str) -> int:
+    key = 0
+    for letter in kmer:
+        key = key * 4 + "ACGT".index(letter)
+    return key
+
+
+@functools.lru_cache(maxsize=8)
+def _kmer_index(target: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Start positions of the target's SEED_K-mers, sorted by k-mer (plain ACGT targets only)."""
+    codes = _BASE_CODE[np.frombuffer(target.encode("ascii"), dtype=np.uint8)].astype(np.int64)
+    keys = np.zeros(len(target) - SEED_K + 1, dtype=np.int64)
+    for j in range(SEED_K):
+        keys = keys * 4 + codes[j : len(codes) - SEED_K + 1 + j]
+    order = np.argsort(keys, kind="stable")
+    return order.astype(np.intp), keys[order]
 
 
 def find_sites(

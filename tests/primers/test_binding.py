@@ -131,18 +131,31 @@ def test_fast_search_agrees_with_the_naive_one(
     assert fast == _naive_sites(primer, target, max_mismatches)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_seeded_search_finds_every_site_a_full_comparison_finds(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "length", "mismatches"),
+    [
+        *((seed, 3000, 3) for seed in range(6)),
+        # A genomic extract's length: with 2 mismatches its pieces (6 nt) are looked up in its
+        # sorted 6-mers (INDEXED_MIN_BP, SEED_K); with 3 (5-nt pieces) it is searched by find.
+        (0, 30_000, 2), (1, 30_000, 2), (2, 30_000, 3),
+    ],
+)  # fmt: skip
+def test_seeded_search_finds_every_site_a_full_comparison_finds(
+    seed: int, length: int, mismatches: int
+) -> None:
     import random
 
-    from assay.primers.binding import find_sites
+    from assay.primers.binding import INDEXED_MIN_BP, SEED_K, find_sites
     from assay.primers.sequence import reverse_complement
 
+    assert (length >= INDEXED_MIN_BP and 20 // (mismatches + 1) >= SEED_K) is (
+        length == 30_000 and mismatches == 2
+    )
     # Made here: a random target with copies of the primer planted with 0-3 mismatches, on both
     # strands; the expected sites by brute force over every window.
     rng = random.Random(seed)
     primer = "".join(rng.choice("ACGT") for _ in range(20))
-    target = list("".join(rng.choice("ACGT") for _ in range(3000)))
+    target = list("".join(rng.choice("ACGT") for _ in range(length)))
     for k in range(8):
         copy = list(primer if k % 2 else reverse_complement(primer))
         for position in rng.sample(range(20), k % 4):
@@ -153,8 +166,9 @@ def test_seeded_search_finds_every_site_a_full_comparison_finds(seed: int) -> No
     expected = set()
     for strand, probe in (("+", primer), ("-", reverse_complement(primer))):
         for offset in range(len(text) - 19):
-            if sum(a != b for a, b in zip(probe, text[offset : offset + 20], strict=True)) <= 3:
+            window = text[offset : offset + 20]
+            if sum(a != b for a, b in zip(probe, window, strict=True)) <= mismatches:
                 expected.add((offset + 1, strand))
-    found = {(s.start, s.strand.value) for s in find_sites(primer, text, 3)}
+    found = {(s.start, s.strand.value) for s in find_sites(primer, text, mismatches)}
     assert found == expected
-    assert len(expected) >= 8
+    assert len(expected) >= 6
