@@ -115,14 +115,15 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
     if size < 1:
         return np.arange(len(target) - len(probe) + 1)
     limit = len(target) - len(probe)
-    if len(target) >= INDEXED_MIN_BP and size >= SEED_K:
-        # A long target (a genomic extract) is searched many times: its SEED_K-mers are sorted
-        # once, and each piece's first SEED_K bases looked up (a superset of the exact hits;
+    if len(target) >= INDEXED_MIN_BP and size >= MIN_INDEXED_SEED:
+        # A long target (a record, a genomic extract) is searched many times: its k-mers are
+        # sorted once, and each piece's first k bases looked up (a superset of the exact hits;
         # every window is then counted in full by the caller).
-        positions, keys = _kmer_index(target)
+        k_bases = min(size, SEED_K)
+        positions, keys = _kmer_index(target, k_bases)
         starts = []
         for k in range(pieces):
-            key = _kmer_key(probe[k * size : k * size + SEED_K])
+            key = _kmer_key(probe[k * size : k * size + k_bases])
             low, high = np.searchsorted(keys, [key, key + 1])
             starts.append(positions[low:high] - k * size)
         offsets = np.concatenate(starts) if starts else np.zeros(0, dtype=np.intp)
@@ -141,8 +142,9 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
     return np.array(sorted(found), dtype=np.intp)
 
 
-SEED_K = 6  # bases of a piece looked up in a long target's sorted k-mers
-INDEXED_MIN_BP = 20_000  # targets this long (genomic extracts) get their k-mers sorted once
+SEED_K = 6  # bases of a piece looked up in a long target's sorted k-mers (at most)
+MIN_INDEXED_SEED = 4  # shorter pieces match too often for a lookup to pay
+INDEXED_MIN_BP = 2_000  # targets this long get their k-mers sorted once (a record, an extract)
 _BASE_CODE = np.full(256, 255, dtype=np.uint8)
 _BASE_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
 
@@ -154,13 +156,13 @@ def _kmer_key(kmer: str) -> int:
     return key
 
 
-@functools.lru_cache(maxsize=8)
-def _kmer_index(target: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
-    """Start positions of the target's SEED_K-mers, sorted by k-mer (plain ACGT targets only)."""
+@functools.lru_cache(maxsize=32)
+def _kmer_index(target: str, k: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Start positions of the target's k-mers, sorted by k-mer (plain ACGT targets only)."""
     codes = _BASE_CODE[np.frombuffer(target.encode("ascii"), dtype=np.uint8)].astype(np.int64)
-    keys = np.zeros(len(target) - SEED_K + 1, dtype=np.int64)
-    for j in range(SEED_K):
-        keys = keys * 4 + codes[j : len(codes) - SEED_K + 1 + j]
+    keys = np.zeros(len(target) - k + 1, dtype=np.int64)
+    for j in range(k):
+        keys = keys * 4 + codes[j : len(codes) - k + 1 + j]
     order = np.argsort(keys, kind="stable")
     return order.astype(np.intp), keys[order]
 

@@ -134,10 +134,11 @@ def test_fast_search_agrees_with_the_naive_one(
 @pytest.mark.parametrize(
     ("seed", "length", "mismatches"),
     [
-        *((seed, 3000, 3) for seed in range(6)),
-        # A genomic extract's length: with 2 mismatches its pieces (6 nt) are looked up in its
-        # sorted 6-mers (INDEXED_MIN_BP, SEED_K); with 3 (5-nt pieces) it is searched by find.
-        (0, 30_000, 2), (1, 30_000, 2), (2, 30_000, 3),
+        # Targets from INDEXED_MIN_BP on have their k-mers sorted and looked up (pieces of 4 nt
+        # or more: 20 nt with up to 4 mismatches); shorter ones, or shorter pieces, use find.
+        *((seed, 3000, 3) for seed in range(4)),
+        (4, 1999, 3), (5, 2000, 3), (0, 3000, 5),
+        (0, 30_000, 2), (1, 30_000, 4),
     ],
 )  # fmt: skip
 def test_seeded_search_finds_every_site_a_full_comparison_finds(
@@ -145,12 +146,11 @@ def test_seeded_search_finds_every_site_a_full_comparison_finds(
 ) -> None:
     import random
 
-    from assay.primers.binding import INDEXED_MIN_BP, SEED_K, find_sites
+    from assay.primers.binding import INDEXED_MIN_BP, MIN_INDEXED_SEED, find_sites
     from assay.primers.sequence import reverse_complement
 
-    assert (length >= INDEXED_MIN_BP and 20 // (mismatches + 1) >= SEED_K) is (
-        length == 30_000 and mismatches == 2
-    )
+    indexed = length >= INDEXED_MIN_BP and 20 // (mismatches + 1) >= MIN_INDEXED_SEED
+    assert indexed is (length >= 2000 and mismatches <= 4)
     # Made here: a random target with copies of the primer planted with 0-3 mismatches, on both
     # strands; the expected sites by brute force over every window.
     rng = random.Random(seed)
@@ -160,7 +160,7 @@ def test_seeded_search_finds_every_site_a_full_comparison_finds(
         copy = list(primer if k % 2 else reverse_complement(primer))
         for position in rng.sample(range(20), k % 4):
             copy[position] = rng.choice([b for b in "ACGT" if b != copy[position]])
-        at = 200 + k * 330
+        at = 200 + k * 220
         target[at : at + 20] = copy
     text = "".join(target)
     expected = set()
@@ -171,4 +171,4 @@ def test_seeded_search_finds_every_site_a_full_comparison_finds(
                 expected.add((offset + 1, strand))
     found = {(s.start, s.strand.value) for s in find_sites(primer, text, mismatches)}
     assert found == expected
-    assert len(expected) >= 6
+    assert len(expected) >= min(8, 2 * (mismatches + 1))
