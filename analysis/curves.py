@@ -70,7 +70,9 @@ METHOD = (
     f"window of {WINDOW_DECADES:g} log10 units per target placed where efficiencies vary least, "
     f"reaction efficiency from at least {MIN_POINTS} points in it, target efficiency the mean of "
     f"reactions within {EFFICIENCY_TOLERANCE:.0%} of the median, Cq at the window's middle, "
-    "N0 = Nq / E^Cq"
+    f"N0 = Nq / E^Cq; a curve whose log phase holds fewer than {MIN_LOG_PHASE} readings or rises "
+    f"less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle is unreliable (Cq kept, flagged, not "
+    "called amplified)"
 )
 
 

@@ -397,7 +397,12 @@ def summary_text(analysis: CurveAnalysis) -> str:
     reactions = analysis.reactions
     amplified = reactions["amplified"].fillna(False).astype(bool)
     with_cq = int(reactions["cq"].notna().sum())
-    lines.append(f"{len(reactions)} reactions: {int(amplified.sum())} amplified, {with_cq} with Cq")
+    reasons = reactions["not_amplified_because"].fillna("").astype(str)
+    unreliable = int(reasons.str.startswith(f"{curves.UNRELIABLE}: ").sum())
+    doubted = (f" ({unreliable} of them unreliable: no exponential phase; see curves.csv)"
+               if unreliable else "")  # fmt: skip
+    lines.append(f"{len(reactions)} reactions: {int(amplified.sum())} amplified, {with_cq} with "
+                 f"Cq{doubted}")  # fmt: skip
     for row in analysis.targets.to_dict(orient="records"):
         efficiency = row["efficiency"]
         shown = (f"efficiency {efficiency_words(efficiency)}" if efficiency == efficiency

@@ -471,9 +471,12 @@ def test_hydrolysis_probe_calls_agree_with_rdml_tools() -> None:
     # holds fewer than 5 readings or rises less than 1.4-fold a cycle.
     from shared import CURVES
 
+    from assay.analysis.rawcurves import summary_text
+
     export = read_export(CURVES / "untergasser/probes.rdml", raw=True)
     assert export is not None
-    reactions = analyse_exports([export]).reactions
+    analysis = analyse_exports([export])
+    reactions = analysis.reactions
     calls = _rdml_tools_calls("probes_results.tsv")
     ours = {(str(p), str(w), str(t)): bool(a) for p, w, t, a in zip(
         reactions["plate"], reactions["well"], reactions["target"], reactions["amplified"],
@@ -489,6 +492,10 @@ def test_hydrolysis_probe_calls_agree_with_rdml_tools() -> None:
     assert unreliable.sum() >= 10
     assert reactions.loc[unreliable, "cq"].notna().all()
     assert not reactions.loc[unreliable, "amplified"].any()
+    # The console says so beside the count of Cqs, and the method names the rule.
+    said = summary_text(analysis)
+    assert f"{int(unreliable.sum())} of them unreliable: no exponential phase" in said
+    assert "fewer than 5 readings or rises less than 1.4-fold a cycle is unreliable" in said
 
 
 @pytest.mark.parametrize(("kept", "amplified"), [(4, False), (5, True)])
