@@ -254,6 +254,12 @@ def unreliable_curve(curve_says: str) -> str:
     return f"Cq unreliable: no exponential phase in its curve ({why})"
 
 
+def flag_unreliable(wells: pd.DataFrame) -> pd.DataFrame:
+    """The wells whose ``curves`` column says unreliable, flagged (`unreliable_curve`)."""
+    doubts = [unreliable_curve(str(says)) for says in wells["curves"]]
+    return with_flags(wells, doubts) if any(doubts) else wells
+
+
 def curve_disagreement(cq: float, curve_cq: float, curve_says: str, offset: float = 0.0) -> str:
     """Why an instrument's Cq disagrees with the well's raw curve, or "".
 
@@ -331,9 +337,7 @@ def against_curves(table: WellTable, curves: CurveCq, *, use: bool) -> WellTable
         for c, k, says, g in zip(wells["ct"], curve_cq, wells["curves"], wells["gene"].astype(str),
                                  strict=True)
     ]  # fmt: skip
-    doubts = [unreliable_curve(str(says)) for says in wells["curves"]]
-    if any(doubts):
-        wells = with_flags(wells, doubts)
+    wells = flag_unreliable(wells)
     bad = pd.Series([bool(x) for x in reasons], index=wells.index)
     if not bad.any():
         return replace(table, wells=wells, excluded=annotated(table.excluded),

@@ -332,14 +332,10 @@ def _read_wells(
         said: pd.DataFrame = frame.assign(curves=frame["row"].map(curves.per_row).fillna(""))
         return said
 
-    from assay.analysis.qc import unreliable_curve, with_flags
+    from assay.analysis.qc import flag_unreliable
 
-    wells = annotated(table.wells)
-    doubts = [unreliable_curve(str(says)) for says in wells["curves"]]
-    if any(doubts):  # a Cq where the curve crosses without an exponential phase: flagged
-        wells = with_flags(wells, doubts)
     return replace(
-        table, wells=wells, excluded=annotated(table.excluded),
+        table, wells=flag_unreliable(annotated(table.wells)), excluded=annotated(table.excluded),
         missing=annotated(table.missing), notes=(*curves.notes, *table.notes),
         efficiencies=tuple(sorted(curves.efficiencies.items())),
         efficiency_source="the raw curves",
