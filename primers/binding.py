@@ -115,7 +115,7 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
     if size < 1:
         return np.arange(len(target) - len(probe) + 1)
     limit = len(target) - len(probe)
-    if len(target) >= INDEXED_MIN_BP and size >= MIN_INDEXED_SEED:
+    if INDEXED_MIN_BP <= len(target) <= INDEXED_MAX_BP and size >= MIN_INDEXED_SEED:
         # A long target (a record, a genomic extract) is searched many times: its k-mers are
         # sorted once, and each piece's first k bases looked up (a superset of the exact hits;
         # every window is then counted in full by the caller).
@@ -145,6 +145,7 @@ def _seeded_offsets(probe: str, target: str, max_mismatches: int) -> npt.NDArray
 SEED_K = 6  # bases of a piece looked up in a long target's sorted k-mers (at most)
 MIN_INDEXED_SEED = 4  # shorter pieces match too often for a lookup to pay
 INDEXED_MIN_BP = 2_000  # targets this long get their k-mers sorted once (a record, an extract)
+INDEXED_MAX_BP = 1_000_000  # and no longer: 16 bytes a base are kept for the last 16 targets
 _BASE_CODE = np.full(256, 255, dtype=np.uint8)
 _BASE_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
 
@@ -156,7 +157,7 @@ def _kmer_key(kmer: str) -> int:
     return key
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=16)
 def _kmer_index(target: str, k: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
     """Start positions of the target's k-mers, sorted by k-mer (plain ACGT targets only)."""
     codes = _BASE_CODE[np.frombuffer(target.encode("ascii"), dtype=np.uint8)].astype(np.int64)
