@@ -248,9 +248,12 @@ def unreliable_curve(curve_says: str) -> str:
     >>> unreliable_curve("amplified; melt 81.6")
     ''
     """
-    if not curve_says.startswith("unreliable: "):
+    from assay.analysis.curves import UNRELIABLE
+
+    prefix = f"{UNRELIABLE}: "
+    if not curve_says.startswith(prefix):
         return ""
-    why = curve_says.removeprefix("unreliable: ").split(";")[0].split(", no exponential")[0]
+    why = curve_says.removeprefix(prefix).split(";")[0].split(", no exponential")[0]
     return f"Cq unreliable: no exponential phase in its curve ({why})"
 
 

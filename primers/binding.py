@@ -146,8 +146,12 @@ SEED_K = 6  # bases of a piece looked up in a long target's sorted k-mers (at mo
 MIN_INDEXED_SEED = 4  # shorter pieces match too often for a lookup to pay
 INDEXED_MIN_BP = 2_000  # targets this long get their k-mers sorted once (a record, an extract)
 INDEXED_MAX_BP = 1_000_000  # and no longer: 16 bytes a base are kept for the last 16 targets
-_BASE_CODE = np.full(256, 255, dtype=np.uint8)
-_BASE_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
+# 2-bit code of each byte: A C G T (and a c g t, U u) 0-3, anything else 4. Shared by the record
+# search here and the database indexes (`dbindex`, `scan`).
+BASE_CODES = np.full(256, 4, dtype=np.uint8)
+for _i, _base in enumerate("ACGT"):
+    BASE_CODES[ord(_base)] = BASE_CODES[ord(_base.lower())] = _i
+BASE_CODES[ord("U")] = BASE_CODES[ord("u")] = 3
 
 
 def _kmer_key(kmer: str) -> int:
@@ -160,7 +164,7 @@ def _kmer_key(kmer: str) -> int:
 @functools.lru_cache(maxsize=16)
 def _kmer_index(target: str, k: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
     """Start positions of the target's k-mers, sorted by k-mer (plain ACGT targets only)."""
-    codes = _BASE_CODE[np.frombuffer(target.encode("ascii"), dtype=np.uint8)].astype(np.int64)
+    codes = BASE_CODES[np.frombuffer(target.encode("ascii"), dtype=np.uint8)].astype(np.int64)
     keys = np.zeros(len(target) - k + 1, dtype=np.int64)
     for j in range(k):
         keys = keys * 4 + codes[j : len(codes) - k + 1 + j]

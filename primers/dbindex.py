@@ -30,15 +30,10 @@ import numpy.typing as npt
 
 from assay.errors import InputError
 from assay.files import open_atomic, write_text_atomic
-from assay.primers.binding import BindingSite, PrimingRule, Strand
+from assay.primers.binding import BASE_CODES, BindingSite, PrimingRule, Strand
 from assay.primers.sequence import IUPAC_CODES
 
 KMER = 12
-_CODE = np.full(256, 4, dtype=np.uint8)
-for _i, _base in enumerate("ACGT"):
-    _CODE[ord(_base)] = _i
-    _CODE[ord(_base.lower())] = _i
-_CODE[ord("U")] = _CODE[ord("u")] = 3
 _MASK_OF_CODE = np.array([1, 2, 4, 8, 0], dtype=np.uint8)  # code 4 (N, other) matches nothing
 _PRIMER_MASK = {b: sum(1 << "ACGT".index(x) for x in bases) for b, bases in IUPAC_CODES.items()}
 INDEX_VERSION = 1
@@ -176,7 +171,9 @@ def build_index(
         if progress is not None:
             progress(name)
         names.append(name)
-        chunks.append(_CODE[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)])
+        chunks.append(
+            BASE_CODES[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)]
+        )
         starts.append(starts[-1] + len(sequence))
     codes = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
     del chunks

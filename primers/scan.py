@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import InputError
-from assay.primers.binding import BindingSite, PrimingRule, Strand
-from assay.primers.dbindex import _CODE, KMER, codes_at, revcomp_keys, seed_keys, verify_sites
+from assay.primers.binding import BASE_CODES, BindingSite, PrimingRule, Strand
+from assay.primers.dbindex import KMER, codes_at, revcomp_keys, seed_keys, verify_sites
 
 CHUNK = 1 << 22  # positions looked at at once (about 30 MB of temporaries)
 _LETTERS = b"ACGTURYSWKMBDHVN*-acgturyswkmbdhvn"
@@ -44,7 +44,7 @@ def _lookup() -> tuple[npt.NDArray[np.uint8], int]:
     """Byte -> base code (0-3 ACGT/U, 4 other IUPAC codes), DROP for whitespace, BAD otherwise."""
     table = np.full(256, 7, dtype=np.uint8)
     for byte in _LETTERS:
-        table[byte] = _CODE[byte]
+        table[byte] = BASE_CODES[byte]
     for byte in b" \t\r\n":
         table[byte] = 6
     return table, 6
