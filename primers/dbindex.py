@@ -467,14 +467,18 @@ def verify_sites(
         return merged
     length = len(primer)
     masks = np.array([_PRIMER_MASK[c] for c in primer], dtype=np.uint8)
+    probe = masks if strand is Strand.PLUS else _complement_masks(masks)
     sites: dict[int, list[BindingSite]] = {}
+    in_bounds = (site_start >= starts[0]) & (site_start + length <= starts[-1])
+    anchor, site_start = anchor[in_bounds], site_start[in_bounds]
+    survivors = _few_mismatches(probe, fetch, site_start, strand, rule.max_mismatches)
+    anchor, site_start = anchor[survivors], site_start[survivors]
     record = np.searchsorted(starts, anchor, side="right").astype(np.int64) - 1
     inside = (site_start >= starts[record]) & (site_start + length <= starts[record + 1])
     start, record = site_start[inside], record[inside]
     if start.size == 0:
         return sites
     windows = fetch(start[:, None] + np.arange(length))
-    probe = masks if strand is Strand.PLUS else _complement_masks(masks)
     mismatched = (_MASK_OF_CODE[windows] & probe) == 0
     # Columns in 3'-distance order: plus reads the primer left to right, minus the reverse.
     by_distance = mismatched[:, ::-1] if strand is Strand.PLUS else mismatched
@@ -495,6 +499,40 @@ def verify_sites(
             )
         )
     return sites
+
+
+PRUNE_COLUMNS = 4  # bases outside the seed compared at a time before the whole site is read
+
+
+def _few_mismatches(
+    probe: npt.NDArray[np.uint8], fetch: Fetch, site_start: npt.NDArray[np.int64],
+    strand: Strand, most: int,
+) -> npt.NDArray[np.int64]:  # fmt: skip
+    """Which candidates have at most `most` mismatches outside the seed (indices into them).
+
+    The seed (the 3'-most `KMER` bases) matched when the candidate was found; the bases 5' of it
+    are read `PRUNE_COLUMNS` at a time and a candidate already past `most` is dropped, so the
+    whole site is read only for the few that can still prime (on unrelated sequence, most
+    candidates fail within four bases). Exact: only candidates the rule must refuse are dropped.
+    """
+    alive = np.arange(site_start.size)
+    outside = len(probe) - KMER
+    if outside <= 0 or alive.size == 0:
+        return alive
+    # Record columns 5' of the seed: the first `outside` of a plus-strand site, the last of a
+    # minus-strand one; read from the seed outwards.
+    columns = (np.arange(outside)[::-1] if strand is Strand.PLUS
+               else np.arange(KMER, len(probe)))  # fmt: skip
+    mismatches = np.zeros(alive.size, dtype=np.int64)
+    for first in range(0, outside, PRUNE_COLUMNS):
+        chunk = columns[first : first + PRUNE_COLUMNS]
+        codes = fetch(site_start[alive][:, None] + chunk)
+        mismatches += ((_MASK_OF_CODE[codes] & probe[chunk]) == 0).sum(axis=1)
+        keep = mismatches <= most
+        alive, mismatches = alive[keep], mismatches[keep]
+        if alive.size == 0:
+            break
+    return alive
 
 
 def revcomp_keys(keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:

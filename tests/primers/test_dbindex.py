@@ -280,3 +280,45 @@ def test_an_index_checked_whole_is_not_hashed_again_until_a_file_changes(
     path.write_bytes(bytes(data))
     os.utime(path, (then + 1, then + 1))
     assert not dbindex.index_is_whole(folder, expected)
+
+
+def _changed(sequence: str, positions: tuple[int, ...]) -> str:
+    bases = list(sequence)
+    for i in positions:
+        bases[i] = "ACGT"[("ACGT".index(bases[i]) + 1) % 4]
+    return "".join(bases)
+
+
+def _reverse_complement(sequence: str) -> str:
+    return sequence.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+
+
+@pytest.mark.parametrize(
+    ("changed", "kept"),
+    [
+        ((0, 9), True),  # two mismatches 5' of the seed, in different groups of four: at the rule
+        ((0, 5, 9), False),  # three: one past it
+        ((8, 9), True),  # both in the group read first, next to the seed
+        ((6, 7, 8), False),  # three in the group read first
+    ],
+)
+def test_sites_with_mismatches_outside_the_seed_are_kept_up_to_the_rule(
+    tmp_path: Path, changed: tuple[int, ...], kept: bool
+) -> None:
+    # A 22-nt primer: 10 bases 5' of the 12-nt seed, read four at a time before the whole site.
+    primer = "ATCTGGGGAGTATGTTGCAGAA"
+    rng = random.Random(5)
+    flank = "".join(rng.choice("ACGT") for _ in range(60))
+    site = _changed(primer, changed)
+    fasta = tmp_path / "planted.fa"
+    fasta.write_text(
+        f">plus\n{flank}{site}{flank}\n>minus\n{flank}{_reverse_complement(site)}{flank}\n"
+    )
+    found = find_sites_indexed(primer, open_index(fasta), RULES[0])
+    expected = tuple(sorted(len(primer) - i for i in changed))  # 1-based from the 3' end
+    if kept:
+        assert sorted(found) == [0, 1]
+        assert [(s.start, s.mismatches) for s in found[0]] == [(61, expected)]
+        assert [(s.start, s.mismatches) for s in found[1]] == [(61, expected)]
+    else:
+        assert found == {}
