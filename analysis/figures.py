@@ -5,7 +5,8 @@ Expression and viability are drawn as the paper's Fig. 1 and Fig. 2 done right.
 Bars are group means with SD error bars, every sample (or experiment) is drawn as a point, stars
 mark the test against the control, and a dashed line marks no change (1-fold, 100 %). Colours are
 the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies; sizes suit a
-journal's double column (180 mm) at 8 pt. Each figure is written as PNG (300 dpi) and SVG.
+journal's double column (180 mm) at 8 pt. Each figure is written as PNG (300 dpi) and SVG;
+pages of raw-curve panels as PNG at 200 dpi.
 
 Plotting only: the numbers come from `ddct`, `viability` and `refgenes`.
 """
@@ -47,6 +48,7 @@ def group_colours(count: int) -> list[str]:
 
 
 DPI = 300
+GRID_DPI = 200  # pages of small curve panels: 1,420 pixels across, sharper than a screen shows
 
 
 def _pyplot() -> Any:
@@ -84,11 +86,11 @@ def _save(figure: Any, stem: Path, *, svg: bool = True, tight: bool = True) -> l
     from assay.files import write_bytes_atomic
 
     paths = []
-    # Grids of curves are written with light PNG compression: encoding at the default level
-    # took a quarter of their time, for files a third smaller.
+    # Grids of curves are written at GRID_DPI with light PNG compression: encoding 300 dpi pages
+    # at the default level took a third of their time.
     png: dict[str, Any] = {"dpi": DPI}
     if not tight:
-        png["pil_kwargs"] = {"compress_level": 2}
+        png = {"dpi": GRID_DPI, "pil_kwargs": {"compress_level": 1}}
     formats = ((".png", png), (".svg", {})) if svg else ((".png", png),)
     for suffix, options in formats:
         buffer = io.BytesIO()
@@ -596,51 +598,168 @@ def panel_title(name: str) -> str:
     return "\n".join(textwrap.wrap(name, TITLE_CHARS, break_on_hyphens=False)) or name
 
 
-def _draw_curves(axis: Any, panel: _Panel, colour: str) -> None:
-    """A panel's curves as two collections, samples and controls (grey, dashed).
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """What a panel shows beside its curves: its title, a shaded band of y, dashed lines."""
 
-    One artist per style, not one per reaction: a page of 24 panels of 15 reactions draws in a
-    fraction of the time, and looks the same.
+    title: str
+    band: tuple[float, float] | None = None  # the window of linearity (log10 F)
+    hline: float | None = None  # the threshold (log10 F)
+    vline: float | None = None  # the predicted Tm (°C)
+
+
+SHEET_COLUMNS = 4
+# A sheet row, in inches: the title above the plot, the plot, its tick labels below.
+_ROW_IN, _TITLE_IN, _PLOT_IN = 1.45, 0.33, 0.88
+_LEFT_IN, _RIGHT_IN, _GAP_IN, _TICK_IN = 0.55, 0.12, 0.45, 0.03
+
+
+def _limits(values: Any) -> tuple[float, float] | None:
+    """The axis range of the finite values with matplotlib's 5 % margins (None: none finite)."""
+    import numpy as np
+
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    if not math.isfinite(high - low):
+        raise InputError("a curve figure cannot be drawn: the values are too extreme to plot "
+                         f"({low:g} to {high:g})")  # fmt: skip
+    if high == low:  # a flat curve: a unit range around it
+        return low - 0.5, high + 0.5
+    pad = 0.05 * (high - low)
+    return low - pad, high + pad
+
+
+def _ticks(low: float, high: float, most: int = 4) -> list[tuple[float, str]]:
+    """Round tick values inside [low, high] (`most` + 1 at most), labelled as short as can be.
+
+    >>> _ticks(-0.2, 41.0)
+    [(0.0, '0'), (20.0, '20'), (40.0, '40')]
+    >>> [label for _, label in _ticks(-1.1, 1.6)]
+    ['−1', '0', '1']
+    >>> [label for _, label in _ticks(-0.05, 0.9)]
+    ['0.00', '0.25', '0.50', '0.75']
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    locator = MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10])
+    values = [float(v) + 0.0 for v in locator.tick_values(low, high) if low <= v <= high]
+    decimals = next((d for d in range(7)
+                     if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values)),
+                    6)  # fmt: skip
+    return [(v, f"{round(v, decimals) + 0.0:.{decimals}f}".replace("-", "\u2212")) for v in values]
+
+
+def _sheet(plt: Any, chunk: Sequence[_Panel], marks: Sequence[_Marks], colour: str,
+           x_label: str, y_label: str) -> Any:  # fmt: skip
+    """One page of panels drawn on a single canvas, four a row.
+
+    Every panel is mapped into its box by hand and drawn with the page's few collections (curves,
+    controls, frames, ticks, marks): matplotlib's own axes cost 30 ms a panel in tick and text
+    objects, most of `assay curves`' time. Each panel keeps its own ranges (5 % margins) and
+    round ticks; the x tick labels are written once a column when every panel shares them.
     """
     import numpy as np
-    from matplotlib.collections import LineCollection
+    from matplotlib.collections import LineCollection, PolyCollection
 
-    x = np.asarray(panel.x, dtype=float)
-    y = np.asarray(panel.y, dtype=float)
-    for controls, line_colour, style in ((False, colour, "-"), (True, "#999999", "--")):
-        rows = np.flatnonzero(np.asarray(panel.controls, dtype=bool) == controls)
-        if rows.size == 0:
+    rows = math.ceil(len(chunk) / SHEET_COLUMNS)
+    # Room above the first row for its longest title (names wrap; a title has up to 2 lines).
+    extra = 0.12 * max(0, max(m.title.count("\n") for m in marks[:SHEET_COLUMNS]) - 1)
+    height = extra + rows * _ROW_IN + 0.1
+    width = (WIDTH_IN - _LEFT_IN - _RIGHT_IN - (SHEET_COLUMNS - 1) * _GAP_IN) / SHEET_COLUMNS
+    columns = min(len(chunk), SHEET_COLUMNS)  # a page of fewer panels is as narrow as they
+    page_width = _LEFT_IN + columns * width + (columns - 1) * _GAP_IN + _RIGHT_IN
+    figure = plt.figure(figsize=(page_width, height))
+    canvas = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    canvas.set_xlim(0, page_width)
+    canvas.set_ylim(0, height)
+    canvas.set_axis_off()
+    curves: dict[bool, list[Any]] = {False: [], True: []}  # samples, controls
+    frames, ticks, dashed, bands = [], [], [], []
+    ranges = []
+    for panel in chunk:
+        x, y = np.asarray(panel.x, dtype=float), np.asarray(panel.y, dtype=float)
+        ranges.append((_limits(np.where(np.isfinite(y), x, np.nan)), _limits(y)))
+    shared_x = len({x_range for x_range, _ in ranges}) == 1
+
+    def text(at_x: float, at_y: float, words: str, **style: Any) -> None:
+        canvas.text(at_x, at_y, words, **{"fontsize": 6, **style})
+
+    for number, (panel, mark, (x_range, y_range)) in enumerate(zip(chunk, marks, ranges,
+                                                                   strict=True)):  # fmt: skip
+        row, column = divmod(number, SHEET_COLUMNS)
+        left = _LEFT_IN + column * (width + _GAP_IN)
+        top = height - extra - row * _ROW_IN - _TITLE_IN
+        bottom = top - _PLOT_IN
+        text(left + width / 2, top + 0.04, mark.title, ha="center", va="bottom", fontsize=7)
+        frames.append([(left, top), (left, bottom), (left + width, bottom)])
+        if column == 0 and y_label:
+            text(0.1, (top + bottom) / 2, y_label, rotation=90, ha="center", va="center",
+                 fontsize=7)  # fmt: skip
+        lowest = number + SHEET_COLUMNS >= len(chunk)  # nothing drawn below it
+        if lowest:
+            text(left + width / 2, bottom - 0.2, x_label, ha="center", va="top", fontsize=7)
+        if x_range is None or y_range is None:
             continue
-        segments = [np.column_stack((x[r], y[r])) for r in rows]
-        axis.add_collection(LineCollection(segments, linewidths=0.6, alpha=0.8,
-                                           colors=line_colour, linestyles=style))  # fmt: skip
-    finite_x = x[np.isfinite(x) & np.isfinite(y)]
-    finite_y = y[np.isfinite(y)]
-    if finite_x.size and finite_y.size:  # a collection does not move the axes' limits
-        axis.update_datalim(np.column_stack(([finite_x.min(), finite_x.max()],
-                                             [finite_y.min(), finite_y.max()])))  # fmt: skip
-        axis.autoscale_view()
+        (x0, x1), (y0, y1) = x_range, y_range
+
+        def at_x(v: Any, x0: float = x0, x1: float = x1, left: float = left) -> Any:
+            return left + (v - x0) / (x1 - x0) * width
+
+        def at_y(v: Any, y0: float = y0, y1: float = y1, bottom: float = bottom) -> Any:
+            return bottom + (v - y0) / (y1 - y0) * _PLOT_IN
+
+        x, y = np.asarray(panel.x, dtype=float), np.asarray(panel.y, dtype=float)
+        with np.errstate(invalid="ignore"):
+            xs = np.where(np.isfinite(x), at_x(x), np.nan)
+            ys = np.where(np.isfinite(y), at_y(y), np.nan)
+        for r, control in enumerate(np.asarray(panel.controls, dtype=bool)):
+            curves[bool(control)].append(np.column_stack((xs[r], ys[r])))
+        for value, label in _ticks(x0, x1):
+            ticks.append([(at_x(value), bottom), (at_x(value), bottom - _TICK_IN)])
+            if lowest or not shared_x:
+                text(at_x(value), bottom - _TICK_IN - 0.02, label, ha="center", va="top")
+        for value, label in _ticks(y0, y1, most=3):
+            ticks.append([(left - _TICK_IN, at_y(value)), (left, at_y(value))])
+            text(left - _TICK_IN - 0.02, at_y(value), label, ha="right", va="center")
+        if mark.band is not None:
+            low, high = max(mark.band[0], y0), min(mark.band[1], y1)
+            if low < high:
+                bands.append([(left, at_y(low)), (left + width, at_y(low)),
+                              (left + width, at_y(high)), (left, at_y(high))])  # fmt: skip
+        if mark.hline is not None and y0 <= mark.hline <= y1:
+            dashed.append([(left, at_y(mark.hline)), (left + width, at_y(mark.hline))])
+        if mark.vline is not None and x0 <= mark.vline <= x1:
+            dashed.append([(at_x(mark.vline), bottom), (at_x(mark.vline), top)])
+    canvas.add_collection(PolyCollection(bands, facecolors=OKABE_ITO[1], alpha=0.18,
+                                         linewidths=0, zorder=1))  # fmt: skip
+    for control, line_colour, style in ((False, colour, "-"), (True, "#999999", "--")):
+        canvas.add_collection(LineCollection(curves[control], linewidths=0.6, alpha=0.8,
+                                             colors=line_colour, linestyles=style,
+                                             zorder=2))  # fmt: skip
+    canvas.add_collection(LineCollection(frames + ticks, linewidths=0.6, colors="black",
+                                         zorder=3))  # fmt: skip
+    canvas.add_collection(LineCollection(dashed, linewidths=0.8, colors=OKABE_ITO[5],
+                                         linestyles="--", zorder=4))  # fmt: skip
+    return figure
 
 
 def _paged(
-    panels: Sequence[_Panel], stem: Path, colour: str, x_label: str,
-    decorate: Callable[[Any, _Panel], None],
+    panels: Sequence[_Panel], stem: Path, colour: str, labels: tuple[str, str],
+    marks_of: Callable[[_Panel], _Marks],
 ) -> list[Path]:  # fmt: skip
     """Draw the panels, `MAX_PANELS` a page (PNG), controls grey and dashed."""
     plt = _pyplot()
     paths: list[Path] = []
     for page in range(0, len(panels), MAX_PANELS):
         chunk = panels[page : page + MAX_PANELS]
-        # Room above the first row for its longest title (names wrap; titles are placed).
-        wrapped = max(panel_title(p.target).count("\n") for p in chunk[:4])
-        figure, axes = _grid(len(chunk), plt, top_in=0.35 + 0.12 * wrapped)
-        for axis, panel in zip(axes, chunk, strict=True):
-            _draw_curves(axis, panel, colour)
-            axis.set_xlabel(x_label, fontsize=7)
-            decorate(axis, panel)
+        figure = _sheet(plt, chunk, [marks_of(p) for p in chunk], colour, *labels)
         suffix = "" if page == 0 else f"_{page // MAX_PANELS + 1}"
-        paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
-        plt.close(figure)
+        try:
+            paths += _save(figure, stem.with_name(stem.name + suffix), svg=False, tight=False)
+        finally:
+            plt.close(figure)
     return paths
 
 
@@ -654,44 +773,38 @@ def amplification_figure(runs: Sequence[Any], stem: Path) -> list[Path]:
     import numpy as np
 
     def logs(run: Any) -> Any:
-        # log10 drawn on a linear axis: the same picture as a log scale, at a fraction of
-        # matplotlib's cost for log ticks on dozens of panels.
+        # log10 drawn on a linear axis: the same picture as a log scale.
         if run.fit is None:
             return None
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.log10(np.where(run.fit.corrected > 0, run.fit.corrected, np.nan))
 
-    def decorate(axis: Any, panel: _Panel) -> None:
+    def marks_of(panel: _Panel) -> _Marks:
         window = panel.mark
-        if window is not None and np.isfinite(window.upper_log10):
-            axis.axhspan(window.lower_log10, window.upper_log10, color=OKABE_ITO[1], alpha=0.18,
-                         lw=0)  # fmt: skip
-            axis.axhline(window.threshold_log10, color=OKABE_ITO[5], lw=0.8, ls="--")
         has_e = window is not None and np.isfinite(window.efficiency)
-        shown = (
-            f"E {100 * (window.efficiency - 1):.0f} %" if window is not None and has_e else "no E"
-        )
-        # Placed, not fitted: matplotlib measures every panel to fit a title (a second a page).
-        axis.set_title(f"{panel_title(panel.target)}\n{shown}", fontsize=7, y=1.0)
-        axis.set_ylabel("log10 F", fontsize=7)
+        shown = f"E {100 * (window.efficiency - 1):.0f} %" if has_e else "no E"
+        title = f"{panel_title(panel.target)}\n{shown}"
+        if window is None or not np.isfinite(window.upper_log10):
+            return _Marks(title)
+        return _Marks(title, band=(float(window.lower_log10), float(window.upper_log10)),
+                      hline=float(window.threshold_log10))  # fmt: skip
 
     panels = _panels(runs, logs, lambda run, target: run.fit.windows.get(target),
                      lambda run: run.export.amplification.x)  # fmt: skip
-    return _paged(panels, stem, OKABE_ITO[0], "cycle", decorate)
+    return _paged(panels, stem, OKABE_ITO[0], ("cycle", "log10 F"), marks_of)
 
 
 def melt_figure(runs: Sequence[Any], predicted: dict[str, float], stem: Path) -> list[Path]:
     """-dF/dT per target, controls grey, the predicted amplicon Tm as a dashed line."""
 
-    def decorate(axis: Any, panel: _Panel) -> None:
-        if panel.mark is not None:
-            axis.axvline(panel.mark, color=OKABE_ITO[5], lw=0.8, ls="--")
-        axis.set_title(panel_title(panel.target), fontsize=7, y=1.0)
+    def marks_of(panel: _Panel) -> _Marks:
+        tm = None if panel.mark is None else float(panel.mark)
+        return _Marks(panel_title(panel.target), vline=tm)
 
     panels = _panels(runs, lambda run: run.melt.derivative if run.melt is not None else None,
                      lambda _run, target: predicted.get(target),
                      lambda run: run.melt.temperature)  # fmt: skip
-    return _paged(panels, stem, OKABE_ITO[2], "°C", decorate)
+    return _paged(panels, stem, OKABE_ITO[2], ("°C", "−dF/dT"), marks_of)
 
 
 QC_COLOURS = {"ok": "#009E73", "no Ct": "#BBBBBB", "flagged": "#E69F00", "excluded": "#D55E00",

@@ -290,6 +290,80 @@ def test_panel_titles_wrap_long_names_whole() -> None:
     assert panel_title("x" * TITLE_CHARS) == "x" * TITLE_CHARS  # at the limit: one line
 
 
+def _sheet_panels(x_ranges: list[tuple[float, float]]) -> tuple[list[Any], list[Any]]:
+    from assay.analysis.figures import _Marks, _Panel
+
+    panels = []
+    for low, high in x_ranges:
+        x = np.linspace(low, high, 11)[None, :].repeat(2, axis=0)
+        y = np.vstack([np.linspace(0.0, 1.0, 11), np.zeros(11)])
+        panels.append(_Panel("t", x, y, np.array([False, True]), None))
+    return panels, [_Marks(f"t{i}") for i in range(len(panels))]
+
+
+def test_a_curve_sheet_maps_each_panel_into_its_box() -> None:
+    from matplotlib.collections import LineCollection
+
+    from assay.analysis import figures
+
+    plt = figures._pyplot()
+    panels, marks = _sheet_panels([(0.0, 10.0)])
+    figure = figures._sheet(plt, panels, marks, "#0072B2", "cycle", "log10 F")
+    try:
+        (canvas,) = figure.axes
+        samples, controls = [c for c in canvas.collections if isinstance(c, LineCollection)][:2]
+        # By hand, in inches: x 0-10 with 5 % margins is -0.5-10.5; y 0-1 is -0.05-1.05. The
+        # panel starts 0.55 in from the left; its plot is 0.88 in high and 1.26 in wide (4 to a
+        # row of 7.1 in, less margins of 0.55 and 0.12 and gaps of 0.45).
+        width = (7.1 - 0.55 - 0.12 - 3 * 0.45) / 4
+        first = samples.get_segments()[0][0]
+        # One row of 1.45 in and 0.1 in below; a one-line title: 0.33 in above the plot.
+        assert figure.get_figheight() == pytest.approx(1.55)
+        bottom = 1.55 - 0.33 - 0.88
+        assert first[0] == pytest.approx(0.55 + 0.5 / 11 * width)
+        assert first[1] == pytest.approx(bottom + 0.05 / 1.1 * 0.88)
+        assert len(controls.get_segments()) == 1  # the control curve drawn apart (grey, dashed)
+        assert figure.get_figwidth() == pytest.approx(0.55 + width + 0.12)  # one panel: narrow
+    finally:
+        plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("x_ranges", "labelled"),
+    [
+        ([(0.0, 40.0)] * 6, 4),  # shared: only the panels with nothing below are labelled
+        ([(0.0, 40.0)] * 5 + [(1.0, 40.0)], 6),  # one differs: every panel is labelled
+    ],
+)
+def test_x_tick_labels_are_written_once_a_column_only_when_every_panel_shares_them(
+    x_ranges: list[tuple[float, float]], labelled: int
+) -> None:
+    from assay.analysis import figures
+
+    plt = figures._pyplot()
+    panels, marks = _sheet_panels(x_ranges)
+    figure = figures._sheet(plt, panels, marks, "#0072B2", "cycle", "log10 F")
+    try:
+        texts = [t.get_text() for t in figure.axes[0].texts]
+        assert texts.count("cycle") == 4  # the axis named under each column's lowest panel
+        assert texts.count("20") == labelled  # 0, 10, 20, 30, 40 under each labelled panel
+    finally:
+        plt.close(figure)
+
+
+def test_a_curve_too_extreme_to_draw_is_refused_in_words() -> None:
+    from assay.analysis import figures
+    from assay.errors import InputError
+
+    plt = figures._pyplot()
+    panels, marks = _sheet_panels([(0.0, 10.0)])
+    panels[0] = figures._Panel("t", panels[0].x, np.array([[-1e308] * 5 + [1e308] * 6] * 2),
+                               panels[0].controls, None)  # fmt: skip
+    with pytest.raises(InputError, match="too extreme to plot"):
+        figures._sheet(plt, panels, marks, "#0072B2", "cycle", "log10 F")
+    plt.close("all")
+
+
 def test_assay_curves_writes_tables_figures_and_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
