@@ -112,6 +112,8 @@ class Export:
         melt: Raw fluorescence per temperature, when the export carries it (RDML ``mdp``).
         amplicons: (target, amplicon sequence) where the export gives a real one.
         efficiencies: (target, amplification factor) the software applied, where it says.
+        chemistries: (target, detection chemistry) where the export states it (RDML's
+            ``dyeChemistry``: "hydrolysis probe", "saturating DNA binding dye", ...).
     """
 
     path: str
@@ -124,6 +126,7 @@ class Export:
     melt: Traces | None = None
     amplicons: tuple[tuple[str, str], ...] = ()
     efficiencies: tuple[tuple[str, float], ...] = ()
+    chemistries: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1091,7 +1094,14 @@ def _rdml_export(data: bytes, path: Path) -> Export:
                   endogenous_control=", ".join(references) or None,
                   notes=tuple(sorted(notes)), amplification=_traces(amplification),
                   melt=_traces(melt), amplicons=_amplicons(root),
-                  efficiencies=efficiencies)  # fmt: skip
+                  efficiencies=efficiencies, chemistries=_chemistries(root))  # fmt: skip
+
+
+def _chemistries(root: Any) -> tuple[tuple[str, str], ...]:
+    """(target, chemistry) for each target whose dye states its chemistry, as RDML spells it."""
+    stated = {d.get("id", ""): _child_text(d, "dyeChemistry") for d in _children(root, "dye")}
+    found = ((t.get("id", ""), stated.get(_dye_of(t), "")) for t in _children(root, "target"))
+    return tuple(sorted((target, chemistry) for target, chemistry in found if chemistry))
 
 
 def _rdml_groups(root: Any) -> tuple[dict[str, str], str]:

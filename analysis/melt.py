@@ -127,6 +127,50 @@ def peaks_text(peaks: Sequence[MeltPeak]) -> str:
     return "; ".join([f"{main.tm_c:.1f}", *(f"{p.tm_c:.1f} ({p.relative:.0%})" for p in more)])
 
 
+# Chemistries whose signal does not follow the amplicon's melting (RDML's dyeChemistry terms):
+# a hydrolysis probe's reporter is cleaved off and stays lit whatever the temperature, so its
+# "melt curve" is drift and noise, and any peak in it is read from noise.
+NOT_MELTED = frozenset({"hydrolysis probe"})
+# Chemistries whose melt is the probe's, not the amplicon's: a hybridization (FRET) probe
+# melts off its target at the probe's own Tm (used to genotype), so it is not compared with the
+# amplicon's predicted Tm.
+PROBE_MELTS = frozenset({"hybridization probe"})
+
+
+def not_melted(chemistry: str) -> str:
+    """What the melt verdict of a target read by such a chemistry says.
+
+    >>> not_melted("hydrolysis probe")
+    "not analysed: a hydrolysis probe's signal does not follow the amplicon's melting"
+    """
+    return f"not analysed: a {chemistry}'s signal does not follow the amplicon's melting"
+
+
+def probe_melt(main_tms: Sequence[float], chemistry: str) -> str:
+    """The melt of a hybridization probe: the probe's own Tm, not compared with the amplicon's.
+
+    >>> probe_melt([63.2, 62.9, 63.0], "hybridization probe").split(", ")[0]
+    "main peak 63.0 C: the hybridization probe's melting"
+    """
+    if not main_tms:
+        return "no melt peak"
+    return (f"main peak {float(np.median(main_tms)):.1f} C: the {chemistry}'s melting, not the "
+            "amplicon's (not compared with a predicted Tm)")  # fmt: skip
+
+
+def without(found: MeltCurves, rows: Any) -> MeltCurves:
+    """The melt curves with `rows` (a boolean mask) left out: no peaks, nothing drawn."""
+    import dataclasses
+
+    rows = np.asarray(rows, dtype=bool)
+    if not rows.any():
+        return found
+    derivative = np.array(found.derivative, dtype=float, copy=True)
+    derivative[rows] = np.nan
+    peaks = tuple(() if skip else p for p, skip in zip(found.peaks, rows, strict=True))
+    return dataclasses.replace(found, peaks=peaks, derivative=derivative)
+
+
 def verdict(
     main_tms: Sequence[float], extra_tms: Sequence[float], predicted_c: float | None
 ) -> str:

@@ -97,6 +97,7 @@ def _target_rows(
     found: melt.MeltCurves | None,
     amplicons: dict[str, str],
     conditions: ReactionConditions,
+    chemistries: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     from assay.primers.thermo import product_tm_c
 
@@ -109,10 +110,16 @@ def _target_rows(
         predicted = round(product_tm_c(amplicon, conditions), 1) if amplicon else None
         text = ntc_text = ""
         observed: float | None = None
-        if found is not None:
+        chemistry = (chemistries or {}).get(str(target), "")
+        if found is not None and chemistry in melt.NOT_MELTED:
+            text = melt.not_melted(chemistry)
+        elif found is not None:
             mains = [found.peaks[r][0].tm_c for r in mine[~controls] if found.peaks[r]]
             extras = [p.tm_c for r in mine[~controls] for p in found.peaks[r][1:]]
-            text = melt.verdict(mains, extras, predicted)
+            if chemistry in melt.PROBE_MELTS:
+                text = melt.probe_melt(mains, chemistry)
+            else:
+                text = melt.verdict(mains, extras, predicted)
             observed = round(float(np.median(mains)), 1) if mains else None
             ntc = [melt.peaks_text(found.peaks[r]) for r in mine[controls] if found.peaks[r]]
             ntc_text = (
@@ -243,6 +250,12 @@ def analyse_exports(
         # Readings the reader left out (not numbers) are said where the curves are shown.
         notes += [f"{Path(whole.path).name}: {n}" for n in whole.notes
                   if "that are not numbers" in n]  # fmt: skip
+        unmelted = [t for t, c in whole.chemistries if c in melt.NOT_MELTED]
+        if whole.melt is not None and unmelted:
+            kinds = sorted({c for _, c in whole.chemistries if c in melt.NOT_MELTED})
+            notes.append(f"{Path(whole.path).name}: melt curves of {len(unmelted)} target(s) "
+                         f"read by {' and '.join(kinds)} not analysed: their signal does not "
+                         "follow the amplicon's melting")  # fmt: skip
         parts = _per_plate(whole)
         ordered = []
         for export, name, index in parts:
@@ -354,7 +367,14 @@ def _analyse_one(
             use=use,
         )
     found = melt.melt_peaks(export.melt.x, export.melt.y) if export.melt is not None else None
-    targets.extend(_target_rows(name, wells, fit, found, dict(export.amplicons), conditions))
+    chemistries = dict(export.chemistries)
+    if found is not None:
+        unread = wells["target"].astype(str).map(
+            lambda t: chemistries.get(t, "") in melt.NOT_MELTED
+        ).to_numpy()  # fmt: skip
+        found = melt.without(found, unread)
+    targets.extend(_target_rows(name, wells, fit, found, dict(export.amplicons), conditions,
+                                chemistries))  # fmt: skip
     runs.append(ExportCurves(export=export, fit=fit, melt=found))
     return _reaction_rows(name, wells, fit, found)
 
@@ -407,7 +427,9 @@ def summary_text(analysis: CurveAnalysis) -> str:
         efficiency = row["efficiency"]
         shown = (f"efficiency {efficiency_words(efficiency)}" if efficiency == efficiency
                  else "no efficiency")  # fmt: skip
-        melt_text = f"; {row['melt']}" if row["melt"] else ""
+        # A melt not analysed for its chemistry is said once, in the notes.
+        melt_text = (f"; {row['melt']}" if row["melt"] and not str(row["melt"]).startswith(
+            "not analysed") else "")  # fmt: skip
         lines.append(
             f"  {row['target']}: {row['amplified']}/{row['reactions']} amplified, "
             f"{shown}{melt_text}"
@@ -479,7 +501,8 @@ def with_curve_cq(export: Export) -> CurveCq:
     name = Path(export.path).name
     notes = [f"{name}: Cq and efficiency of each target from the raw curves ({curves.METHOD})"]
     for row in analysis.targets.to_dict(orient="records"):
-        if row["melt"] and not str(row["melt"]).startswith("one product, as predicted"):
+        if row["melt"] and not str(row["melt"]).startswith(("one product, as predicted",
+                                                             "not analysed")):  # fmt: skip
             notes.append(f"melt curve: {row['target']}: {row['melt']}")
         if row["ntc_melt"] and row["ntc_melt"] != "no peak":
             notes.append(f"melt curve: {row['target']} controls: {row['ntc_melt']}")

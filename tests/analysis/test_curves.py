@@ -712,3 +712,55 @@ def test_a_curve_still_rising_at_its_end_has_no_plateau(readings: int, plateau: 
     fit = fit_curves(np.tile(np.arange(1.0, readings + 1), (3, 1)), y, ["t"] * 3)
     assert fit.amplified.all()
     assert fit.plateau.tolist() == [plateau] * 3
+
+
+def _with_chemistry(source: Path, chemistry: str, folder: Path) -> Path:
+    """A copy of a real RDML file whose dyes all state `chemistry` (deliberately changed)."""
+    with zipfile.ZipFile(source) as archive:
+        xml = archive.read("rdml_data.xml").decode()
+    assert "<dyeChemistry>" in xml
+    xml = re.sub(r"<dyeChemistry>[^<]*</dyeChemistry>", f"<dyeChemistry>{chemistry}</dyeChemistry>",
+                 xml)  # fmt: skip
+    copy = folder / f"{source.stem}_changed_to_{chemistry.replace(' ', '_')}.rdml"
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("rdml_data.xml", xml)
+    return copy
+
+
+def test_hydrolysis_probe_melts_are_not_read_for_peaks() -> None:
+    # probes.rdml states "hydrolysis probe" for every dye and carries melt readings anyway: the
+    # cleaved reporter stays lit, so its "peaks" were noise (17 in one NTC).
+    from shared import CURVES as SHARED_CURVES
+
+    export = read_export(SHARED_CURVES / "untergasser" / "probes.rdml", raw=True)
+    assert export is not None
+    assert {c for _, c in export.chemistries} == {"hydrolysis probe"}
+    analysis = analyse_exports([export])
+    assert set(analysis.targets["melt"]) == {
+        "not analysed: a hydrolysis probe's signal does not follow the amplicon's melting"
+    }
+    assert (analysis.targets["ntc_melt"] == "").all()
+    assert (analysis.reactions["melt_peaks"] == "").all()
+    assert analysis.reactions["melt_tm_c"].isna().all()
+    assert any("hydrolysis probe not analysed" in n for n in analysis.notes)
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "said"),
+    [
+        ("hydrolysis probe", r"^not analysed: a hydrolysis probe's signal"),
+        ("hybridization probe", r"C: the hybridization probe's melting, not the amplicon's"),
+        # As the file itself states: each main peak set beside the amplicon's predicted Tm.
+        ("saturating DNA binding dye", r"main peak [\d.]+ C, predicted [\d.]+ C"),
+    ],
+)
+def test_the_melt_verdict_follows_the_stated_chemistry(
+    tmp_path: Path, chemistry: str, said: str
+) -> None:
+    copy = _with_chemistry(CURVES / "untergasser" / "own_mix_b.rdml", chemistry, tmp_path)
+    analysis = analyse_exports([read_export(copy, raw=True)])  # type: ignore[list-item]
+    with_peaks = analysis.targets[analysis.targets["amplified"] > 0]
+    assert len(with_peaks) >= 3
+    assert all(re.search(said, str(m)) for m in with_peaks["melt"])
+    peaks = analysis.reactions["melt_peaks"].fillna("")
+    assert (peaks == "").all() == (chemistry == "hydrolysis probe")
