@@ -23,7 +23,10 @@ Ruijter et al. 2021), with each rule stated here and in every output:
 4. **Target efficiency**: the mean of its reactions' efficiencies, leaving out those more than
    `EFFICIENCY_TOLERANCE` from the median (LinRegPCR's 5 % rule).
 5. **Cq** where the corrected curve crosses the threshold Nq (the middle of the band), by
-   interpolation in log space; **N0** = Nq / E^Cq with the target's mean efficiency E.
+   interpolation in log space; **N0** = Nq / E^Cq with the target's mean efficiency E. Where the
+   signal lags the amplicon (a hydrolysis probe or a labelled reverse primer is read a cycle
+   after its product is made; `signal_lag`), N0 is taken that many cycles before the crossing,
+   as LinRegPCR corrects it; the Cq stays the crossing (as the instrument reads it).
 
 Everything is computed on whole arrays (reactions x cycles): thousands of curves take milliseconds.
 """
@@ -64,15 +67,36 @@ EFFICIENCY_TOLERANCE = 0.05  # reactions further than this from the median are l
 SDM_FLOOR = 0.05  # the SDM is looked for where the curve has risen this fraction of its range
 BISECTION_STEPS = 60
 
+# Cycles by which a chemistry's signal lags the amplicon it reports (LinRegPCR's Cq correction,
+# rdmlpython 1.7.2 `Run.linRegPCR`): a hydrolysis probe is cleaved, and a labelled reverse primer
+# extended, in the cycle after the one that made the strand it reports. A DNA-zyme probe's lag
+# depends on the efficiency (`signal_lag`). DNA-binding dyes and hybridization probes: none.
+SIGNAL_LAG_CYCLES = {"hydrolysis probe": 1.0, "labelled reverse primer": 1.0}
+
+
+def signal_lag(chemistry: str, efficiency: float) -> float:
+    """Cycles the chemistry's signal lags its amplicon, at the target's efficiency.
+
+    >>> signal_lag("hydrolysis probe", 1.9), signal_lag("saturating DNA binding dye", 1.9)
+    (1.0, 0.0)
+    >>> round(signal_lag("DNA-zyme probe", 2.0), 6)  # 1 - log2(1 / (1 - 1/2))
+    0.0
+    """
+    if chemistry == "DNA-zyme probe" and efficiency > 1.0:
+        return float(1.0 - np.log(1.0 / (1.0 - 1.0 / efficiency)) / np.log(efficiency))
+    return SIGNAL_LAG_CYCLES.get(chemistry, 0.0)
+
+
 METHOD = (
     "LinRegPCR-style window of linearity: constant baseline per reaction (equal slopes of the "
     f"lower and upper half of the {EXP_POINTS} cycles before the second-derivative maximum), a "
     f"window of {WINDOW_DECADES:g} log10 units per target placed where efficiencies vary least, "
     f"reaction efficiency from at least {MIN_POINTS} points in it, target efficiency the mean of "
     f"reactions within {EFFICIENCY_TOLERANCE:.0%} of the median, Cq at the window's middle, "
-    f"N0 = Nq / E^Cq; a curve whose log phase holds fewer than {MIN_LOG_PHASE} readings or rises "
-    f"less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle is unreliable (Cq kept, flagged, not "
-    "called amplified)"
+    "N0 = Nq / E^Cq (a cycle earlier for hydrolysis probes, whose signal lags the amplicon, as "
+    f"LinRegPCR corrects it); a curve whose log phase holds fewer than {MIN_LOG_PHASE} readings "
+    f"or rises less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle is unreliable (Cq kept, "
+    "flagged, not called amplified)"
 )
 
 
@@ -119,7 +143,8 @@ class CurveFit:
         efficiency: The reaction's own efficiency (NaN: too few points in the window).
         points: Its points inside the window.
         cq: Cycle where the corrected curve crosses the target's threshold (NaN: none).
-        n0: Starting quantity in fluorescence units, with the target's mean efficiency.
+        n0: Starting quantity in fluorescence units, with the target's mean efficiency (and its
+            chemistry's signal lag, `signal_lag`).
         windows: Each target's window, by target.
     """
 
@@ -397,7 +422,10 @@ def _window(cycles: Any, logs: Any, sdm: Any, members: Any) -> tuple[float, Any,
     return top, np.where(n >= MIN_POINTS, 10.0**slopes, np.nan), n
 
 
-def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> CurveFit:
+def fit_curves(
+    x: Any, y: Any, targets: Sequence[str], use: Any = None,
+    chemistries: dict[str, str] | None = None,
+) -> CurveFit:  # fmt: skip
     """Analyse raw amplification curves (rows: reactions; NaN where a reaction has no reading).
 
     Args:
@@ -406,6 +434,8 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         targets: The target of each row (the window and mean efficiency are per target).
         use: Rows that place the window and give the mean efficiency (default all); the others
             (NTCs, no-RT controls) are read with their target's window and efficiency.
+        chemistries: Target -> its detection chemistry, where known (RDML's terms): a
+            chemistry whose signal lags the amplicon takes N0 that many cycles earlier.
 
     Returns:
         Per-reaction baseline, Cq, efficiency, N0 and amplification call, and each target's
@@ -511,7 +541,8 @@ def fit_curves(x: Any, y: Any, targets: Sequence[str], use: Any = None) -> Curve
         mean = float(own[keep].mean()) if keep.any() else np.nan
         sd = float(own[keep].std(ddof=1)) if keep.sum() > 1 else np.nan
         cq[members] = np.where(crossed, found, np.nan)
-        n0[members] = 10.0**threshold / mean ** cq[members]
+        lag = signal_lag((chemistries or {}).get(str(target), ""), mean)
+        n0[members] = 10.0**threshold / mean ** (cq[members] - lag)
         amplified[members] = sure
         unreliable[members] = crossed & ~sure
         for r, e in zip(members[flat], own[flat], strict=True):

@@ -358,6 +358,7 @@ def _analyse_one(
     """Fit one plate's curves and melts; its target rows and run are appended in place."""
     wells = export.wells.reset_index(drop=True)
     fit = None
+    chemistries = dict(export.chemistries)
     if export.amplification is not None:
         use = ~wells["role"].isin(_CONTROLS).to_numpy()
         fit = curves.fit_curves(
@@ -365,9 +366,9 @@ def _analyse_one(
             export.amplification.y,
             wells["target"].astype(str).tolist(),
             use=use,
+            chemistries=chemistries,
         )
     found = melt.melt_peaks(export.melt.x, export.melt.y) if export.melt is not None else None
-    chemistries = dict(export.chemistries)
     if found is not None:
         unread = wells["target"].astype(str).map(
             lambda t: chemistries.get(t, "") in melt.NOT_MELTED

@@ -20,7 +20,10 @@ published library; the library itself reproduces their target efficiencies for o
 of targets, so that part of the results is not a number any implementation of the published
 method can be held to.
 
-Run:  .venv/bin/python -P benchmarks/rdml_tools_agreement.py [--peer-python PATH]
+With --write-n0 FOLDER it writes instead the peer's N0 per reaction of probes.rdml and
+eva_green_a.rdml (the test fixtures tests/analysis/fixtures/curves/rdmlpython/*_rdmlpython_n0.tsv).
+
+Run:  .venv/bin/python -P benchmarks/rdml_tools_agreement.py [--peer-python PATH] [--write-n0 DIR]
 """
 
 from __future__ import annotations
@@ -53,8 +56,13 @@ for experiment in document.experiments():
         for row in found["resultsList"][1:]:
             named = dict(zip(header, row))
             print("\\t".join(str(v) for v in (experiment["id"], run["id"], named["well"],
-                  named["target"], named["amplification"], named["mean PCR eff"])))
+                  named["target"], named["amplification"], named["mean PCR eff"],
+                  named["N0 (mean eff)"])))
 """
+# The peer's N0 per reaction, kept as test fixtures (tests/analysis/fixtures/curves/rdmlpython):
+# a hydrolysis-probe file and a DNA-binding-dye file, for the chemistry's signal lag.
+N0_FILES = ("probes.rdml", "eva_green_a.rdml")
+N0_HEADER = "run\twell\ttarget\tamplification\tmean PCR eff\tN0 (mean eff)"
 
 Key = tuple[str, str, str]  # experiment, run, and well (calls) or target (efficiencies)
 T = TypeVar("T")
@@ -101,13 +109,17 @@ def ours(path: Path) -> tuple[dict[Key, bool], dict[Key, float]]:
     return calls, efficiencies
 
 
-def peer(python: str, path: Path) -> tuple[dict[Key, bool], dict[Key, float]]:
-    """The peer's calls and "mean PCR eff" (rdmlpython 1.7.2) on the same file."""
+def peer_rows(python: str, path: Path) -> list[list[str]]:
+    """The peer's (rdmlpython 1.7.2) experiment, run, well, target, call, mean PCR eff, N0."""
     done = subprocess.run([python, "-c", PEER, str(path)], capture_output=True, text=True,
                           check=True, timeout=3600)  # fmt: skip
+    return [line.split("\t") for line in done.stdout.splitlines()]
+
+
+def peer(python: str, path: Path) -> tuple[dict[Key, bool], dict[Key, float]]:
+    """The peer's calls and "mean PCR eff" on the same file."""
     calls, efficiencies = {}, {}
-    for line in done.stdout.splitlines():
-        experiment, run, well, target, amplified, mean = line.split("\t")
+    for experiment, run, well, target, amplified, mean, _ in peer_rows(python, path):
         calls[(experiment, run, well)] = amplified == "True"
         efficiencies[(experiment, run, target)] = _number(mean)
     return calls, efficiencies
@@ -141,7 +153,15 @@ def compare(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--peer-python", default="/tmp/rvenv/bin/python")
+    parser.add_argument("--write-n0", metavar="FOLDER", help="write the peer's N0 fixtures there")
     args = parser.parse_args()
+    if args.write_n0:
+        for rdml_name in N0_FILES:
+            rows = peer_rows(args.peer_python, UNTERGASSER / rdml_name)
+            table = Path(args.write_n0) / f"{Path(rdml_name).stem}_rdmlpython_n0.tsv"
+            table.write_text("\n".join([N0_HEADER] + ["\t".join(r[1:]) for r in rows]) + "\n")
+            print(f"{table}: {len(rows)} reactions")
+        return
     for rdml_name, results in FILES:
         path = UNTERGASSER / rdml_name
         truth = published(results)

@@ -764,3 +764,75 @@ def test_the_melt_verdict_follows_the_stated_chemistry(
     assert all(re.search(said, str(m)) for m in with_peaks["melt"])
     peaks = analysis.reactions["melt_peaks"].fillna("")
     assert (peaks == "").all() == (chemistry == "hydrolysis probe")
+
+
+def _amplicon(efficiency: float, n0: float, cycles: int) -> np.ndarray:
+    """The amount of amplicon after each cycle 0..cycles (the model of `_simulated`)."""
+    amount = [n0]
+    for _ in range(cycles):
+        last = amount[-1]
+        amount.append(last + last * (efficiency - 1) * (1 - (last / 1000.0) ** 3))
+    return np.array(amount)
+
+
+@pytest.mark.parametrize(
+    ("chemistry", "lags"),
+    [("hydrolysis probe", True), ("labelled reverse primer", True),
+     ("saturating DNA binding dye", False), ("hybridization probe", False), ("", False)],
+)  # fmt: skip
+def test_n0_is_taken_a_cycle_earlier_where_the_signal_lags_the_amplicon(
+    chemistry: str, lags: bool
+) -> None:
+    # The same reactions read two ways: a dye reads the amplicon made by each cycle; a probe is
+    # cleaved (a labelled reverse primer extended) in the next cycle, so it reads each cycle the
+    # amplicon of the one before. Both are the same N0: LinRegPCR takes a probe's N0 a cycle
+    # before its crossing, N0 = Nq / E^(Cq - 1).
+    rng = np.random.default_rng(7)
+    amounts = [_amplicon(1.9, n0, 45) for n0 in (1e-4, 1e-3, 1e-2) for _ in range(3)]
+    dye = np.array([5.0 + a[1:] + rng.normal(0, 0.002, 45) for a in amounts])
+    late = np.array([5.0 + a[:-1] + rng.normal(0, 0.002, 45) for a in amounts])
+    x = np.tile(np.arange(1.0, 46.0), (18, 1))
+    fit = fit_curves(x, np.vstack([dye, late]), ["dye"] * 9 + ["late"] * 9,
+                     chemistries={"late": chemistry})  # fmt: skip
+    efficiency = fit.windows["late"].efficiency
+    assert efficiency == pytest.approx(1.9, abs=0.02)
+    ratio = fit.n0[9:] / fit.n0[:9]
+    if lags:
+        assert np.allclose(ratio, 1.0, rtol=0.05)
+    else:  # read as a dye, the late curve gives an N0 one cycle's growth too low
+        assert np.allclose(ratio, 1 / efficiency, rtol=0.05)
+    assert np.allclose(fit.cq[9:] - fit.cq[:9], 1.0, atol=0.05)  # the Cq stays the crossing
+
+
+def _peer_n0(name: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """(run, well) -> (target mean efficiency, N0) as rdmlpython 1.7.2 computed them."""
+    table = pd.read_csv(CURVES / "rdmlpython" / f"{name}_rdmlpython_n0.tsv", sep="\t")
+    table = table[table["amplification"] & (table["N0 (mean eff)"] > 0)]
+    return {
+        (str(r), str(w)): (float(e), float(n))
+        for r, w, e, n in zip(
+            table["run"], table["well"], table["mean PCR eff"], table["N0 (mean eff)"], strict=True
+        )
+    }
+
+
+@pytest.mark.parametrize("name", ["probes", "eva_green_a"])  # hydrolysis probes; DNA-binding dyes
+def test_n0_agrees_with_rdmlpythons_linregpcr_for_each_chemistry(name: str) -> None:
+    from shared import CURVES as SHARED_CURVES
+
+    export = read_export(SHARED_CURVES / "untergasser" / f"{name}.rdml", raw=True)
+    assert export is not None
+    reactions = analyse_exports([export]).reactions
+    peer = _peer_n0(name)
+    gaps = []
+    for plate, well, amplified, n0, efficiency in zip(
+        reactions["plate"], reactions["well"], reactions["amplified"], reactions["n0"],
+        reactions["target_efficiency"], strict=True,
+    ):  # fmt: skip
+        theirs = peer.get((str(plate), str(well)))
+        # Where both call it amplified and the target efficiencies agree (N0 follows E^Cq).
+        if amplified and theirs is not None and abs(efficiency - theirs[0]) < 0.02:
+            gaps.append(math.log10(n0 / theirs[1]))
+    assert len(gaps) >= 40
+    # Without the probe's one-cycle lag, probes.rdml's N0 were 10^-0.25 (1/E) of rdmlpython's.
+    assert abs(float(np.median(gaps))) < 0.1
