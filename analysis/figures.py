@@ -640,15 +640,27 @@ def _ticks(low: float, high: float, most: int = 4) -> list[tuple[float, str]]:
     ['−1', '0', '1']
     >>> [label for _, label in _ticks(-0.05, 0.9)]
     ['0.00', '0.25', '0.50', '0.75']
+    >>> [label for _, label in _ticks(1.0e-12, 2.1e-12)]
+    ['1e−12', '1.5e−12', '2e−12']
+    >>> [label for _, label in _ticks(5.0, 5.0000001)]
+    ['5', '5.00000005', '5.0000001']
     """
     from matplotlib.ticker import MaxNLocator
 
     locator = MaxNLocator(nbins=most, steps=[1, 2, 2.5, 5, 10])
     values = [float(v) + 0.0 for v in locator.tick_values(low, high) if low <= v <= high]
-    decimals = next((d for d in range(7)
-                     if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values)),
-                    6)  # fmt: skip
-    return [(v, f"{round(v, decimals) + 0.0:.{decimals}f}".replace("-", "\u2212")) for v in values]
+    step = values[1] - values[0] if len(values) > 1 else 1.0
+    # The fewest decimals that write every tick exactly; past six, the fewest significant digits
+    # (3 to 15) that tell the ticks apart.
+    exact = (d for d in range(7) if all(abs(round(v, d) - v) <= 1e-6 * step for v in values))
+    decimals = next(exact, None)
+    if decimals is not None:
+        labels = [f"{round(v, decimals) + 0.0:.{decimals}f}" for v in values]
+    else:
+        labels = next(found for digits in range(3, 16)
+                      if len(set(found := [f"{v:.{digits}g}" for v in values])) == len(values)
+                      or digits == 15)  # fmt: skip
+    return [(v, text.replace("-", "\u2212")) for v, text in zip(values, labels, strict=True)]
 
 
 def _sheet(plt: Any, chunk: Sequence[_Panel], marks: Sequence[_Marks], colour: str,
