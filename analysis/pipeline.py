@@ -214,9 +214,13 @@ def run_analysis(request: AnalysisRequest) -> AnalysisOutcome:
         reasons = Counter(re.sub(r"-?\d+(?:\.\d+)?", "#", str(r))
                           for r in table.excluded.get("reason", []))  # fmt: skip
         said = "; ".join(f"{n} × {r}" for r, n in reasons.most_common(5))
+        # A plate of standards (a dilution series) is for `assay standards`, not for ΔΔCq.
+        standards = sum(n for r, n in reasons.items() if r.startswith("standard"))
+        hint = ("; a plate of standards: `assay standards` fits their curves"
+                if standards and 2 * standards >= len(table.excluded) else "")  # fmt: skip
         raise InputError(
             f"no well is left to analyse: {len(table.excluded)} excluded"
-            + (f" ({said})" if said else "") + f", {len(table.missing)} without a Ct",
+            + (f" ({said})" if said else "") + f", {len(table.missing)} without a Ct" + hint,
             path=table.source,
         )  # fmt: skip
     refuse_pooling(table.notes, pool=request.pool, path=table.source)

@@ -172,7 +172,20 @@ def test_a_plate_with_every_well_excluded_says_so_and_exits_2(
     error = capsys.readouterr().err
     assert "no well is left to analyse: 4 excluded" in error
     assert "below the baseline region" in error
+    assert "assay standards" not in error  # none of them a standard
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plate_of_standards_alone_is_pointed_to_assay_standards(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A CFX run of dilution series (85 standards, 11 NTCs, no sample): nothing for ΔΔCq.
+    name = "cfx/admin_2021-02-19 09-57-01_BR002605 -  Quantification Cq Results_0.csv"
+    assert main(["analyze", str(EXPORTS / name), "--control", "x",
+                 "--out", str(tmp_path / "out")]) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert "85 × standard (dilution series)" in error
+    assert "a plate of standards: `assay standards` fits their curves" in error
 
 
 def test_a_fold_resting_on_a_flagged_well_is_marked_where_it_is_shown(
