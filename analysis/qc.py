@@ -11,8 +11,9 @@ with the reason), from rules written once here and listed in the README with the
   was edited after the software averaged, or the software set the well aside);
 - a Cq above the cutoff, replicates further apart than the spread limit, the odd one out among
   replicates: flagged (`ddct.flag_wells`), used unless asked otherwise;
-- a well named like a control (NTC, NTC-01, H2O, water, blank, no template, NRT, noRT, -RT, RT-)
-  is that control whatever its task says (`control_role`), said once.
+- a well named like a control (NTC, NTC-01, GAPDH NTC, H2O, ddH2O, water, NFW, blank, no
+  template, negative control; NRT, noRT, -RT, RT-, RT(-), RT neg, minus RT) is that control
+  whatever its task says (`control_role`), said once.
 
 >>> control_role("NTC-01"), control_role("H2O"), control_role("sample_noRT"), control_role("liver")
 ('ntc', 'ntc', 'no-rt', None)
@@ -58,22 +59,37 @@ class Verdict(StrEnum):
     EXCLUDED = "excluded"
 
 
+# A name that is a no-template control whole: NTC, no template (control), water (H2O, dH2O,
+# ddH2O, nuclease-free water, NFW), blank, negative control; "PCR" before, "control" and a
+# number after. Water and blank only as the whole name: "H2O-treated" is a vehicle group.
 _NTC_NAME = re.compile(
-    r"^(?:ntc|no[\s_-]*template(?:[\s_-]*control)?|h2o|water|blank|neg(?:ative)?[\s_-]*(?:ctrl|"
-    r"control))(?:[\s_.-]*\d+)?$",
+    r"^(?:pcr[\s_-]*)?(?:(?:ntc|no[\s_-]*template|d{0,2}h[2\u2082]o|(?:nuclease[\s_-]*free"
+    r"[\s_-]*)?water|nfw|blank)(?:[\s_-]*(?:ctrl|control))?|neg(?:ative)?[\s_-]*(?:ctrl|control))"
+    r"(?:[\s_.-]*\d+)?$",
     re.IGNORECASE,
 )
+# "NTC" as a word anywhere in a name (GAPDH NTC, NTC_A, NTC (water), NTC rep1) is unambiguous.
+_NTC_WORD = re.compile(r"(?<![a-z0-9])ntcs?(?![a-z])", re.IGNORECASE)
+# A no-RT control: -RT, RT-, RT(-), RT neg(ative), RT minus, minus RT, no RT, noRT, NRT, as a
+# word of the name (liver_noRT, Sample 1 (-RT), -RT control); "RT-1" is a name, not a control.
 _NO_RT_NAME = re.compile(
-    r"(?:^|[\s_.-])(?:no[\s_-]?rt|nort|nrt|minus[\s_-]?rt|-rt|rt-)(?:[\s_.-]*\d+)?$", re.IGNORECASE
+    r"(?<![a-z0-9])(?:-\s?rt|rt\s?-|rt\s?\(-\)|rt[\s_-]?neg(?:ative)?|rt[\s_-]?minus|"
+    r"minus[\s_-]?rt|no[\s_-]?rt|nort|nrt)(?![a-z0-9])",
+    re.IGNORECASE,
 )
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2010": "-"})
 
 
 def control_role(name: str) -> str | None:
-    """The control a sample name says it is ("ntc", "no-rt"), or None for a sample."""
-    text = str(name).strip()
-    if _NTC_NAME.match(text):
+    """The control a sample name says it is ("ntc", "no-rt"), or None for a sample.
+
+    >>> [control_role(n) for n in ("GAPDH NTC", "ddH2O", "H2O-treated", "RT(-)", "RT-1")]
+    ['ntc', 'ntc', None, 'no-rt', None]
+    """
+    text = str(name).strip().translate(_DASHES)
+    if _NTC_NAME.match(text) or _NTC_WORD.search(text):
         return "ntc"
-    if _NO_RT_NAME.search(text) or text.lower() in ("-rt", "rt-"):
+    if _NO_RT_NAME.search(text):
         return "no-rt"
     return None
 

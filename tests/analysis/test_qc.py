@@ -62,6 +62,16 @@ def test_a_cq_against_the_exports_own_mean(
         ("-RT", "no-rt"), ("RT-", "no-rt"), ("liver_noRT", "no-rt"), ("sample 3", None),
         ("NTCP", None),  # a gene-like name that only starts like NTC
         ("Waterloo", None), ("Sample1", None),
+        # NTC as a word of a longer name; water and blank only as the whole name.
+        ("GAPDH NTC", "ntc"), ("NTC_A", "ntc"), ("NTC (water)", "ntc"), ("ntc_gapdh", "ntc"),
+        ("ddH2O", "ntc"), ("H₂O", "ntc"), ("nuclease-free water", "ntc"), ("NFW", "ntc"),
+        ("Water Control", "ntc"), ("PCR blank", "ntc"), ("neg ctrl 1", "ntc"),
+        ("H2O-treated", None), ("water-treated", None), ("H2O vehicle", None), ("Blanket", None),
+        ("Negative", None), ("HPV negative", None),  # a negative group, not a control
+        # no-RT as a word: in brackets, before "control", in any spelling of the minus.
+        ("Sample 1 (-RT)", "no-rt"), ("-RT control", "no-rt"), ("RT(-)", "no-rt"),
+        ("RT neg", "no-rt"), ("RT-neg", "no-rt"), ("RT minus", "no-rt"), ("\u2212RT", "no-rt"),
+        ("RT-1", None), ("cells +RT", None), ("iRT-", None),
     ],
 )  # fmt: skip
 def test_controls_are_recognised_by_name(name: str, role: str | None) -> None:
