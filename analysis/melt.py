@@ -127,6 +127,28 @@ def peaks_text(peaks: Sequence[MeltPeak]) -> str:
     return "; ".join([f"{main.tm_c:.1f}", *(f"{p.tm_c:.1f} ({p.relative:.0%})" for p in more)])
 
 
+def controls_text(peaks: Sequence[Sequence[MeltPeak]]) -> str:
+    """What the controls' melts show, in one line: how many peak, where (each: curves.csv).
+
+    >>> one = [MeltPeak(tm_c=76.2, relative=1.0), MeltPeak(tm_c=84.5, relative=0.4)]
+    >>> controls_text([one, (), [MeltPeak(tm_c=75.8, relative=1.0)]])
+    '2 of 3 control(s) with a peak: main peak 75.8-76.2 C (median 76.0); 1 with more peaks'
+    >>> controls_text([(), ()]), controls_text([])
+    ('no peak', '')
+    """
+    if not peaks:
+        return ""
+    mains = [p[0].tm_c for p in peaks if p]
+    if not mains:
+        return "no peak"
+    low, high = min(mains), max(mains)
+    where = (f"{low:.1f} C" if round(low, 1) == round(high, 1)
+             else f"{low:.1f}-{high:.1f} C (median {float(np.median(mains)):.1f})")  # fmt: skip
+    more = sum(len(p) > 1 for p in peaks)
+    return (f"{len(mains)} of {len(peaks)} control(s) with a peak: main peak {where}"
+            + (f"; {more} with more peaks" if more else ""))  # fmt: skip
+
+
 # Chemistries whose signal does not follow the amplicon's melting (RDML's dyeChemistry terms):
 # a hydrolysis probe's reporter is cleaved off and stays lit whatever the temperature, so its
 # "melt curve" is drift and noise, and any peak in it is read from noise.

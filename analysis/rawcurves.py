@@ -121,12 +121,7 @@ def _target_rows(
             else:
                 text = melt.verdict(mains, extras, predicted)
             observed = round(float(np.median(mains)), 1) if mains else None
-            ntc = [melt.peaks_text(found.peaks[r]) for r in mine[controls] if found.peaks[r]]
-            ntc_text = (
-                (f"{len(ntc)} of {int(controls.sum())} control(s) with a peak: " + ", ".join(ntc))
-                if ntc
-                else ("" if not controls.any() else "no peak")
-            )
+            ntc_text = melt.controls_text([found.peaks[r] for r in mine[controls]])
         rows.append(
             {
                 "file": name,
