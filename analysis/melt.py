@@ -5,10 +5,13 @@ Rules (each printed with the results):
 * The fluorescence of each reaction is scaled to 0-1 over its ramp and smoothed with a
   Savitzky-Golay filter (quadratic, over `SMOOTH_C` °C, at least 3 readings) before −dF/dT is
   taken.
+* A melt whose highest −dF/dT is below `MIN_PEAK_RATIO` times its median |−dF/dT| shows no
+  melting transition (the dye's slow decline and noise): no peak is called in it.
 * A peak is a local maximum of −dF/dT whose prominence (height above the surrounding minima) is at
-  least `MIN_PROMINENCE` per °C of the scaled fluorescence and at least `MIN_RELATIVE` of the
-  reaction's largest peak, and lies at least `EDGE_C` from either end of the ramp. Its Tm is the
-  vertex of a parabola through the three points at the top.
+  least `MIN_PROMINENCE` per °C of the scaled fluorescence, at least `MIN_PEAK_SNR` times the
+  noise SD of the curve (`noise_sd`) and at least `MIN_RELATIVE` of the reaction's largest
+  peak, and lies at least `EDGE_C` from either end of the ramp. Its Tm is the vertex of a
+  parabola through the three points at the top.
 * Where the amplicon is known, its predicted Tm (`primers.thermo.product_tm_c`) stands beside the
   observed main peak: within `TOLERANCE_C` it is "as predicted". Mixes shift melt Tm by a few °C
   (dye, Mg²⁺, DMSO), so the tolerance is wide; a second peak is the stronger evidence.
@@ -27,12 +30,23 @@ SMOOTH_POINTS = 7  # fewest readings a ramp must have
 MIN_PROMINENCE = 0.03  # per °C, of fluorescence scaled 0-1 over the ramp
 MIN_RELATIVE = 0.10  # of the reaction's largest peak
 EDGE_C = 1.5
+# A melt whose highest -dF/dT is below this many times its median |-dF/dT| has no melting
+# transition, only the dye's slow decline and its noise: no peak is called in it. In the real
+# sets here every product's melt stands 4.4-fold or more above its median; the no-template,
+# no-primer controls of volume_machine.rdml 1.4-2.4-fold, with up to eight "peaks" of equal size.
+MIN_PEAK_RATIO = 3.0
+# A peak must stand this many noise SDs of its -dF/dT (`noise_sd`) above its surroundings: the
+# noise "peaks" of those controls, and of one noisy relative.rdml reaction (23 peaks), stand
+# 7-10, every product's and genomic DNA's main peak 25 or more.
+MIN_PEAK_SNR = 15.0
 TOLERANCE_C = 3.0
 DIMER_BELOW_C = 5.0  # an extra peak this far below the main one looks like primer-dimer
 
 RULES = (
     f"-dF/dT of fluorescence scaled 0-1, Savitzky-Golay smoothing over {SMOOTH_C:g} C; "
-    f"peaks with prominence >= {MIN_PROMINENCE:g}/C and >= {MIN_RELATIVE:.0%} of the largest, "
+    f"none in a melt whose highest -dF/dT is below {MIN_PEAK_RATIO:g}x its median (no "
+    f"transition); peaks with prominence >= {MIN_PROMINENCE:g}/C, >= {MIN_PEAK_SNR:g} noise SDs "
+    f"and >= {MIN_RELATIVE:.0%} of the largest, "
     f">= {EDGE_C:g} C from the ramp's ends; Tm at the parabola's vertex; predicted amplicon Tm "
     f"(Primer3's long-sequence formula) within {TOLERANCE_C:g} C counts as 'as predicted'"
 )
@@ -72,6 +86,42 @@ def _vertex(x: Any, y: Any, i: int) -> float:
     return float(-b / (2 * a)) if a < 0 else float(x1)
 
 
+def noise_sd(derivative: Any) -> float:
+    """The noise SD of a −dF/dT curve, from the median absolute step between its readings.
+
+    Robust to the peaks themselves (their steep flanks are few of the steps).
+
+    >>> round(noise_sd(np.array([0.0, 1.0, 0.0, 1.0, 0.0])), 3)
+    1.048
+    """
+    steps = np.diff(np.asarray(derivative, dtype=float))
+    if steps.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
+
+
+def stands_out(prominence: Any, noise: float) -> Any:
+    """Which peaks stand `MIN_PEAK_SNR` noise SDs above their surroundings (all, without noise).
+
+    >>> stands_out(np.array([15.0, 14.9]), 1.0).tolist(), stands_out(np.array([0.1]), 0.0).tolist()
+    ([True, False], [True])
+    """
+    prominence = np.asarray(prominence, dtype=float)
+    if not noise > 0:
+        return np.ones(prominence.shape, dtype=bool)
+    return prominence >= MIN_PEAK_SNR * noise
+
+
+def has_transition(derivative: Any) -> bool:
+    """Whether a melt's −dF/dT rises to a melting transition (`MIN_PEAK_RATIO` × its median).
+
+    >>> has_transition(np.array([1.0, -1.0, 1.0, 3.0])), has_transition(np.array([1.0, 1.0, 2.99]))
+    (True, False)
+    """
+    d = np.asarray(derivative, dtype=float)
+    return bool(d.size) and bool(d.max() >= MIN_PEAK_RATIO * float(np.median(np.abs(d))))
+
+
 def _one(x: Any, y: Any) -> tuple[tuple[MeltPeak, ...], Any]:
     from scipy.signal import find_peaks, savgol_filter
 
@@ -89,8 +139,11 @@ def _one(x: Any, y: Any) -> tuple[tuple[MeltPeak, ...], Any]:
     smooth = savgol_filter((ys - ys.min()) / span, points, 2)
     d = -np.gradient(smooth, xs)
     derivative[ok] = d
+    if not has_transition(d):
+        return (), derivative  # a slow decline and its noise
     found, props = find_peaks(d, prominence=MIN_PROMINENCE)
     inside = (xs[found] >= xs[0] + EDGE_C) & (xs[found] <= xs[-1] - EDGE_C)
+    inside &= stands_out(props["prominences"], noise_sd(d))
     found, prominence = found[inside], props["prominences"][inside]
     if found.size == 0:
         return (), derivative

@@ -836,3 +836,28 @@ def test_n0_agrees_with_rdmlpythons_linregpcr_for_each_chemistry(name: str) -> N
     assert len(gaps) >= 40
     # Without the probe's one-cycle lag, probes.rdml's N0 were 10^-0.25 (1/E) of rdmlpython's.
     assert abs(float(np.median(gaps))) < 0.1
+
+
+def test_a_melt_without_a_transition_has_no_peaks() -> None:
+    # volume_machine.rdml, no template and no primer (the "Neg. Contr." of its "no primer"
+    # target): no double strand to melt, only the dye's slow decline and noise, read before as
+    # up to 22 peaks of one size (the rules: melt.has_transition and melt.stands_out, whose
+    # doctests hold their thresholds on both sides).
+    from shared import CURVES as SHARED_CURVES
+
+    export = read_export(SHARED_CURVES / "untergasser" / "volume_machine.rdml", raw=True)
+    assert export is not None
+    reactions = analyse_exports([export]).reactions
+    blank = reactions[(reactions["target"] == "no primer")
+                      & reactions["sample"].str.startswith("Neg. Contr.")]  # fmt: skip
+    assert len(blank) == 9  # three on each instrument
+    assert (blank["melt_peaks"].fillna("") == "").all()  # was up to 22 "peaks" each
+    # Every product keeps its peak: the FSTL1 reactions, all amplified, each with a main peak.
+    fstl1 = reactions[reactions["target"].str.startswith("FSTL1") & reactions["amplified"]]
+    assert len(fstl1) == 112
+    assert fstl1["melt_tm_c"].notna().all()
+    # Genomic DNA without primers melts too (81-89 C): those peaks stay.
+    no_primer = reactions[reactions["target"] == "no primer"]
+    dna = no_primer[~no_primer["sample"].str.startswith("Neg. Contr.")]
+    assert len(dna) == 51
+    assert dna["melt_tm_c"].between(81.0, 90.0).sum() >= 30
