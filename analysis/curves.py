@@ -93,8 +93,9 @@ METHOD = (
     f"window of {WINDOW_DECADES:g} log10 units per target placed where efficiencies vary least, "
     f"reaction efficiency from at least {MIN_POINTS} points in it, target efficiency the mean of "
     f"reactions within {EFFICIENCY_TOLERANCE:.0%} of the median, Cq at the window's middle, "
-    "N0 = Nq / E^Cq (a cycle earlier for hydrolysis probes, whose signal lags the amplicon, as "
-    f"LinRegPCR corrects it); a curve whose log phase holds fewer than {MIN_LOG_PHASE} readings "
+    "N0 = Nq / E^Cq (a cycle earlier where the signal lags the amplicon: hydrolysis probes, "
+    "labelled reverse primers, as LinRegPCR corrects it); a curve whose log phase holds fewer "
+    f"than {MIN_LOG_PHASE} readings "
     f"or rises less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle is unreliable (Cq kept, "
     "flagged, not called amplified)"
 )

@@ -20,7 +20,7 @@ Rules (each printed with the results):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,12 +32,14 @@ MIN_RELATIVE = 0.10  # of the reaction's largest peak
 EDGE_C = 1.5
 # A melt whose highest -dF/dT is below this many times its median |-dF/dT| has no melting
 # transition, only the dye's slow decline and its noise: no peak is called in it. In the real
-# sets here every product's melt stands 4.4-fold or more above its median; the no-template,
-# no-primer controls of volume_machine.rdml 1.4-2.4-fold, with up to eight "peaks" of equal size.
+# sets here every product's melt stands 4.4-fold or more above its median; six of the nine
+# no-template, no-primer controls of volume_machine.rdml 1.4-2.4-fold (the noise rule below takes
+# the other three, whose up to 22 "peaks" were all of one size).
 MIN_PEAK_RATIO = 3.0
 # A peak must stand this many noise SDs of its -dF/dT (`noise_sd`) above its surroundings: the
 # noise "peaks" of those controls, and of one noisy relative.rdml reaction (23 peaks), stand
-# 7-10, every product's and genomic DNA's main peak 25 or more.
+# 5.6-10, every product's and genomic DNA's main peak 25 or more. (One of those controls, a
+# single "peak" of 17.9 SDs in a melt only 1.4-fold over its median, is the rule above's.)
 MIN_PEAK_SNR = 15.0
 TOLERANCE_C = 3.0
 DIMER_BELOW_C = 5.0  # an extra peak this far below the main one looks like primer-dimer
@@ -235,15 +237,13 @@ def probe_melt(main_tms: Sequence[float], chemistry: str) -> str:
 
 def without(found: MeltCurves, rows: Any) -> MeltCurves:
     """The melt curves with `rows` (a boolean mask) left out: no peaks, nothing drawn."""
-    import dataclasses
-
     rows = np.asarray(rows, dtype=bool)
     if not rows.any():
         return found
     derivative = np.array(found.derivative, dtype=float, copy=True)
     derivative[rows] = np.nan
     peaks = tuple(() if skip else p for p, skip in zip(found.peaks, rows, strict=True))
-    return dataclasses.replace(found, peaks=peaks, derivative=derivative)
+    return replace(found, peaks=peaks, derivative=derivative)
 
 
 def verdict(
