@@ -95,9 +95,8 @@ METHOD = (
     f"reactions within {EFFICIENCY_TOLERANCE:.0%} of the median, Cq at the window's middle, "
     "N0 = Nq / E^Cq (a cycle earlier where the signal lags the amplicon: hydrolysis probes, "
     "labelled reverse primers, as LinRegPCR corrects it); a curve whose log phase holds fewer "
-    f"than {MIN_LOG_PHASE} readings "
-    f"or rises less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle is unreliable (Cq kept, "
-    "flagged, not called amplified)"
+    f"than {MIN_LOG_PHASE} readings or rises less than {MIN_REACTION_EFFICIENCY:g}-fold a cycle "
+    "is unreliable (Cq kept, flagged, not called amplified)"
 )
 
 

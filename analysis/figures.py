@@ -533,15 +533,15 @@ def stability_figure(panels: Sequence[PanelStability], stem: Path) -> list[Path]
 
 
 def _grid(
-    count: int, plt: Any, height_in: float = 1.45, bottom_in: float = 0.45, top_in: float = 0.35
+    count: int, plt: Any, height_in: float = 1.45, bottom_in: float = 0.45
 ) -> tuple[Any, list[Any]]:
     """Small multiples, 4 a row, with fixed margins (tight_layout costs seconds per page)."""
     columns = min(4, max(count, 1))
     rows = math.ceil(count / columns)
-    height = height_in * rows + 0.3 + bottom_in - 0.45 + top_in - 0.35
+    height = height_in * rows + 0.3 + bottom_in - 0.45
     figure, axes = plt.subplots(rows, columns, figsize=(WIDTH_IN, height), squeeze=False)
     figure.subplots_adjust(left=0.08, right=0.98, bottom=bottom_in / height,
-                           top=1 - top_in / height, wspace=0.35, hspace=0.9)  # fmt: skip
+                           top=1 - 0.35 / height, wspace=0.35, hspace=0.9)  # fmt: skip
     flat = list(axes.ravel())
     for extra in flat[count:]:
         extra.set_visible(False)

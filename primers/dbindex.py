@@ -508,12 +508,14 @@ def _few_mismatches(
     probe: npt.NDArray[np.uint8], fetch: Fetch, site_start: npt.NDArray[np.int64],
     strand: Strand, most: int,
 ) -> npt.NDArray[np.int64]:  # fmt: skip
-    """Which candidates have at most `most` mismatches outside the seed (indices into them).
+    """Which candidates have at most `most` mismatches 5' of the 3'-most `KMER` bases (indices).
 
-    The seed (the 3'-most `KMER` bases) matched when the candidate was found; the bases 5' of it
-    are read `PRUNE_COLUMNS` at a time and a candidate already past `most` is dropped, so the
-    whole site is read only for the few that can still prime (on unrelated sequence, most
-    candidates fail within four bases). Exact: only candidates the rule must refuse are dropped.
+    The dense index's seed is those bases, so they matched when the candidate was found; the
+    bases 5' of them are read `PRUNE_COLUMNS` at a time and a candidate already past `most` is
+    dropped, so the whole site is read only for the few that can still prime (on unrelated
+    sequence, most candidates fail within four bases). Exact whatever bases a seed covered (the
+    organism index's seeds sit a few bases further 5'): a site's mismatches in some of its bases
+    never exceed its mismatches in all, so only candidates the rule must refuse are dropped.
     """
     alive = np.arange(site_start.size)
     outside = len(probe) - KMER
